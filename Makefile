@@ -1,0 +1,99 @@
+# jupyter_workflows: set-up, tests and checks. `make help` lists the targets.
+# Every target installs what it needs and is idempotent: a second run reinstalls nothing and prints little.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+KERNELS_DIR ?= .kernels
+ARTIFACTS_DIR ?= test-artifacts
+PYTEST_ARGS ?=
+
+VENV_PYTHON := $(VENV)/bin/python
+INSTALL_STAMP := $(VENV)/.installed-stamp
+# The main venv's own kernel (`python3`) runs the newest ipykernel 7.
+MAIN_IPYKERNEL := ipykernel>=7,<8
+
+# This machine kind's global pip config names local indexes that do not exist, and pip warns once per package
+# ("WARNING: Location 'file:///opt/...' is ignored"): drop only those lines.
+PIP_FILTER := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
+
+# Extra kernels for the re-entrancy tests, each its own venv under $(KERNELS_DIR)/<name>:
+# KERNEL_<name> = <python version> <ipykernel requirement> (the newest release the requirement allows is installed).
+KERNEL_NAMES := py310-ipykernel6 py312-ipykernel7 py313-ipykernel7
+KERNEL_py310-ipykernel6 := 3.10 ipykernel>=6.31,<7
+KERNEL_py312-ipykernel7 := 3.12 ipykernel>=7,<8
+KERNEL_py313-ipykernel7 := 3.13 ipykernel>=7,<8
+KERNEL_STAMPS := $(KERNEL_NAMES:%=$(KERNELS_DIR)/%/.installed-stamp)
+KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
+
+# pip writes jupyter_workflows.egg-info into the source tree, so two installs of the project (the venv and a kernel
+# venv) must not run at once: `make -j` is ignored here.
+.NOTPARALLEL:
+
+.PHONY: help venv install system-deps services kernels test demo bench lint format clean distclean
+
+help: ## Show this help
+	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(VENV_PYTHON) ## Create the project venv .venv (python3; PYTHON=... to choose)
+
+$(VENV_PYTHON):
+	@echo "venv: creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV)
+
+install: $(INSTALL_STAMP) ## pip install -e '.[dev]' into the venv (again only when setup.cfg or pyproject.toml change)
+
+$(INSTALL_STAMP): setup.cfg pyproject.toml | $(VENV_PYTHON)
+	@echo "install: pip install -e '.[dev]' '$(MAIN_IPYKERNEL)' into $(VENV)"
+	@began=$$SECONDS; \
+	$(VENV_PYTHON) -m pip install --quiet --upgrade --editable '.[dev]' '$(MAIN_IPYKERNEL)' $(PIP_FILTER); \
+	echo "install: $(VENV) ready in $$((SECONDS - began)) s"
+	@touch $@
+
+system-deps: ## apt-get install graphviz and chromium, only if missing
+	@scripts/ensure-system-deps.sh
+
+services: ## Start PostgreSQL (5432) and RabbitMQ (5672) if their ports are closed, and wait for them
+	@scripts/ensure-services.sh
+
+kernels: $(KERNEL_SPECS) ## Create the extra kernel venvs in .kernels/ and register them as jw-* kernels
+
+$(KERNEL_STAMPS): $(KERNELS_DIR)/%/.installed-stamp: setup.cfg pyproject.toml scripts/make-kernel-venv.sh
+	@scripts/make-kernel-venv.sh $(KERNELS_DIR)/$* $(word 1,$(KERNEL_$*)) '$(word 2,$(KERNEL_$*))'
+
+$(KERNEL_SPECS): $(VENV)/share/jupyter/kernels/jw-%/kernel.json: $(KERNELS_DIR)/%/.installed-stamp \
+		scripts/register-kernel.py | $(INSTALL_STAMP)
+	@$(KERNELS_DIR)/$*/bin/python scripts/register-kernel.py --name jw-$* --prefix $(VENV)
+
+test: install system-deps services kernels ## Set everything up, then run the test suite
+	@mkdir -p $(ARTIFACTS_DIR)
+	JW_TEST_ARTIFACTS=$(abspath $(ARTIFACTS_DIR)) $(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+demo: install system-deps ## Run the demo (scripts/demo.py)
+	$(VENV_PYTHON) scripts/demo.py
+
+bench: install system-deps services ## Run the benchmarks (benchmarks/run_all.py)
+	$(VENV_PYTHON) benchmarks/run_all.py
+
+lint: install ## ruff check, ruff format --check and mypy on the package (runs all three, fails if any fails)
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/mypy jupyter_workflows || status=1; \
+	exit $$status
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean: ## Remove build output, caches and test artefacts (keeps the venvs)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR)
+	find . -path ./$(VENV) -prune -o -path ./$(KERNELS_DIR) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove the venvs (.venv, .kernels) too
+	rm -rf $(VENV) $(KERNELS_DIR)

@@ -1,0 +1,154 @@
+"""Engine benchmarks, one case per run (a fresh process each, so figures do not leak into one another).
+
+    python benchmarks/engine.py calcfunctions --n 1000 --mode wf      # ms per calcfunction inside a workfunction
+    python benchmarks/engine.py calcfunctions --n 1000 --mode top     # ... called one by one at top level
+    python benchmarks/engine.py nesting --depth 300                   # workfunctions nested 300 deep
+    python benchmarks/engine.py workchain --k 100                     # a WorkChain with 100 children via ToContext
+    python benchmarks/engine.py submit --n 1000                       # 1000 WorkChains submitted, then waited for
+
+Each prints one JSON object: wall and CPU time, per-item figures, peak RSS, nodes written. The store is a fresh
+SQLite file (WAL) unless --store gives an SQLAlchemy URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jupyter_workflows as jw  # noqa: E402
+from jupyter_workflows import Int, WorkChain, append_, calcfunction, workfunction  # noqa: E402
+
+
+@calcfunction
+def add(x, y):
+    return x + y
+
+
+@workfunction
+def add_loop(n):
+    total = Int(0).store()
+    for i in range(n.value):
+        total = add(total, i)
+    return total
+
+
+@workfunction
+def recurse(depth):
+    if depth.value == 0:
+        return add(depth, 1)
+    return recurse(depth - 1)
+
+
+class FanOut(WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("k", valid_type=Int)
+        spec.output("total", valid_type=Int)
+        spec.outline(cls.setup, cls.launch, cls.collect)
+
+    def setup(self):
+        self.ctx.k = self.inputs.k.value
+
+    def launch(self):
+        for i in range(self.ctx.k):
+            self.to_context(children=append_(self.submit(add, Int(i), Int(i))))
+
+    def collect(self):
+        self.out("total", Int(sum(child.outputs.result.value for child in self.ctx.children)).store())
+
+
+def measure(action: Callable[[], Any]) -> dict[str, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+
+
+def calcfunctions(n: int, mode: str) -> dict[str, Any]:
+    if mode == "wf":
+        figures = measure(lambda: add_loop(n))
+    else:
+
+        def loop() -> None:
+            total = Int(0).store()
+            for i in range(n):
+                total = add(total, i)
+
+        figures = measure(loop)
+    return {**figures, "ms_per_call": figures["wall_s"] / n * 1e3, "cpu_ms_per_call": figures["cpu_s"] / n * 1e3}
+
+
+def nesting(depth: int) -> dict[str, Any]:
+    figures = measure(lambda: recurse(depth))
+    return {**figures, "ms_per_level": figures["wall_s"] / depth * 1e3}
+
+
+def workchain(k: int) -> dict[str, Any]:
+    figures = measure(lambda: jw.run(FanOut, k=Int(k)))
+    return {**figures, "ms_per_child": figures["wall_s"] / k * 1e3}
+
+
+def submit(n: int) -> dict[str, Any]:
+    nodes: list[Any] = []
+    submitted = measure(lambda: nodes.extend(jw.submit(FanOut, k=Int(2)) for _ in range(n)))
+    finished = measure(lambda: jw.wait(*nodes))
+    assert all(node.is_finished_ok for node in nodes)
+    total = submitted["wall_s"] + finished["wall_s"]
+    return {
+        "submit_wall_s": submitted["wall_s"],
+        "submits_per_s": n / submitted["wall_s"],
+        "finish_wall_s": finished["wall_s"],
+        "workchains_per_s": n / total,
+        "processes_per_s": 3 * n / total,  # each FanOut(k=2) is one WorkChain and two calcfunctions
+    }
+
+
+CASES = {"calcfunctions": calcfunctions, "nesting": nesting, "workchain": workchain, "submit": submit}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--mode", choices=["wf", "top"], default="wf")
+    parser.add_argument("--depth", type=int, default=300)
+    parser.add_argument("--k", type=int, default=100)
+    parser.add_argument("--store", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        store = jw.configure(store=args.store or f"sqlite:///{directory}/provenance.sqlite")
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        nodes_before = store.count_nodes()
+        kwargs = {
+            "calcfunctions": {"n": args.n, "mode": args.mode},
+            "nesting": {"depth": args.depth},
+            "workchain": {"k": args.k},
+            "submit": {"n": args.n},
+        }[args.case]
+        figures = CASES[args.case](**kwargs)
+        result = {
+            "case": args.case,
+            **kwargs,
+            "store": store.dialect,
+            **{key: round(value, 4) for key, value in figures.items()},
+            "nodes_written": store.count_nodes() - nodes_before,
+            "rss_after_import_mib": round(rss_before, 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "loadavg_1m": round(os.getloadavg()[0], 2),
+        }
+        store.close()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

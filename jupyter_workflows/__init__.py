@@ -1,0 +1,111 @@
+"""jupyter_workflows: a Jupyter-first workflow engine whose processes run on the kernel's own event loop.
+
+Write ``@calcfunction``/``@workfunction`` functions and ``WorkChain`` classes in notebook cells, call them like
+functions (or ``submit`` them to run in the background), and every run leaves a provenance graph in a database.
+"""
+
+from ._configuration import configure as configure
+from ._core import (
+    CheckpointError as CheckpointError,
+    ExitCode as ExitCode,
+    NodeNotFoundError as NodeNotFoundError,
+    NotResumableError as NotResumableError,
+    ProcessError as ProcessError,
+    ProcessKilledError as ProcessKilledError,
+    ProcessNotRunningHereError as ProcessNotRunningHereError,
+    ProcessState as ProcessState,
+    ProvenanceError as ProvenanceError,
+    SpecError as SpecError,
+    StoreError as StoreError,
+    StoreUnreachableError as StoreUnreachableError,
+    ValidationError as ValidationError,
+    WorkflowsError as WorkflowsError,
+)
+from .control import kill as kill, pause as pause, play as play, processes as processes
+from .launch import (
+    resume as resume,
+    run as run,
+    run_async as run_async,
+    run_get_node as run_get_node,
+    run_get_pk as run_get_pk,
+    submit as submit,
+    wait as wait,
+    wait_async as wait_async,
+)
+from .nodes import (
+    Bool as Bool,
+    CalcFunctionNode as CalcFunctionNode,
+    Data as Data,
+    Dict as Dict,
+    Float as Float,
+    Int as Int,
+    List as List,
+    ProcessNode as ProcessNode,
+    Str as Str,
+    WorkChainNode as WorkChainNode,
+    WorkFunctionNode as WorkFunctionNode,
+    load_node as load_node,
+)
+from .functions import calcfunction as calcfunction, workfunction as workfunction
+from .workchains import (
+    ToContext as ToContext,
+    WorkChain as WorkChain,
+    append_ as append_,
+    assign_ as assign_,
+    if_ as if_,
+    return_ as return_,
+    while_ as while_,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Bool",
+    "CalcFunctionNode",
+    "CheckpointError",
+    "Data",
+    "Dict",
+    "ExitCode",
+    "Float",
+    "Int",
+    "List",
+    "NodeNotFoundError",
+    "NotResumableError",
+    "ProcessError",
+    "ProcessKilledError",
+    "ProcessNode",
+    "ProcessNotRunningHereError",
+    "ProcessState",
+    "ProvenanceError",
+    "SpecError",
+    "Str",
+    "StoreError",
+    "StoreUnreachableError",
+    "ToContext",
+    "ValidationError",
+    "WorkChain",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowsError",
+    "append_",
+    "assign_",
+    "calcfunction",
+    "configure",
+    "if_",
+    "kill",
+    "load_node",
+    "pause",
+    "play",
+    "processes",
+    "resume",
+    "return_",
+    "run",
+    "run_async",
+    "run_get_node",
+    "run_get_pk",
+    "submit",
+    "wait",
+    "wait_async",
+    "while_",
+    "workfunction",
+]

@@ -1,0 +1,88 @@
+"""The one exception hierarchy of jupyter_workflows.
+
+Every error a user can cause is a :class:`WorkflowsError`; its message says what was wrong and how to fix it.
+Engine bugs raise :class:`InternalError` instead, so they never look like a user's mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class WorkflowsError(Exception):
+    """Base class of every error jupyter_workflows raises on purpose."""
+
+
+class ValidationError(WorkflowsError, ValueError):
+    """Inputs, outputs or a specification were wrong. ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, summary: str, problems: Sequence[str] = ()) -> None:
+        self.summary = summary
+        self.problems = list(problems)
+        if not self.problems:
+            message = summary
+        elif len(self.problems) == 1:
+            message = f"{summary}: {self.problems[0]}"
+        else:
+            message = f"{summary} ({len(self.problems)} problems):\n" + "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class SpecError(WorkflowsError, TypeError):
+    """A process class or function was defined wrongly (bad port, outline or exit code declaration)."""
+
+
+class ProvenanceError(WorkflowsError):
+    """An action would break the provenance graph's rules (for example a calcfunction calling a process)."""
+
+
+class TransitionError(WorkflowsError):
+    """A process was asked to move between two states that the state machine does not connect."""
+
+
+class ProcessError(WorkflowsError):
+    """A process did not finish successfully; ``node`` is its process node."""
+
+    def __init__(self, message: str, node: object = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class ProcessKilledError(ProcessError):
+    """The process was killed before it finished."""
+
+
+class ProcessFailedError(ProcessError):
+    """The process finished with a non-zero exit status."""
+
+
+class ProcessNotRunningHereError(WorkflowsError):
+    """A control (pause, play, kill) targeted a process that this kernel does not run."""
+
+
+class NotResumableError(WorkflowsError):
+    """A process cannot be resumed (no checkpoint, a process function, or it already terminated)."""
+
+
+class StoreError(WorkflowsError):
+    """The provenance store failed or was asked something it cannot do."""
+
+
+class StoreUnreachableError(StoreError):
+    """The store's database could not be opened or reached."""
+
+
+class NodeNotFoundError(StoreError, LookupError):
+    """No node with the given pk or uuid exists in the store."""
+
+
+class CheckpointError(StoreError):
+    """A checkpoint could not be written or read back (for example it is corrupted or of a newer version)."""
+
+
+class CommunicatorError(WorkflowsError):
+    """Sending or receiving a control message failed."""
+
+
+class InternalError(Exception):
+    """A bug in jupyter_workflows itself. Please report it with the traceback."""

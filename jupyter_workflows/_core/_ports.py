@@ -1,0 +1,332 @@
+"""Ports: the named, typed inputs and outputs of a process, grouped in (possibly nested, possibly dynamic) namespaces.
+
+Validation gathers every problem before reporting, and each problem names the port, what it expected, what it got
+and how to fix it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ._errors import SpecError
+
+__all__ = ["UNSPECIFIED", "InputPort", "OutputPort", "Port", "PortNamespace", "SerializationError", "type_names"]
+
+
+class _Unspecified:
+    def __repr__(self) -> str:
+        return "UNSPECIFIED"
+
+
+UNSPECIFIED: Any = _Unspecified()
+
+
+class _Invalid:
+    """Stands for a value that could not be serialized (already reported), so validation does not report it twice."""
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
+
+Validator = Callable[..., "str | None"]
+
+
+class SerializationError(Exception):
+    """Raised by a port serializer when a value cannot become a storable node; the message says why."""
+
+
+def type_names(valid_type: type | tuple[type, ...] | None) -> str:
+    if valid_type is None:
+        return "anything"
+    types = valid_type if isinstance(valid_type, tuple) else (valid_type,)
+    return " or ".join(t.__name__ for t in types)
+
+
+def _fix_hint(valid_type: type | tuple[type, ...] | None) -> str:
+    """'; pass an int or Int(...)' for a data type that declares the plain Python type it wraps."""
+    types = valid_type if isinstance(valid_type, tuple) else (valid_type,)
+    hints = []
+    for node_type in types:
+        plain = getattr(node_type, "plain_type", None)
+        if plain is not None:
+            hints.append(f"{_article(plain.__name__)} {plain.__name__} or {node_type.__name__}(...)")
+        elif node_type is not None:
+            hints.append(f"{_article(node_type.__name__)} {node_type.__name__}")
+    return f"; pass {' or '.join(hints)}" if hints else ""
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _describe(value: Any) -> str:
+    """How a wrong value is shown: its plain type and value ("str 'a'"), short."""
+    plain = getattr(value, "value", value) if getattr(type(value), "plain_type", None) else value
+    text = repr(plain)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(plain).__name__} {text}"
+
+
+def _call_validator(validator: Validator, value: Any, port: Port) -> str | None:
+    try:
+        parameters = inspect.signature(validator).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    return validator(value, port) if len(parameters) >= 2 else validator(value)  # type: ignore[no-any-return]
+
+
+class Port:
+    def __init__(
+        self,
+        name: str,
+        *,
+        valid_type: type | tuple[type, ...] | None = None,
+        help: str | None = None,
+        required: bool = True,
+        validator: Validator | None = None,
+    ) -> None:
+        if not name.isidentifier():
+            raise SpecError(f"Port name {name!r} is not a valid Python identifier; use letters, digits and '_'.")
+        self.name = name
+        self.valid_type = valid_type
+        self.help = help
+        self.required = required
+        self.validator = validator
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} valid_type={type_names(self.valid_type)}>"
+
+    def validate(self, value: Any, path: str, owner: str) -> list[str]:
+        """Problems with ``value`` for this port ([] when fine). ``path`` is the dotted name shown to the user."""
+        if self.valid_type is not None and not isinstance(value, self.valid_type):
+            return [
+                f"{self._kind} '{path}' of {owner} expects {type_names(self.valid_type)} "
+                f"(got {_describe(value)}){_fix_hint(self.valid_type)}"
+            ]
+        if self.validator is not None:
+            message = _call_validator(self.validator, value, self)
+            if message:
+                return [f"{self._kind} '{path}' of {owner}: {message}"]
+        return []
+
+    _kind = "Port"
+
+
+class InputPort(Port):
+    _kind = "Input"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        default: Any = UNSPECIFIED,
+        serializer: Callable[[Any], Any] | None = None,
+        non_db: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, **kwargs)
+        self.default = default
+        self.serializer = serializer
+        self.non_db = non_db  # passed to the process but not stored as a node (AiiDA's non_db)
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSPECIFIED
+
+    def default_value(self) -> Any:
+        return self.default() if callable(self.default) and not isinstance(self.default, type) else self.default
+
+
+class OutputPort(Port):
+    _kind = "Output"
+
+
+class PortNamespace(Port, Mapping[str, Port]):
+    """A named group of ports. A ``dynamic`` namespace also accepts names it does not declare (of ``valid_type``)."""
+
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        dynamic: bool = False,
+        port_class: type[Port] = InputPort,
+        valid_type: type | tuple[type, ...] | None = None,
+        help: str | None = None,
+        required: bool = True,
+        validator: Validator | None = None,
+        serializer: Callable[[Any], Any] | None = None,
+    ) -> None:
+        if name:
+            super().__init__(name, valid_type=valid_type, help=help, required=required, validator=validator)
+        else:  # the unnamed top-level namespace of a spec
+            self.name, self.valid_type, self.help, self.required, self.validator = "", valid_type, help, True, validator
+        self.ports: dict[str, Port] = {}
+        self.dynamic = dynamic or valid_type is not None
+        self.port_class = port_class
+        self.serializer = serializer
+
+    # -- Mapping --------------------------------------------------------------------------------------------------
+    def __getitem__(self, name: str) -> Port:
+        return self.ports[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ports)
+
+    def __len__(self) -> int:
+        return len(self.ports)
+
+    def __repr__(self) -> str:
+        return f"<PortNamespace {self.name or '(top)'!r} ports={list(self.ports)} dynamic={self.dynamic}>"
+
+    # -- building -------------------------------------------------------------------------------------------------
+    def add(self, path: str, port: Port) -> Port:
+        """Add ``port`` at dotted ``path`` ('a.b.x'), creating the namespaces on the way."""
+        *parents, _ = path.split(".")
+        namespace = self
+        for part in parents:
+            existing = namespace.ports.get(part)
+            if existing is None:
+                existing = namespace.ports[part] = PortNamespace(part, port_class=self.port_class)
+            if not isinstance(existing, PortNamespace):
+                raise SpecError(f"Cannot add '{path}': '{part}' is a port, not a namespace.")
+            namespace = existing
+        namespace.ports[port.name] = port
+        return port
+
+    def namespace(self, path: str, **kwargs: Any) -> PortNamespace:
+        """Get or create the namespace at dotted ``path``; keyword arguments update it."""
+        *parents, name = path.split(".")
+        parent = self.namespace(".".join(parents)) if parents else self
+        existing = parent.ports.get(name)
+        if existing is None:
+            existing = parent.add(name, PortNamespace(name, port_class=self.port_class, **kwargs))
+        elif not isinstance(existing, PortNamespace):
+            raise SpecError(f"'{path}' is already a port, not a namespace.")
+        else:
+            for key, value in kwargs.items():
+                setattr(existing, key, value)
+            existing.dynamic = existing.dynamic or existing.valid_type is not None
+        return existing
+
+    def get_port(self, path: str) -> Port | None:
+        node: Port = self
+        for part in path.split("."):
+            if not isinstance(node, PortNamespace) or part not in node.ports:
+                return None
+            node = node.ports[part]
+        return node
+
+    # -- using ----------------------------------------------------------------------------------------------------
+    def pre_process(self, values: Mapping[str, Any] | None, path: str, owner: str, problems: list[str]) -> dict[str, Any]:
+        """Serialize plain values and fill in defaults. Values that cannot be serialized become ``problems``."""
+        values = dict(values or {})
+        result: dict[str, Any] = {}
+        for name, port in self.ports.items():
+            here = f"{path}{name}"
+            if name in values:
+                value = values.pop(name)
+                if isinstance(port, PortNamespace):
+                    if isinstance(value, Mapping):
+                        value = port.pre_process(value, f"{here}.", owner, problems)
+                else:
+                    value = _serialize(port, value, here, owner, problems)
+                result[name] = value
+            elif isinstance(port, InputPort) and port.has_default:
+                result[name] = _serialize(port, port.default_value(), here, owner, problems)
+            elif isinstance(port, PortNamespace) and port.ports:
+                filled = port.pre_process({}, f"{here}.", owner, problems)
+                if filled:
+                    result[name] = filled
+        for name, value in values.items():  # undeclared: only dynamic namespaces take them (validate() reports)
+            if self.dynamic and not isinstance(value, Mapping):
+                value = _serialize(self, value, f"{path}{name}", owner, problems)
+            result[name] = value
+        return result
+
+    def validate_values(self, values: Mapping[str, Any], path: str, owner: str) -> list[str]:
+        """Every problem with ``values``: unknown names, missing required ports, wrong types, failed validators."""
+        problems: list[str] = []
+        for name, port in self.ports.items():
+            here = f"{path}{name}"
+            if name not in values:
+                if port.required and not (isinstance(port, PortNamespace) and not _has_required(port)):
+                    problems.append(_missing(port, here, owner))
+                continue
+            value = values[name]
+            if value is INVALID:
+                continue
+            if isinstance(port, PortNamespace):
+                if not isinstance(value, Mapping):
+                    problems.append(f"'{here}' of {owner} is a namespace and expects a dict (got {_describe(value)})")
+                    continue
+                problems += port.validate_values(value, f"{here}.", owner)
+            else:
+                problems += port.validate(value, here, owner)
+        for name in values.keys() - self.ports.keys():
+            here = f"{path}{name}"
+            if values[name] is INVALID:
+                continue
+            if not self.dynamic:
+                known = ", ".join(sorted(self.ports)) or "none"
+                problems.append(f"{owner} has no {self._noun} '{here}'; known: {known}")
+            elif self.valid_type is not None and not isinstance(values[name], self.valid_type):
+                problems.append(
+                    f"'{here}' of {owner} expects {type_names(self.valid_type)} "
+                    f"(got {_describe(values[name])}){_fix_hint(self.valid_type)}"
+                )
+        if not problems and self.validator is not None:
+            message = _call_validator(self.validator, values, self)
+            if message:
+                problems.append(f"{owner}{' ' + path.rstrip('.') if path else ''}: {message}")
+        return problems
+
+    @property
+    def _noun(self) -> str:
+        return "output" if self.port_class is OutputPort else "input"
+
+    def absorb(
+        self,
+        other: PortNamespace,
+        *,
+        include: Iterator[str] | list[str] | tuple[str, ...] | None = None,
+        exclude: Iterator[str] | list[str] | tuple[str, ...] | None = None,
+    ) -> list[str]:
+        """Copy the ports of ``other`` into this namespace (for expose_inputs/outputs); returns their names."""
+        names = [n for n in other.ports if (include is None or n in include) and (exclude is None or n not in exclude)]
+        for name in names:
+            self.ports[name] = other.ports[name]
+        self.dynamic = self.dynamic or other.dynamic
+        return names
+
+
+def _has_required(namespace: PortNamespace) -> bool:
+    for port in namespace.ports.values():
+        if isinstance(port, PortNamespace):
+            if port.required and _has_required(port):
+                return True
+        elif port.required and not (isinstance(port, InputPort) and port.has_default):
+            return True
+    return False
+
+
+def _missing(port: Port, path: str, owner: str) -> str:
+    if isinstance(port, OutputPort):
+        return f"required output '{path}' of {owner} was not registered"
+    extra = f" ({port.help})" if port.help else ""
+    return f"{owner} is missing the required input '{path}'{extra}; pass {path.rsplit('.', 1)[-1]}=..."
+
+
+def _serialize(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:
+    serializer = getattr(port, "serializer", None)
+    if serializer is None or value is None:
+        return value
+    try:
+        return serializer(value)
+    except SerializationError as error:
+        problems.append(f"Input '{path}' of {owner}: {error}")
+        return INVALID

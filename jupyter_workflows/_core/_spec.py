@@ -1,0 +1,139 @@
+"""ProcessSpec: what a process class declares (inputs, outputs, exit codes), as AiiDA/plumpy's ``define(cls, spec)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._errors import SpecError
+from ._exit_code import BUILTIN_EXIT_CODES, ExitCode, ExitCodes
+from ._ports import UNSPECIFIED, InputPort, OutputPort, PortNamespace
+
+__all__ = ["ProcessSpec"]
+
+
+class ProcessSpec:
+    """Inputs, outputs and exit codes of a process class.
+
+    ``default_input_type`` is the ``valid_type`` of inputs declared without one, and ``serializer`` turns plain
+    Python values given to inputs into nodes (both are set by the layer that knows about nodes).
+    """
+
+    default_input_type: type | tuple[type, ...] | None = None
+    default_output_type: type | tuple[type, ...] | None = None
+    serializer: Callable[[Any], Any] | None = None
+
+    def __init__(self) -> None:
+        self.inputs = PortNamespace(port_class=InputPort, serializer=self.serializer)
+        self.outputs = PortNamespace(port_class=OutputPort)
+        self.exit_codes = ExitCodes({code.label: code for code in BUILTIN_EXIT_CODES if code.label})
+        self.exposed_inputs: dict[tuple[str | None, str], list[str]] = {}
+        self.exposed_outputs: dict[tuple[str | None, str], list[str]] = {}
+        self.sealed = False
+
+    # -- declaring ------------------------------------------------------------------------------------------------
+    def input(
+        self,
+        name: str,
+        valid_type: type | tuple[type, ...] | None = UNSPECIFIED,
+        *,
+        default: Any = UNSPECIFIED,
+        required: bool = True,
+        validator: Callable[..., str | None] | None = None,
+        help: str | None = None,
+        serializer: Callable[[Any], Any] | None = UNSPECIFIED,
+        non_db: bool = False,
+    ) -> InputPort:
+        """Declare an input; ``name`` may be dotted ('code.parameters') to place it in a namespace."""
+        self._check_open()
+        port = InputPort(
+            name.rsplit(".", 1)[-1],
+            valid_type=self.default_input_type if valid_type is UNSPECIFIED else valid_type,
+            default=default,
+            required=required,
+            validator=validator,
+            help=help,
+            serializer=self.serializer if serializer is UNSPECIFIED else serializer,
+            non_db=non_db,
+        )
+        return self.inputs.add(name, port)  # type: ignore[return-value]
+
+    def output(
+        self,
+        name: str,
+        valid_type: type | tuple[type, ...] | None = UNSPECIFIED,
+        *,
+        required: bool = True,
+        validator: Callable[..., str | None] | None = None,
+        help: str | None = None,
+    ) -> OutputPort:
+        self._check_open()
+        port = OutputPort(
+            name.rsplit(".", 1)[-1],
+            valid_type=self.default_output_type if valid_type is UNSPECIFIED else valid_type,
+            required=required,
+            validator=validator,
+            help=help,
+        )
+        return self.outputs.add(name, port)  # type: ignore[return-value]
+
+    def input_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
+        """Declare a namespace of inputs (``dynamic=True`` accepts any names, optionally of ``valid_type``)."""
+        self._check_open()
+        kwargs.pop("populate_defaults", None)  # accepted for AiiDA compatibility; defaults are always filled in
+        kwargs.setdefault("serializer", self.serializer)
+        return self.inputs.namespace(name, **kwargs)
+
+    def output_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
+        self._check_open()
+        return self.outputs.namespace(name, **kwargs)
+
+    def exit_code(self, status: int, label: str, message: str, invalidates_cache: bool = False) -> ExitCode:
+        """Declare an exit code: a positive status, an UPPER_CASE label and a message."""
+        self._check_open()
+        if not isinstance(status, int) or isinstance(status, bool) or status <= 0:
+            raise SpecError(f"Exit code status must be a positive int (got {status!r} for {label!r}).")
+        if not isinstance(label, str) or not label.isidentifier():
+            raise SpecError(f"Exit code label must be a valid identifier such as 'ERROR_NEGATIVE' (got {label!r}).")
+        for other in self.exit_codes.values():
+            if other.status == status and other.label != label:
+                raise SpecError(f"Exit code status {status} is used by both {other.label!r} and {label!r}.")
+        code = ExitCode(status, message, label)
+        self.exit_codes[label] = code
+        return code
+
+    def expose_inputs(
+        self,
+        process_class: Any,
+        namespace: str | None = None,
+        *,
+        exclude: Sequence[str] | None = None,
+        include: Sequence[str] | None = None,
+    ) -> None:
+        """Take over the inputs of ``process_class`` (into ``namespace`` if given), to pass them on later with
+        ``self.exposed_inputs(process_class, namespace)``."""
+        self._check_open()
+        target = self.inputs.namespace(namespace) if namespace else self.inputs
+        names = target.absorb(process_class.spec().inputs, include=include, exclude=exclude)
+        self.exposed_inputs[(namespace, _key(process_class))] = names
+
+    def expose_outputs(
+        self,
+        process_class: Any,
+        namespace: str | None = None,
+        *,
+        exclude: Sequence[str] | None = None,
+        include: Sequence[str] | None = None,
+    ) -> None:
+        self._check_open()
+        target = self.outputs.namespace(namespace) if namespace else self.outputs
+        names = target.absorb(process_class.spec().outputs, include=include, exclude=exclude)
+        self.exposed_outputs[(namespace, _key(process_class))] = names
+
+    def _check_open(self) -> None:
+        if self.sealed:
+            raise SpecError("The spec is sealed: declare ports and exit codes inside define(cls, spec) only.")
+
+
+def _key(process_class: Any) -> str:
+    return f"{getattr(process_class, '__module__', '?')}.{getattr(process_class, '__qualname__', process_class)}"

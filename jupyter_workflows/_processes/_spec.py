@@ -1,0 +1,36 @@
+"""The spec of processes whose inputs and outputs are data nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._core import ProcessSpec as CoreProcessSpec
+from ..nodes import Data, to_node
+
+__all__ = ["ProcessSpec"]
+
+
+class ProcessSpec(CoreProcessSpec):
+    """Inputs and outputs are Data nodes unless declared otherwise; plain Python values given to inputs are wrapped
+    into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description`` and
+    ``call_link_label``, which are not stored as nodes."""
+
+    default_input_type = Data
+    default_output_type = Data
+    serializer = staticmethod(to_node)
+
+    def __init__(self) -> None:
+        super().__init__()
+        metadata = self.inputs.namespace("metadata", required=False, serializer=None)
+        for name, help in [
+            ("label", "a short name for this run, shown in process lists and graphs"),
+            ("description", "a longer description of this run"),
+            ("call_link_label", "the label of the CALL link from the caller"),
+        ]:
+            metadata.add(name, _metadata_port(name, help))
+
+
+def _metadata_port(name: str, help: str) -> Any:
+    from .._core import InputPort
+
+    return InputPort(name, valid_type=str, required=False, non_db=True, help=help)

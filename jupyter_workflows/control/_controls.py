@@ -1,0 +1,87 @@
+"""Pause, play and kill processes.
+
+Processes this kernel runs are steered directly. A process whose owner died (an orphan) can still be killed: that
+only records it as killed, since nothing runs it. A process another live kernel runs is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .._core import Process, ProcessNotRunningHereError, ProcessState
+from .._owners import owner_alive
+from ..nodes import ProcessNode, load_node
+
+__all__ = ["kill", "pause", "play"]
+
+
+def pause(*nodes: ProcessNode | int) -> list[ProcessNode]:
+    """Hold each process at its next step boundary. Returns the processes that were (or stay) paused."""
+    return _apply(nodes, "pause", lambda process: process.pause())
+
+
+def play(*nodes: ProcessNode | int) -> list[ProcessNode]:
+    """Let paused processes go on. Returns the processes that were played."""
+    return _apply(nodes, "play", lambda process: process.play())
+
+
+def kill(*nodes: ProcessNode | int, message: str | None = None) -> list[ProcessNode]:
+    """Kill each process and its running children; ``message`` is recorded as the reason. Returns the processes
+    that were killed (already terminated ones are left alone)."""
+    reason = message or "Killed by the user."
+    return _apply(nodes, "kill", lambda process: process.kill(reason), orphan=lambda node: _kill_orphan(node, reason))
+
+
+def _apply(
+    items: Iterable[ProcessNode | int],
+    action: str,
+    control: Callable[[Process], bool],
+    orphan: Callable[[ProcessNode], bool] | None = None,
+) -> list[ProcessNode]:
+    nodes = [_process_node(item) for item in items]
+    done: list[ProcessNode] = []
+    for node in nodes:
+        if node.is_terminated:
+            continue
+        process = node.process
+        if process is not None:
+            if threading.get_ident() == process.runner._thread:
+                if control(process):
+                    done.append(node)
+            else:  # e.g. a widget callback on a subshell thread: act on the loop's own thread
+                process.runner.loop.call_soon_threadsafe(control, process)
+                done.append(node)
+            continue
+        owner = node._the_store.get_owners([node.owner]).get(node.owner) if node.owner else None
+        if owner_alive(owner):
+            where = f"{owner.kind} pid {owner.pid} on {owner.hostname}" if owner else "another runner"
+            raise ProcessNotRunningHereError(
+                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in another {where}; "
+                f"{action} it from there."
+            )
+        if orphan is None:
+            raise ProcessNotRunningHereError(
+                f"Cannot {action} {node.process_label}<{node.pk}>: the kernel that ran it is gone (orphaned). "
+                "Resume it with jw.resume(node), or kill it."
+            )
+        if orphan(node):
+            done.append(node)
+    return done
+
+
+def _process_node(item: ProcessNode | int | Any) -> ProcessNode:
+    node = item if isinstance(item, ProcessNode) else load_node(item)
+    if not isinstance(node, ProcessNode):
+        raise TypeError(f"{node!r} is not a process; pause/play/kill take process nodes or their pks.")
+    return node
+
+
+def _kill_orphan(node: ProcessNode, message: str) -> bool:
+    """Record an orphan (and its orphaned descendants) as killed: nobody runs them any more."""
+    for child in node.called:
+        if not child.is_terminated and child.process is None:
+            _kill_orphan(child, f"Killed with its caller {node.process_label}<{node.pk}>.")
+    node.record_state(ProcessState.KILLED, exit_message=f"{message} (its kernel had died)")
+    return True

@@ -1,0 +1,14 @@
+"""What users call: run, run_get_node, run_async, submit, wait, wait_async."""
+
+from ._resume import resume as resume
+from ._launch import (
+    run as run,
+    run_async as run_async,
+    run_get_node as run_get_node,
+    run_get_pk as run_get_pk,
+    submit as submit,
+    wait as wait,
+    wait_async as wait_async,
+)
+
+__all__ = ["resume", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]

@@ -1,0 +1,42 @@
+"""Nodes of the provenance graph: data (Int, Float, Str, Bool, List, Dict) and process nodes."""
+
+from ._data import (
+    Bool as Bool,
+    Data as Data,
+    Dict as Dict,
+    Float as Float,
+    Int as Int,
+    List as List,
+    NumericType as NumericType,
+    Str as Str,
+    to_node as to_node,
+)
+from ._node import Node as Node, load_node as load_node
+from ._process_node import (
+    CalcFunctionNode as CalcFunctionNode,
+    CalculationNode as CalculationNode,
+    ProcessNode as ProcessNode,
+    WorkChainNode as WorkChainNode,
+    WorkflowNode as WorkflowNode,
+    WorkFunctionNode as WorkFunctionNode,
+)
+
+__all__ = [
+    "Bool",
+    "CalcFunctionNode",
+    "CalculationNode",
+    "Data",
+    "Dict",
+    "Float",
+    "Int",
+    "List",
+    "Node",
+    "NumericType",
+    "ProcessNode",
+    "Str",
+    "WorkChainNode",
+    "WorkFunctionNode",
+    "WorkflowNode",
+    "load_node",
+    "to_node",
+]

@@ -1,0 +1,410 @@
+"""Data nodes: Int, Float, Str, Bool, List, Dict, and ``to_node``, which wraps plain Python values into them.
+
+Data nodes compare equal to the plain values they hold, and Int/Float take part in arithmetic like numbers
+(``Int(x + y)`` and ``self.inputs.n - 1`` work, as with AiiDA's base types). A stored node never changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
+
+from .._core import SerializationError, StoreError
+from ._node import Node
+
+__all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
+
+
+class Data(Node):
+    """A data node: a value in the provenance graph. Subclasses hold ``value``; ``creator`` is the process that
+    made it (None for data made by hand)."""
+
+    node_type = "data.Data"
+    plain_type: ClassVar[type | None] = None
+
+    def __init__(self, value: Any = None, *, label: str = "", description: str = "") -> None:
+        super().__init__(label=label, description=description)
+        self._value = self._coerce(value.value if isinstance(value, Data) else value)
+
+    def _coerce(self, value: Any) -> Any:
+        return value
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """What is stored for this node."""
+        return {"value": encode(self._value)}
+
+    def _load_row(self, row: Any) -> None:
+        self._value = _decode(row.attributes.get("value"))
+
+    def store(self) -> Data:
+        """Store this node (no-op if already stored) and return it."""
+        if self._pk is None:
+            from ._storing import store_nodes
+
+            store_nodes([self])
+        return self
+
+    @property
+    def creator(self) -> Node | None:
+        """The calculation that created this node, or None."""
+        if self._pk is None:
+            return None
+        from ._links import creator_of
+
+        return creator_of(self)
+
+    def _check_mutable(self) -> None:
+        if self._pk is not None:
+            raise StoreError(
+                f"{type(self).__name__}<{self._pk}> is stored and cannot change; make a new node instead, "
+                f"e.g. {type(self).__name__}(...)."
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Data):
+            return bool(self.value == other.value)
+        return bool(self.value == other)
+
+    __hash__ = Node.__hash__
+
+    def __repr__(self) -> str:
+        where = f"pk={self._pk}" if self._pk is not None else "unstored"
+        return f"<{type(self).__name__}: {where} value={self._value!r}>"
+
+    def __str__(self) -> str:
+        return str(self._value)
+
+
+def _binary(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[[Data, Any], Any]:
+    def method(self: Data, other: Any) -> Any:
+        other_value = other.value if isinstance(other, Data) else other
+        if not isinstance(other_value, numbers.Number):
+            return NotImplemented
+        result = op(other_value, self.value) if reflected else op(self.value, other_value)
+        return to_node(result)
+
+    return method
+
+
+def _compare(op: Callable[[Any, Any], bool]) -> Callable[[Data, Any], Any]:
+    def method(self: Data, other: Any) -> Any:
+        other_value = other.value if isinstance(other, Data) else other
+        try:
+            return op(self.value, other_value)
+        except TypeError:
+            return NotImplemented
+
+    return method
+
+
+class NumericType(Data):
+    """Int and Float: arithmetic gives new (unstored) nodes, comparisons give plain bools."""
+
+    node_type = "data.NumericType"
+
+    __add__, __radd__ = _binary(operator.add), _binary(operator.add, True)
+    __sub__, __rsub__ = _binary(operator.sub), _binary(operator.sub, True)
+    __mul__, __rmul__ = _binary(operator.mul), _binary(operator.mul, True)
+    __truediv__, __rtruediv__ = _binary(operator.truediv), _binary(operator.truediv, True)
+    __floordiv__, __rfloordiv__ = _binary(operator.floordiv), _binary(operator.floordiv, True)
+    __mod__, __rmod__ = _binary(operator.mod), _binary(operator.mod, True)
+    __pow__, __rpow__ = _binary(operator.pow), _binary(operator.pow, True)
+    __lt__, __le__ = _compare(operator.lt), _compare(operator.le)
+    __gt__, __ge__ = _compare(operator.gt), _compare(operator.ge)
+    __hash__ = Data.__hash__
+
+    def __neg__(self) -> Data:
+        return to_node(-self.value)
+
+    def __abs__(self) -> Data:
+        return to_node(abs(self.value))
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return round(self.value, ndigits)
+
+
+class Int(NumericType):
+    """An integer."""
+
+    node_type = "data.Int"
+    plain_type = int
+
+    def __init__(self, value: Any = 0, **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+
+    def _coerce(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise SerializationError(f"Int needs an integer (got {type(value).__name__} {value!r})")
+        return int(value)
+
+    def __index__(self) -> int:
+        return int(self.value)
+
+
+class Float(NumericType):
+    """A floating-point number."""
+
+    node_type = "data.Float"
+    plain_type = float
+
+    def __init__(self, value: Any = 0.0, **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+
+    def _coerce(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise SerializationError(f"Float needs a real number (got {type(value).__name__} {value!r})")
+        return float(value)
+
+
+class Bool(Data):
+    """True or False."""
+
+    node_type = "data.Bool"
+    plain_type = bool
+
+    def __init__(self, value: Any = False, **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+
+    def _coerce(self, value: Any) -> bool:
+        if not isinstance(value, (bool, numbers.Integral)) or value not in (0, 1):
+            raise SerializationError(f"Bool needs True or False (got {type(value).__name__} {value!r})")
+        return bool(value)
+
+    def __bool__(self) -> bool:
+        return self.value  # type: ignore[no-any-return]
+
+    __hash__ = Data.__hash__
+
+
+class Str(Data):
+    """A string."""
+
+    node_type = "data.Str"
+    plain_type = str
+
+    def __init__(self, value: Any = "", **kwargs: Any) -> None:
+        super().__init__(value, **kwargs)
+
+    def _coerce(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise SerializationError(f"Str needs a str (got {type(value).__name__} {value!r})")
+        return value
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.value
+
+    def __add__(self, other: Any) -> Str:
+        return Str(self.value + (other.value if isinstance(other, Str) else other))
+
+    def __radd__(self, other: Any) -> Str:
+        return Str(other + self.value)
+
+    __hash__ = Data.__hash__
+
+
+class List(Data):
+    """A list of plain JSON values (numbers, strings, booleans, None, lists and dicts of those)."""
+
+    node_type = "data.List"
+    plain_type = list
+
+    def __init__(self, value: Any = None, **kwargs: Any) -> None:
+        super().__init__([] if value is None else value, **kwargs)
+
+    def _coerce(self, value: Any) -> list[Any]:
+        if not isinstance(value, (list, tuple)):
+            raise SerializationError(f"List needs a list or tuple (got {type(value).__name__})")
+        return [_plain(item, f"[{i}]") for i, item in enumerate(value)]
+
+    @property
+    def value(self) -> list[Any]:
+        return copy.deepcopy(self._value)  # type: ignore[no-any-return]
+
+    def get_list(self) -> list[Any]:
+        return self.value
+
+    def __getitem__(self, index: Any) -> Any:
+        return copy.deepcopy(self._value[index])
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.value)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._value
+
+    def append(self, item: Any) -> None:
+        self._check_mutable()
+        self._value.append(_plain(item, f"[{len(self._value)}]"))
+
+    def extend(self, items: Any) -> None:
+        for item in items:
+            self.append(item)
+
+    __hash__ = Data.__hash__
+
+
+class Dict(Data):
+    """A dictionary with string keys and plain JSON values."""
+
+    node_type = "data.Dict"
+    plain_type = dict
+
+    def __init__(self, value: Any = None, **kwargs: Any) -> None:
+        if value is None and "dict" in kwargs:  # AiiDA's spelling: Dict(dict={...})
+            value = kwargs.pop("dict")
+        super().__init__({} if value is None else value, **kwargs)
+
+    def _coerce(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise SerializationError(f"Dict needs a dict (got {type(value).__name__})")
+        return _plain(dict(value), "")  # type: ignore[no-any-return]
+
+    @property
+    def value(self) -> dict[str, Any]:
+        return copy.deepcopy(self._value)  # type: ignore[no-any-return]
+
+    def get_dict(self) -> dict[str, Any]:
+        return self.value
+
+    @property
+    def dict(self) -> Any:
+        from .._core import AttributeDict
+
+        return AttributeDict(self.value)
+
+    def __getitem__(self, key: str) -> Any:
+        return copy.deepcopy(self._value[key])
+
+    def __setitem__(self, key: str, item: Any) -> None:
+        self._check_mutable()
+        self._value[key] = _plain(item, f"[{key!r}]")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return copy.deepcopy(self._value.get(key, default))
+
+    def keys(self) -> Any:
+        return self._value.keys()
+
+    def items(self) -> Any:
+        return self.value.items()
+
+    def values(self) -> Any:
+        return self.value.values()
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._value))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._value
+
+    __hash__ = Data.__hash__
+
+
+_PLAIN_TO_NODE: list[tuple[type, type[Data]]] = [(bool, Bool), (numbers.Integral, Int), (numbers.Real, Float)]
+
+
+def to_node(value: Any) -> Data:
+    """Wrap a plain Python value into a new data node; data nodes pass through unchanged.
+
+    bool -> Bool, int -> Int, float -> Float, str -> Str, list/tuple -> List, dict -> Dict. Anything else raises
+    SerializationError saying what would work.
+    """
+    if isinstance(value, Data):
+        return value
+    if isinstance(value, Node):
+        raise SerializationError(f"{value!r} is a process node, not data; pass its outputs instead")
+    for plain, node_class in _PLAIN_TO_NODE:
+        if isinstance(value, plain):
+            return node_class(value)
+    if isinstance(value, str):
+        return Str(value)
+    if isinstance(value, (list, tuple)):
+        return List(value)
+    if isinstance(value, Mapping):
+        return Dict(value)
+    raise SerializationError(
+        f"got {type(value).__name__} {_short(value)}, which cannot be stored; pass an int, float, str, bool, list "
+        "or dict, or a data node such as Int(...)"
+    )
+
+
+def _plain(value: Any, path: str) -> Any:
+    """A JSON-storable copy of ``value``; raises SerializationError naming the offending element.
+
+    Data nodes inside (``Dict({"a": Int(1)})``) contribute their plain value.
+    """
+    if isinstance(value, Data):
+        value = value.value
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SerializationError(f"key {key!r} at {path or 'top level'} is not a str; use str keys")
+            result[key] = _plain(item, f"{path}[{key!r}]")
+        return result
+    where = f" at {path}" if path else ""
+    raise SerializationError(
+        f"{type(value).__name__} {_short(value)}{where} cannot be stored; use numbers, strings, booleans, None, "
+        "lists and dicts"
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
+def encode(value: Any) -> Any:
+    """JSON-safe form of a plain value (non-finite floats become tagged strings, which PostgreSQL's JSONB needs)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(value)}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "__float__" in value:
+            return float(value["__float__"])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value

@@ -1,0 +1,131 @@
+"""Node: the common base of data and process nodes, the node-type registry and ``load_node``."""
+
+from __future__ import annotations
+
+import time
+import uuid as uuid_module
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .._configuration import get_store
+
+if TYPE_CHECKING:
+    from ..store import NodeRow
+    from ..store import Store
+
+__all__ = ["Node", "load_node", "node_class_for"]
+
+_NODE_CLASSES: dict[str, type[Node]] = {}
+# One Python object per stored node and store, so that every view of a node shows the same live truth.
+_IDENTITY: weakref.WeakKeyDictionary[Store, weakref.WeakValueDictionary[int, Node]] = weakref.WeakKeyDictionary()
+
+
+class Node:
+    """A node of the provenance graph. ``pk`` is None until the node is stored."""
+
+    node_type: ClassVar[str] = "node"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "node_type" not in cls.__dict__:
+            prefix = cls.node_type.split(".", 1)[0]
+            module = "" if cls.__module__.startswith("jupyter_workflows.") else f"{cls.__module__}."
+            cls.node_type = f"{prefix}.{module}{cls.__qualname__}"
+        _NODE_CLASSES.setdefault(cls.node_type, cls)
+
+    def __init__(self, *, label: str = "", description: str = "") -> None:
+        self._pk: int | None = None
+        self._uuid = str(uuid_module.uuid4())
+        self._store: Store | None = None
+        self.label = label
+        self.description = description
+        self.ctime = time.time()
+
+    @property
+    def pk(self) -> int | None:
+        return self._pk
+
+    @property
+    def uuid(self) -> str:
+        return self._uuid
+
+    @property
+    def is_stored(self) -> bool:
+        return self._pk is not None
+
+    def __hash__(self) -> int:
+        return hash(self._uuid)
+
+    def __repr__(self) -> str:
+        where = f"pk={self._pk}" if self._pk is not None else "unstored"
+        return f"<{type(self).__name__}: {where}>"
+
+    # -- loading ------------------------------------------------------------------------------------------------------
+    @classmethod
+    def _from_row(cls, row: NodeRow, store: Store) -> Node:
+        node = cls.__new__(cls)
+        node._pk = row.pk
+        node._uuid = row.uuid
+        node._store = store
+        node.label = row.label
+        node.description = row.description
+        node.ctime = row.ctime
+        node._load_row(row)
+        return node
+
+    def _load_row(self, row: NodeRow) -> None:
+        """Take over the class-specific columns of a freshly loaded row."""
+
+    def _register(self, store: Store) -> None:
+        self._store = store
+        assert self._pk is not None
+        nodes = _IDENTITY.get(store)
+        if nodes is None:
+            nodes = _IDENTITY[store] = weakref.WeakValueDictionary()
+        nodes[self._pk] = self
+
+    def _forget(self) -> None:
+        """Back to unstored (the transaction that stored it rolled back)."""
+        if self._store is not None and self._pk is not None:
+            _IDENTITY.get(self._store, {}).pop(self._pk, None)
+        self._pk = None
+        self._store = None
+
+    @property
+    def _the_store(self) -> Store:
+        return self._store if self._store is not None else get_store()
+
+
+def node_class_for(node_type: str) -> type[Node]:
+    """The class for a stored node type; unknown data types (a class not defined here) load as plain Data."""
+    cls = _NODE_CLASSES.get(node_type)
+    if cls is not None:
+        return cls
+    return _NODE_CLASSES["data.Data"] if node_type.startswith("data.") else _NODE_CLASSES["process.ProcessNode"]
+
+
+def cached_node(store: Store, pk: int) -> Node | None:
+    nodes = _IDENTITY.get(store)
+    return nodes.get(pk) if nodes is not None else None
+
+
+def node_from_row(row: NodeRow, store: Store) -> Node:
+    node = cached_node(store, row.pk)
+    if node is None:
+        node = node_class_for(row.node_type)._from_row(row, store)
+        node._register(store)
+    return node
+
+
+def load_node(identifier: int | str, *, store: Store | None = None) -> Node:
+    """Load a node by pk, by uuid or by a unique uuid prefix; the same object comes back for the same node."""
+    store = store if store is not None else get_store()
+    if isinstance(identifier, Node):
+        return identifier
+    if isinstance(identifier, int) and not isinstance(identifier, bool):
+        node = cached_node(store, identifier)
+        if node is not None:
+            return node
+    elif not isinstance(identifier, str):
+        raise TypeError(f"load_node() takes a pk (int) or a uuid (str), not {type(identifier).__name__}.")
+    return node_from_row(store.get_node(identifier), store)

@@ -1,0 +1,56 @@
+"""Writing new nodes: pks are handed out only for rows that really reached the store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .._configuration import get_store
+from ..store import NodeRow
+from ._node import Node
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+__all__ = ["node_row", "store_nodes", "unassign_on_failure"]
+
+
+def node_row(node: Node, **columns: object) -> NodeRow:
+    now = time.time()
+    return NodeRow(
+        pk=0,
+        uuid=node.uuid,
+        node_type=node.node_type,
+        label=node.label,
+        description=node.description,
+        ctime=node.ctime,
+        mtime=now,
+        attributes=getattr(node, "attributes", {}),
+        **columns,  # type: ignore[arg-type]
+    )
+
+
+def store_nodes(nodes: Sequence[Node], store: Store | None = None) -> None:
+    """Store the unstored ``nodes`` in one statement; already stored ones are skipped."""
+    store = store if store is not None else get_store()
+    new = [node for node in nodes if node._pk is None]
+    if not new:
+        return
+    with unassign_on_failure(new), store.transaction():
+        pks = store.insert_nodes([node_row(node) for node in new])
+        for node, pk in zip(new, pks):
+            node._pk = pk
+            node._register(store)
+
+
+@contextmanager
+def unassign_on_failure(nodes: Sequence[Node]) -> Iterator[None]:
+    """If the block fails (and its transaction rolls back), the nodes go back to unstored."""
+    try:
+        yield
+    except BaseException:
+        for node in nodes:
+            node._forget()
+        raise

@@ -1,0 +1,30 @@
+"""Where provenance is kept: nodes, links, reports, checkpoints and owners in SQLite (default) or PostgreSQL."""
+
+from ._config import default_store_url as default_store_url, redact_url as redact_url
+from ._rows import (
+    CALL_LINK_TYPES as CALL_LINK_TYPES,
+    DATA_LINK_TYPES as DATA_LINK_TYPES,
+    LOGIC_LINK_TYPES as LOGIC_LINK_TYPES,
+    LinkRow as LinkRow,
+    LinkType as LinkType,
+    NodeRow as NodeRow,
+    OwnerRow as OwnerRow,
+    ReportRow as ReportRow,
+    Traversal as Traversal,
+)
+from ._sql import Store as Store
+
+__all__ = [
+    "CALL_LINK_TYPES",
+    "DATA_LINK_TYPES",
+    "LOGIC_LINK_TYPES",
+    "LinkRow",
+    "LinkType",
+    "NodeRow",
+    "OwnerRow",
+    "ReportRow",
+    "Store",
+    "Traversal",
+    "default_store_url",
+    "redact_url",
+]

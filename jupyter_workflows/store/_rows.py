@@ -1,0 +1,88 @@
+"""Plain records the store reads and writes. No SQLAlchemy types leak out of the store: callers see these."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LinkType(str, enum.Enum):
+    """AiiDA's link types. Values are the lower-case names stored in the database."""
+
+    INPUT_CALC = "input_calc"  # data -> calculation (calcfunction)
+    INPUT_WORK = "input_work"  # data -> workflow (workfunction, WorkChain)
+    CREATE = "create"  # calculation -> data it created
+    RETURN = "return"  # workflow -> data it returned
+    CALL_CALC = "call_calc"  # workflow -> calculation it called
+    CALL_WORK = "call_work"  # workflow -> workflow it called
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DATA_LINK_TYPES = (LinkType.INPUT_CALC, LinkType.CREATE)
+LOGIC_LINK_TYPES = (LinkType.INPUT_WORK, LinkType.RETURN)  # as AiiDA: CALL links are in neither
+CALL_LINK_TYPES = (LinkType.CALL_CALC, LinkType.CALL_WORK)
+
+
+@dataclass(slots=True)
+class NodeRow:
+    """One row of the ``nodes`` table: a data node or a process node."""
+
+    pk: int
+    uuid: str
+    node_type: str  # "data.Int", "data.Dict", ..., "process.calcfunction", "process.workfunction", "process.workchain"
+    label: str = ""
+    description: str = ""
+    ctime: float = 0.0  # seconds since the epoch, UTC
+    mtime: float = 0.0
+    attributes: dict[str, Any] = field(default_factory=dict)
+    # process columns (None for data nodes)
+    process_label: str | None = None
+    process_state: str | None = None
+    exit_status: int | None = None
+    exit_message: str | None = None
+    paused: bool = False
+    process_status: str | None = None  # human-readable status, e.g. "Waiting for 3 children"
+    step: str | None = None  # the WorkChain outline step being run
+    exception: str | None = None  # formatted traceback of an excepted process
+    owner: str | None = None  # id of the runner (kernel, worker) that runs the process
+    sealed: bool = False  # True once a process has terminated; a sealed node never changes again
+
+
+@dataclass(slots=True, frozen=True)
+class LinkRow:
+    input_pk: int
+    output_pk: int
+    link_type: LinkType
+    link_label: str
+
+
+@dataclass(slots=True, frozen=True)
+class ReportRow:
+    node_pk: int
+    time: float
+    levelname: str
+    message: str
+
+
+@dataclass(slots=True, frozen=True)
+class OwnerRow:
+    """A runner that owns processes: a kernel, a script or a daemon worker."""
+
+    id: str
+    hostname: str
+    pid: int
+    kind: str  # "kernel", "script", "worker"
+    started: float  # when the owning OS process started (seconds since the epoch)
+    heartbeat: float  # last sign of life (seconds since the epoch)
+
+
+@dataclass(slots=True)
+class Traversal:
+    """Result of walking the link graph: every node reached (origins included) and every link walked."""
+
+    pks: set[int]
+    links: list[LinkRow]
+    truncated: bool = False  # True when max_nodes stopped the walk early

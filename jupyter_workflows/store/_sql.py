@@ -1,0 +1,484 @@
+"""The provenance store: nodes, links, reports, checkpoints and owners in a database, through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import json
+import re
+import time as _time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Row, Select, select, text
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, StoreError
+from ._config import redact_url
+from ._engine import describe_failure, open_connection, unreachable
+from ._rows import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
+from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
+from ._statements import NODE_FIELDS, Statements, uuid_prefix_bounds
+from ._traverse import check_direction, walk
+
+UPDATABLE_COLUMNS = frozenset(NODE_FIELDS) - {"pk", "uuid", "node_type", "ctime"}
+"""Node columns that :meth:`Store.update_node` may set."""
+
+MIN_UUID_PREFIX = 4
+_UUID_CHARS = re.compile(r"[0-9a-f-]+")
+_INSERTED_FIELDS = NODE_FIELDS[1:]  # all but pk, which the database assigns
+_LINK_TYPES: dict[LinkType | str, LinkType] = {**{t.value: t for t in LinkType}, **{t: t for t in LinkType}}
+_BULK_FROM = 5  # fewer rows are inserted one by one: cheaper than an executemany plus a query for the new pks
+_PG_SCHEMA_LOCK = 0x6A77_5354  # pg_advisory_xact_lock key: serialises concurrent first-time schema creation
+
+
+class Store:
+    """One open database. Not thread-safe by design: the engine uses it from the event loop's thread only.
+
+    Writes outside ``transaction()`` commit at once (one transaction per call). Reads never block writers
+    (SQLite WAL; PostgreSQL MVCC). Use it as a context manager, or call ``close()``.
+    """
+
+    url: str  # the URL with any password replaced by ***
+    dialect: str  # "sqlite" or "postgresql"
+
+    def __init__(self, url: str) -> None:
+        """Open (and create if needed) the store at an SQLAlchemy URL.
+
+        Raises StoreUnreachableError (message names the redacted URL and the fix) when it cannot connect, and
+        StoreError when the schema is of a newer version than this package understands.
+        """
+        self.url = redact_url(url)
+        self._engine, self._conn = open_connection(url)
+        self.dialect = self._engine.dialect.name
+        self._sql = Statements(self.dialect)
+        self._depth = 0  # nesting of transaction() blocks
+        self._closed = False
+        try:
+            self._prepare_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._conn.close()
+        self._engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction. Nestable: only the outermost block commits (or rolls back)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with self._errors("start a transaction"):
+            self._begin()
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._conn.rollback()
+            raise
+        finally:
+            self._depth = 0
+        with self._errors("commit a transaction"):
+            self._commit()
+
+    # -- writes -------------------------------------------------------------------------------------------------
+    def insert_node(self, row: NodeRow) -> int:
+        """Insert ``row`` (its ``pk`` is ignored) and return the new pk.
+
+        A ``ctime`` of 0 means "now"; an ``mtime`` of 0 means "same as ctime".
+        """
+        with self._write("insert a node") as conn:
+            return _inserted_pk(conn.execute(self._sql.insert_node, _node_values(row, _time.time())))
+
+    def insert_nodes(self, rows: Sequence[NodeRow]) -> list[int]:
+        """Insert several nodes at once; pks are returned in the order of ``rows``."""
+        if not rows:
+            return []
+        now = _time.time()
+        values = [_node_values(row, now) for row in rows]
+        uuids = [value["uuid"] for value in values]
+        with self._write("insert nodes") as conn:
+            if len(values) < _BULK_FROM:
+                return [_inserted_pk(conn.execute(self._sql.insert_node, value)) for value in values]
+            # A plain executemany, then the new pks by uuid: several times faster than INSERT ... RETURNING in
+            # parameter order, which SQLite runs row by row and psycopg re-parses for every batch.
+            conn.execute(self._sql.insert_node, values)
+            pk_of: dict[str, int] = {}
+            for chunk in self._sql.chunks(uuids):
+                pk_of.update(conn.execute(self._sql.pks_by_uuids, {"ids": chunk}).all())
+        return [pk_of[uuid] for uuid in uuids]
+
+    def insert_links(self, links: Iterable[LinkRow]) -> None:
+        """Insert links (input_pk -> output_pk). Both nodes must exist, else StoreError."""
+        values = [_link_values(link) for link in links]
+        if values:
+            with self._write("insert links") as conn:
+                conn.execute(self._sql.insert_link, values)
+
+    def update_node(self, pk: int, **columns: Any) -> None:
+        """Set columns of a node (any NodeRow field but pk/uuid/node_type/ctime); also sets mtime.
+
+        Raises NodeNotFoundError when no node has this pk, StoreError for a column that cannot be set.
+        """
+        _check_updatable(columns)
+        columns.setdefault("mtime", _time.time())
+        with self._write("update a node") as conn:
+            result = conn.execute(self._sql.update_node(list(columns)), {**columns, "pk_": pk})
+            if result.rowcount == 0:
+                raise _node_not_found(pk)
+
+    def update_attributes(self, pk: int, attributes: dict[str, Any]) -> None:
+        """Merge ``attributes`` into the node's attributes (top-level keys replace)."""
+        with self._write("update a node's attributes") as conn:
+            current = conn.execute(self._sql.attributes_for_update, {"pk": pk}).scalar_one_or_none()
+            if current is None:
+                raise _node_not_found(pk)
+            merged = {**current, **attributes}
+            statement = self._sql.update_node(("attributes", "mtime"))
+            conn.execute(statement, {"attributes": merged, "mtime": _time.time(), "pk_": pk})
+
+    def add_report(self, pk: int, levelname: str, message: str, time: float | None = None) -> None:
+        """Attach a log line to node ``pk`` (``time`` defaults to now)."""
+        values = {"node_pk": pk, "time": _time.time() if time is None else time, "levelname": levelname}
+        with self._write("add a report") as conn:
+            conn.execute(self._sql.insert_report, {**values, "message": message})
+
+    def save_checkpoint(self, pk: int, data: dict[str, Any]) -> None:
+        """Insert or replace the JSON checkpoint of a process. Raises CheckpointError if ``data`` is not JSON."""
+        try:
+            encoded = json.dumps(data)
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(
+                f"The checkpoint of process {pk} cannot be saved: it is not JSON-serialisable ({exc}). "
+                "Checkpoints hold only JSON types (dict, list, str, int, float, bool, None)"
+            ) from exc
+        values = {"node_pk": pk, "version": 1, "data": encoded, "mtime": _time.time()}
+        with self._write("save a checkpoint") as conn:
+            conn.execute(self._sql.save_checkpoint, values)
+
+    def load_checkpoint(self, pk: int) -> dict[str, Any] | None:
+        """The checkpoint, or None. Raises CheckpointError if the stored text is not valid JSON."""
+        with self._read("load a checkpoint") as conn:
+            stored = conn.execute(self._sql.load_checkpoint, {"pk": pk}).scalar_one_or_none()
+        return None if stored is None else _decode_checkpoint(pk, stored)
+
+    def delete_checkpoint(self, pk: int) -> None:
+        """Remove the checkpoint of a process, if any."""
+        with self._write("delete a checkpoint") as conn:
+            conn.execute(self._sql.delete_checkpoint, {"pk": pk})
+
+    def register_owner(self, owner: OwnerRow) -> None:
+        """Insert the owner, or replace the row of an owner with the same id."""
+        values = {name: getattr(owner, name) for name in OwnerRow.__slots__}
+        with self._write("register an owner") as conn:
+            conn.execute(self._sql.register_owner, values)
+
+    def heartbeat(self, owner_id: str, time: float | None = None) -> None:
+        """Record a sign of life of a registered owner (``time`` defaults to now)."""
+        values = {"owner_id": owner_id, "heartbeat": _time.time() if time is None else time}
+        with self._write("record a heartbeat") as conn:
+            if conn.execute(self._sql.heartbeat, values).rowcount == 0:
+                raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
+
+    # -- reads --------------------------------------------------------------------------------------------------
+    def get_node(self, ident: int | str) -> NodeRow:
+        """By pk (int) or uuid (str, full or a unique prefix of at least 4 characters). Raises NodeNotFoundError."""
+        if isinstance(ident, str):
+            return self._node_by_uuid(ident)
+        with self._read("read a node") as conn:
+            row = conn.execute(self._sql.node_by_pk, {"pk": ident}).first()
+        if row is None:
+            raise _node_not_found(ident)
+        return _node_row(row)
+
+    def get_nodes(self, pks: Iterable[int]) -> dict[int, NodeRow]:
+        """Many nodes in a few queries (chunked); missing pks are simply absent from the result."""
+        found: dict[int, NodeRow] = {}
+        with self._read("read nodes") as conn:
+            for chunk in self._sql.chunks(set(pks)):
+                for row in conn.execute(self._sql.nodes_by_pks, {"ids": chunk}):
+                    found[row[0]] = _node_row(row)
+        return found
+
+    def get_links(
+        self,
+        *,
+        inputs_of: Iterable[int] | None = None,
+        outputs_of: Iterable[int] | None = None,
+        link_types: Iterable[LinkType] | None = None,
+    ) -> list[LinkRow]:
+        """Links whose output is in ``inputs_of`` (incoming) and/or whose input is in ``outputs_of`` (outgoing).
+
+        With both, the union; with neither, every link. Ordered by creation.
+        """
+        types = None if link_types is None else [_link_type(t).value for t in link_types]
+        if inputs_of is None and outputs_of is None:
+            return self._all_links(types)
+        found: dict[int, LinkRow] = {}
+        with self._read("read links"):
+            for by_input, pks in ((False, inputs_of), (True, outputs_of)):
+                if pks is not None:
+                    found.update(self._links_touching(pks, by_input=by_input, types=types))
+        return [found[key] for key in sorted(found)]
+
+    def traverse(
+        self,
+        origins: Iterable[int],
+        *,
+        direction: str,
+        link_types: Iterable[LinkType] | None = None,
+        max_depth: int | None = None,
+        max_nodes: int | None = None,
+    ) -> Traversal:
+        """Walk links ``"forward"`` (input -> output) or ``"backward"``, one set-based query per level.
+
+        ``pks`` holds every node reached, origins included; ``links`` every link walked into a reached node.
+        ``max_depth`` counts link hops (0: the origins only). ``max_nodes`` caps ``pks`` (origins always count
+        in full); when it stops the walk, the lowest new pks of the last level are kept and ``truncated`` is True.
+        """
+        forward = check_direction(direction)
+        types = None if link_types is None else [_link_type(t).value for t in link_types]
+
+        def step(frontier: Sequence[int]) -> list[LinkRow]:
+            return list(self._links_touching(frontier, by_input=forward, types=types).values())
+
+        with self._read("traverse links"):
+            return walk(origins, step, forward=forward, max_depth=max_depth, max_nodes=max_nodes)
+
+    def query_processes(
+        self,
+        *,
+        states: Iterable[str] | None = None,
+        process_labels: Iterable[str] | None = None,
+        owner: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+    ) -> list[NodeRow]:
+        """Process nodes (node_type "process.*"), newest first.
+
+        ``states``: process_state among these; ``process_labels``: process_label among these; ``owner``: run by
+        that owner id; ``since``: created at or after this time; ``limit``: at most this many.
+        """
+        statement = select(nodes).where(nodes.c.node_type.startswith("process."))
+        if states is not None:
+            statement = statement.where(nodes.c.process_state.in_(list(states)))
+        if process_labels is not None:
+            statement = statement.where(nodes.c.process_label.in_(list(process_labels)))
+        if owner is not None:
+            statement = statement.where(nodes.c.owner == owner)
+        if since is not None:
+            statement = statement.where(nodes.c.ctime >= since)
+        statement = statement.order_by(nodes.c.ctime.desc(), nodes.c.pk.desc()).limit(limit)
+        return self._node_rows(statement, "query processes")
+
+    def get_reports(self, pk: int) -> list[ReportRow]:
+        """The reports of node ``pk``, oldest first."""
+        with self._read("read reports") as conn:
+            return [ReportRow(*row) for row in conn.execute(self._sql.reports_of, {"pk": pk})]
+
+    def get_owners(self, ids: Iterable[str]) -> dict[str, OwnerRow]:
+        """The registered owners among ``ids``; unknown ids are absent from the result."""
+        found: dict[str, OwnerRow] = {}
+        with self._read("read owners") as conn:
+            for chunk in self._sql.chunks(set(ids)):
+                found.update((row[0], OwnerRow(*row)) for row in conn.execute(self._sql.owners_by_ids, {"ids": chunk}))
+        return found
+
+    def count_nodes(self) -> int:
+        """How many nodes the store holds."""
+        with self._read("count nodes") as conn:
+            return int(conn.execute(self._sql.count_nodes).scalar_one())
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _node_by_uuid(self, ident: str) -> NodeRow:
+        prefix = ident.strip().lower()
+        if len(prefix) < MIN_UUID_PREFIX or not _UUID_CHARS.fullmatch(prefix):
+            raise NodeNotFoundError(
+                f"{ident!r} is not a uuid nor a uuid prefix of at least {MIN_UUID_PREFIX} hexadecimal characters; "
+                "pass a pk as an int, or more characters of the uuid"
+            )
+        low, high = uuid_prefix_bounds(prefix)
+        with self._read("read a node") as conn:
+            rows = conn.execute(self._sql.nodes_by_uuid_prefix, {"low": low, "high": high, "limit": 6}).all()
+        if not rows:
+            raise NodeNotFoundError(f"No node has a uuid starting with {prefix!r} in {self.url}")
+        if len(rows) > 1 and rows[0].uuid != prefix:
+            shown = ", ".join(row.uuid for row in rows[:5]) + (", ..." if len(rows) > 5 else "")
+            raise NodeNotFoundError(
+                f"The uuid prefix {prefix!r} is ambiguous: it matches {shown}; pass more characters of the uuid"
+            )
+        return _node_row(rows[0])
+
+    def _links_touching(self, pks: Iterable[int], *, by_input: bool, types: list[str] | None) -> dict[int, LinkRow]:
+        """Links (by link id) whose input (``by_input``) or output is in ``pks``; within an open read or write."""
+        statement = self._sql.links_of(by_input=by_input, typed=types is not None)
+        found: dict[int, LinkRow] = {}
+        for chunk in self._sql.chunks(pks):
+            params: dict[str, Any] = {"ids": chunk} if types is None else {"ids": chunk, "types": types}
+            for link_id, input_pk, output_pk, link_type, label in self._conn.execute(statement, params):
+                found[link_id] = LinkRow(input_pk, output_pk, _LINK_TYPES[link_type], label)
+        return found
+
+    def _all_links(self, types: list[str] | None) -> list[LinkRow]:
+        statement = select(links.c.input_pk, links.c.output_pk, links.c.link_type, links.c.link_label)
+        if types is not None:
+            statement = statement.where(links.c.link_type.in_(types))
+        with self._read("read links") as conn:
+            rows = conn.execute(statement.order_by(links.c.id))
+            return [LinkRow(i, o, _LINK_TYPES[t], label) for i, o, t, label in rows]
+
+    def _node_rows(self, statement: Select[Any], action: str) -> list[NodeRow]:
+        with self._read(action) as conn:
+            return [_node_row(row) for row in conn.execute(statement)]
+
+    @contextmanager
+    def _write(self, action: str) -> Iterator[Connection]:
+        """A write transaction (joined when one is open already); StoreError if ``action`` fails."""
+        with self._errors(action):
+            if self._depth:
+                yield self._conn
+                return
+            try:
+                self._begin()
+                yield self._conn
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._commit()
+
+    def _begin(self) -> None:
+        # PostgreSQL begins implicitly. On SQLite pysqlite's own BEGIN is disabled (see _engine._configure_sqlite),
+        # so take the write lock up front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later.
+        if self.dialect == "sqlite":
+            self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _commit(self) -> None:
+        try:
+            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()  # leave no half-ended transaction behind for the next call
+            raise
+
+    @contextmanager
+    def _read(self, action: str) -> Iterator[Connection]:
+        """Reads; outside a transaction they end at once, so the next read sees other writers' commits."""
+        with self._errors(action):
+            try:
+                yield self._conn
+            finally:
+                if not self._depth:
+                    self._conn.rollback()
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        """Database failures of the store's own code as StoreError (never wrap a caller's code in this)."""
+        if self._closed:
+            raise StoreError(f"Cannot {action}: the store {self.url} is closed; open a new Store")
+        try:
+            yield
+        except DBAPIError as exc:
+            reason = describe_failure(exc, self._engine.url)
+            if exc.connection_invalidated:
+                raise unreachable(self._engine.url, reason) from None
+            raise StoreError(f"Cannot {action} in {self.url}: {reason}") from exc
+        except StatementError as exc:  # a value the database cannot take, such as attributes that are not JSON
+            raise StoreError(f"Cannot {action}: {describe_failure(exc, self._engine.url)}") from exc
+        except (TypeError, ValueError) as exc:  # the same, when the driver (psycopg) converts the values itself
+            raise StoreError(f"Cannot {action}: {exc}") from exc
+
+    def _prepare_schema(self) -> None:
+        with self._write("create the store's tables") as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+            if not conn.dialect.has_table(conn, schema_version.name):
+                metadata.create_all(conn)
+                conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
+            found = conn.execute(select(schema_version.c.version)).scalar_one()
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.url} has schema version {found}, newer than this jupyter_workflows "
+                f"understands ({SCHEMA_VERSION}); upgrade jupyter_workflows (pip install -U jupyter_workflows)"
+            )
+
+
+def _node_values(row: NodeRow, now: float) -> dict[str, Any]:
+    values = {name: getattr(row, name) for name in _INSERTED_FIELDS}
+    values["ctime"] = row.ctime or now
+    values["mtime"] = row.mtime or values["ctime"]
+    return values
+
+
+def _inserted_pk(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise InternalError("the database returned no primary key for an inserted node")
+    return int(key[0])
+
+
+def _node_row(row: Row[Any]) -> NodeRow:
+    return NodeRow(*row)  # type: ignore[call-arg]  # by position: the columns follow NodeRow's fields
+
+
+def _link_values(link: LinkRow) -> dict[str, Any]:
+    return {
+        "input_pk": link.input_pk,
+        "output_pk": link.output_pk,
+        "link_type": _link_type(link.link_type).value,
+        "link_label": link.link_label,
+    }
+
+
+def _link_type(value: LinkType | str) -> LinkType:
+    try:
+        return _LINK_TYPES[value]
+    except KeyError:
+        choices = ", ".join(t.value for t in LinkType)
+        raise StoreError(f"Unknown link type {value!r}; use a LinkType ({choices})") from None
+
+
+def _check_updatable(columns: dict[str, Any]) -> None:
+    wrong = sorted(set(columns) - UPDATABLE_COLUMNS)
+    if wrong:
+        raise StoreError(
+            f"update_node() cannot set {', '.join(wrong)}; settable columns are {', '.join(sorted(UPDATABLE_COLUMNS))}"
+        )
+
+
+def _node_not_found(pk: int) -> NodeNotFoundError:
+    return NodeNotFoundError(f"No node with pk {pk} exists in the store")
+
+
+def _decode_checkpoint(pk: int, stored: str) -> dict[str, Any]:
+    try:
+        data = json.loads(stored)
+    except ValueError as exc:
+        raise CheckpointError(
+            f"The checkpoint of process {pk} is corrupted (not valid JSON: {exc}); the process cannot be resumed "
+            f"from it. Delete it with store.delete_checkpoint({pk}) and rerun the process"
+        ) from None
+    if not isinstance(data, dict):
+        raise CheckpointError(
+            f"The checkpoint of process {pk} is corrupted (a JSON {type(data).__name__}, not an object); delete it "
+            f"with store.delete_checkpoint({pk}) and rerun the process"
+        )
+    return data

@@ -1,0 +1,122 @@
+"""The store's SQL statements, built once per store so that SQLAlchemy's compiled cache serves every call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Delete, Insert, Select, Update, any_, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .._core._errors import InternalError
+from ._rows import NodeRow
+from ._schema import checkpoints, links, nodes, owners, reports
+
+NODE_FIELDS = tuple(f.name for f in fields(NodeRow))
+if tuple(nodes.c.keys()) != NODE_FIELDS:
+    raise InternalError("the nodes table's columns must follow NodeRow's fields: rows are built by position")
+
+SQLITE_CHUNK = 900
+"""Ids per IN (...) list on SQLite; old SQLite builds allow at most 999 bound parameters per statement."""
+
+LINK_COLUMNS = (links.c.input_pk, links.c.output_pk, links.c.link_type, links.c.link_label)
+
+
+class Statements:
+    """Every statement the store runs, for one dialect. Sets of ids are bound as one parameter named ``ids``."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgresql = dialect == "postgresql"
+        self.insert_node: Insert = nodes.insert()
+        self.insert_link: Insert = links.insert()
+        self.insert_report: Insert = reports.insert()
+        self.node_by_pk: Select[Any] = select(nodes).where(nodes.c.pk == bindparam("pk"))
+        # A range scan over the unique uuid index; the bounds are computed from the prefix (see uuid_prefix_bounds).
+        self.nodes_by_uuid_prefix: Select[Any] = (
+            select(nodes)
+            .where(nodes.c.uuid >= bindparam("low"), nodes.c.uuid < bindparam("high"))
+            .order_by(nodes.c.uuid)
+            .limit(bindparam("limit"))
+        )
+        self.nodes_by_pks: Select[Any] = select(nodes).where(self.among(nodes.c.pk))
+        self.pks_by_uuids: Select[Any] = select(nodes.c.uuid, nodes.c.pk).where(self.among(nodes.c.uuid, strings=True))
+        self.attributes_for_update: Select[Any] = (
+            select(nodes.c.attributes).where(nodes.c.pk == bindparam("pk")).with_for_update()
+        )
+        self.count_nodes: Select[Any] = select(func.count()).select_from(nodes)
+        self.reports_of: Select[Any] = (
+            select(reports.c.node_pk, reports.c.time, reports.c.levelname, reports.c.message)
+            .where(reports.c.node_pk == bindparam("pk"))
+            .order_by(reports.c.time, reports.c.id)
+        )
+        self.load_checkpoint: Select[Any] = select(checkpoints.c.data).where(checkpoints.c.node_pk == bindparam("pk"))
+        self.delete_checkpoint: Delete = checkpoints.delete().where(checkpoints.c.node_pk == bindparam("pk"))
+        self.save_checkpoint: Insert = self._upsert_checkpoint()
+        self.register_owner: Insert = self._upsert_owner()
+        self.heartbeat: Update = owners.update().where(owners.c.id == bindparam("owner_id"))
+        self.owners_by_ids: Select[Any] = select(owners).where(self.among(owners.c.id, strings=True))
+        self._update_node: dict[tuple[str, ...], Update] = {}
+        self._links_of = {
+            (by_input, typed): self._select_links(by_input=by_input, typed=typed)
+            for by_input in (False, True)
+            for typed in (False, True)
+        }
+
+    def among(self, column: ColumnElement[Any], *, strings: bool = False) -> ColumnElement[bool]:
+        """``column`` is one of the ``ids`` parameter: ``= ANY(array)`` on PostgreSQL, an expanding IN on SQLite."""
+        if self.postgresql:
+            item_type: Any = postgresql.TEXT() if strings else BigInteger()
+            return column == any_(bindparam("ids", type_=postgresql.ARRAY(item_type)))
+        return column.in_(bindparam("ids", expanding=True))
+
+    def chunks(self, ids: Iterable[Any]) -> Iterator[list[Any]]:
+        """``ids`` split into the lists that one ``ids`` parameter can take (one list on PostgreSQL)."""
+        items = list(ids)
+        size = len(items) if self.postgresql else SQLITE_CHUNK
+        for start in range(0, len(items), max(size, 1)):
+            yield items[start : start + size]
+
+    def links_of(self, *, by_input: bool, typed: bool) -> Select[Any]:
+        """Links whose input (``by_input``) or output is in ``ids``, and whose type is in ``types`` if ``typed``."""
+        return self._links_of[by_input, typed]
+
+    def _select_links(self, *, by_input: bool, typed: bool) -> Select[Any]:
+        column = links.c.input_pk if by_input else links.c.output_pk
+        statement = select(links.c.id, *LINK_COLUMNS).where(self.among(column))
+        if typed:
+            statement = statement.where(links.c.link_type.in_(bindparam("types", expanding=True)))
+        return statement
+
+    def update_node(self, columns: Sequence[str]) -> Update:
+        """``UPDATE nodes SET <columns> WHERE pk = :pk_``, cached per set of columns."""
+        key = tuple(sorted(columns))
+        statement = self._update_node.get(key)
+        if statement is None:
+            values: dict[str, Any] = {name: bindparam(name) for name in key}
+            statement = nodes.update().where(nodes.c.pk == bindparam("pk_")).values(values)
+            self._update_node[key] = statement
+        return statement
+
+    def _upsert_checkpoint(self) -> Insert:
+        insert = (postgresql.insert if self.postgresql else sqlite.insert)(checkpoints)
+        return insert.on_conflict_do_update(
+            index_elements=[checkpoints.c.node_pk],
+            set_={
+                "version": checkpoints.c.version + 1,
+                "data": insert.excluded.data,
+                "mtime": insert.excluded.mtime,
+            },
+        )
+
+    def _upsert_owner(self) -> Insert:
+        insert = (postgresql.insert if self.postgresql else sqlite.insert)(owners)
+        updated = ("hostname", "pid", "kind", "started", "heartbeat")
+        return insert.on_conflict_do_update(
+            index_elements=[owners.c.id], set_={name: insert.excluded[name] for name in updated}
+        )
+
+
+def uuid_prefix_bounds(prefix: str) -> tuple[str, str]:
+    """``(low, high)`` such that ``low <= uuid < high`` exactly when ``uuid`` starts with ``prefix`` (bytewise)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)

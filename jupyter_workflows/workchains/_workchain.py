@@ -1,0 +1,207 @@
+"""WorkChain: a process made of steps, run along an outline, that submits children and waits for them.
+
+Steps are plain methods (or ``async def``). A step returns None to go on, ``ToContext(...)`` to wait for the
+processes it submitted, or an exit code to stop. The WorkChain checkpoints after every step, so a new kernel can
+resume it (``jw.resume``) from where the old one died.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, ValidationError
+from .._core._spec import _key
+from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
+from ..nodes import ProcessNode, WorkChainNode, load_node
+from .._processes._spec import ProcessSpec
+from .._processes._instantiate import inputs_of_call, instantiate
+from .._processes._waiting import wait_terminated
+from ._checkpoint import Unencodable, encode_context
+from ._context import awaited
+from ._outline import Branch, Jump, Program, Return, Step, compile_outline
+
+__all__ = ["WorkChain", "WorkChainSpec"]
+
+
+class WorkChainSpec(ProcessSpec):
+    def __init__(self) -> None:
+        super().__init__()
+        self._outline: tuple[Any, ...] | None = None
+        self.program: Program | None = None
+
+    def outline(self, *instructions: Any) -> None:
+        """The steps of the WorkChain: ``spec.outline(cls.a, if_(cls.c)(cls.b), while_(cls.w)(cls.d), cls.e)``."""
+        self._check_open()
+        self._outline = instructions
+
+
+class WorkChain(Process):
+    """Base class of WorkChains. Subclasses implement ``define(cls, spec)`` (calling ``super().define(spec)``) with
+    ``spec.input``/``output``/``exit_code``/``outline``, and the step methods the outline names."""
+
+    _spec_class = WorkChainSpec
+    node_class: ClassVar[type[ProcessNode]] = WorkChainNode
+    node_kind = "workchain"
+
+    @classmethod
+    def spec(cls) -> WorkChainSpec:  # type: ignore[override]
+        spec: WorkChainSpec = super().spec()  # type: ignore[assignment]
+        if spec.program is None:
+            if spec._outline is None:
+                raise SpecError(
+                    f"{cls.__name__} has no outline: call spec.outline(cls.first_step, ...) in its define(cls, spec)."
+                )
+            spec.program = compile_outline(spec._outline, cls.__name__)
+        return spec
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx = AttributeDict()
+        self._pc = 0
+        self._awaiting: list[AwaitedChild] = []
+        self._warned_unresumable = False
+
+    # -- running the outline ------------------------------------------------------------------------------------------
+    def _run(self) -> ExitCode | None:
+        program = self.spec().program
+        assert program is not None
+        self._checkpoint()
+        while True:
+            self._wait_for_children()
+            self._hold_while_paused()
+            if self._pc >= len(program):
+                return None
+            instruction = program[self._pc]
+            if isinstance(instruction, Step):
+                stop = self._run_step(instruction)
+                if stop is not None:
+                    return stop
+            elif isinstance(instruction, Branch):
+                self._pc = self._pc + 1 if self._call(instruction.condition) else instruction.target
+            elif isinstance(instruction, Jump):
+                self._pc = instruction.target
+            elif isinstance(instruction, Return):
+                return instruction.exit_code
+
+    def _run_step(self, step: Step) -> ExitCode | None:
+        self.set_status(None, step=step.function.__name__)
+        result = self._call(step.function)
+        self._pc += 1
+        if result is None:
+            self._checkpoint()
+            return None
+        if isinstance(result, Mapping):
+            for key, value in result.items():
+                self._wait_for(key, value)
+            self._checkpoint()
+            return None
+        return self._exit_code_of(result)
+
+    def _call(self, function: Callable[[Any], Any]) -> Any:
+        result = function(self)
+        if inspect.isawaitable(result):
+            result = self._await(self.context.run(self.runner.loop.create_task, _as_coroutine(result)))
+        return result
+
+    def _wait_for(self, key: str, value: Any) -> None:
+        key, node, mode = awaited(key, value)
+        if not isinstance(node, ProcessNode):
+            raise TypeError(
+                f"ToContext({key}=...) of {self.name} got {node!r}; it waits for processes: pass the node that "
+                "self.submit(...) returned."
+            )
+        self._awaiting.append({"key": key, "pk": node.pk, "mode": mode})  # type: ignore[typeddict-item]
+
+    def _wait_for_children(self) -> None:
+        if not self._awaiting:
+            return
+        nodes = [load_node(entry["pk"]) for entry in self._awaiting]
+        pending = [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
+        if pending:
+            self._move(ProcessState.WAITING)
+            labels = ", ".join(f"{n.process_label}<{n.pk}>" for n in pending[:5])  # type: ignore[attr-defined]
+            more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
+            self.set_status(f"Waiting for {len(pending)} process(es): {labels}{more}")
+            self._await(wait_terminated(pending))  # type: ignore[arg-type]
+            self._move(ProcessState.RUNNING)
+            self.set_status(None)
+        for entry, node in zip(self._awaiting, nodes):
+            if entry["mode"] == "append":
+                existing = self.ctx.get_path(entry["key"])
+                self.ctx.set_path(entry["key"], [*(existing or []), node])
+            else:
+                self.ctx.set_path(entry["key"], node)
+        self._awaiting = []
+
+    def _checkpoint(self) -> None:
+        unresumable = None
+        try:
+            ctx = encode_context(self.ctx)
+        except Unencodable as problem:
+            ctx, unresumable = None, f"{problem}; keep nodes or plain JSON values in self.ctx to allow resuming"
+            if not self._warned_unresumable:
+                self._warned_unresumable = True
+                warnings.warn(f"{self.name} cannot be resumed after a crash: {unresumable}.", stacklevel=2)
+        program = self.spec().program
+        assert program is not None
+        checkpoint: Checkpoint = {
+            "version": CHECKPOINT_VERSION,
+            "process_class": f"{type(self).__module__}:{type(self).__qualname__}",
+            "outline": program.fingerprint,
+            "pc": self._pc,
+            "ctx": ctx,
+            "awaiting": list(self._awaiting),
+            "unresumable": unresumable,
+        }
+        self.node.save_checkpoint(checkpoint)  # type: ignore[attr-defined]
+
+    # -- what steps use -----------------------------------------------------------------------------------------------
+    def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
+        """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
+        it by returning ``ToContext(key=node)``."""
+        child = instantiate(process, inputs_of_call(process, args, kwargs), runner=self.runner)
+        self.runner.start(child)
+        return child.node  # type: ignore[return-value]
+
+    def to_context(self, **children: Any) -> None:
+        """Wait for these processes after the current step, like returning ``ToContext(**children)``."""
+        for key, value in children.items():
+            self._wait_for(key, value)
+
+    def exposed_inputs(self, process: Any, namespace: str | None = None, agglomerate: bool = True) -> AttributeDict:
+        """The inputs of this WorkChain that were exposed from ``process`` (to pass on to it)."""
+        names = self.spec().exposed_inputs.get((namespace, _key(process)))
+        if names is None:
+            raise ValueError(
+                f"{type(self).__name__} exposed no inputs of {getattr(process, '__name__', process)}"
+                f"{f' in namespace {namespace!r}' if namespace else ''}; call spec.expose_inputs(...) in define()."
+            )
+        source = self.inputs if namespace is None else self.inputs.get_path(namespace, AttributeDict())
+        return AttributeDict({name: source[name] for name in names if name in source})
+
+    def exposed_outputs(self, node: ProcessNode, process: Any, namespace: str | None = None) -> AttributeDict:
+        """The outputs of ``node`` (a finished ``process``) that this WorkChain exposed, ready for ``out_many``."""
+        names = self.spec().exposed_outputs.get((namespace, _key(process)))
+        if names is None:
+            raise ValueError(f"{type(self).__name__} exposed no outputs of {getattr(process, '__name__', process)}.")
+        outputs = node.outputs
+        return AttributeDict({name: outputs[name] for name in names if name in outputs})
+
+    def out_many(self, outputs: Mapping[str, Any], namespace: str | None = None) -> None:
+        for label, value in outputs.items():
+            self.out(f"{namespace}.{label}" if namespace else label, value)
+
+    def _exit_code_of(self, result: Any) -> ExitCode:
+        if result is None or isinstance(result, ExitCode) or (isinstance(result, int) and not isinstance(result, bool)):
+            return super()._exit_code_of(result)
+        raise ValidationError(
+            f"Step of {self.name} returned {type(result).__name__} {result!r}",
+            ["return None to go on, ToContext(...) to wait for submitted processes, or an exit code to stop"],
+        )
+
+
+async def _as_coroutine(awaitable: Any) -> Any:
+    return await awaitable

@@ -1,0 +1,153 @@
+"""pause, play and kill of processes this kernel runs; interrupting a blocked run kills the process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Int, ProcessState, ToContext, WorkChain, append_, calcfunction
+from jupyter_workflows._core import get_runner
+
+pytestmark = pytest.mark.usefixtures("store")
+
+
+@calcfunction
+async def sleepy(seconds):
+    await asyncio.sleep(seconds.value)
+    return seconds + 0
+
+
+class Steps(WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("seconds", valid_type=jw.Float, default=lambda: jw.Float(0.05))
+        spec.outline(cls.first, cls.second, cls.third)
+
+    def first(self):
+        self.report("first")
+
+    def second(self):
+        self.report("second")
+        return ToContext(children=append_(self.submit(sleepy, self.inputs.seconds)))
+
+    def third(self):
+        self.report("third")
+
+
+def settle(seconds: float = 0.05) -> None:
+    get_runner().block(asyncio.sleep(seconds))
+
+
+def until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        settle(0.01)
+
+
+def test_pause_holds_at_the_next_step_boundary_and_play_resumes():
+    node = jw.submit(Steps, seconds=jw.Float(0.2))
+    until(lambda: node.process_state is ProcessState.WAITING)  # in step two's wait for its child
+    assert jw.pause(node) == [node]
+    assert node.paused
+    jw.wait(node.called[0])  # the child finishes; the WorkChain may not start step three
+    settle(0.1)
+    assert node.report_messages == ["first", "second"]
+    assert node.paused and not node.is_terminated
+    assert jw.play(node) == [node]
+    jw.wait(node)
+    assert node.is_finished_ok and not node.paused
+    assert node.report_messages == ["first", "second", "third"]
+
+
+def test_kill_ends_waiting_process_and_its_children():
+    node = jw.submit(Steps, seconds=jw.Float(30))
+    until(lambda: node.process_state is ProcessState.WAITING)
+    started = time.monotonic()
+    assert jw.kill(node, message="changed my mind") == [node]
+    jw.wait(node)
+    assert time.monotonic() - started < 1.0  # the wait was interrupted, not waited out
+    assert node.is_killed and node.exit_message == "changed my mind"
+    (child,) = node.called
+    assert child.is_killed and f"Killed by its caller Steps<{node.pk}>" in child.exit_message
+    assert jw.kill(node) == []  # already terminated: nothing to do
+
+
+def test_kill_before_start_and_of_a_paused_process():
+    node = jw.submit(Steps)
+    jw.kill(node)
+    assert node.is_killed  # at once: it had not started
+    paused = jw.submit(Steps)
+    jw.pause(paused)
+    settle()
+    assert paused.paused and paused.process_state is ProcessState.CREATED
+    jw.kill(paused)
+    jw.wait(paused)
+    assert paused.is_killed and not paused.paused
+
+
+def test_run_of_killed_process_raises():
+    class KillsItself(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.step, cls.never)
+
+        def step(self):
+            jw.kill(self.node, message="enough")
+
+        def never(self):
+            raise AssertionError("killed processes stop at the next step boundary")
+
+    with pytest.raises(jw.ProcessKilledError, match="enough"):
+        jw.run(KillsItself)
+
+
+def test_interrupt_during_blocking_run_kills_and_records(store):
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            jw.run(Steps, seconds=jw.Float(30))
+    finally:
+        timer.cancel()
+    (row,) = [r for r in jw.processes() if r.process_label == "Steps"]
+    node = jw.load_node(row.pk)
+    assert node.is_killed and "KeyboardInterrupt" in node.exit_message
+    assert all(child.is_killed for child in node.called)  # never left "running" in the store
+    assert not any(r.state in {"running", "waiting", "created"} for r in jw.processes())
+
+
+def test_controls_from_another_thread_are_marshalled_onto_the_loop():
+    node = jw.submit(Steps, seconds=jw.Float(30))
+    until(lambda: node.process_state is ProcessState.WAITING)
+    worker = threading.Thread(target=jw.kill, args=(node,))
+    worker.start()
+    worker.join()
+    jw.wait(node, timeout=5)
+    assert node.is_killed
+
+
+def test_processes_list_shows_state_owner_and_orphans(store):
+    done = jw.run.get_node(Steps)[1]
+    running = jw.submit(Steps, seconds=jw.Float(30))
+    until(lambda: running.process_state is ProcessState.WAITING)
+    listing = jw.processes()
+    rows = {row.pk: row for row in listing}
+    assert rows[done.pk].state == "finished [0]" and rows[done.pk].owner == ""
+    assert rows[running.pk].state == "waiting" and rows[running.pk].owner == "this kernel"
+    text = str(listing)
+    assert "Process label" in text and "this kernel" in text
+    assert "<table" in listing._repr_html_()
+    assert [row.pk for row in jw.processes(active=True)] == sorted(
+        [running.pk, running.called[0].pk], reverse=True
+    )
+    jw.kill(running)
+    jw.wait(running)

@@ -1,0 +1,98 @@
+"""Bad input and provenance misuse: a specific error naming the port and the fix, and nothing left half-written."""
+
+from __future__ import annotations
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Int, calcfunction, workfunction
+
+pytestmark = pytest.mark.usefixtures("store")
+
+
+@calcfunction
+def add(x: int, y: int):
+    return x + y
+
+
+def node_count() -> int:
+    return jw._configuration.get_store().count_nodes()
+
+
+def test_wrong_type_names_port_expected_and_fix():
+    before = node_count()
+    with pytest.raises(jw.ValidationError) as error:
+        add("a", 2)
+    message = str(error.value)
+    assert "Input 'x' of add expects Int" in message
+    assert "(got str 'a'); pass an int or Int(...)" in message
+    assert node_count() == before  # nothing half-written
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(jw.ValidationError) as error:
+        add("a", 2.5)
+    assert len(error.value.problems) == 2
+    assert "'x'" in error.value.problems[0] and "'y'" in error.value.problems[1]
+
+
+def test_missing_and_unknown_inputs():
+    with pytest.raises(jw.ValidationError, match=r"missing a required argument: 'y'"):
+        add(1)
+    with pytest.raises(jw.ValidationError, match="unexpected keyword argument 'z'"):
+        add(1, 2, z=3)
+
+
+def test_value_that_cannot_be_stored():
+    class Opaque:
+        pass
+
+    before = node_count()
+    with pytest.raises(jw.ValidationError) as error:
+        add(Opaque(), 1)
+    assert "cannot be stored" in str(error.value) and "Int(...)" in str(error.value)
+    with pytest.raises(jw.ValidationError, match=r"set .* cannot be stored"):
+
+        @calcfunction
+        def identity(x):
+            return x
+
+        identity({"a": {1, 2}})
+    assert node_count() == before
+
+
+def test_process_call_inside_calcfunction_is_refused():
+    @calcfunction
+    def sneaky(x):
+        return add(x, 1)
+
+    with pytest.raises(jw.ProvenanceError, match="sneaky.* is a calcfunction and cannot call add"):
+        sneaky(1)
+    node = jw.load_node(jw.processes(limit=1)[0].pk)
+    assert node.process_label == "sneaky" and node.is_excepted
+    assert not node.called  # the refused call left no node
+
+
+def test_workfunction_returning_new_data_is_refused():
+    @workfunction
+    def invents(x):
+        return Int(x.value + 1)
+
+    with pytest.raises(jw.ProvenanceError, match="tried to return new, unstored data.*@calcfunction"):
+        invents(1)
+
+
+def test_calcfunction_returning_its_input_is_refused():
+    @calcfunction
+    def passthrough(x):
+        return x
+
+    with pytest.raises(jw.ProvenanceError, match="already exists.*must create new data"):
+        passthrough(1)
+
+
+def test_reserved_metadata_and_labels():
+    result, node = add.run_get_node(1, 2, metadata={"label": "first sum", "description": "just a test"})
+    assert node.label == "first sum" and node.description == "just a test"
+    with pytest.raises(jw.ValidationError, match="metadata.label"):
+        add(1, 2, metadata={"label": 5})

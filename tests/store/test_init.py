@@ -1,0 +1,26 @@
+"""The public surface of jupyter_workflows.store: exactly these names, each importable."""
+
+from __future__ import annotations
+
+import jupyter_workflows.store
+
+PUBLIC = [
+    "CALL_LINK_TYPES",
+    "DATA_LINK_TYPES",
+    "LOGIC_LINK_TYPES",
+    "LinkRow",
+    "LinkType",
+    "NodeRow",
+    "OwnerRow",
+    "ReportRow",
+    "Store",
+    "Traversal",
+    "default_store_url",
+    "redact_url",
+]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(jupyter_workflows.store.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert getattr(jupyter_workflows.store, name) is not None

@@ -1,0 +1,404 @@
+"""The Store's contract, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, update
+
+from jupyter_workflows._core._errors import CheckpointError, NodeNotFoundError, StoreError, ValidationError
+from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Store
+from jupyter_workflows.store._schema import SCHEMA_VERSION, checkpoints, nodes, schema_version
+
+
+def data_row(**fields: Any) -> NodeRow:
+    values: dict[str, Any] = {"pk": 0, "uuid": str(uuid.uuid4()), "node_type": "data.Int", "attributes": {"value": 1}}
+    return NodeRow(**{**values, **fields})
+
+
+def process_row(**fields: Any) -> NodeRow:
+    values: dict[str, Any] = {
+        "pk": 0,
+        "uuid": str(uuid.uuid4()),
+        "node_type": "process.calcfunction",
+        "process_label": "add",
+        "process_state": "created",
+    }
+    return NodeRow(**{**values, **fields})
+
+
+def raw_update(url: str, statement: Any) -> None:
+    """Change the database behind the store's back, as a corrupting bug or a newer release would."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(statement)
+    engine.dispose()
+
+
+# -- nodes -------------------------------------------------------------------------------------------------------
+def test_insert_node_round_trips_every_field(store: Store) -> None:
+    row = process_row(
+        label="sum",
+        description="adds",
+        ctime=100.5,
+        mtime=101.25,
+        attributes={"nested": {"a": [1, 2.5, "x", None, True]}},
+        exit_status=0,
+        exit_message="ok",
+        paused=True,
+        process_status="Waiting",
+        step="compute",
+        exception="Traceback ...",
+        owner="kernel-1",
+        sealed=True,
+    )
+    pk = store.insert_node(row)
+    row.pk = pk
+    assert store.get_node(pk) == row
+    assert store.count_nodes() == 1
+
+
+def test_insert_node_fills_times_and_returns_new_pks(store: Store) -> None:
+    before = time.time()
+    first, second = store.insert_node(data_row()), store.insert_node(data_row())
+    assert second > first
+    node = store.get_node(first)
+    assert before <= node.ctime <= time.time()
+    assert node.mtime == node.ctime
+    assert isinstance(node.paused, bool)
+    assert isinstance(node.sealed, bool)
+
+
+def test_insert_nodes_returns_pks_in_order(store: Store) -> None:
+    rows = [data_row(attributes={"i": i}) for i in range(2500)]
+    pks = store.insert_nodes(rows)
+    assert len(set(pks)) == 2500
+    found = store.get_nodes(pks)
+    assert [found[pk].attributes["i"] for pk in pks] == list(range(2500))
+    assert store.insert_nodes([]) == []
+    few = store.insert_nodes([data_row(label="a"), data_row(label="b")])  # inserted one by one
+    assert [store.get_node(pk).label for pk in few] == ["a", "b"]
+
+
+def test_duplicate_uuid_is_a_store_error(store: Store) -> None:
+    row = data_row()
+    store.insert_node(row)
+    with pytest.raises(StoreError, match="Cannot insert a node"):
+        store.insert_node(row)
+    assert store.count_nodes() == 1
+
+
+def test_attributes_that_are_not_json_are_a_store_error(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"Cannot insert a node: .*not JSON serializable"):
+        store.insert_node(data_row(attributes={"when": object()}))
+    store.insert_node(data_row())  # no transaction was left open
+    assert store.count_nodes() == 1
+
+
+def test_update_node_sets_columns_and_mtime(store: Store) -> None:
+    pk = store.insert_node(process_row(ctime=10.0))
+    store.update_node(pk, process_state="finished", exit_status=0, sealed=True)
+    node = store.get_node(pk)
+    assert (node.process_state, node.exit_status, node.sealed, node.ctime) == ("finished", 0, True, 10.0)
+    assert node.mtime > 10.0
+    store.update_node(pk, mtime=42.0, label="renamed")
+    assert (store.get_node(pk).mtime, store.get_node(pk).label) == (42.0, "renamed")
+
+
+def test_update_node_refuses_fixed_and_unknown_columns(store: Store) -> None:
+    pk = store.insert_node(process_row())
+    with pytest.raises(StoreError, match=r"cannot set nonsense, uuid; settable columns are .*process_state"):
+        store.update_node(pk, uuid="x", nonsense=1)
+
+
+def test_update_of_a_missing_node_is_node_not_found(store: Store) -> None:
+    with pytest.raises(NodeNotFoundError, match="No node with pk 999"):
+        store.update_node(999, label="x")
+    with pytest.raises(NodeNotFoundError, match="No node with pk 999"):
+        store.update_attributes(999, {"a": 1})
+
+
+def test_update_attributes_merges_top_level_keys(store: Store) -> None:
+    pk = store.insert_node(data_row(attributes={"keep": 1, "nested": {"a": 1, "b": 2}}, mtime=1.0))
+    store.update_attributes(pk, {"nested": {"c": 3}, "new": None})
+    node = store.get_node(pk)
+    assert node.attributes == {"keep": 1, "nested": {"c": 3}, "new": None}
+    assert node.mtime > 1.0
+
+
+# -- get_node ----------------------------------------------------------------------------------------------------
+def test_get_node_by_uuid_and_unique_prefix(store: Store) -> None:
+    row = data_row(uuid="abcd1234-0000-4000-8000-000000000000")
+    pk = store.insert_node(row)
+    store.insert_node(data_row(uuid="abce0000-0000-4000-8000-000000000000"))
+    assert store.get_node(row.uuid).pk == pk
+    assert store.get_node("ABCD1").pk == pk
+    assert store.get_node("abcd").pk == pk
+
+
+def test_get_node_ambiguous_prefix_lists_the_matches(store: Store) -> None:
+    store.insert_node(data_row(uuid="abcd1234-0000-4000-8000-000000000000"))
+    store.insert_node(data_row(uuid="abcd5678-0000-4000-8000-000000000000"))
+    with pytest.raises(NodeNotFoundError, match=r"'abcd' is ambiguous: it matches abcd1234-.*, abcd5678-.*more char"):
+        store.get_node("abcd")
+
+
+@pytest.mark.parametrize(
+    ("ident", "message"),
+    [
+        (12345, "No node with pk 12345"),
+        ("ffff", "No node has a uuid starting with 'ffff'"),
+        ("abc", "at least 4 hexadecimal characters; pass a pk as an int"),
+        ("abcd%", "at least 4 hexadecimal characters"),
+    ],
+)
+def test_get_node_not_found(store: Store, ident: int | str, message: str) -> None:
+    store.insert_node(data_row(uuid="abcd1234-0000-4000-8000-000000000000"))
+    with pytest.raises(NodeNotFoundError, match=message):
+        store.get_node(ident)
+
+
+def test_get_nodes_chunks_and_skips_missing(store: Store) -> None:
+    pks = store.insert_nodes([data_row() for _ in range(2000)])
+    found = store.get_nodes([*pks, 10**9, pks[0]])
+    assert sorted(found) == sorted(pks)
+    assert all(found[pk].pk == pk for pk in pks)
+    assert store.get_nodes([]) == {}
+
+
+# -- links -------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def calculation(store: Store) -> dict[str, int]:
+    """x, y -INPUT_CALC-> calc -CREATE-> result; workflow -CALL_CALC-> calc; workflow -RETURN-> result."""
+    inserted = store.insert_nodes([data_row(), data_row(), process_row(), data_row()])
+    pks = dict(zip(("x", "y", "calc", "result"), inserted, strict=True))
+    pks["workflow"] = store.insert_node(process_row(node_type="process.workchain"))
+    store.insert_links(
+        [
+            LinkRow(pks["x"], pks["calc"], LinkType.INPUT_CALC, "x"),
+            LinkRow(pks["y"], pks["calc"], LinkType.INPUT_CALC, "y"),
+            LinkRow(pks["calc"], pks["result"], LinkType.CREATE, "result"),
+            LinkRow(pks["workflow"], pks["calc"], LinkType.CALL_CALC, "CALL"),
+            LinkRow(pks["workflow"], pks["result"], LinkType.RETURN, "sum"),
+        ]
+    )
+    return pks
+
+
+def test_get_links_incoming_outgoing_and_typed(store: Store, calculation: dict[str, int]) -> None:
+    calc, workflow = calculation["calc"], calculation["workflow"]
+    incoming = store.get_links(inputs_of=[calc])
+    assert [(link.link_type, link.link_label) for link in incoming] == [
+        (LinkType.INPUT_CALC, "x"),
+        (LinkType.INPUT_CALC, "y"),
+        (LinkType.CALL_CALC, "CALL"),
+    ]
+    assert store.get_links(inputs_of=[calc], link_types=[LinkType.CALL_CALC]) == [
+        LinkRow(workflow, calc, LinkType.CALL_CALC, "CALL")
+    ]
+    assert [link.link_label for link in store.get_links(outputs_of=[calc])] == ["result"]
+    both = store.get_links(inputs_of=[calc], outputs_of=[calc])
+    assert [link.link_label for link in both] == ["x", "y", "result", "CALL"]
+    assert len(store.get_links()) == 5
+    assert [link.link_label for link in store.get_links(link_types=["return"])] == ["sum"]  # type: ignore[list-item]
+
+
+def test_link_rows_carry_link_type_enums(store: Store, calculation: dict[str, int]) -> None:
+    (link,) = store.get_links(outputs_of=[calculation["calc"]])
+    assert link.link_type is LinkType.CREATE
+
+
+def test_link_to_a_missing_node_is_a_store_error(store: Store) -> None:
+    pk = store.insert_node(data_row())
+    with pytest.raises(StoreError, match="Cannot insert links"):
+        store.insert_links([LinkRow(pk, 10**9, LinkType.CREATE, "result")])
+    assert store.get_links() == []
+
+
+def test_unknown_link_type_names_the_choices(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"Unknown link type 'input'; use a LinkType .*input_calc"):
+        store.insert_links([LinkRow(1, 2, "input", "x")])  # type: ignore[arg-type]
+
+
+# -- processes ---------------------------------------------------------------------------------------------------
+def test_query_processes_filters_newest_first(store: Store) -> None:
+    store.insert_node(data_row(ctime=5.0))
+    old = store.insert_node(process_row(ctime=1.0, process_state="finished", owner="k1"))
+    mid = store.insert_node(process_row(ctime=2.0, process_state="running", owner="k2", process_label="mul"))
+    new = store.insert_node(process_row(ctime=3.0, process_state="running", owner="k1", node_type="process.workchain"))
+
+    def pks(**filters: Any) -> list[int]:
+        return [node.pk for node in store.query_processes(**filters)]
+
+    assert pks() == [new, mid, old]
+    assert pks(states=["running"]) == [new, mid]
+    assert pks(process_labels=["add"]) == [new, old]
+    assert pks(owner="k1") == [new, old]
+    assert pks(since=2.0) == [new, mid]
+    assert pks(limit=1) == [new]
+    assert pks(states=["running"], owner="k1", since=0.0, limit=5) == [new]
+    assert pks(states=[]) == []
+
+
+# -- reports, checkpoints, owners ---------------------------------------------------------------------------------
+def test_reports_come_back_oldest_first(store: Store) -> None:
+    pk = store.insert_node(process_row())
+    store.add_report(pk, "REPORT", "second", time=2.0)
+    store.add_report(pk, "WARNING", "first", time=1.0)
+    store.add_report(pk, "REPORT", "now")
+    reports = store.get_reports(pk)
+    assert reports[:2] == [ReportRow(pk, 1.0, "WARNING", "first"), ReportRow(pk, 2.0, "REPORT", "second")]
+    assert reports[2].message == "now"
+    assert reports[2].time > 1e9
+    assert store.get_reports(pk + 1) == []
+
+
+def test_checkpoint_save_replace_load_delete(store: Store, store_url: str) -> None:
+    pk = store.insert_node(process_row())
+    assert store.load_checkpoint(pk) is None
+    store.save_checkpoint(pk, {"step": 1, "ctx": {"values": [1, 2]}})
+    store.save_checkpoint(pk, {"step": 2})
+    assert store.load_checkpoint(pk) == {"step": 2}
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.execute(checkpoints.select()).one().version == 2
+    engine.dispose()
+    store.delete_checkpoint(pk)
+    assert store.load_checkpoint(pk) is None
+    store.delete_checkpoint(pk)
+
+
+def test_corrupted_checkpoint_names_the_pk(store: Store, store_url: str) -> None:
+    pk = store.insert_node(process_row())
+    store.save_checkpoint(pk, {"step": 1})
+    raw_update(store_url, update(checkpoints).values(data='{"step": 1'))
+    with pytest.raises(CheckpointError, match=rf"checkpoint of process {pk} is corrupted .*delete_checkpoint\({pk}\)"):
+        store.load_checkpoint(pk)
+
+
+def test_checkpoint_must_be_json(store: Store) -> None:
+    pk = store.insert_node(process_row())
+    with pytest.raises(CheckpointError, match=f"checkpoint of process {pk} cannot be saved: it is not JSON"):
+        store.save_checkpoint(pk, {"when": object()})
+    assert store.load_checkpoint(pk) is None
+
+
+def test_owners_register_replace_and_heartbeat(store: Store) -> None:
+    kernel = OwnerRow("kernel-1", "host", 100, "kernel", started=1.0, heartbeat=1.0)
+    store.register_owner(kernel)
+    store.register_owner(OwnerRow("worker-1", "host", 200, "worker", started=2.0, heartbeat=2.0))
+    store.heartbeat("kernel-1", time=5.0)
+    expected = {"kernel-1": OwnerRow("kernel-1", "host", 100, "kernel", 1.0, 5.0)}
+    assert store.get_owners(["kernel-1", "nobody"]) == expected
+    restarted = OwnerRow("kernel-1", "other", 101, "kernel", started=9.0, heartbeat=9.0)
+    store.register_owner(restarted)
+    assert store.get_owners(["kernel-1", "worker-1"])["kernel-1"] == restarted
+    store.heartbeat("kernel-1")
+    assert store.get_owners(["kernel-1"])["kernel-1"].heartbeat > 1e9
+
+
+def test_heartbeat_of_an_unknown_owner_says_register_first(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"No owner 'ghost' is registered .*call register_owner"):
+        store.heartbeat("ghost")
+
+
+# -- transactions ------------------------------------------------------------------------------------------------
+def test_transaction_commits_everything_at_once(store: Store, store_url: str) -> None:
+    with Store(store_url) as other, store.transaction():
+        pk = store.insert_node(process_row())
+        store.update_node(pk, process_state="running")
+        store.add_report(pk, "REPORT", "started")
+        assert other.count_nodes() == 0  # nothing visible before the outermost block ends
+    assert store.get_node(pk).process_state == "running"
+    assert len(store.get_reports(pk)) == 1
+
+
+def test_transaction_rolls_back_on_exception(store: Store) -> None:
+    kept = store.insert_node(data_row())
+
+    def half_written() -> None:
+        with store.transaction():
+            pk = store.insert_node(process_row())
+            store.insert_links([LinkRow(kept, pk, LinkType.INPUT_CALC, "x")])
+            store.update_node(kept, label="changed")
+            store.save_checkpoint(pk, {"step": 1})
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        half_written()
+    assert store.count_nodes() == 1
+    assert store.get_node(kept).label == ""
+    assert store.get_links() == []
+
+
+def test_transaction_lets_the_callers_exceptions_through(store: Store) -> None:
+    def invalid() -> None:
+        with store.transaction():
+            store.insert_node(data_row())
+            raise ValidationError("Input 'x' of add expects Int")
+
+    with pytest.raises(ValidationError, match="Input 'x'"):
+        invalid()
+    assert store.count_nodes() == 0
+
+
+def test_nested_transaction_failure_rolls_back_the_outer_block(store: Store, store_url: str) -> None:
+    def nested() -> None:
+        with Store(store_url) as other, store.transaction():
+            store.insert_node(data_row())
+            with store.transaction():
+                store.insert_node(data_row())
+            assert other.count_nodes() == 0  # the inner block did not commit on its own
+            store.update_node(10**9, label="missing")
+
+    with pytest.raises(NodeNotFoundError):
+        nested()
+    assert store.count_nodes() == 0
+    store.insert_node(data_row())  # the store is usable again
+    assert store.count_nodes() == 1
+
+
+def test_failed_write_outside_a_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.insert_nodes([data_row(), data_row(uuid="dup"), data_row(uuid="dup")])
+    assert store.count_nodes() == 0
+
+
+def test_reads_see_other_connections_commits(store: Store, store_url: str) -> None:
+    assert store.count_nodes() == 0
+    with Store(store_url) as other:
+        pk = other.insert_node(data_row())
+        other.update_node(pk, label="seen")
+    assert store.count_nodes() == 1
+    assert store.get_node(pk).label == "seen"
+
+
+# -- opening and closing -----------------------------------------------------------------------------------------
+def test_reopening_keeps_the_data(store_url: str) -> None:
+    with Store(store_url) as first:
+        pk = first.insert_node(data_row(label="kept"))
+    with Store(store_url) as second:
+        assert second.get_node(pk).label == "kept"
+        assert second.dialect in {"sqlite", "postgresql"}
+
+
+def test_newer_schema_version_says_upgrade(store_url: str) -> None:
+    Store(store_url).close()
+    raw_update(store_url, update(schema_version).values(version=SCHEMA_VERSION + 1))
+    with pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer .*pip install -U jupyter_wo"):
+        Store(store_url)
+
+
+def test_closed_store_says_so(store_url: str) -> None:
+    store = Store(store_url)
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="is closed; open a new Store"):
+        store.count_nodes()
+
+
+def test_nodes_table_follows_node_row_fields() -> None:
+    assert tuple(nodes.c.keys()) == NodeRow.__slots__

@@ -1,0 +1,367 @@
+"""WorkChains: outline, context, children, exit codes, exposed inputs; AiiDA's documented examples run unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import (
+    ExitCode,
+    Int,
+    ToContext,
+    WorkChain,
+    append_,
+    calcfunction,
+    if_,
+    return_,
+    while_,
+)
+
+pytestmark = pytest.mark.usefixtures("store")
+
+
+@calcfunction
+def add(x, y):
+    return Int(x + y)
+
+
+@calcfunction
+def multiply(x, y):
+    return Int(x * y)
+
+
+class AddAndMultiplyWorkChain(WorkChain):
+    """AiiDA's documented example, imports changed only."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("x")
+        spec.input("y")
+        spec.input("z")
+        spec.outline(cls.add, cls.multiply, cls.results)
+        spec.output("result")
+
+    def add(self):
+        self.ctx.sum = add(self.inputs.x, self.inputs.y)
+
+    def multiply(self):
+        self.ctx.product = multiply(self.ctx.sum, self.inputs.z)
+
+    def results(self):
+        self.out("result", self.ctx.product)
+
+
+class NestedWorkChain(WorkChain):
+    """AiiDA's documented example of a WorkChain that submits itself, imports changed only."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("inp", valid_type=Int)
+        spec.outline(cls.do_submit, cls.finalize)
+        spec.output("output", valid_type=Int, required=True)
+
+    def do_submit(self):
+        if self.should_submit():
+            self.report("Submitting nested workchain.")
+            return ToContext(workchain=append_(self.submit(NestedWorkChain, inp=self.inputs.inp - 1)))
+
+    def should_submit(self):
+        return int(self.inputs.inp) > 0
+
+    def finalize(self):
+        """Attach the outputs."""
+        if self.should_submit():
+            self.report("Getting sub-workchain output.")
+            sub_workchain = self.ctx.workchain[0]
+            self.out("output", Int(sub_workchain.outputs.output + 1).store())
+        else:
+            self.report("Bottom-level workchain reached.")
+            self.out("output", Int(0).store())
+
+
+def test_add_and_multiply_documented_example():
+    result, node = jw.run.get_node(AddAndMultiplyWorkChain, x=Int(2), y=Int(3), z=Int(5))
+    assert result["result"] == 25
+    assert node.is_finished_ok and node.process_label == "AddAndMultiplyWorkChain"
+    assert [c.process_label for c in node.called] == ["add", "multiply"]
+    assert node.outputs.result.creator.process_label == "multiply"
+
+
+def test_nested_workchain_documented_example():
+    result, node = jw.run.get_node(NestedWorkChain, inp=Int(3))
+    assert result["output"] == 3
+    depth, current = 0, node
+    while current.called:
+        (current,) = current.called
+        depth += 1
+    assert depth == 3
+    assert node.report_messages == ["Submitting nested workchain.", "Getting sub-workchain output."]
+    assert current.report_messages == ["Bottom-level workchain reached."]
+
+
+class Collatz(WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("n", valid_type=Int)
+        spec.output("steps", valid_type=Int)
+        spec.exit_code(400, "ERROR_NOT_POSITIVE", "n must be positive, got {n}")
+        spec.outline(
+            cls.check,
+            while_(cls.not_one)(
+                if_(cls.is_even)(cls.halve).elif_(cls.is_three)(cls.three).else_(cls.triple),
+            ),
+            cls.finish,
+        )
+
+    def check(self):
+        if self.inputs.n <= 0:
+            return self.exit_codes.ERROR_NOT_POSITIVE.format(n=self.inputs.n.value)
+        self.ctx.n = self.inputs.n.value
+        self.ctx.path = []
+
+    def not_one(self):
+        return self.ctx.n != 1
+
+    def is_even(self):
+        return self.ctx.n % 2 == 0
+
+    def is_three(self):
+        return self.ctx.n == 3
+
+    def halve(self):
+        self.ctx.path.append("halve")
+        self.ctx.n //= 2
+
+    def three(self):
+        self.ctx.path.append("three")
+        self.ctx.n = 10
+
+    def triple(self):
+        self.ctx.path.append("triple")
+        self.ctx.n = 3 * self.ctx.n + 1
+
+    def finish(self):
+        self.out("steps", Int(len(self.ctx.path)).store())
+
+
+def test_if_elif_else_and_while():
+    result, node = jw.run.get_node(Collatz, n=Int(6))
+    # 6 -halve-> 3 -three-> 10 -halve-> 5 -triple-> 16 -halve-> 8 -halve-> 4 -halve-> 2 -halve-> 1
+    assert result["steps"] == 8
+    assert node.step == "finish"
+
+
+def test_exit_code_from_a_step():
+    result, node = jw.run.get_node(Collatz, n=Int(-2))
+    assert node.is_failed and not node.is_finished_ok
+    assert node.exit_status == 400
+    assert node.exit_message == "n must be positive, got -2"
+    assert result == {}
+
+
+def test_return_with_exit_code_in_outline():
+    class Stops(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.exit_code(300, "ERROR_STOPPED", "stopped on purpose")
+            spec.outline(cls.first, if_(cls.always)(return_(300)), cls.never)
+
+        def first(self):
+            self.ctx.ran = ["first"]
+
+        def always(self):
+            return True
+
+        def never(self):
+            raise AssertionError("unreachable")
+
+    node = jw.run.get_node(Stops)[1]
+    assert node.exit_status == 300
+
+
+def test_missing_required_output_fails_with_exit_code_11():
+    class Forgets(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("result")
+            spec.outline(cls.nothing)
+
+        def nothing(self):
+            pass
+
+    node = jw.run.get_node(Forgets)[1]
+    assert node.exit_status == 11 and "result" in node.exit_message
+
+
+def test_children_submitted_in_parallel_and_collected_with_append():
+    @calcfunction
+    async def slow_square(x):
+        await asyncio.sleep(0.2)
+        return x * x
+
+    class FanOut(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("n", valid_type=Int)
+            spec.output("total", valid_type=Int)
+            spec.outline(cls.launch, cls.collect)
+
+        def launch(self):
+            # self.submit takes process functions too (aiida-core refuses them), so they run concurrently
+            for i in range(self.inputs.n.value):
+                self.to_context(squares=append_(self.submit(slow_square, i)))
+
+        def collect(self):
+            total = sum(node.outputs.result.value for node in self.ctx.squares)
+            self.out("total", Int(total).store())
+
+    start = time.perf_counter()
+    result, node = jw.run.get_node(FanOut, n=Int(5))
+    assert result["total"] == 0 + 1 + 4 + 9 + 16
+    assert time.perf_counter() - start < 0.9  # the five 0.2 s children ran at the same time
+    assert [c.process_label for c in node.called] == ["slow_square"] * 5
+
+
+def test_async_steps():
+    class Sleeper(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.nap, cls.done)
+
+        async def nap(self):
+            await asyncio.sleep(0.01)
+            self.ctx.napped = True
+
+        def done(self):
+            assert self.ctx.napped
+
+    assert jw.run.get_node(Sleeper)[1].is_finished_ok
+
+
+def test_expose_inputs_and_outputs():
+    class Outer(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.expose_inputs(AddAndMultiplyWorkChain, namespace="inner")
+            spec.expose_outputs(AddAndMultiplyWorkChain)
+            spec.outline(cls.run_inner, cls.results)
+
+        def run_inner(self):
+            inputs = self.exposed_inputs(AddAndMultiplyWorkChain, namespace="inner")
+            return ToContext(inner=self.submit(AddAndMultiplyWorkChain, **inputs))
+
+        def results(self):
+            self.out_many(self.exposed_outputs(self.ctx.inner, AddAndMultiplyWorkChain))
+
+    result, node = jw.run.get_node(Outer, inner={"x": Int(1), "y": Int(2), "z": Int(3)})
+    assert result["result"] == 9
+    assert set(node.inputs.inner) == {"x", "y", "z"}
+
+
+def test_input_validation_with_defaults_namespaces_and_validators():
+    def positive(value, port):
+        return None if value > 0 else "must be positive"
+
+    class Configured(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("n", valid_type=Int, validator=positive, help="how many")
+            spec.input("scale", valid_type=Int, default=lambda: Int(2))
+            spec.input_namespace("extra", dynamic=True, valid_type=Int, required=False)
+            spec.output("result", valid_type=Int)
+            spec.outline(cls.compute)
+
+        def compute(self):
+            total = multiply(self.inputs.n, self.inputs.scale)
+            self.out("result", total)
+
+    assert jw.run(Configured, n=3)["result"] == 6
+    assert jw.run(Configured, {"n": 3, "extra": {"a": 1}})["result"] == 6
+    with pytest.raises(jw.ValidationError) as error:
+        jw.run(Configured, n=-1, extra={"a": "text"}, unknown=1)
+    problems = "\n".join(error.value.problems)
+    assert "Input 'n' of Configured: must be positive" in problems
+    assert "'extra.a' of Configured expects Int" in problems
+    assert "Configured has no input 'unknown'" in problems
+    with pytest.raises(jw.ValidationError, match="missing the required input 'n' \\(how many\\)"):
+        jw.run(Configured)
+
+
+def test_spec_mistakes_are_reported_clearly():
+    class NoOutline(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+
+    with pytest.raises(jw.SpecError, match="NoOutline has no outline"):
+        jw.run(NoOutline)
+
+    class BadExitCode(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.exit_code(0, "OK", "zero is success, not an exit code")
+            spec.outline(cls.step)
+
+        def step(self):
+            pass
+
+    with pytest.raises(jw.SpecError, match="positive int"):
+        jw.run(BadExitCode)
+
+
+def test_output_of_wrong_type_excepts_with_clear_message():
+    class WrongOutput(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("result", valid_type=Int)
+            spec.outline(cls.step)
+
+        def step(self):
+            self.out("result", jw.Str("x").store())
+
+    with pytest.raises(jw.ValidationError, match="Output 'result' of WrongOutput<\\d+> expects Int"):
+        jw.run(WrongOutput)
+
+
+def test_checkpoint_is_json_with_outline_position():
+    class Pausing(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.one, cls.two)
+
+        def one(self):
+            self.ctx.numbers = [1, 2]
+            self.ctx.node = Int(5).store()
+            self.ctx.pair = (1, "a")
+            jw.pause(self.node)
+
+        def two(self):
+            pass
+
+    node = jw.submit(Pausing)
+    runner = jw._core.get_runner()
+    runner.block(asyncio.sleep(0.1))
+    assert node.paused and node.process_state is jw.ProcessState.RUNNING
+    checkpoint = node.load_checkpoint()
+    assert checkpoint["pc"] == 1 and checkpoint["version"] == 1
+    assert checkpoint["ctx"]["__attrdict__"]["numbers"] == [1, 2]
+    assert "__node__" in checkpoint["ctx"]["__attrdict__"]["node"]
+    jw.play(node)
+    jw.wait(node)
+    assert node.is_finished_ok
+    assert node.load_checkpoint() is None  # removed once terminated
