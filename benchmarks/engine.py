@@ -25,8 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import jupyter_workflows as jw  # noqa: E402
-from jupyter_workflows import Int, WorkChain, append_, calcfunction, workfunction  # noqa: E402
+import jupyter_workflows as jw
+from jupyter_workflows import Int, WorkChain, append_, calcfunction, workfunction
 
 
 @calcfunction

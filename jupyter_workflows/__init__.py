@@ -22,6 +22,7 @@ from ._core import (
     WorkflowsError as WorkflowsError,
 )
 from .control import kill as kill, pause as pause, play as play, processes as processes
+from .functions import calcfunction as calcfunction, workfunction as workfunction
 from .launch import (
     resume as resume,
     run as run,
@@ -46,7 +47,6 @@ from .nodes import (
     WorkFunctionNode as WorkFunctionNode,
     load_node as load_node,
 )
-from .functions import calcfunction as calcfunction, workfunction as workfunction
 from .workchains import (
     ToContext as ToContext,
     WorkChain as WorkChain,
@@ -78,9 +78,9 @@ __all__ = [
     "ProcessState",
     "ProvenanceError",
     "SpecError",
-    "Str",
     "StoreError",
     "StoreUnreachableError",
+    "Str",
     "ToContext",
     "ValidationError",
     "WorkChain",

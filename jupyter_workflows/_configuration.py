@@ -13,22 +13,16 @@ __all__ = ["configure", "get_store"]
 
 _lock = threading.Lock()
 _store: Store | None = None
-_url: str | None = None
 
 
 def configure(*, store: str | Store | None = None) -> Store:
     """Select the provenance store: an SQLAlchemy URL (``"postgresql+psycopg://user@host/db"``,
     ``"sqlite:////path/file.sqlite"``) or an open :class:`~jupyter_workflows.store.Store`; ``None`` goes back to
     the default. Returns the store, opened (so a bad URL fails here, with the reason)."""
-    global _store, _url
     from .store import Store, default_store_url
 
-    with _lock:
-        if isinstance(store, Store):
-            opened = store
-        else:
-            opened = Store(store or default_store_url())
-        previous, _store, _url = _store, opened, opened.url
+    opened = store if isinstance(store, Store) else Store(store or default_store_url())
+    previous = swap_store(opened)
     if previous is not None and previous is not opened:
         previous.close()
     return opened
@@ -44,8 +38,7 @@ def get_store() -> Store:
 
 def swap_store(store: Store | None) -> Store | None:
     """Make ``store`` current without closing the previous one, which is returned (for temporary stores)."""
-    global _store, _url
+    global _store  # the one place that switches the kernel's store
     with _lock:
         previous, _store = _store, store
-        _url = store.url if store is not None else None
     return previous

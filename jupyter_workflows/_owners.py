@@ -31,7 +31,14 @@ def register_owner(store: Store, runner: Runner) -> None:
     pid = os.getpid()
     now = time.time()
     store.register_owner(
-        OwnerRow(id=runner.id, hostname=socket.gethostname(), pid=pid, kind=kind, started=process_start_time(pid), heartbeat=now)
+        OwnerRow(
+            id=runner.id,
+            hostname=socket.gethostname(),
+            pid=pid,
+            kind=kind,
+            started=process_start_time(pid),
+            heartbeat=now,
+        )
     )
     _registered.add(key)
 

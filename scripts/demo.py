@@ -21,7 +21,9 @@ def main() -> int:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     started = time.perf_counter()
     print(f"demo: running {NOTEBOOK.relative_to(ROOT)} in a fresh kernel ...", flush=True)
-    client = NotebookClient(notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    )
     import os
 
     client.execute(env={**os.environ, "JUPYTER_WORKFLOWS_STORE": store_url})

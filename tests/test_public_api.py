@@ -23,9 +23,33 @@ def test_all_is_exactly_the_public_surface():
 
 def test_issue_contract_imports():
     from jupyter_workflows import (  # noqa: F401
-        Bool, Dict, ExitCode, Float, Int, List, ProcessState, Str, ToContext, WorkChain, append_, calcfunction,
-        if_, kill, load_node, pause, play, processes, return_, run, run_async, run_get_node, submit, wait,
-        wait_async, while_, workfunction,
+        Bool,
+        Dict,
+        ExitCode,
+        Float,
+        Int,
+        List,
+        ProcessState,
+        Str,
+        ToContext,
+        WorkChain,
+        append_,
+        calcfunction,
+        if_,
+        kill,
+        load_node,
+        pause,
+        play,
+        processes,
+        return_,
+        run,
+        run_async,
+        run_get_node,
+        submit,
+        wait,
+        wait_async,
+        while_,
+        workfunction,
     )  # fmt: skip
 
     assert callable(jw.processes) and callable(run.get_node)

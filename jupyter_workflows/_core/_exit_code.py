@@ -34,7 +34,7 @@ class ExitCodes(dict[str, ExitCode]):
     def __call__(self, identifier: int | str) -> ExitCode:
         """Look an exit code up by label or by status."""
         if isinstance(identifier, str):
-            return getattr(self, identifier)
+            return self.__getattr__(identifier)
         for code in self.values():
             if code.status == identifier:
                 return code

@@ -26,11 +26,16 @@ import greenlet
 
 T = TypeVar("T")
 
-__all__ = ["PortalGreenlet", "await_", "call_in_portal", "drive", "drive_blocking", "in_portal"]
+__all__ = ["PortalGreenlet", "await_", "call_in_portal", "drive", "drive_blocking", "in_background", "in_portal"]
 
 
-class PortalGreenlet(greenlet.greenlet):  # type: ignore[misc]
-    """A greenlet that runs engine code and may switch to its driver with a request."""
+class PortalGreenlet(greenlet.greenlet):
+    """A greenlet that runs engine code and may switch to its driver with a request.
+
+    ``background`` is True when the driver is an asyncio task (a submitted process), False when it blocks a caller.
+    """
+
+    background = True
 
 
 class _CallRequest:
@@ -54,11 +59,17 @@ def in_portal() -> bool:
     return isinstance(greenlet.getcurrent(), PortalGreenlet)
 
 
+def in_background() -> bool:
+    """True when the caller runs in engine code driven by an asyncio task (not blocking anyone)."""
+    current = greenlet.getcurrent()
+    return isinstance(current, PortalGreenlet) and current.background
+
+
 def await_(awaitable: Awaitable[T]) -> T:
     """Wait for ``awaitable`` from synchronous engine code; must run in a portal (see :func:`in_portal`)."""
     current = greenlet.getcurrent()
     assert isinstance(current, PortalGreenlet), "await_() called outside a portal"
-    return current.parent.switch(_AwaitRequest(awaitable))  # type: ignore[no-any-return]
+    return _driver(current).switch(_AwaitRequest(awaitable))  # type: ignore[no-any-return]
 
 
 def call_in_portal(fn: Callable[..., T], *args: Any, context: contextvars.Context | None = None) -> T:
@@ -70,59 +81,63 @@ def call_in_portal(fn: Callable[..., T], *args: Any, context: contextvars.Contex
     assert isinstance(current, PortalGreenlet), "call_in_portal() called outside a portal"
     if context is None:
         context = contextvars.copy_context()
-    return current.parent.switch(_CallRequest(fn, args, context))  # type: ignore[no-any-return]
+    return _driver(current).switch(_CallRequest(fn, args, context))  # type: ignore[no-any-return]
+
+
+def _driver(current: PortalGreenlet) -> greenlet.greenlet:
+    parent = current.parent
+    assert parent is not None, "a portal greenlet always has its driver as parent"
+    return parent
 
 
 def _trampoline(
-    fn: Callable[..., T], args: tuple[Any, ...], context: contextvars.Context | None
+    fn: Callable[..., T], args: tuple[Any, ...], context: contextvars.Context | None, background: bool
 ) -> Generator[Awaitable[Any], Any, T]:
     """Run ``fn(*args)`` in greenlets; yield every awaitable they need and receive its result (or exception).
 
     Only the greenlet on top of ``stack`` ever runs; the ones below wait for the result of a call they requested.
+    ``payload`` is what goes into the top greenlet next: arguments to switch with, or an exception to throw.
     """
-    stack: list[PortalGreenlet] = []
-    mode, payload = "call", _CallRequest(fn, args, context)
+    stack = [_start(_CallRequest(fn, args, context), background)]
+    payload: Any = args
+    throwing = False
     while True:
-        if mode == "call":
-            glet = PortalGreenlet(payload.fn)
-            glet.gr_context = payload.context if payload.context is not None else contextvars.copy_context()
-            stack.append(glet)
-        else:
-            glet = stack[-1]
+        glet = stack[-1]
         # The driver may resume on another greenlet than the one that started it (a loop run from elsewhere):
         # requests and results must always come back here.
         glet.parent = greenlet.getcurrent()
         try:
-            if mode == "call":
-                request = glet.switch(*payload.args)
-            elif mode == "send":
-                request = glet.switch(payload)
-            else:
-                request = glet.throw(payload)
+            request = glet.throw(payload) if throwing else glet.switch(*payload)
         except BaseException as error:  # the greenlet ended with an exception: hand it to the one below
             stack.pop()
             if not stack:
                 raise
-            mode, payload = "throw", error
+            throwing, payload = True, error
             continue
+        throwing = False
         if glet.dead:
             stack.pop()
             if not stack:
                 return request  # type: ignore[no-any-return]
-            mode, payload = "send", request
+            payload = (request,)
         elif type(request) is _CallRequest:
-            mode, payload = "call", request
+            stack.append(_start(request, background))
+            payload = request.args
         else:
             try:
-                payload = yield request.awaitable
-                mode = "send"
+                payload = ((yield request.awaitable),)
             except BaseException as error:
-                mode, payload = "throw", error
+                throwing, payload = True, error
 
 
-def _advance(
-    steps: Generator[Awaitable[Any], Any, T], result: Any, error: BaseException | None
-) -> tuple[bool, Any]:
+def _start(request: _CallRequest, background: bool) -> PortalGreenlet:
+    glet = PortalGreenlet(request.fn)
+    glet.background = background
+    glet.gr_context = request.context if request.context is not None else contextvars.copy_context()
+    return glet
+
+
+def _advance(steps: Generator[Awaitable[Any], Any, T], result: Any, error: BaseException | None) -> tuple[bool, Any]:
     """Resume the trampoline with a result (or an error); return ``(True, final value)`` or ``(False, awaitable)``."""
     try:
         awaitable = steps.send(result) if error is None else steps.throw(error)
@@ -133,7 +148,7 @@ def _advance(
 
 async def drive(fn: Callable[..., T], *args: Any, context: contextvars.Context | None = None) -> T:
     """Run synchronous engine code ``fn(*args)`` from a coroutine; its waits become awaits of this coroutine."""
-    steps = _trampoline(fn, args, context)
+    steps = _trampoline(fn, args, context, background=True)
     finished, value = _advance(steps, None, None)
     while not finished:
         try:
@@ -151,7 +166,7 @@ def drive_blocking(
     context: contextvars.Context | None = None,
 ) -> T:
     """Run ``fn(*args)`` from plain synchronous code; each wait calls ``block(awaitable)``, which runs the loop."""
-    steps = _trampoline(fn, args, context)
+    steps = _trampoline(fn, args, context, background=False)
     finished, value = _advance(steps, None, None)
     while not finished:
         try:

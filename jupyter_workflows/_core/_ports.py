@@ -7,7 +7,7 @@ and how to fix it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from ._errors import SpecError
@@ -48,13 +48,15 @@ def type_names(valid_type: type | tuple[type, ...] | None) -> str:
 
 def _fix_hint(valid_type: type | tuple[type, ...] | None) -> str:
     """'; pass an int or Int(...)' for a data type that declares the plain Python type it wraps."""
+    if valid_type is None:
+        return ""
     types = valid_type if isinstance(valid_type, tuple) else (valid_type,)
     hints = []
     for node_type in types:
         plain = getattr(node_type, "plain_type", None)
         if plain is not None:
             hints.append(f"{_article(plain.__name__)} {plain.__name__} or {node_type.__name__}(...)")
-        elif node_type is not None:
+        else:
             hints.append(f"{_article(node_type.__name__)} {node_type.__name__}")
     return f"; pass {' or '.join(hints)}" if hints else ""
 
@@ -74,10 +76,10 @@ def _describe(value: Any) -> str:
 
 def _call_validator(validator: Validator, value: Any, port: Port) -> str | None:
     try:
-        parameters = inspect.signature(validator).parameters
-    except (TypeError, ValueError):
-        parameters = {}
-    return validator(value, port) if len(parameters) >= 2 else validator(value)  # type: ignore[no-any-return]
+        takes_port = len(inspect.signature(validator).parameters) >= 2
+    except (TypeError, ValueError):  # a builtin without a signature: call it AiiDA's way
+        takes_port = True
+    return validator(value, port) if takes_port else validator(value)
 
 
 class Port:
@@ -204,7 +206,8 @@ class PortNamespace(Port, Mapping[str, Port]):
         parent = self.namespace(".".join(parents)) if parents else self
         existing = parent.ports.get(name)
         if existing is None:
-            existing = parent.add(name, PortNamespace(name, port_class=self.port_class, **kwargs))
+            existing = PortNamespace(name, port_class=self.port_class, **kwargs)
+            parent.add(name, existing)
         elif not isinstance(existing, PortNamespace):
             raise SpecError(f"'{path}' is already a port, not a namespace.")
         else:
@@ -222,20 +225,16 @@ class PortNamespace(Port, Mapping[str, Port]):
         return node
 
     # -- using ----------------------------------------------------------------------------------------------------
-    def pre_process(self, values: Mapping[str, Any] | None, path: str, owner: str, problems: list[str]) -> dict[str, Any]:
+    def pre_process(
+        self, values: Mapping[str, Any] | None, path: str, owner: str, problems: list[str]
+    ) -> dict[str, Any]:
         """Serialize plain values and fill in defaults. Values that cannot be serialized become ``problems``."""
         values = dict(values or {})
         result: dict[str, Any] = {}
         for name, port in self.ports.items():
             here = f"{path}{name}"
             if name in values:
-                value = values.pop(name)
-                if isinstance(port, PortNamespace):
-                    if isinstance(value, Mapping):
-                        value = port.pre_process(value, f"{here}.", owner, problems)
-                else:
-                    value = _serialize(port, value, here, owner, problems)
-                result[name] = value
+                result[name] = _pre_process_one(port, values.pop(name), here, owner, problems)
             elif isinstance(port, InputPort) and port.has_default:
                 result[name] = _serialize(port, port.default_value(), here, owner, problems)
             elif isinstance(port, PortNamespace) and port.ports:
@@ -243,47 +242,43 @@ class PortNamespace(Port, Mapping[str, Port]):
                 if filled:
                     result[name] = filled
         for name, value in values.items():  # undeclared: only dynamic namespaces take them (validate() reports)
-            if self.dynamic and not isinstance(value, Mapping):
-                value = _serialize(self, value, f"{path}{name}", owner, problems)
-            result[name] = value
+            dynamic = self.dynamic and not isinstance(value, Mapping)
+            result[name] = _serialize(self, value, f"{path}{name}", owner, problems) if dynamic else value
         return result
+
+    def validate(self, value: Any, path: str, owner: str) -> list[str]:
+        """Problems with ``value`` given for this namespace as a whole (it must be a dict)."""
+        if not isinstance(value, Mapping):
+            return [f"'{path}' of {owner} is a namespace and expects a dict (got {_describe(value)})"]
+        return self.validate_values(value, f"{path}.", owner)
 
     def validate_values(self, values: Mapping[str, Any], path: str, owner: str) -> list[str]:
         """Every problem with ``values``: unknown names, missing required ports, wrong types, failed validators."""
         problems: list[str] = []
         for name, port in self.ports.items():
-            here = f"{path}{name}"
             if name not in values:
                 if port.required and not (isinstance(port, PortNamespace) and not _has_required(port)):
-                    problems.append(_missing(port, here, owner))
-                continue
-            value = values[name]
-            if value is INVALID:
-                continue
-            if isinstance(port, PortNamespace):
-                if not isinstance(value, Mapping):
-                    problems.append(f"'{here}' of {owner} is a namespace and expects a dict (got {_describe(value)})")
-                    continue
-                problems += port.validate_values(value, f"{here}.", owner)
-            else:
-                problems += port.validate(value, here, owner)
-        for name in values.keys() - self.ports.keys():
-            here = f"{path}{name}"
-            if values[name] is INVALID:
-                continue
-            if not self.dynamic:
-                known = ", ".join(sorted(self.ports)) or "none"
-                problems.append(f"{owner} has no {self._noun} '{here}'; known: {known}")
-            elif self.valid_type is not None and not isinstance(values[name], self.valid_type):
-                problems.append(
-                    f"'{here}' of {owner} expects {type_names(self.valid_type)} "
-                    f"(got {_describe(values[name])}){_fix_hint(self.valid_type)}"
-                )
+                    problems.append(_missing(port, f"{path}{name}", owner))
+            elif values[name] is not INVALID:
+                problems += port.validate(values[name], f"{path}{name}", owner)
+        for name in sorted(values.keys() - self.ports.keys()):
+            if values[name] is not INVALID:
+                problems += self._undeclared_problems(values[name], f"{path}{name}", owner)
         if not problems and self.validator is not None:
             message = _call_validator(self.validator, values, self)
             if message:
                 problems.append(f"{owner}{' ' + path.rstrip('.') if path else ''}: {message}")
         return problems
+
+    def _undeclared_problems(self, value: Any, path: str, owner: str) -> list[str]:
+        if not self.dynamic:
+            return [f"{owner} has no {self._noun} '{path}'; known: {', '.join(sorted(self.ports)) or 'none'}"]
+        if self.valid_type is not None and not isinstance(value, self.valid_type):
+            return [
+                f"'{path}' of {owner} expects {type_names(self.valid_type)} "
+                f"(got {_describe(value)}){_fix_hint(self.valid_type)}"
+            ]
+        return []
 
     @property
     def _noun(self) -> str:
@@ -293,8 +288,8 @@ class PortNamespace(Port, Mapping[str, Port]):
         self,
         other: PortNamespace,
         *,
-        include: Iterator[str] | list[str] | tuple[str, ...] | None = None,
-        exclude: Iterator[str] | list[str] | tuple[str, ...] | None = None,
+        include: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
     ) -> list[str]:
         """Copy the ports of ``other`` into this namespace (for expose_inputs/outputs); returns their names."""
         names = [n for n in other.ports if (include is None or n in include) and (exclude is None or n not in exclude)]
@@ -319,6 +314,12 @@ def _missing(port: Port, path: str, owner: str) -> str:
         return f"required output '{path}' of {owner} was not registered"
     extra = f" ({port.help})" if port.help else ""
     return f"{owner} is missing the required input '{path}'{extra}; pass {path.rsplit('.', 1)[-1]}=..."
+
+
+def _pre_process_one(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:
+    if not isinstance(port, PortNamespace):
+        return _serialize(port, value, path, owner, problems)
+    return port.pre_process(value, f"{path}.", owner, problems) if isinstance(value, Mapping) else value
 
 
 def _serialize(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:

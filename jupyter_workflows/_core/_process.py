@@ -19,7 +19,7 @@ import greenlet
 from ._attribute_dict import AttributeDict
 from ._errors import ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
-from ._portal import await_, in_portal
+from ._portal import await_, in_background, in_portal
 from ._ports import PortNamespace
 from ._spec import ProcessSpec
 from ._states import ProcessState, check_transition
@@ -47,7 +47,8 @@ def current_process() -> Process | None:
 class ProcessRecord(Protocol):
     """What the engine needs from the persistent side of a process: its process node."""
 
-    pk: int
+    @property
+    def pk(self) -> int | None: ...
 
     def record_state(
         self,
@@ -95,7 +96,7 @@ class Process:
             cls.define(cached)
             cached.sealed = True
             cls._jw_spec = cached  # type: ignore[attr-defined]
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     @property
     def exit_codes(self) -> Any:
@@ -106,8 +107,9 @@ class Process:
         self, inputs: Mapping[str, Any], node: ProcessRecord, runner: Runner, *, label: str, parent: Process | None
     ) -> None:
         self.inputs = _attribute_tree(inputs)
+        assert node.pk is not None, "a process's node is stored before the process is created"
         self.node = node
-        self.pk = node.pk
+        self.pk: int = node.pk
         self.runner = runner
         self.label = label
         self.parent = parent
@@ -143,8 +145,7 @@ class Process:
             return self
         self._started = True
         try:
-            self._check_killed()
-            self._hold_while_paused()
+            self._step_boundary()
             self._move(ProcessState.RUNNING)
             result = self._run()
             self._check_killed()
@@ -238,8 +239,12 @@ class Process:
         finally:
             self._waiting = None
 
-    def _hold_while_paused(self) -> None:
-        """Step boundary: stay here while paused; returns at once otherwise."""
+    def _step_boundary(self) -> None:
+        """Between two steps: take a turn if other work waits for the loop, stop if killed, hold while paused."""
+        if in_background():
+            turn = self.runner.time_slices.turn()
+            if turn is not None:
+                self._await(turn)
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()

@@ -19,6 +19,7 @@ from ._errors import WorkflowsError
 from ._events import EventBus
 from ._portal import call_in_portal, drive, drive_blocking, in_portal
 from ._process import Process
+from ._time_slices import TimeSlices
 
 __all__ = ["Runner", "get_runner"]
 
@@ -36,6 +37,7 @@ class Runner:
         self._tasks: set[asyncio.Task[Any]] = set()  # the loop holds tasks weakly: keep them alive here
         self._thread = threading.get_ident()
         self._wakeups = 0  # nesting of signals_wake_loop()
+        self.time_slices = TimeSlices(loop)
 
     def __repr__(self) -> str:
         return f"<Runner {self.id[:8]} live={len(self.live)} private_loop={self.private_loop}>"

@@ -91,9 +91,9 @@ class ProcessSpec:
     def exit_code(self, status: int, label: str, message: str, invalidates_cache: bool = False) -> ExitCode:
         """Declare an exit code: a positive status, an UPPER_CASE label and a message."""
         self._check_open()
-        if not isinstance(status, int) or isinstance(status, bool) or status <= 0:
+        if not _positive_int(status):
             raise SpecError(f"Exit code status must be a positive int (got {status!r} for {label!r}).")
-        if not isinstance(label, str) or not label.isidentifier():
+        if not str(label).isidentifier():
             raise SpecError(f"Exit code label must be a valid identifier such as 'ERROR_NEGATIVE' (got {label!r}).")
         for other in self.exit_codes.values():
             if other.status == status and other.label != label:
@@ -133,6 +133,10 @@ class ProcessSpec:
     def _check_open(self) -> None:
         if self.sealed:
             raise SpecError("The spec is sealed: declare ports and exit codes inside define(cls, spec) only.")
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _key(process_class: Any) -> str:

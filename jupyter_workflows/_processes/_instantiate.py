@@ -6,7 +6,7 @@ new input nodes and all links are then written in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._configuration import get_store
@@ -19,14 +19,15 @@ from .._core import (
     get_runner,
 )
 from .._core._ports import PortNamespace
-from ..nodes import CalculationNode, Data, ProcessNode
-from ..nodes._links import flat_label
-from ..nodes._storing import node_row, unassign_on_failure
-from ..functions import ProcessFunction
-from ..store import LinkRow
 from .._owners import register_owner
+from ..functions import ProcessFunction
+from ..nodes import CalculationNode, Data, ProcessNode
+from ..nodes._links import flat_label, validate_link
+from ..nodes._storing import node_row, unassign_on_failure
+from ..store import LinkRow, LinkType
 
 __all__ = ["instantiate", "process_class_of"]
+
 
 def process_class_of(process: Any) -> type[Process]:
     if isinstance(process, ProcessFunction):
@@ -40,7 +41,7 @@ def process_class_of(process: Any) -> type[Process]:
 
 def inputs_of_call(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(process, ProcessFunction):
-        return process.process_class.inputs_from_call(args, kwargs)  # type: ignore[no-any-return]
+        return process.process_class.inputs_from_call(args, kwargs)
     if len(args) == 1 and isinstance(args[0], Mapping) and not isinstance(args[0], Data):
         return {**args[0], **kwargs}
     if args:
@@ -80,7 +81,16 @@ def instantiate(
         process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
     )
     state = "running" if starts_now else "created"
-    _write_new_process(node, process_class, values, spec.inputs, parent, runner, metadata.get("call_link_label"), state)
+    _write_new_process(
+        node,
+        process_class,
+        values,
+        ports=spec.inputs,
+        parent=parent,
+        runner=runner,
+        state=state,
+        call_link_label=metadata.get("call_link_label"),
+    )
     new = process_class(values, node, runner, label=label, parent=parent)
     node.process = new
     return new
@@ -90,6 +100,7 @@ def _write_new_process(
     node: ProcessNode,
     process_class: type[Process],
     values: Mapping[str, Any],
+    *,
     ports: PortNamespace,
     parent: Process | None,
     runner: Runner,
@@ -109,25 +120,28 @@ def _write_new_process(
     row.attributes = {"process_class": f"{process_class.__module__}:{process_class.__qualname__}"}
     with unassign_on_failure([*new, node]), store.transaction():
         *pks, row.pk = store.insert_nodes([*(node_row(d) for d in new), row])
-        for data_node, pk in zip(new, pks):
+        for data_node, pk in zip(new, pks, strict=True):
             data_node._pk = pk
             data_node._register(store)
         node._pk = row.pk
         node._row = row
         node._register(store)
-        links = [LinkRow(d._pk, node._pk, node.input_link, label) for label, d in data]  # type: ignore[arg-type]
+        links = [_link(d, node, node.input_link, label) for label, d in data]
         if parent is not None:
-            if not isinstance(parent.node, ProcessNode) or parent.node.call_link is None:
-                raise ProvenanceError(f"{parent.name} cannot call processes.")
-            links.append(LinkRow(parent.pk, node._pk, node.call_link, call_link_label or "CALL"))
+            links.append(_link(parent.node, node, node.call_link, call_link_label or "CALL"))
         store.insert_links(links)
 
 
-def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str):  # type: ignore[no-untyped-def]
+def _link(source: Any, target: ProcessNode, link_type: LinkType, label: str) -> LinkRow:
+    validate_link(source, target, link_type)
+    return LinkRow(source.pk, target.pk, link_type, label)  # type: ignore[arg-type]
+
+
+def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:
     """(flat link label, data node) for every stored input; non-db ports (metadata) are skipped."""
     for name, value in values.items():
-        port = ports.get(name) if isinstance(ports, PortNamespace) else None
-        if getattr(port, "non_db", False) or name == "metadata" and not prefix:
+        port = ports.get(name)
+        if getattr(port, "non_db", False) or (name == "metadata" and not prefix):
             continue
         if isinstance(value, Data):
             yield flat_label(f"{prefix}{name}"), value

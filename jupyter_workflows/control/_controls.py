@@ -58,8 +58,7 @@ def _apply(
         if owner_alive(owner):
             where = f"{owner.kind} pid {owner.pid} on {owner.hostname}" if owner else "another runner"
             raise ProcessNotRunningHereError(
-                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in another {where}; "
-                f"{action} it from there."
+                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in another {where}; {action} it from there."
             )
         if orphan is None:
             raise ProcessNotRunningHereError(

@@ -54,12 +54,21 @@ class ProcessList(Sequence[ProcessRow]):
 
     def _cells(self, row: ProcessRow) -> tuple[str, ...]:
         state = row.state + (" ⏸ paused" if row.paused else "")
-        return (str(row.pk), row.age, row.process_label + (f" [{row.label}]" if row.label else ""), state, row.status, row.owner)
+        return (
+            str(row.pk),
+            row.age,
+            row.process_label + (f" [{row.label}]" if row.label else ""),
+            state,
+            row.status,
+            row.owner,
+        )
 
     def __str__(self) -> str:
         table = [self._HEADERS, *(self._cells(row) for row in self.rows)]
         widths = [max(len(line[i]) for line in table) for i in range(len(self._HEADERS))]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+        lines = [
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table
+        ]
         lines.insert(1, "  ".join("-" * width for width in widths))
         lines.append(f"\nTotal: {len(self.rows)} process(es)")
         return "\n".join(lines)
@@ -69,7 +78,8 @@ class ProcessList(Sequence[ProcessRow]):
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self._HEADERS)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in self._cells(row)) + "</tr>" for row in self.rows
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in self._cells(row)) + "</tr>"
+            for row in self.rows
         )
         return (
             f"<table class='jw-process-list'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

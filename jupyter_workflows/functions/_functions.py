@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from .._core import UNSPECIFIED, ExitCode, Process, SpecError, ValidationError
+from .._processes._spec import ProcessSpec
 from ..nodes import (
     Bool,
     CalcFunctionNode,
@@ -29,7 +30,6 @@ from ..nodes import (
     WorkFunctionNode,
     to_node,
 )
-from .._processes._spec import ProcessSpec
 
 __all__ = ["FunctionProcess", "ProcessFunction", "calcfunction", "workfunction"]
 
@@ -89,7 +89,7 @@ class FunctionProcess(Process):
         spec.outputs.dynamic = True
         spec.outputs.valid_type = Data
 
-    # -- running --------------------------------------------------------------------------------------------------------
+    # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
         args, kwargs = self._arguments()
         if self._is_async:
@@ -183,6 +183,8 @@ def _port_type(annotation: Any) -> tuple[Any, bool]:
 
 class ProcessFunction:
     """A function decorated with @calcfunction or @workfunction. Call it like the function to run it."""
+
+    __name__: str
 
     def __init__(self, func: Callable[..., Any], node_class: type[ProcessNode]) -> None:
         functools.update_wrapper(self, func)

@@ -1,6 +1,5 @@
 """What users call: run, run_get_node, run_async, submit, wait, wait_async."""
 
-from ._resume import resume as resume
 from ._launch import (
     run as run,
     run_async as run_async,
@@ -10,5 +9,6 @@ from ._launch import (
     wait as wait,
     wait_async as wait_async,
 )
+from ._resume import resume as resume
 
 __all__ = ["resume", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]

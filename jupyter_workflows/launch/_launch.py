@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from .._configuration import get_store
 from .._core import (
     AttributeDict,
     Process,
@@ -21,11 +22,10 @@ from .._core import (
     in_portal,
 )
 from .._core._portal import await_
-from ..nodes import ProcessNode, load_node
-from ..functions import FunctionProcess
-from .._configuration import get_store
 from .._processes._instantiate import inputs_of_call, instantiate, process_class_of
 from .._processes._waiting import wait_terminated
+from ..functions import FunctionProcess
+from ..nodes import ProcessNode, load_node
 
 __all__ = ["run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
 
@@ -156,4 +156,3 @@ def _result(process: Process) -> Any:
     if isinstance(process, FunctionProcess) and list(outputs) == ["result"]:
         return outputs["result"]
     return AttributeDict(outputs)
-

@@ -20,9 +20,9 @@ from .._core import (
     get_runner,
 )
 from .._owners import owner_alive, register_owner
-from .._wire import CHECKPOINT_VERSION, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, load_node
 from .._processes._instantiate import instantiate
+from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
+from ..nodes import ProcessNode, WorkChainNode, load_node
 from ..workchains import WorkChain
 from ..workchains._checkpoint import decode_context
 
@@ -73,7 +73,9 @@ def _checkpoint_of(node: ProcessNode) -> Checkpoint:
         raise NotResumableError(f"{name} has no checkpoint: its kernel died before it recorded its first step.")
     missing = [key for key in _REQUIRED_KEYS if key not in data]
     if missing or not isinstance(data.get("pc"), int) or not isinstance(data.get("awaiting"), list):
-        raise CheckpointError(f"The checkpoint of {name} is corrupted (missing or malformed: {', '.join(missing) or 'pc/awaiting'}).")
+        raise CheckpointError(
+            f"The checkpoint of {name} is corrupted (missing or malformed: {', '.join(missing) or 'pc/awaiting'})."
+        )
     if data["version"] != CHECKPOINT_VERSION:
         raise CheckpointError(
             f"The checkpoint of {name} has version {data['version']}, this jupyter_workflows reads version "
@@ -101,11 +103,11 @@ def _recreate(node: ProcessNode, runner: Runner, parent: Process | None = None) 
     node._write(owner=runner.id)
     inputs: dict[str, Any] = dict(node.inputs)
     inputs["metadata"] = {"label": node.label, "description": node.description}
-    process = cls(inputs, node, runner, label=node.process_label, parent=parent)
+    process: WorkChain = cls(inputs, node, runner, label=node.process_label, parent=parent)
     process.state = node.process_state
     process.ctx = decode_context(checkpoint["ctx"])
     process._pc = checkpoint["pc"]
-    process._awaiting = [dict(entry) for entry in checkpoint["awaiting"]]  # type: ignore[misc]
+    process._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
     node.process = process
     _adopt_children(process, runner)
     return process
@@ -133,6 +135,7 @@ def _adopt_children(process: WorkChain, runner: Runner) -> None:
 
 
 def _rerun_function(child: ProcessNode, parent: WorkChain, runner: Runner) -> int:
+    assert child.pk is not None
     path = child._the_store.get_node(child.pk).attributes.get("process_class", "")
     function_class = _resolve(path, child)
     inputs = dict(child.inputs)

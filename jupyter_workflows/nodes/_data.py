@@ -239,7 +239,7 @@ class List(Data):
 
     @property
     def value(self) -> list[Any]:
-        return copy.deepcopy(self._value)  # type: ignore[no-any-return]
+        return copy.deepcopy(self._value)
 
     def get_list(self) -> list[Any]:
         return self.value
@@ -285,7 +285,7 @@ class Dict(Data):
 
     @property
     def value(self) -> dict[str, Any]:
-        return copy.deepcopy(self._value)  # type: ignore[no-any-return]
+        return copy.deepcopy(self._value)
 
     def get_dict(self) -> dict[str, Any]:
         return self.value

@@ -29,19 +29,25 @@ def validate_link(source: Node, target: Node, link_type: LinkType) -> None:
     from ._data import Data
     from ._process_node import CalculationNode, WorkflowNode
 
-    allowed = {
+    rules: dict[LinkType, tuple[type[Node], type[Node]]] = {
         LinkType.INPUT_CALC: (Data, CalculationNode),
         LinkType.INPUT_WORK: (Data, WorkflowNode),
         LinkType.CREATE: (CalculationNode, Data),
         LinkType.RETURN: (WorkflowNode, Data),
         LinkType.CALL_CALC: (WorkflowNode, CalculationNode),
         LinkType.CALL_WORK: (WorkflowNode, WorkflowNode),
-    }[link_type]
-    if not (isinstance(source, allowed[0]) and isinstance(target, allowed[1])):
+    }
+    allowed = rules[link_type]
+    if not isinstance(source, allowed[0]) or not isinstance(target, allowed[1]):
         raise ProvenanceError(
             f"A {link_type.value} link goes from {allowed[0].__name__} to {allowed[1].__name__}, "
             f"not from {type(source).__name__} to {type(target).__name__}."
         )
+
+
+def _pk(node: Node) -> int:
+    assert node.pk is not None, "only stored nodes have links"
+    return node.pk
 
 
 def _nodes_of(links: Iterable[LinkRow], attr: str, store: Any) -> dict[int, Node]:
@@ -69,14 +75,14 @@ def link_namespace(node: ProcessNode, *, incoming: bool, link_types: tuple[LinkT
 
 def called_of(node: ProcessNode) -> list[ProcessNode]:
     store = node._the_store
-    links = store.get_links(outputs_of=[node.pk], link_types=CALL_LINK_TYPES)
+    links = store.get_links(outputs_of=[_pk(node)], link_types=CALL_LINK_TYPES)
     nodes = _nodes_of(links, "output_pk", store)
     return [nodes[pk] for pk in sorted(nodes)]  # type: ignore[misc]
 
 
 def caller_of(node: ProcessNode) -> ProcessNode | None:
     store = node._the_store
-    links = store.get_links(inputs_of=[node.pk], link_types=CALL_LINK_TYPES)
+    links = store.get_links(inputs_of=[_pk(node)], link_types=CALL_LINK_TYPES)
     if not links:
         return None
     return node_from_row(store.get_node(links[0].input_pk), store)  # type: ignore[return-value]

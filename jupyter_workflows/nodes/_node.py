@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .._configuration import get_store
 
 if TYPE_CHECKING:
-    from ..store import NodeRow
-    from ..store import Store
+    from ..store import NodeRow, Store
 
 __all__ = ["Node", "load_node", "node_class_for"]
 
@@ -86,8 +85,9 @@ class Node:
 
     def _forget(self) -> None:
         """Back to unstored (the transaction that stored it rolled back)."""
-        if self._store is not None and self._pk is not None:
-            _IDENTITY.get(self._store, {}).pop(self._pk, None)
+        nodes = _IDENTITY.get(self._store) if self._store is not None else None
+        if nodes is not None and self._pk is not None:
+            nodes.pop(self._pk, None)
         self._pk = None
         self._store = None
 

@@ -126,7 +126,7 @@ class ProcessNode(Node):
     def is_killed(self) -> bool:
         return self.process_state is ProcessState.KILLED
 
-    # -- links ----------------------------------------------------------------------------------------------------------
+    # -- links ---------------------------------------------------------------------------------------------------------
     @property
     def inputs(self) -> AttributeDict:
         return link_namespace(self, incoming=True, link_types=INPUT_LINKS)
@@ -160,7 +160,7 @@ class ProcessNode(Node):
             state += " (paused)"
         return f"<{type(self).__name__}: {self.process_label}<{self._pk}> {state}>"
 
-    # -- what the engine writes (the ProcessRecord protocol) ------------------------------------------------------------
+    # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
     def _write(self, **columns: Any) -> None:
         if all(getattr(self._row, name) == value for name, value in columns.items()):
             return  # e.g. RUNNING for a process whose node was written as running already

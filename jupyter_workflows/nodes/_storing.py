@@ -40,7 +40,7 @@ def store_nodes(nodes: Sequence[Node], store: Store | None = None) -> None:
         return
     with unassign_on_failure(new), store.transaction():
         pks = store.insert_nodes([node_row(node) for node in new])
-        for node, pk in zip(new, pks):
+        for node, pk in zip(new, pks, strict=True):
             node._pk = pk
             node._register(store)
 

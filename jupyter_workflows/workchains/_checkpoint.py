@@ -7,6 +7,7 @@ checkpoint unresumable, with the reason recorded, instead of failing the run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from .._core import AttributeDict, CheckpointError, ExitCode
@@ -14,8 +15,6 @@ from ..nodes import Data, Node, load_node
 from ..nodes._node import node_class_for
 
 __all__ = ["Unencodable", "decode_context", "encode_context"]
-
-_TAGS = ("__node__", "__data__", "__attrdict__", "__tuple__", "__exit_code__", "__float__", "__dict__")
 
 
 class Unencodable(Exception):
@@ -25,32 +24,49 @@ class Unencodable(Exception):
 def encode_context(value: Any, path: str = "ctx") -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, Node):
-        if value.pk is not None:
-            return {"__node__": value.uuid}
-        if isinstance(value, Data):
-            return {"__data__": value.node_type, "attributes": value.attributes}
-        raise Unencodable(f"{path} holds an unstored process node")
-    if isinstance(value, ExitCode):
-        return {"__exit_code__": [value.status, value.message, value.label]}
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode_context(item, f"{path}[{i}]") for i, item in enumerate(value)]}
-    if isinstance(value, list):
-        return [encode_context(item, f"{path}[{i}]") for i, item in enumerate(value)]
-    if isinstance(value, dict):
-        items = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise Unencodable(f"{path} has the key {key!r}, which is not a str")
-            items[key] = encode_context(item, f"{path}.{key}")
-        if isinstance(value, AttributeDict):
-            return {"__attrdict__": items}
-        if len(items) == 1 and next(iter(items)) in _TAGS:
-            return {"__dict__": items}
-        return items
+    for kind, encode in _ENCODERS:
+        if isinstance(value, kind):
+            return encode(value, path)
     raise Unencodable(f"{path} holds a {type(value).__name__}, which a checkpoint cannot store as JSON")
+
+
+def _encode_float(value: float, path: str) -> Any:
+    return value if math.isfinite(value) else {"__float__": repr(value)}
+
+
+def _encode_node(value: Node, path: str) -> Any:
+    if value.pk is not None:
+        return {"__node__": value.uuid}
+    if isinstance(value, Data):
+        return {"__data__": value.node_type, "attributes": value.attributes}
+    raise Unencodable(f"{path} holds an unstored process node")
+
+
+def _encode_sequence(value: list[Any] | tuple[Any, ...], path: str) -> Any:
+    items = [encode_context(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    return {"__tuple__": items} if isinstance(value, tuple) else items
+
+
+def _encode_dict(value: dict[Any, Any], path: str) -> Any:
+    items = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise Unencodable(f"{path} has the key {key!r}, which is not a str")
+        items[key] = encode_context(item, f"{path}.{key}")
+    if isinstance(value, AttributeDict):
+        return {"__attrdict__": items}
+    if len(items) == 1 and next(iter(items)) in _TAGS:
+        return {"__dict__": items}  # a plain dict that would read as a tag
+    return items
+
+
+_ENCODERS: list[tuple[type, Callable[[Any, str], Any]]] = [
+    (float, _encode_float),
+    (Node, _encode_node),
+    (ExitCode, lambda value, _: {"__exit_code__": [value.status, value.message, value.label]}),  # before tuple
+    ((list, tuple), _encode_sequence),  # type: ignore[list-item]
+    (dict, _encode_dict),
+]
 
 
 def decode_context(value: Any, path: str = "ctx") -> Any:
@@ -66,26 +82,35 @@ def _decode(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (tag, inner), = value.items()
-        if tag == "__node__":
-            return load_node(inner)
-        if tag == "__attrdict__":
-            return AttributeDict({k: _decode(v) for k, v in inner.items()})
-        if tag == "__tuple__":
-            return tuple(_decode(item) for item in inner)
-        if tag == "__exit_code__":
-            return ExitCode(*inner)
-        if tag == "__float__":
-            return float(inner)
-        if tag == "__dict__":
-            return {k: _decode(v) for k, v in inner.items()}
+        ((tag, inner),) = value.items()
+        if tag in _DECODERS:
+            return _DECODERS[tag](inner)
     if "__data__" in value:
-        cls = node_class_for(value["__data__"])
-        node = cls.__new__(cls)
-        Node.__init__(node)  # a new unstored node: only the value comes back
-        node._load_row(_AttributesOnly(value["attributes"]))  # type: ignore[arg-type]
-        return node
-    return {k: _decode(v) for k, v in value.items()}
+        return _unstored_data(value)
+    return _decode_items(value)
+
+
+def _decode_items(value: dict[str, Any]) -> dict[str, Any]:
+    return {key: _decode(item) for key, item in value.items()}
+
+
+def _unstored_data(value: dict[str, Any]) -> Data:
+    cls = node_class_for(value["__data__"])
+    node = cls.__new__(cls)
+    Node.__init__(node)  # a new unstored node: only the value comes back
+    node._load_row(_AttributesOnly(value["attributes"]))  # type: ignore[arg-type]
+    return node  # type: ignore[return-value]
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "__node__": load_node,
+    "__attrdict__": lambda inner: AttributeDict(_decode_items(inner)),
+    "__tuple__": lambda inner: tuple(_decode(item) for item in inner),
+    "__exit_code__": lambda inner: ExitCode(*inner),
+    "__float__": float,
+    "__dict__": _decode_items,
+}
+_TAGS = (*_DECODERS, "__data__")
 
 
 class _AttributesOnly:

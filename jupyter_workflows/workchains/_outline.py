@@ -17,7 +17,7 @@ from .._core import ExitCode, SpecError
 __all__ = ["Branch", "Jump", "Program", "Return", "Step", "compile_outline", "if_", "return_", "while_"]
 
 
-# -- what users write ---------------------------------------------------------------------------------------------------
+# -- what users write --------------------------------------------------------------------------------------------------
 class _If:
     def __init__(self, condition: Callable[[Any], Any]) -> None:
         self.branches: list[tuple[Callable[[Any], Any] | None, tuple[Any, ...]]] = []
@@ -75,7 +75,7 @@ return_ = _Return()
 """Stop the WorkChain here (``return_``), optionally with an exit code (``return_(cls.exit_codes.X)``)."""
 
 
-# -- the program --------------------------------------------------------------------------------------------------------
+# -- the program -------------------------------------------------------------------------------------------------------
 @dataclass
 class Step:
     function: Callable[[Any], Any]

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 
 from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, ValidationError
 from .._core._spec import _key
+from .._processes._instantiate import inputs_of_call, instantiate
+from .._processes._spec import ProcessSpec
+from .._processes._waiting import wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
-from .._processes._spec import ProcessSpec
-from .._processes._instantiate import inputs_of_call, instantiate
-from .._processes._waiting import wait_terminated
 from ._checkpoint import Unencodable, encode_context
 from ._context import awaited
 from ._outline import Branch, Jump, Program, Return, Step, compile_outline
@@ -47,8 +47,9 @@ class WorkChain(Process):
     node_kind = "workchain"
 
     @classmethod
-    def spec(cls) -> WorkChainSpec:  # type: ignore[override]
-        spec: WorkChainSpec = super().spec()  # type: ignore[assignment]
+    def spec(cls) -> WorkChainSpec:
+        spec = super().spec()
+        assert isinstance(spec, WorkChainSpec)
         if spec.program is None:
             if spec._outline is None:
                 raise SpecError(
@@ -71,7 +72,7 @@ class WorkChain(Process):
         self._checkpoint()
         while True:
             self._wait_for_children()
-            self._hold_while_paused()
+            self._step_boundary()
             if self._pc >= len(program):
                 return None
             instruction = program[self._pc]
@@ -128,7 +129,7 @@ class WorkChain(Process):
             self._await(wait_terminated(pending))  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
-        for entry, node in zip(self._awaiting, nodes):
+        for entry, node in zip(self._awaiting, nodes, strict=True):
             if entry["mode"] == "append":
                 existing = self.ctx.get_path(entry["key"])
                 self.ctx.set_path(entry["key"], [*(existing or []), node])

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int, ProcessState, ToContext, WorkChain, append_, calcfunction
+from jupyter_workflows import ProcessState, ToContext, WorkChain, append_, calcfunction
 from jupyter_workflows._core import get_runner
 
 pytestmark = pytest.mark.usefixtures("store")
@@ -146,8 +146,6 @@ def test_processes_list_shows_state_owner_and_orphans(store):
     text = str(listing)
     assert "Process label" in text and "this kernel" in text
     assert "<table" in listing._repr_html_()
-    assert [row.pk for row in jw.processes(active=True)] == sorted(
-        [running.pk, running.called[0].pk], reverse=True
-    )
+    assert [row.pk for row in jw.processes(active=True)] == sorted([running.pk, running.called[0].pk], reverse=True)
     jw.kill(running)
     jw.wait(running)

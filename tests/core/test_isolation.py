@@ -18,7 +18,8 @@ package.__path__ = [{str(Path(jupyter_workflows.__file__).parent)!r}]
 sys.modules["jupyter_workflows"] = package
 import jupyter_workflows._core
 print(sorted({{m.split('.')[0] for m in sys.modules}} & set({FORBIDDEN!r})))
-print(sorted(m for m in sys.modules if m.startswith("jupyter_workflows.") and not m.startswith("jupyter_workflows._core")))
+above = [m for m in sys.modules if m.startswith("jupyter_workflows.") and not m.startswith("jupyter_workflows._core")]
+print(sorted(above))
 """
 
 

@@ -17,7 +17,9 @@ def test_terminal_states_have_no_moves():
 
 
 def test_illegal_move_names_state_move_and_allowed_moves():
-    with pytest.raises(TransitionError, match="add<1> cannot go from created to waiting; allowed: excepted, killed, running"):
+    with pytest.raises(
+        TransitionError, match="add<1> cannot go from created to waiting; allowed: excepted, killed, running"
+    ):
         check_transition("add<1>", ProcessState.CREATED, ProcessState.WAITING)
     with pytest.raises(TransitionError, match="finished \\(terminal\\) and cannot become running"):
         check_transition("add<1>", ProcessState.FINISHED, ProcessState.RUNNING)

@@ -8,9 +8,8 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Dict, Float, Int, List, Str, calcfunction, workfunction
-from jupyter_workflows.store import LinkType
 
-pytestmark = pytest.mark.usefixtures("store")
+pytestmark = pytest.mark.usefixtures("any_store")
 
 
 @calcfunction
@@ -83,7 +82,9 @@ def test_dict_return_gives_several_outputs():
 def test_all_base_types_round_trip():
     @calcfunction
     def describe(name: str, factor: float, flags: list, table: dict, on: bool):
-        return Dict({"name": name.value, "scaled": factor * 2, "n": len(flags), "keys": sorted(table.keys()), "on": on.value})
+        return Dict(
+            {"name": name.value, "scaled": factor * 2, "n": len(flags), "keys": sorted(table.keys()), "on": on.value}
+        )
 
     result = describe("x", 1.5, [1, 2, 3], {"b": 1, "a": 2}, True)
     assert result.value == {"name": "x", "scaled": 3.0, "n": 3, "keys": ["a", "b"], "on": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from jupyter_workflows import Float, Int, ToContext, WorkChain, append_, calcfunction
+from jupyter_workflows import Float, Int, WorkChain, append_, calcfunction
 
 
 @calcfunction

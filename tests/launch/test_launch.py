@@ -36,7 +36,7 @@ def test_submit_returns_at_once_and_wait_blocks_until_done():
 
 def test_wait_with_timeout_and_by_pk():
     node = jw.submit(slow_add, 1, 2)
-    with pytest.raises(TimeoutError, match="Still running after 0.01 s: slow_add"):
+    with pytest.raises(TimeoutError, match=r"Still running after 0\.01 s: slow_add"):
         jw.wait(node, timeout=0.01)
     assert jw.wait(node.pk)[0] is node and node.is_finished_ok
 

@@ -38,7 +38,9 @@ def crash(store_url: str, crash_at: int, seconds: float) -> int:
         """
     )
     env = {**os.environ, "JW_CRASH_NOW": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
     assert done.returncode == crash_at, done.stderr
     return int(done.stdout.split()[0])
 
@@ -54,7 +56,7 @@ def test_resume_after_the_owner_died(any_store, store_url, crash_at):
     jw.wait(node, timeout=30)
     assert node.is_finished_ok, node.exit_message
     assert node.outputs.total == 1 + 2 + 3 + 4
-    assert not [r for r in jw.processes(active=True)]  # nothing left running or orphaned
+    assert not list(jw.processes(active=True))  # nothing left running or orphaned
     children = node.called
     if crash_at == 2:
         # the four slow_add children died with the kernel; they were killed and run again

@@ -69,7 +69,7 @@ def test_stored_nodes_are_immutable():
 def test_values_that_json_cannot_hold_are_refused_with_the_path():
     with pytest.raises(Exception, match=r"set .* at \['a'\]\[1\] cannot be stored"):
         Dict({"a": [1, {2}]})
-    with pytest.raises(Exception, match="key 1 .* is not a str"):
+    with pytest.raises(Exception, match=r"key 1 .* is not a str"):
         Dict({1: "x"})
 
 

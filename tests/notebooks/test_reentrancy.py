@@ -14,7 +14,7 @@ from ._kernel import Kernel
 pytestmark = pytest.mark.kernel
 KERNELS = kernel_names()
 
-DEFINITIONS = '''
+DEFINITIONS = """
 import asyncio, time, sys
 import jupyter_workflows as jw
 from jupyter_workflows import calcfunction, workfunction, WorkChain, ToContext, append_, Int, Float
@@ -51,7 +51,7 @@ class FanOut(WorkChain):
 
     def collect(self):
         self.out("total", Int(sum(p.outputs.result.value for p in self.ctx.parts)).store())
-'''
+"""
 
 
 @pytest.fixture
@@ -69,7 +69,8 @@ def test_sync_async_and_background_processes_in_one_kernel(kernel, kernel_env):
     submitted = 200 if kernel == "python3" else 50
     cells = [
         # 0: the very cell that imports the package: sync calls, including a WorkChain that waits for children
-        DEFINITIONS + "print(add(1, 2).value, add_and_multiply(1, 2, 3).value, jw.run(FanOut, n=Int(3))['total'].value)",
+        DEFINITIONS
+        + "print(add(1, 2).value, add_and_multiply(1, 2, 3).value, jw.run(FanOut, n=Int(3))['total'].value)",
         # 1
         "result, node = jw.run.get_node(add_and_multiply, Int(1), Int(2), Int(3))\n"
         "print(result.value, node.is_finished_ok, [c.process_label for c in node.called])",
@@ -86,7 +87,8 @@ def test_sync_async_and_background_processes_in_one_kernel(kernel, kernel_env):
         # 6: a later, trivial cell runs while they are still going
         "print('trivial cell; still running:', sum(not n.is_terminated for n in nodes))",
         # 7
-        "jw.wait(*nodes)\nprint('all finished ok:', all(n.is_finished_ok for n in nodes), nodes[0].outputs.total.value)",
+        "jw.wait(*nodes)\n"
+        "print('all finished ok:', all(n.is_finished_ok for n in nodes), nodes[0].outputs.total.value)",
         # 8: nesting far deeper than aiida-core's 48
         "@workfunction\ndef nest(n):\n    return add(n, 1) if n.value == 0 else nest(n - 1)\n"
         "print('nest 300:', nest(300).value)",
@@ -109,8 +111,7 @@ def test_sync_async_and_background_processes_in_one_kernel(kernel, kernel_env):
 
 def test_ten_thousand_calcfunctions_in_one_workfunction(kernel_env):
     cells = [
-        DEFINITIONS
-        + "@workfunction\ndef accumulate(n):\n    total = Int(0).store()\n"
+        DEFINITIONS + "@workfunction\ndef accumulate(n):\n    total = Int(0).store()\n"
         "    for i in range(n.value):\n        total = add(total, i)\n    return total\n"
         "t0 = time.perf_counter()\nresult, node = accumulate.run_get_node(10_000)\n"
         "print(result.value, len(node.called), round((time.perf_counter() - t0) / 10, 3), 'ms per call')",
@@ -180,6 +181,8 @@ def test_resume_in_a_new_kernel_after_the_old_one_died(kernel, kernel_env):
         assert second.run(DEFINITIONS).status == "ok"  # the class must be defined again in the new kernel
         listing = second.run("print(jw.processes(active=True))")
         assert "gone (orphaned)" in listing.stdout
-        resumed = second.run(f"node = jw.resume({pk})\njw.wait(node)\nprint(node.is_finished_ok, node.outputs.total.value)")
+        resumed = second.run(
+            f"node = jw.resume({pk})\njw.wait(node)\nprint(node.is_finished_ok, node.outputs.total.value)"
+        )
         assert resumed.error is None, resumed.error
         assert resumed.stdout == "True 10\n"  # (0+1) + (1+1) + (2+1) + (3+1), as if nothing had happened

@@ -9,7 +9,6 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import (
-    ExitCode,
     Int,
     ToContext,
     WorkChain,
@@ -20,7 +19,7 @@ from jupyter_workflows import (
     while_,
 )
 
-pytestmark = pytest.mark.usefixtures("store")
+pytestmark = pytest.mark.usefixtures("any_store")
 
 
 @calcfunction
@@ -333,7 +332,7 @@ def test_output_of_wrong_type_excepts_with_clear_message():
         def step(self):
             self.out("result", jw.Str("x").store())
 
-    with pytest.raises(jw.ValidationError, match="Output 'result' of WrongOutput<\\d+> expects Int"):
+    with pytest.raises(jw.ValidationError, match=r"Output 'result' of WrongOutput<\d+> expects Int"):
         jw.run(WrongOutput)
 
 
