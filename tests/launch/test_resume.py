@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -79,3 +80,24 @@ def test_resume_refuses_clearly(store):
         jw.resume(running)
     jw.kill(running)
     jw.wait(running)
+
+
+def test_corrupted_checkpoint_is_reported_and_nothing_runs(store):
+    node = jw.submit(CrashingSum, n=Int(1), seconds=Float(10), crash_at=Int(0))
+    from jupyter_workflows._core import get_runner
+
+    get_runner().block(asyncio.sleep(0.1))  # it checkpointed and waits for its child
+    jw.kill(node)
+    jw.wait(node)
+    # forge an orphan with a broken checkpoint: a WorkChain node whose owner is gone
+    orphan = jw.submit(CrashingSum, n=Int(1), seconds=Float(10), crash_at=Int(0))
+    get_runner().block(asyncio.sleep(0.1))
+    process = orphan.process
+    store.save_checkpoint(orphan.pk, {"version": 1, "process_class": "x:y"})  # keys missing
+    store.update_node(orphan.pk, owner="a-runner-that-died")
+    orphan.process = None  # as a new kernel would see it
+    with pytest.raises(jw.CheckpointError, match=rf"checkpoint of CrashingSum<{orphan.pk}> is corrupted"):
+        jw.resume(orphan)
+    orphan.process = process
+    jw.kill(orphan)
+    jw.wait(orphan)

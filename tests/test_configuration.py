@@ -1,0 +1,41 @@
+"""Choosing the store: the default file, the environment variable, jw.configure, and clear failures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import jupyter_workflows as jw
+
+
+def test_unreachable_store_names_url_without_password_and_the_fix():
+    with pytest.raises(jw.StoreUnreachableError) as error:
+        jw.configure(store="postgresql+psycopg://alice:s3cret-pw@127.0.0.1:1/workflows")
+    message = str(error.value)
+    assert "s3cret-pw" not in message and "s3cret-pw" not in repr(error.value)
+    assert error.value.__cause__ is None and error.value.__context__ is None
+    assert "alice:***@127.0.0.1:1/workflows" in message
+    assert "JUPYTER_WORKFLOWS_STORE" in message  # the way back to the default
+
+
+def test_environment_variable_selects_the_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'chosen.sqlite'}"
+    code = "import jupyter_workflows as jw; print(jw._configuration.get_store().url)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"JUPYTER_WORKFLOWS_STORE": url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    ).stdout
+    assert out.strip() == url
+    assert (tmp_path / "chosen.sqlite").exists()
+
+
+def test_default_store_lives_under_the_jupyter_data_dir(tmp_path):
+    code = "import jupyter_workflows as jw; print(jw._configuration.get_store().url)"
+    env = {"JUPYTER_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == f"sqlite:///{tmp_path / 'data' / 'workflows' / 'provenance.sqlite'}"
