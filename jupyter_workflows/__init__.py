@@ -34,6 +34,7 @@ from .launch import (
     wait_async as wait_async,
 )
 from .nodes import (
+    ArrayData as ArrayData,
     Bool as Bool,
     CalcFunctionNode as CalcFunctionNode,
     Data as Data,
@@ -60,6 +61,7 @@ from .workchains import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ArrayData",
     "Bool",
     "CalcFunctionNode",
     "CheckpointError",

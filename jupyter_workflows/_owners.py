@@ -5,6 +5,7 @@ A process whose owner died is *orphaned*: nothing will move it on until someone 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -18,8 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["HEARTBEAT_TIMEOUT", "owner_alive", "process_start_time", "register_owner"]
 
-HEARTBEAT_TIMEOUT = 90.0  # seconds without a heartbeat after which an owner on another host counts as dead
+HEARTBEAT_SECONDS = 30.0  # how often a runner with live processes tells the store it is alive
+HEARTBEAT_TIMEOUT = 3 * HEARTBEAT_SECONDS  # silence after which an owner on another host counts as dead
 _registered: set[tuple[int, str]] = set()
+_LOGGER = logging.getLogger("jupyter_workflows.owners")
 
 
 def register_owner(store: Store, runner: Runner) -> None:

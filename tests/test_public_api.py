@@ -5,7 +5,7 @@ from __future__ import annotations
 import jupyter_workflows as jw
 
 PUBLIC = {
-    "Bool", "CalcFunctionNode", "CheckpointError", "Data", "Dict", "ExitCode", "Float", "Int", "List",
+    "ArrayData", "Bool", "CalcFunctionNode", "CheckpointError", "Data", "Dict", "ExitCode", "Float", "Int", "List",
     "NodeNotFoundError", "NotResumableError", "ProcessError", "ProcessKilledError", "ProcessNode",
     "ProcessNotRunningHereError", "ProcessState", "ProvenanceError", "SpecError", "Str", "StoreError",
     "StoreUnreachableError", "ToContext", "ValidationError", "WorkChain", "WorkChainNode", "WorkFunctionNode",

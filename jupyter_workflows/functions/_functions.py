@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from .._core import UNSPECIFIED, ExitCode, Process, SpecError, ValidationError
 from .._processes._spec import ProcessSpec
 from ..nodes import (
+    ArrayData,
     Bool,
     CalcFunctionNode,
     Data,
@@ -178,6 +179,8 @@ def _port_type(annotation: Any) -> tuple[Any, bool]:
         return Data, optional
     if isinstance(annotation, type) and issubclass(annotation, Data):
         return annotation, False
+    if getattr(annotation, "__module__", "") == "numpy" and getattr(annotation, "__name__", "") == "ndarray":
+        return ArrayData, False
     return _ANNOTATION_TYPES.get(origin or annotation, Data), False
 
 

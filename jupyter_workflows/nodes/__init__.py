@@ -1,5 +1,6 @@
 """Nodes of the provenance graph: data (Int, Float, Str, Bool, List, Dict) and process nodes."""
 
+from ._array import ArrayData as ArrayData
 from ._data import (
     Bool as Bool,
     Data as Data,
@@ -22,6 +23,7 @@ from ._process_node import (
 )
 
 __all__ = [
+    "ArrayData",
     "Bool",
     "CalcFunctionNode",
     "CalculationNode",

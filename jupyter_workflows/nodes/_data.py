@@ -333,7 +333,8 @@ _PLAIN_TO_NODE: list[tuple[type, type[Data]]] = [(bool, Bool), (numbers.Integral
 def to_node(value: Any) -> Data:
     """Wrap a plain Python value into a new data node; data nodes pass through unchanged.
 
-    bool -> Bool, int -> Int, float -> Float, str -> Str, list/tuple -> List, dict -> Dict. Anything else raises
+    bool -> Bool, int -> Int, float -> Float, str -> Str, list/tuple -> List, dict -> Dict, a numpy array ->
+    ArrayData. Anything else raises
     SerializationError saying what would work.
     """
     if isinstance(value, Data):
@@ -349,9 +350,13 @@ def to_node(value: Any) -> Data:
         return List(value)
     if isinstance(value, Mapping):
         return Dict(value)
+    if is_numpy_array(value):
+        from ._array import ArrayData
+
+        return ArrayData(value)
     raise SerializationError(
-        f"got {type(value).__name__} {_short(value)}, which cannot be stored; pass an int, float, str, bool, list "
-        "or dict, or a data node such as Int(...)"
+        f"got {type(value).__name__} {_short(value)}, which cannot be stored; pass an int, float, str, bool, list, "
+        "dict or numpy array, or a data node such as Int(...)"
     )
 
 
@@ -362,6 +367,8 @@ def _plain(value: Any, path: str) -> Any:
     """
     if isinstance(value, Data):
         value = value.value
+    if is_numpy_array(value):
+        value = value.tolist()
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
@@ -382,6 +389,11 @@ def _plain(value: Any, path: str) -> Any:
         f"{type(value).__name__} {_short(value)}{where} cannot be stored; use numbers, strings, booleans, None, "
         "lists and dicts"
     )
+
+
+def is_numpy_array(value: Any) -> bool:
+    """True for a numpy.ndarray, without importing numpy when nobody else did."""
+    return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
 def _short(value: Any) -> str:

@@ -76,3 +76,27 @@ def test_values_that_json_cannot_hold_are_refused_with_the_path():
 def test_unknown_node_raises_clear_error():
     with pytest.raises(jw.NodeNotFoundError):
         jw.load_node(10**9)
+
+
+def test_numpy_arrays_become_array_nodes(store):
+    np = pytest.importorskip("numpy")  # numpy is optional for users, installed for the tests
+    from jupyter_workflows import ArrayData, calcfunction
+
+    @calcfunction
+    def scale(array: np.ndarray, factor: float):
+        return np.asarray(array) * factor.value
+
+    data = np.arange(6, dtype=np.float32).reshape(2, 3)
+    result, node = scale.run_get_node(data, 2)
+    assert isinstance(node.inputs.array, ArrayData) and isinstance(result, ArrayData)
+    assert result.shape == (2, 3) and result.dtype == np.float32
+    assert result == data * 2 and float(np.sum(result)) == 30.0
+    data[0, 0] = 99  # the stored input does not change with the caller's array
+    assert node.inputs.array[0, 0] == 0
+    from jupyter_workflows.nodes._node import _IDENTITY
+
+    _IDENTITY.clear()
+    reloaded = jw.load_node(result.pk)
+    assert reloaded is not result and reloaded == result and reloaded.dtype == np.float32
+    with pytest.raises(jw.ValidationError, match="Python objects"):
+        scale(np.array([object()]), 1.0)

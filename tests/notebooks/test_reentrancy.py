@@ -66,7 +66,7 @@ def run_cells(cells: list[str], kernel: str, env: dict[str, str], timeout: float
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_sync_async_and_background_processes_in_one_kernel(kernel, kernel_env):
-    submitted = 200 if kernel == "python3" else 50
+    submitted = 1000 if kernel == "python3" else 50
     cells = [
         # 0: the very cell that imports the package: sync calls, including a WorkChain that waits for children
         DEFINITIONS
