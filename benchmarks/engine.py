@@ -13,13 +13,14 @@ SQLite file (WAL) unless --store gives an SQLAlchemy URL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,27 @@ def submit(n: int) -> dict[str, Any]:
 CASES = {"calcfunctions": calcfunctions, "nesting": nesting, "workchain": workchain, "submit": submit}
 
 
+@contextlib.contextmanager
+def fresh_store(choice: str | None, directory: str) -> Iterator[str]:
+    if choice != "postgresql":
+        yield choice or f"sqlite:///{directory}/provenance.sqlite"
+        return
+    import psycopg
+
+    name = f"jw_bench_{os.getpid()}"
+    admin = "host=127.0.0.1 user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        opened = jw._configuration.swap_store(None)
+        if opened is not None:
+            opened.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", choices=sorted(CASES))
@@ -123,10 +145,13 @@ def main() -> None:
     parser.add_argument("--mode", choices=["wf", "top"], default="wf")
     parser.add_argument("--depth", type=int, default=300)
     parser.add_argument("--k", type=int, default=100)
-    parser.add_argument("--store", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--store",
+        help="SQLAlchemy URL, or 'postgresql' for a fresh database on 127.0.0.1 (default: a fresh SQLite file)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        store = jw.configure(store=args.store or f"sqlite:///{directory}/provenance.sqlite")
+    with tempfile.TemporaryDirectory() as directory, fresh_store(args.store, directory) as url:
+        store = jw.configure(store=url)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         nodes_before = store.count_nodes()
         kwargs = {
@@ -146,7 +171,6 @@ def main() -> None:
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "loadavg_1m": round(os.getloadavg()[0], 2),
         }
-        store.close()
     print(json.dumps(result))
 
 

@@ -20,6 +20,12 @@ ROOT = HERE.parent
 CASES: list[tuple[str, str, list[str], bool]] = [
     ("calcfunction_in_workfunction_1000", "engine.py", ["calcfunctions", "--n", "1000", "--mode", "wf"], True),
     ("calcfunction_top_level_1000", "engine.py", ["calcfunctions", "--n", "1000", "--mode", "top"], True),
+    (
+        "calcfunction_in_workfunction_1000_postgresql",
+        "engine.py",
+        ["calcfunctions", "--n", "1000", "--mode", "wf", "--store", "postgresql"],
+        True,
+    ),
     ("workfunctions_nested_300", "engine.py", ["nesting", "--depth", "300"], True),
     ("workchain_100_children", "engine.py", ["workchain", "--k", "100"], True),
     ("submit_1000_workchains", "engine.py", ["submit", "--n", "1000"], True),
