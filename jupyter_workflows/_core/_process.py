@@ -157,8 +157,8 @@ class Process:
         except KeyboardInterrupt:
             self._end_killed("Interrupted by the user (KeyboardInterrupt).")
             raise
-        except greenlet.GreenletExit:
-            self._end_killed("The process was stopped because its kernel is shutting down.")
+        except (greenlet.GreenletExit, GeneratorExit):  # its task or greenlet is being destroyed: the loop ends
+            self._end_killed("The process was stopped because its event loop (kernel) shut down.")
             raise
         except BaseException as error:
             self._end_excepted(error)
