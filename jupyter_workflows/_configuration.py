@@ -19,8 +19,16 @@ def configure(*, store: str | Store | None = None) -> Store:
     """Select the provenance store: an SQLAlchemy URL (``"postgresql+psycopg://user@host/db"``,
     ``"sqlite:////path/file.sqlite"``) or an open :class:`~jupyter_workflows.store.Store`; ``None`` goes back to
     the default. Returns the store, opened (so a bad URL fails here, with the reason)."""
+    from ._core import StoreError, get_runner
     from .store import Store, default_store_url
 
+    live = get_runner().live
+    if _store is not None and live:
+        names = ", ".join(process.name for process in list(live.values())[:5])
+        raise StoreError(
+            f"{len(live)} process(es) still run on the current store ({names}); wait for them (jw.wait) or kill them "
+            "before switching stores."
+        )
     opened = store if isinstance(store, Store) else Store(store or default_store_url())
     previous = swap_store(opened)
     if previous is not None and previous is not opened:

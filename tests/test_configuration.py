@@ -39,3 +39,18 @@ def test_default_store_lives_under_the_jupyter_data_dir(tmp_path):
     env = {"JUPYTER_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == f"sqlite:///{tmp_path / 'data' / 'workflows' / 'provenance.sqlite'}"
+
+
+def test_switching_stores_while_processes_run_is_refused(store, tmp_path):
+    import asyncio
+
+    @jw.calcfunction
+    async def slow(x):
+        await asyncio.sleep(5)
+        return x + 1
+
+    node = jw.submit(slow, 1)
+    with pytest.raises(jw.StoreError, match=r"1 process\(es\) still run on the current store \(slow<\d+>\)"):
+        jw.configure(store=f"sqlite:///{tmp_path / 'other.sqlite'}")
+    jw.kill(node)
+    jw.wait(node)
