@@ -4,6 +4,8 @@ Write ``@calcfunction``/``@workfunction`` functions and ``WorkChain`` classes in
 functions (or ``submit`` them to run in the background), and every run leaves a provenance graph in a database.
 """
 
+from typing import Any
+
 from ._configuration import configure as configure
 from ._core import (
     CheckpointError as CheckpointError,
@@ -23,6 +25,11 @@ from ._core import (
 )
 from .control import kill as kill, pause as pause, play as play, processes as processes
 from .functions import calcfunction as calcfunction, workfunction as workfunction
+from .ipython import (
+    enable_rich_display as _enable_rich_display,
+    load_ipython_extension as load_ipython_extension,
+    unload_ipython_extension as unload_ipython_extension,
+)
 from .launch import (
     resume as resume,
     run as run,
@@ -60,6 +67,16 @@ from .workchains import (
 
 __version__ = "0.1.0.dev0"
 
+
+def monitor(*, state: str = "all", label: str = "", page_size: int = 20) -> Any:
+    """A live list of every process in the store, with filters and bulk pause/play/kill (a widget)."""
+    from .widgets import monitor as widgets_monitor
+
+    return widgets_monitor(state=state, label=label, page_size=page_size)
+
+
+_enable_rich_display()  # only inside IPython: process nodes display as live widgets (imported at first display)
+
 __all__ = [
     "ArrayData",
     "Bool",
@@ -95,7 +112,9 @@ __all__ = [
     "configure",
     "if_",
     "kill",
+    "load_ipython_extension",
     "load_node",
+    "monitor",
     "pause",
     "play",
     "processes",
@@ -106,6 +125,7 @@ __all__ = [
     "run_get_node",
     "run_get_pk",
     "submit",
+    "unload_ipython_extension",
     "wait",
     "wait_async",
     "while_",

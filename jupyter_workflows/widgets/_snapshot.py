@@ -1,0 +1,111 @@
+"""What a view needs to know about a process at one moment, read from its node in one go.
+
+Reading a node this kernel runs costs nothing (the engine writes through the same object); a node another kernel
+runs is read from the store. Who can steer the process (``ownership``) decides which controls are valid.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .._core import get_runner
+from .._owners import owner_alive
+from ..nodes import ProcessNode, WorkChainNode
+from ._style import badge_of, format_duration, format_since
+
+__all__ = ["ELSEWHERE", "HERE", "ORPHANED", "ProcessSnapshot", "kind_of", "ownership"]
+
+HERE = "here"  # this kernel runs it: pause, play and kill act at once
+ELSEWHERE = "elsewhere"  # another live kernel or worker runs it: steer it from there
+ORPHANED = "orphaned"  # the kernel that ran it died: kill records it as killed, resume continues it here
+DONE = ""  # terminated: nothing to steer
+
+
+@dataclass(frozen=True)
+class ProcessSnapshot:
+    pk: int
+    process_label: str
+    label: str
+    kind: str  # "WorkChain", "calcfunction", "workfunction", ...
+    state: str  # the stored process state: "created", "running", ...
+    badge: str  # the badge key: the state, or "paused" / "failed"
+    badge_text: str
+    paused: bool
+    terminated: bool
+    exit_status: int | None
+    exit_message: str | None
+    step: str | None
+    status: str | None
+    ctime: float
+    mtime: float
+    ownership: str
+    owner_text: str  # "this kernel", "kernel pid 12 on host", "gone (orphaned)", ""
+    resumable: bool  # an orphaned WorkChain: jw.resume() can continue it
+
+    @classmethod
+    def of(cls, node: ProcessNode, runner_id: str | None = None) -> ProcessSnapshot:
+        """Read ``node`` now; ``runner_id`` is this kernel's runner (default: the runner of this thread's loop)."""
+        state = node.process_state.value
+        terminated = node.process_state.is_terminal
+        paused = node.paused and not terminated
+        exit_status = node.exit_status
+        key, text = badge_of(state, paused=paused, exit_status=exit_status)
+        owned, owner_text = ownership(node, terminated, runner_id)
+        return cls(
+            pk=node.pk or 0,
+            process_label=node.process_label,
+            label=node.label,
+            kind=kind_of(node),
+            state=state,
+            badge=key,
+            badge_text=text,
+            paused=paused,
+            terminated=terminated,
+            exit_status=exit_status,
+            exit_message=node.exit_message,
+            step=node.step,
+            status=node.process_status,
+            ctime=node.ctime,
+            mtime=node.mtime,
+            ownership=owned,
+            owner_text=owner_text,
+            resumable=owned == ORPHANED and isinstance(node, WorkChainNode),
+        )
+
+    @property
+    def name(self) -> str:
+        return f"{self.process_label}<{self.pk}>"
+
+    def duration_text(self, *, ticking: bool) -> str:
+        """How long it ran (terminated), or has been running: as a duration when the view refreshes it every second
+        (``ticking``), else as the start time, which stays true."""
+        if self.terminated or ticking:
+            return format_duration(self.elapsed())
+        return format_since(self.ctime)
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds since creation; for a terminated process, how long it ran."""
+        end = self.mtime if self.terminated else (now if now is not None else time.time())
+        return max(0.0, end - self.ctime)
+
+
+def kind_of(node: ProcessNode) -> str:
+    """``WorkChain``, ``calcfunction``, ``workfunction`` or the node class of other process kinds."""
+    kind = node.node_type.split(".", 1)[-1]
+    return "WorkChain" if kind == "workchain" else kind
+
+
+def ownership(node: ProcessNode, terminated: bool | None = None, runner_id: str | None = None) -> tuple[str, str]:
+    """Who can steer ``node``: ``(HERE | ELSEWHERE | ORPHANED | DONE, description)``."""
+    if terminated if terminated is not None else node.is_terminated:
+        return DONE, ""
+    if node.process is not None:
+        return HERE, "this kernel"
+    owner_id = node.owner
+    if owner_id is not None and owner_id == (runner_id or get_runner().id):
+        return HERE, "this kernel"
+    owner = node._the_store.get_owners([owner_id]).get(owner_id) if owner_id else None
+    if owner is not None and owner_alive(owner):
+        return ELSEWHERE, f"{owner.kind} pid {owner.pid} on {owner.hostname}"
+    return ORPHANED, "gone (orphaned)"
