@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .store import OwnerRow
 
@@ -17,7 +17,23 @@ if TYPE_CHECKING:
     from ._core import Runner
     from .store import Store
 
-__all__ = ["HEARTBEAT_TIMEOUT", "owner_alive", "process_start_time", "register_owner"]
+__all__ = [
+    "DONE",
+    "ELSEWHERE",
+    "HEARTBEAT_TIMEOUT",
+    "HERE",
+    "ORPHANED",
+    "describe_owner",
+    "owner_alive",
+    "ownership",
+    "process_start_time",
+    "register_owner",
+]
+
+HERE = "here"  # this kernel runs it: pause, play and kill act at once
+ELSEWHERE = "elsewhere"  # another live kernel or worker runs it: steer it from there
+ORPHANED = "orphaned"  # the kernel that ran it died: kill records it as killed, resume continues it here
+DONE = ""  # terminated: nothing to steer
 
 HEARTBEAT_SECONDS = 30.0  # how often a runner with live processes tells the store it is alive
 HEARTBEAT_TIMEOUT = 3 * HEARTBEAT_SECONDS  # silence after which an owner on another host counts as dead
@@ -78,3 +94,28 @@ def _pid_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def describe_owner(
+    owner_id: str | None, owner: OwnerRow | None, *, terminated: bool, runner_id: str, runs_here: bool = False
+) -> tuple[str, str]:
+    """Who can steer a process: ``(HERE | ELSEWHERE | ORPHANED | DONE, what to show)``."""
+    if terminated:
+        return DONE, ""
+    if runs_here or (owner_id is not None and owner_id == runner_id):
+        return HERE, "this kernel"
+    if owner is not None and owner_alive(owner):
+        return ELSEWHERE, f"{owner.kind} pid {owner.pid} on {owner.hostname}"
+    return ORPHANED, "gone (orphaned)"
+
+
+def ownership(node: Any, runner_id: str | None = None) -> tuple[str, str]:
+    """:func:`describe_owner` for a process node, reading its owner from the store only when needed."""
+    from ._core import get_runner
+
+    terminated = node.is_terminated
+    if terminated or node.process is not None:
+        return describe_owner(None, None, terminated=terminated, runner_id="", runs_here=True)
+    owner_id = node.owner
+    owner = node._the_store.get_owners([owner_id]).get(owner_id) if owner_id else None
+    return describe_owner(owner_id, owner, terminated=False, runner_id=runner_id or get_runner().id)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._core import Process, ProcessNotRunningHereError, ProcessState
-from .._owners import owner_alive
+from .._owners import ELSEWHERE, ownership
 from ..nodes import ProcessNode, load_node
 
 __all__ = ["kill", "pause", "play"]
@@ -54,11 +54,10 @@ def _apply(
                 process.runner.loop.call_soon_threadsafe(control, process)
                 done.append(node)
             continue
-        owner = node._the_store.get_owners([node.owner]).get(node.owner) if node.owner else None
-        if owner_alive(owner):
-            where = f"{owner.kind} pid {owner.pid} on {owner.hostname}" if owner else "another runner"
+        where, owner = ownership(node)
+        if where == ELSEWHERE:
             raise ProcessNotRunningHereError(
-                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in another {where}; {action} it from there."
+                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in {owner}; {action} it from there."
             )
         if orphan is None:
             raise ProcessNotRunningHereError(

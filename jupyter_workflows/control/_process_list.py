@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .._configuration import get_store
 from .._core import ProcessState, get_runner
-from .._owners import owner_alive
+from .._owners import describe_owner
 from ..store import NodeRow
 
 __all__ = ["ProcessList", "ProcessRow", "processes"]
@@ -125,20 +125,10 @@ def _describe(rows: list[NodeRow], store) -> list[ProcessRow]:  # type: ignore[n
                 paused=bool(row.paused) and not row.sealed,
                 status=row.process_status or (f"step {row.step}" if row.step and not row.sealed else ""),
                 ctime=row.ctime,
-                owner=_owner_text(row, owners.get(row.owner or ""), mine),
+                owner=describe_owner(row.owner, owners.get(row.owner or ""), terminated=row.sealed, runner_id=mine)[1],
             )
         )
     return result
-
-
-def _owner_text(row: NodeRow, owner, mine: str) -> str:  # type: ignore[no-untyped-def]
-    if row.sealed:
-        return ""
-    if row.owner == mine:
-        return "this kernel"
-    if owner_alive(owner):
-        return f"{owner.kind} pid {owner.pid} on {owner.hostname}"
-    return "gone (orphaned)"
 
 
 def _age(seconds: float) -> str:

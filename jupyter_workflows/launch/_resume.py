@@ -19,7 +19,7 @@ from .._core import (
     Runner,
     get_runner,
 )
-from .._owners import owner_alive, register_owner
+from .._owners import ELSEWHERE, ownership, register_owner
 from .._processes._instantiate import instantiate
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
@@ -52,11 +52,10 @@ def _orphan(item: ProcessNode | int) -> ProcessNode:
         raise NotResumableError(f"{name} already terminated ({node.process_state.value}); there is nothing to resume.")
     if node.process is not None:
         raise NotResumableError(f"{name} is running in this kernel already.")
-    owner = node._the_store.get_owners([node.owner]).get(node.owner) if node.owner else None
-    if owner_alive(owner):
+    where, owner = ownership(node)
+    if where == ELSEWHERE:
         raise NotResumableError(
-            f"{name} is still run by {owner.kind} pid {owner.pid} on {owner.hostname}; "  # type: ignore[union-attr]
-            "it is not orphaned. Wait for it, or kill it from there."
+            f"{name} is still run by {owner}; it is not orphaned. Wait for it, or kill it from there."
         )
     if not isinstance(node, WorkChainNode):
         raise NotResumableError(
@@ -119,8 +118,7 @@ def _adopt_children(process: WorkChain, runner: Runner) -> None:
         child = load_node(entry["pk"])
         if not isinstance(child, ProcessNode) or child.is_terminated or child.process is not None:
             continue
-        owner = child._the_store.get_owners([child.owner]).get(child.owner) if child.owner else None
-        if owner_alive(owner):
+        if ownership(child)[0] == ELSEWHERE:
             continue  # someone else runs it; the WorkChain watches it in the store
         if isinstance(child, WorkChainNode):
             runner.start(_recreate(child, runner, parent=process))

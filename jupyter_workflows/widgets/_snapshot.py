@@ -9,17 +9,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .._core import get_runner
-from .._owners import owner_alive
+from .._owners import DONE, ELSEWHERE, HERE, ORPHANED, ownership
 from ..nodes import ProcessNode, WorkChainNode
 from ._style import badge_of, format_duration, format_since
 
-__all__ = ["ELSEWHERE", "HERE", "ORPHANED", "ProcessSnapshot", "kind_of", "ownership"]
-
-HERE = "here"  # this kernel runs it: pause, play and kill act at once
-ELSEWHERE = "elsewhere"  # another live kernel or worker runs it: steer it from there
-ORPHANED = "orphaned"  # the kernel that ran it died: kill records it as killed, resume continues it here
-DONE = ""  # terminated: nothing to steer
+__all__ = ["DONE", "ELSEWHERE", "HERE", "ORPHANED", "ProcessSnapshot", "kind_of"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ class ProcessSnapshot:
         paused = node.paused and not terminated
         exit_status = node.exit_status
         key, text = badge_of(state, paused=paused, exit_status=exit_status)
-        owned, owner_text = ownership(node, terminated, runner_id)
+        owned, owner_text = ownership(node, runner_id)
         return cls(
             pk=node.pk or 0,
             process_label=node.process_label,
@@ -94,18 +88,3 @@ def kind_of(node: ProcessNode) -> str:
     """``WorkChain``, ``calcfunction``, ``workfunction`` or the node class of other process kinds."""
     kind = node.node_type.split(".", 1)[-1]
     return "WorkChain" if kind == "workchain" else kind
-
-
-def ownership(node: ProcessNode, terminated: bool | None = None, runner_id: str | None = None) -> tuple[str, str]:
-    """Who can steer ``node``: ``(HERE | ELSEWHERE | ORPHANED | DONE, description)``."""
-    if terminated if terminated is not None else node.is_terminated:
-        return DONE, ""
-    if node.process is not None:
-        return HERE, "this kernel"
-    owner_id = node.owner
-    if owner_id is not None and owner_id == (runner_id or get_runner().id):
-        return HERE, "this kernel"
-    owner = node._the_store.get_owners([owner_id]).get(owner_id) if owner_id else None
-    if owner is not None and owner_alive(owner):
-        return ELSEWHERE, f"{owner.kind} pid {owner.pid} on {owner.hostname}"
-    return ORPHANED, "gone (orphaned)"
