@@ -10,6 +10,7 @@ from ._configuration import configure as configure
 from ._core import (
     CheckpointError as CheckpointError,
     ExitCode as ExitCode,
+    GraphvizError as GraphvizError,
     NodeNotFoundError as NodeNotFoundError,
     NotResumableError as NotResumableError,
     ProcessError as ProcessError,
@@ -25,6 +26,7 @@ from ._core import (
 )
 from .control import kill as kill, pause as pause, play as play, processes as processes
 from .functions import calcfunction as calcfunction, workfunction as workfunction
+from .graph import graph as graph
 from .ipython import (
     enable_rich_display as _enable_rich_display,
     load_ipython_extension as load_ipython_extension,
@@ -86,6 +88,7 @@ __all__ = [
     "Dict",
     "ExitCode",
     "Float",
+    "GraphvizError",
     "Int",
     "List",
     "NodeNotFoundError",
@@ -110,6 +113,7 @@ __all__ = [
     "assign_",
     "calcfunction",
     "configure",
+    "graph",
     "if_",
     "kill",
     "load_ipython_extension",

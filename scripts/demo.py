@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,8 @@ OUT = ROOT / "build" / "demo"
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     store_file = OUT / "provenance.sqlite"
+    for old in OUT.glob("provenance.sqlite*"):  # every run starts from an empty store: same results each time
+        old.unlink()
     store_url = f"sqlite:///{store_file}"
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     started = time.perf_counter()
@@ -40,10 +43,13 @@ def main() -> int:
     jw.configure(store=store_url)
     workflow = next(row for row in jw.processes(limit=None) if row.process_label == "add_and_multiply")
     node = jw.load_node(workflow.pk)
+    picture = OUT / "provenance.svg"
+    jw.graph(node, highlight_classes=["add_and_multiply", "Int"]).render(picture)
     print(f"demo: done in {time.perf_counter() - started:.1f} s")
     print(f"  executed notebook : {executed}")
     print(f"  provenance store  : {store_file}  (jw.configure(store={store_url!r}) to explore it)")
     print(f"  main result       : add_and_multiply<{node.pk}> -> {node.outputs.result.value}")
+    print(f"  provenance graph  : {picture}")
     print(f"  processes         : {len(jw.processes(limit=None))} recorded, e.g.\n")
     print(jw.processes(limit=5))
     return 0

@@ -11,7 +11,8 @@ PUBLIC = {
     "StoreUnreachableError", "ToContext", "ValidationError", "WorkChain", "WorkChainNode", "WorkFunctionNode",
     "WorkflowsError", "append_", "assign_", "calcfunction", "configure", "if_", "kill", "load_node", "pause", "play",
     "processes", "resume", "return_", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait",
-    "wait_async", "while_", "workfunction", "monitor", "load_ipython_extension", "unload_ipython_extension",
+    "wait_async", "while_", "workfunction", "monitor", "graph", "GraphvizError",
+    "load_ipython_extension", "unload_ipython_extension",
 }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from ._attribute_dict import AttributeDict as AttributeDict
 from ._errors import (
     CheckpointError as CheckpointError,
     CommunicatorError as CommunicatorError,
+    GraphvizError as GraphvizError,
     InternalError as InternalError,
     NodeNotFoundError as NodeNotFoundError,
     NotResumableError as NotResumableError,

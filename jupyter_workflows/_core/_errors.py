@@ -80,6 +80,10 @@ class CheckpointError(StoreError):
     """A checkpoint could not be written or read back (for example it is corrupted or of a newer version)."""
 
 
+class GraphvizError(WorkflowsError):
+    """Graphviz is missing, failed, or took too long to lay out a graph."""
+
+
 class CommunicatorError(WorkflowsError):
     """Sending or receiving a control message failed."""
 

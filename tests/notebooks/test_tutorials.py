@@ -8,8 +8,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import jupyter_workflows
-
 from .._nbrun import cell_error, cell_text, execute_notebook
 
 pytestmark = pytest.mark.kernel
@@ -20,7 +18,6 @@ VIEW = "application/vnd.jupyter.widget-view+json"
 
 def run(name: str, tmp_path: Path) -> tuple[list[nbformat.NotebookNode], float]:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    _until_the_public_api_has_the_widgets(notebook)
     started = time.monotonic()
     executed = execute_notebook(
         notebook, cwd=NOTEBOOKS, env={"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{tmp_path / 'provenance.sqlite'}"}
@@ -33,24 +30,22 @@ def run(name: str, tmp_path: Path) -> tuple[list[nbformat.NotebookNode], float]:
     return code, seconds
 
 
-def _until_the_public_api_has_the_widgets(notebook: nbformat.NotebookNode) -> None:
-    """The tutorials use ``jw.monitor()``, ``%load_ext jupyter_workflows`` and the rich display that importing the
-    package turns on. Until ``jupyter_workflows/__init__.py`` re-exports them, run the same thing through
-    ``jupyter_workflows.widgets`` and ``jupyter_workflows.ipython`` so the notebooks are still checked end to end."""
-    missing_display = "enable_rich_display" not in Path(jupyter_workflows.__file__).read_text()
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        if not hasattr(jupyter_workflows, "monitor"):
-            cell.source = cell.source.replace("jw.monitor(", "__import__('jupyter_workflows.widgets').widgets.monitor(")
-        if not hasattr(jupyter_workflows, "load_ipython_extension"):
-            cell.source = cell.source.replace("%load_ext jupyter_workflows", "%load_ext jupyter_workflows.ipython")
-        if missing_display and cell.source.startswith("import asyncio\nimport jupyter_workflows as jw"):
-            cell.source = "import jupyter_workflows.widgets\n" + cell.source
-
-
 def shows_widget(cell: nbformat.NotebookNode) -> bool:
     return any(VIEW in output.get("data", {}) and "text/html" in output["data"] for output in cell.outputs)
+
+
+def test_01_getting_started(tmp_path):
+    code, seconds = run("01-getting-started.ipynb", tmp_path)
+    assert seconds < 60
+    text = [cell_text(cell) for cell in code]
+    assert text[0] == "<Int: pk=4 value=3>\n"  # the very cell that imports the package runs a calcfunction
+    assert "13 True" in text[1] and "created by <CalcFunctionNode: add<" in text[1]
+    assert "result: 25" in text[2] and "called ['add', 'multiply']" in text[2]
+    assert text[3] == "9\n"  # top-level await
+    assert "Process label" in text[4]
+    graph = next(cell for cell in code if "jw.graph(" in cell.source)
+    assert any("image/svg+xml" in output.get("data", {}) for output in graph.outputs)
+    assert "Input 'x' of add expects Int (got str 'one'); pass an int or Int(...)" in text[-1]
 
 
 def test_02_workchains(tmp_path):

@@ -1,0 +1,89 @@
+"""The ``jupyter-workflows`` command: ``graph`` writes the file it is asked for, ``--help`` explains every option,
+and mistakes end with a message and exit status 1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Int
+from jupyter_workflows.cli import main
+
+from .graph._workflows import AddAndMultiply, parse_svg
+
+pytestmark = pytest.mark.usefixtures("store")
+
+
+@pytest.fixture
+def workchain():
+    return jw.run_get_node(AddAndMultiply, x=Int(1), y=Int(2), z=Int(3))[1]
+
+
+def test_graph_writes_the_file_with_the_issue_options(store, workchain, tmp_path, capsys):
+    output = tmp_path / "wf.svg"
+    argv = [
+        "graph", str(workchain.pk), "--highlight-classes", "Int", "CalcFunctionNode", "-a", "1", "-d", "2",
+        "-l", "logic", "-f", "svg", "-o", str(output), "--store", store.url,
+    ]  # fmt: skip
+    assert main(argv) == 0
+    svg = parse_svg(output.read_bytes())
+    assert {f"N{workchain.pk}", f"N{workchain.inputs.x.pk}", f"N{workchain.outputs.result.pk}"} <= set(svg.nodes)
+    assert all(title.split("->")[1] != f"N{workchain.called[0].pk}" for title in svg.edges)  # no CALL with logic
+    assert f"Wrote {output}" in capsys.readouterr().out
+
+
+def test_graph_defaults_name_the_file_after_pks_engine_and_format(store, workchain, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    other = workchain.called[0]
+    assert main(["graph", str(workchain.pk), str(other.pk), "--store", store.url, "-f", "png"]) == 0
+    assert (tmp_path / f"{workchain.pk}.{other.pk}.dot.png").read_bytes().startswith(b"\x89PNG")
+    assert main(["graph", workchain.uuid, "-o", "out.pdf", "--store", store.url, "-l", "input_work,return"]) == 0
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_graph_uses_the_configured_store_by_default(store, workchain, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_WORKFLOWS_STORE", store.url)
+    assert main(["graph", str(workchain.pk), "-o", str(tmp_path / "wf.svg")]) == 0
+
+
+def test_mistakes_end_with_a_message(store, workchain, tmp_path, capsys):
+    assert main(["graph", str(workchain.pk), "-c", "Intt", "--store", store.url, "-o", str(tmp_path / "x.svg")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("jupyter-workflows graph: error: highlight_classes 'Intt'") and "AddAndMultiply" in error
+    assert main(["graph", "999999", "--store", store.url]) == 1
+    assert "999999" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["graph", "1", "-a", "-2"])
+    assert exited.value.code == 2 and "is not a depth" in capsys.readouterr().err
+
+
+def test_without_a_command_the_help_is_shown(capsys):
+    assert main([]) == 2
+    assert "graph" in capsys.readouterr().out
+
+
+def test_help_explains_every_option():
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_workflows.cli", "graph", "--help"], capture_output=True, text=True, check=True
+    )
+    for option in ("--ancestor-depth", "--descendant-depth", "--link-types", "--process-in", "--process-out",
+                   "--highlight-classes", "--identifier", "--engine", "--output-format", "--output", "--max-nodes",
+                   "--store", "--strategy", "--timeout"):  # fmt: skip
+        assert option in done.stdout
+    assert "verdi node graph generate" in done.stdout and "example:" in done.stdout
+
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.skipif(not (BIN / "jupyter-workflows").exists(), reason="the console script is not installed yet")
+def test_it_is_a_jupyter_subcommand():
+    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = [str(BIN / "jupyter"), "workflows", "graph", "--help"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
+    assert "--highlight-classes" in done.stdout
