@@ -21,6 +21,7 @@ from ..nodes import ProcessNode, load_node
 from ._called_tree import CalledTree
 from ._controls import Kit, ProcessControls
 from ._repr import details_html, title_html
+from ._provenance import ProvenanceView
 from ._sections import SECTIONS, ProcessSections
 from ._snapshot import HERE, ORPHANED, ProcessSnapshot
 from ._style import HELP_BLOCKED, STYLESHEET, badge_html, escape
@@ -32,8 +33,8 @@ KILL_MESSAGE = "Killed from its widget."
 _HEAD = "head"
 _TERMINAL = {"finished", "excepted", "killed"}
 # which parts of the view an event makes stale
-_STALE = {"state": (_HEAD,), "paused": (_HEAD,), "status": (_HEAD,), "step": (_HEAD,), "report": ("reports",),
-          "called": ("called",), "output": ("outputs",)}  # fmt: skip
+_STALE = {"state": (_HEAD, "provenance"), "paused": (_HEAD,), "status": (_HEAD,), "step": (_HEAD,),
+          "report": ("reports",), "called": ("called", "provenance"), "output": ("outputs", "provenance")}  # fmt: skip
 
 
 class ProcessWidget(w.VBox):  # type: ignore[misc]
@@ -85,7 +86,7 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
                 node, bus=runner.events, bridge=self._bridge, kit=kit, runner_id=runner.id, poke=self._throttle.poke,
                 open_widget=lambda child: ProcessWidget(child, interval=interval),
             )  # fmt: skip
-            self._sections = ProcessSections(node, kit, called)
+            self._sections = ProcessSections(node, kit, called, ProvenanceView(node, kit, self._bridge))
             self._boxes = [w.HBox([self.head, self.elapsed], layout=kit.row_layout),
                            w.HBox(self.controls.widgets, layout=kit.row_layout)]  # fmt: skip
             children = [self._styles, *self._boxes, self.details, self._sections.box]

@@ -1,4 +1,5 @@
-"""The sections below the head of a full ProcessWidget: report log, called processes, outputs and traceback.
+"""The sections below the head of a full ProcessWidget: report log, called processes, outputs, traceback and the
+provenance graph.
 
 Each is an Accordion of its own (so any number can be open at once). A section opens by itself the first time it
 has something worth seeing (the first report, the first child, outputs once finished, the traceback once excepted);
@@ -12,16 +13,17 @@ import ipywidgets as w  # type: ignore[import-untyped]
 from ..nodes import ProcessNode
 from ._called_tree import CalledTree
 from ._controls import Kit, show
+from ._provenance import ProvenanceView
 from ._repr import flat_outputs, outputs_html, reports_html, traceback_html
 from ._snapshot import ProcessSnapshot
 
 __all__ = ["SECTIONS", "ProcessSections"]
 
-SECTIONS = ("reports", "called", "outputs", "traceback")
+SECTIONS = ("reports", "called", "outputs", "traceback", "provenance")
 
 
 class ProcessSections:
-    def __init__(self, node: ProcessNode, kit: Kit, called: CalledTree) -> None:
+    def __init__(self, node: ProcessNode, kit: Kit, called: CalledTree, provenance: ProvenanceView) -> None:
         self._node = node
         self._kit = kit
         self.called = called
@@ -32,7 +34,9 @@ class ProcessSections:
             "reports": w.Accordion([self._reports], titles=("Report",), selected_index=None, layout=kit.column_layout),
             "called": w.Accordion([called.widget], titles=("Called processes",), selected_index=None),
             "outputs": w.Accordion([self._outputs], titles=("Outputs",), selected_index=None, layout=kit.column_layout),
+            "provenance": provenance.accordion,
         }
+        self.provenance = provenance
         show(self.accordions["called"], False)
         self.box = w.VBox(list(self.accordions.values()), layout=kit.column_layout)
         self._opened_once: set[str] = set()
@@ -57,11 +61,14 @@ class ProcessSections:
             self._outputs.value = outputs_html(outputs)
             self.accordions["outputs"].set_title(0, f"Outputs ({sum(1 for _ in flat_outputs(outputs))})")
             self._open_once("outputs", snap.terminated and bool(outputs))
+        if "provenance" in stale:
+            self.provenance.changed(terminated=snap.terminated)
         if snap.state == "excepted" and "traceback" in stale:
             self._show_traceback(self._node.exception)
 
     def close(self) -> None:
         self.called.close()
+        self.provenance.close()
         for widget in (self._reports, self._outputs, self._traceback, *self.accordions.values(), self.box):
             if widget is not None:
                 widget.close()
