@@ -27,8 +27,6 @@ def main() -> int:
     client = NotebookClient(
         notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
     )
-    import os
-
     client.execute(env={**os.environ, "JUPYTER_WORKFLOWS_STORE": store_url})
     executed = OUT / NOTEBOOK.name
     nbformat.write(notebook, executed)

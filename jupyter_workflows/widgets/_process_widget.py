@@ -20,8 +20,8 @@ from ..launch import resume
 from ..nodes import ProcessNode, load_node
 from ._called_tree import CalledTree
 from ._controls import Kit, ProcessControls
-from ._repr import details_html, title_html
 from ._provenance import ProvenanceView
+from ._repr import details_html, title_html
 from ._sections import SECTIONS, ProcessSections
 from ._snapshot import HERE, ORPHANED, ProcessSnapshot
 from ._style import HELP_BLOCKED, STYLESHEET, badge_html, escape

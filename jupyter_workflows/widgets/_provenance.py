@@ -37,7 +37,7 @@ class ProvenanceView:
 
     @property
     def is_open(self) -> bool:
-        return self.accordion.selected_index == 0
+        return bool(self.accordion.selected_index == 0)
 
     def changed(self, *, terminated: bool) -> None:
         """The process changed: redraw soon (if the section is open)."""
