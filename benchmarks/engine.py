@@ -27,46 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int, WorkChain, append_, calcfunction, workfunction
-
-
-@calcfunction
-def add(x, y):
-    return x + y
-
-
-@workfunction
-def add_loop(n):
-    total = Int(0).store()
-    for i in range(n.value):
-        total = add(total, i)
-    return total
-
-
-@workfunction
-def recurse(depth):
-    if depth.value == 0:
-        return add(depth, 1)
-    return recurse(depth - 1)
-
-
-class FanOut(WorkChain):
-    @classmethod
-    def define(cls, spec):
-        super().define(spec)
-        spec.input("k", valid_type=Int)
-        spec.output("total", valid_type=Int)
-        spec.outline(cls.setup, cls.launch, cls.collect)
-
-    def setup(self):
-        self.ctx.k = self.inputs.k.value
-
-    def launch(self):
-        for i in range(self.ctx.k):
-            self.to_context(children=append_(self.submit(add, Int(i), Int(i))))
-
-    def collect(self):
-        self.out("total", Int(sum(child.outputs.result.value for child in self.ctx.children)).store())
+from benchmarks._workflows import FanOut, add, add_loop, recurse
+from jupyter_workflows import Int
 
 
 def measure(action: Callable[[], Any]) -> dict[str, float]:

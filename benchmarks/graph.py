@@ -38,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
+from benchmarks._workflows import add, add_loop, multiply
 from jupyter_workflows import Int, calcfunction, workfunction
 from jupyter_workflows._configuration import get_store
 from jupyter_workflows._core import WorkflowsError
@@ -48,26 +49,8 @@ WIDTH = 8  # calcfunctions per round of the ``rounds`` workflow
 
 
 @calcfunction
-def add(x, y):
-    return x + y
-
-
-@calcfunction
-def multiply(x, y):
-    return x * y
-
-
-@calcfunction
 def add_all(*values):
     return sum(value.value for value in values)
-
-
-@workfunction
-def add_loop(n):
-    total = Int(0).store()
-    for i in range(n.value):
-        total = add(total, i)
-    return total
 
 
 @workfunction
