@@ -85,13 +85,14 @@ class _Slot:
         self.open = kit.button("Open", icon="external-link", tooltip="Show it as a ProcessWidget below.")
         self.box = w.HBox([self.select, self.line, self.open], layout=w.Layout(align_items="center"))
         self.box.add_class("jw-process-row")
+        self._assigning = False  # set while the table writes the checkbox: that change is not the user's
         self.select.observe(self._selected, names="value")
         self.open.on_click(table._bridge.handler(lambda _: table.open_process(self.row.pk) if self.row else None))
         self._table = table
 
     def _selected(self, change: dict[str, Any]) -> None:
         row = self.row  # read now, on the thread the change arrived on: the slot may show another row later
-        if row is not None:
+        if row is not None and not self._assigning:
             self._table._bridge.call(self._table._set_selected, row.pk, bool(change["new"]))
 
     def assign(self, row: ProcessRow | None, selected: bool, opened: bool) -> None:
@@ -100,7 +101,13 @@ class _Slot:
         if row is None:
             return
         self.line.value = row_html(row)
-        self.select.value = selected
+        # A tick from the front end may still be on its way to the loop: echoing this write back as a "user change"
+        # would undo it (seen: two quick ticks, one lost to a refresh in between).
+        self._assigning = True
+        try:
+            self.select.value = selected
+        finally:
+            self._assigning = False
         self.open.description = "Close" if opened else "Open"
 
     def close(self) -> None:

@@ -104,7 +104,8 @@ def test_monitor_bulk_actions_from_the_front_end(kernel_env):
         front.run(SETUP)
         cell = front.run(
             "nodes = [jw.submit(Slow, seconds=Float(30), n=Int(1)) for _ in range(3)]\n"
-            "await asyncio.sleep(0.3)\n"
+            "while not all(n.process_state.value == 'waiting' for n in nodes):\n"
+            "    await asyncio.sleep(0.05)\n"
             "monitor = ProcessListWidget(state='waiting', label='Slow')\n"
             "display(monitor)\n"
             "print(json.dumps({'rows': [s.select.model_id for s in monitor._slots[:3]], "
