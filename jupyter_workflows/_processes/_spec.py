@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._core import ProcessSpec as CoreProcessSpec
+from .._core import InputPort, ProcessSpec as CoreProcessSpec
 from ..nodes import Data, to_node
 
 __all__ = ["ProcessSpec"]
@@ -27,10 +25,4 @@ class ProcessSpec(CoreProcessSpec):
             ("description", "a longer description of this run"),
             ("call_link_label", "the label of the CALL link from the caller"),
         ]:
-            metadata.add(name, _metadata_port(name, help))
-
-
-def _metadata_port(name: str, help: str) -> Any:
-    from .._core import InputPort
-
-    return InputPort(name, valid_type=str, required=False, non_db=True, help=help)
+            metadata.add(name, InputPort(name, valid_type=str, required=False, non_db=True, help=help))

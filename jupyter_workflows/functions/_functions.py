@@ -212,8 +212,9 @@ class ProcessFunction:
         return run_get_node(self, *args, **kwargs)
 
     def run_get_pk(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:
-        result, node = self.run_get_node(*args, **kwargs)
-        return result, node.pk  # type: ignore[return-value]
+        from ..launch import run_get_pk
+
+        return run_get_pk(self, *args, **kwargs)
 
     async def run_async(self, *args: Any, **kwargs: Any) -> Any:
         from ..launch import run_async

@@ -81,16 +81,17 @@ def called_of(node: ProcessNode) -> list[ProcessNode]:
 
 
 def caller_of(node: ProcessNode) -> ProcessNode | None:
-    store = node._the_store
-    links = store.get_links(inputs_of=[_pk(node)], link_types=CALL_LINK_TYPES)
-    if not links:
-        return None
-    return node_from_row(store.get_node(links[0].input_pk), store)  # type: ignore[return-value]
+    return _single_source(node, CALL_LINK_TYPES)
 
 
 def creator_of(node: Node) -> ProcessNode | None:
+    return _single_source(node, (LinkType.CREATE,))
+
+
+def _single_source(node: Node, link_types: tuple[LinkType, ...]) -> ProcessNode | None:
+    """The process at the other end of the one incoming link of these types (a node has at most one)."""
     store = node._the_store
-    links = store.get_links(inputs_of=[node.pk], link_types=[LinkType.CREATE])  # type: ignore[list-item]
+    links = store.get_links(inputs_of=[_pk(node)], link_types=link_types)
     if not links:
         return None
     return node_from_row(store.get_node(links[0].input_pk), store)  # type: ignore[return-value]
