@@ -77,8 +77,19 @@ test: install system-deps services kernels ## Set everything up, then run the te
 demo: install system-deps ## Run the demo (scripts/demo.py)
 	$(VENV_PYTHON) scripts/demo.py
 
-bench: install system-deps services ## Run the benchmarks (benchmarks/run_all.py)
-	$(VENV_PYTHON) benchmarks/run_all.py
+# The peer `make bench` measures in the same run: aiida-core in its own venv, with a profile without a broker, all
+# under build/peer (AIIDA_PATH points there: nothing goes to ~/.aiida). PEER_PYTHON creates that venv.
+PEER_PYTHON ?= python3
+PEER_DIR := build/peer
+PEER_VENV := $(PEER_DIR)/aiida-venv
+PEER_AIIDA_PATH := $(PEER_DIR)/aiida-home
+PEER_AIIDA_VERSION := 2.9.4
+BENCH_ARGS ?=
+
+bench: install system-deps services ## Run the benchmarks next to aiida-core (fails if any case fails; BENCH_ARGS=...)
+	@PEER_PYTHON=$(PEER_PYTHON) scripts/ensure-aiida-peer.sh $(PEER_VENV) $(PEER_AIIDA_PATH) $(PEER_AIIDA_VERSION) bench
+	$(VENV_PYTHON) benchmarks/run_all.py --peer-python $(PEER_VENV)/bin/python \
+		--aiida-path $(PEER_AIIDA_PATH) --aiida-profile bench $(BENCH_ARGS)
 
 lint: install ## ruff check, ruff format --check and mypy on the package (runs all three, fails if any fails)
 	@status=0; \

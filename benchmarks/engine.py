@@ -7,7 +7,10 @@
     python benchmarks/engine.py submit --n 1000                       # 1000 WorkChains submitted, then waited for
 
 Each prints one JSON object: wall and CPU time, per-item figures, peak RSS, nodes written. The store is a fresh
-SQLite file (WAL) unless --store gives an SQLAlchemy URL.
+SQLite file (WAL; ``--sqlite-synchronous full`` or ``normal`` sets its ``?synchronous=``, else the engine's default,
+NORMAL) unless --store gives an SQLAlchemy URL. Only the engine's public API is used (``jw.configure``, the decorators,
+``jw.run``/``submit``/``wait``); ``store.count_nodes()`` on the store ``jw.configure`` returns counts the nodes
+written, outside the timed part.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
-from benchmarks._workflows import FanOut, add, add_loop, recurse
 from jupyter_workflows import Int
+from jupyter_workflows.testing.workflows import FanOut, add, add_loop, recurse
 
 
 def measure(action: Callable[[], Any]) -> dict[str, float]:
@@ -53,12 +56,16 @@ def calcfunctions(n: int, mode: str) -> dict[str, Any]:
 
 def nesting(depth: int) -> dict[str, Any]:
     figures = measure(lambda: recurse(depth))
-    return {**figures, "ms_per_level": figures["wall_s"] / depth * 1e3}
+    return {
+        **figures,
+        "ms_per_level": figures["wall_s"] / depth * 1e3,
+        "cpu_ms_per_level": figures["cpu_s"] / depth * 1e3,
+    }
 
 
 def workchain(k: int) -> dict[str, Any]:
     figures = measure(lambda: jw.run(FanOut, k=Int(k)))
-    return {**figures, "ms_per_child": figures["wall_s"] / k * 1e3}
+    return {**figures, "ms_per_child": figures["wall_s"] / k * 1e3, "cpu_ms_per_child": figures["cpu_s"] / k * 1e3}
 
 
 def submit(n: int) -> dict[str, Any]:
@@ -80,9 +87,10 @@ CASES = {"calcfunctions": calcfunctions, "nesting": nesting, "workchain": workch
 
 
 @contextlib.contextmanager
-def fresh_store(choice: str | None, directory: str) -> Iterator[str]:
+def fresh_store(choice: str | None, directory: str, synchronous: str | None = None) -> Iterator[str]:
     if choice != "postgresql":
-        yield choice or f"sqlite:///{directory}/provenance.sqlite"
+        query = f"?synchronous={synchronous}" if synchronous else ""
+        yield choice or f"sqlite:///{directory}/provenance.sqlite{query}"
         return
     import psycopg
 
@@ -93,9 +101,7 @@ def fresh_store(choice: str | None, directory: str) -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
-        opened = jw._configuration.swap_store(None)
-        if opened is not None:
-            opened.close()
+        jw.configure(store=f"sqlite:///{directory}/after.sqlite")  # closes the PostgreSQL store (public API only)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -111,8 +117,16 @@ def main() -> None:
         "--store",
         help="SQLAlchemy URL, or 'postgresql' for a fresh database on 127.0.0.1 (default: a fresh SQLite file)",
     )
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=["normal", "full"],
+        help="?synchronous= of the fresh SQLite file (default: none given, the engine's default)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory, fresh_store(args.store, directory) as url:
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        fresh_store(args.store, directory, args.sqlite_synchronous) as url,
+    ):
         store = jw.configure(store=url)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         nodes_before = store.count_nodes()
@@ -127,6 +141,7 @@ def main() -> None:
             "case": args.case,
             **kwargs,
             "store": store.dialect,
+            **({"sqlite_synchronous": args.sqlite_synchronous.upper()} if args.sqlite_synchronous else {}),
             **{key: round(value, 4) for key, value in figures.items()},
             "nodes_written": store.count_nodes() - nodes_before,
             "rss_after_import_mib": round(rss_before, 1),

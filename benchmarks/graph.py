@@ -38,12 +38,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
-from benchmarks._workflows import add, add_loop, multiply
-from jupyter_workflows import Int, calcfunction, workfunction
-from jupyter_workflows._configuration import get_store
-from jupyter_workflows._core import WorkflowsError
+from jupyter_workflows import Int, WorkflowsError, calcfunction, workfunction
 from jupyter_workflows.graph import Graph, _layout
 from jupyter_workflows.graph._extract import extract
+from jupyter_workflows.testing.workflows import add, add_loop, multiply
 
 WIDTH = 8  # calcfunctions per round of the ``rounds`` workflow
 
@@ -81,11 +79,11 @@ def main() -> None:
     parser.add_argument("--store", help="SQLAlchemy URL (default: a temporary SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        jw.configure(store=args.store or f"sqlite:///{Path(folder) / 'graph-bench.sqlite'}")
+        store = jw.configure(store=args.store or f"sqlite:///{Path(folder) / 'graph-bench.sqlite'}")
         figures: dict[str, Any] = {"environment": environment()}
         for name in args.workflows:
-            figures[name] = run_workflow(name, args.sizes, args.naive_timeout)
-        get_store().close()
+            figures[name] = run_workflow(store, name, args.sizes, args.naive_timeout)
+        store.close()
     json.dump(figures, sys.stdout, indent=2)
     print()
 
@@ -104,7 +102,7 @@ def environment() -> dict[str, Any]:
     }
 
 
-def run_workflow(name: str, sizes: list[int], naive_timeout: float) -> dict[str, Any]:
+def run_workflow(store: Any, name: str, sizes: list[int], naive_timeout: float) -> dict[str, Any]:
     run, parameter_for = WORKFLOWS[name]
     results: dict[str, Any] = {}
     naive_timed_out = False
@@ -112,15 +110,14 @@ def run_workflow(name: str, sizes: list[int], naive_timeout: float) -> dict[str,
         started = time.perf_counter()
         workflow = run(parameter_for(size))
         built = time.perf_counter() - started
-        figures = measure(workflow.pk, naive_timeout, skip_naive=naive_timed_out)
+        figures = measure(store, workflow.pk, naive_timeout, skip_naive=naive_timed_out)
         naive_timed_out = naive_timed_out or "timeout" in str(figures["render_s"].get("dot_naive", ""))
         results[str(size)] = {"workflow_parameter": parameter_for(size), "engine_run_s": round(built, 3), **figures}
         print(f"graph bench: {name} {size}: {json.dumps(figures['render_s'])}", file=sys.stderr, flush=True)
     return results
 
 
-def measure(pk: int, naive_timeout: float, *, skip_naive: bool) -> dict[str, Any]:
-    store = get_store()
+def measure(store: Any, pk: int, naive_timeout: float, *, skip_naive: bool) -> dict[str, Any]:
     timings = []
     for _ in range(5):
         started = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.notebooks._kernel import Kernel
+from benchmarks._kernel import Kernel
 
 SETUP = """
 import time

@@ -1,5 +1,15 @@
-"""`make bench`: every benchmark, each in a fresh process, as one JSON document on stdout (also saved to
-build/bench/latest.json). Each figure is the median of ``--repeats`` runs, with the runs themselves kept."""
+"""`make bench`: every benchmark, each in a fresh process, and aiida-core measured in the same run on the same cases,
+as one JSON document on stdout (also saved to build/bench/latest.json). Each figure of ours is the median of
+``--repeats`` runs, with the runs themselves kept.
+
+Exit status: 0 when every case ran, 1 when any case failed. A failure is a benchmark process that exited non-zero,
+printed no JSON or ran out of time; the JSON is written all the same, with the error in place of the figures and the
+names of the failed cases under ``"failed"``. aiida-core running into Python's recursion limit in the nesting case
+is a figure (where it stops), not a failure.
+
+The peer (aiida-core 2.9.4 in its own venv, a profile without a broker under build/peer) is set up by
+scripts/ensure-aiida-peer.sh, which `make bench` runs first; ``--no-peer`` leaves it out.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +20,15 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+OUT = ROOT / "build" / "bench" / "latest.json"
+PEER_SCRIPTS = HERE / "peer"
 
 # (name, script, arguments, repeated?)
 CASES: list[tuple[str, str, list[str], bool]] = [
@@ -34,20 +48,83 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("graph", "graph.py", [], False),
     ("widgets", "widgets.py", [], False),
 ]
+SYNCHRONOUS_CASE = "sqlite_synchronous"
+PEER_CASES = ["vs_aiida_calcfunction_in_workfunction", "vs_aiida_calcfunction_top_level", "vs_aiida_workchain"]
+PEER_NESTING = "vs_aiida_nested_workfunctions"
+ALL_NAMES = [name for name, *_ in CASES] + [SYNCHRONOUS_CASE, *PEER_CASES, PEER_NESTING]
+
+DURABILITY = {
+    "NORMAL": (
+        "SQLite WAL with synchronous=NORMAL (the engine's default): a commit is in the WAL file when it returns, so it "
+        "survives a crash of the program (a kernel killed with SIGKILL); the WAL is fsynced only at checkpoints, so "
+        "the last commits may be lost on power loss or an OS crash (the database stays consistent)."
+    ),
+    "FULL": (
+        "SQLite WAL with synchronous=FULL: the WAL is fsynced at every commit, so a commit survives power loss and OS "
+        "crashes too, at the cost of one fsync per commit."
+    ),
+    "aiida": (
+        "aiida-core's core.sqlite_dos profile: journal_mode=DELETE, synchronous=FULL (read from its connection, under "
+        "vs_aiida.peer.sqlite_pragmas): durable like FULL."
+    ),
+}
 
 
-def run(script: str, arguments: list[str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(HERE / script), *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=1800,
-        check=False,
-    )
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+class Bench:
+    """Runs benchmark processes, keeps what each case cost, and which cases failed (and why)."""
+
+    def __init__(self, repeats: int) -> None:
+        self.repeats = repeats
+        self.failed: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
+
+    def process(self, command: list[str], env: dict[str, str] | None = None, timeout: float = 1800) -> dict[str, Any]:
+        """One fresh process that prints one JSON object (its last line of output); or what went wrong."""
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, cwd=ROOT, timeout=timeout, check=False, env=env
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"no result after {timeout:g} s (killed)"}
+        lines = done.stderr.strip().splitlines()
+        tail = lines[-15:]
+        if done.returncode != 0:
+            return {"error": exception_line(lines) or f"exit {done.returncode}", "stderr_tail": tail}
+        try:
+            return json.loads(done.stdout)  # type: ignore[no-any-return]
+        except json.JSONDecodeError:
+            try:
+                return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+            except (json.JSONDecodeError, IndexError):
+                return {
+                    "error": "exit 0 but no JSON on stdout",
+                    "stdout_tail": done.stdout[-2000:],
+                    "stderr_tail": tail,
+                }
+
+    def case(self, name: str, command: list[str], repeats: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+        """``repeats`` runs of one case: ``{"median": ..., "runs": [...]}``, or the only run when ``repeats`` is 1."""
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        runs = [self.process(command, env) for _ in range(repeats)]
+        self.seconds[name] = round(self.seconds.get(name, 0) + time.perf_counter() - started, 1)
+        errors = [run["error"] for run in runs if "error" in run]
+        if errors:
+            self.failed[name] = errors[0]
+            print(f"bench: {name} FAILED: {errors[0]}", file=sys.stderr, flush=True)
+        ok = [run for run in runs if "error" not in run]
+        if repeats == 1:
+            return runs[0]
+        return {"median": median_of(ok), "runs": runs} if ok else {"error": errors[0], "runs": runs}
+
+
+def exception_line(lines: list[str]) -> str | None:
+    """The ``SomeError: message`` line of the last traceback in ``lines``, else the last line."""
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    for line in lines[starts[-1] + 1 :] if starts else []:
+        if line and not line.startswith(" "):
+            return line
+    return lines[-1] if lines else None
 
 
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -55,31 +132,308 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: (statistics.median(r[k] for r in runs) if k in numeric else v) for k, v in runs[0].items()}
 
 
+def figures_of(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The figures of a case's result (its median when repeated); None when it failed."""
+    if "error" in result:
+        return None
+    return result.get("median", result)  # type: ignore[no-any-return]
+
+
+def ratio(aiida: float | None, ours: float | None) -> float | None:
+    if aiida is None or not ours:
+        return None
+    value = aiida / ours
+    return round(value, 1 if value >= 10 else 2)
+
+
+def side_by_side(ours: dict[str, Any] | None, aiida: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """One figure of both engines and the ratio aiida/ours."""
+    mine = ours.get(key) if ours else None
+    theirs = aiida.get(key) if aiida else None
+    return {"ours": mine, "aiida": theirs, "ratio_aiida_over_ours": ratio(theirs, mine)}
+
+
+def engine(bench: Bench, name: str, arguments: list[str], repeats: int | None = None) -> dict[str, Any]:
+    return bench.case(name, [sys.executable, str(HERE / "engine.py"), *arguments], repeats or bench.repeats)
+
+
+# -- SQLite synchronous=NORMAL vs FULL -------------------------------------------------------------------------------
+def synchronous_figures(bench: Bench) -> dict[str, Any]:
+    case = ["calcfunctions", "--n", "1000", "--mode", "wf"]
+    results = {
+        level: engine(bench, f"{SYNCHRONOUS_CASE} ({level})", [*case, "--sqlite-synchronous", level.lower()])
+        for level in ("NORMAL", "FULL")
+    }
+    normal, full = figures_of(results["NORMAL"]), figures_of(results["FULL"])
+    per_call = {level: (figures or {}).get("ms_per_call") for level, figures in (("NORMAL", normal), ("FULL", full))}
+    cpu = {level: (figures or {}).get("cpu_ms_per_call") for level, figures in (("NORMAL", normal), ("FULL", full))}
+    return {
+        "case": "calcfunction inside a workfunction, 1,000 calls, a fresh SQLite file (WAL) per run",
+        "ms_per_call": per_call,
+        "cpu_ms_per_call": cpu,
+        "full_over_normal": ratio(per_call["FULL"], per_call["NORMAL"]),
+        "durability": {"NORMAL": DURABILITY["NORMAL"], "FULL": DURABILITY["FULL"]},
+        "runs": results,
+    }
+
+
+# -- aiida-core, the peer --------------------------------------------------------------------------------------------
+class Peer:
+    def __init__(self, bench: Bench, args: argparse.Namespace) -> None:
+        self.bench = bench
+        self.python = args.peer_python
+        self.repeats = args.peer_repeats
+        self.n, self.k, self.depth = args.peer_n, args.peer_k, args.peer_depth
+        self.env = {
+            **os.environ,
+            "AIIDA_PATH": str(Path(args.aiida_path).resolve()),
+            "AIIDA_PROFILE": args.aiida_profile,
+            "PYTHONWARNINGS": "ignore",
+        }
+
+    def run(self, name: str, script: str, arguments: list[str], repeats: int | None = None) -> dict[str, Any]:
+        command = [self.python, str(PEER_SCRIPTS / script), *arguments]
+        return self.bench.case(name, command, repeats or self.repeats, self.env)
+
+    def missing(self) -> str | None:
+        if Path(self.python).exists():
+            return None
+        return f"no aiida peer at {self.python}: `make bench` sets it up (scripts/ensure-aiida-peer.sh)"
+
+
+def peer_figures(bench: Bench, peer: Peer, headline: dict[str, Any], only: Callable[[str], bool]) -> dict[str, Any]:
+    """Each comparable case run by both engines with the same parameters (aiida's N is smaller: it costs ~0.1-0.4 s a
+    process), ours also at the headline size; per figure ours, aiida's and the ratio aiida/ours."""
+    cases: dict[str, Any] = {}
+    n, k = str(peer.n), str(peer.k)
+    for mode, name, what in (
+        ("wf", PEER_CASES[0], "N chained `add` calcfunctions (total = add(total, i)) inside one workfunction"),
+        ("top", PEER_CASES[1], "N chained `add` calcfunctions called one by one at top level"),
+    ):
+        if not only(name):
+            continue
+        ours = engine(bench, f"{name} (ours)", ["calcfunctions", "--n", n, "--mode", mode])
+        aiida = peer.run(f"{name} (aiida)", "aiida_calc_loop.py", ["--n", n, "--mode", mode])
+        o, a = figures_of(ours), figures_of(aiida)
+        at_1000 = figures_of(
+            headline.get(f"calcfunction_{'in_workfunction' if mode == 'wf' else 'top_level'}_1000", {})
+        )
+        cases[name.removeprefix("vs_aiida_")] = {
+            "what": what,
+            "n": peer.n,
+            "ms_per_call": side_by_side(o, a, "ms_per_call"),
+            "cpu_ms_per_call": side_by_side(o, a, "cpu_ms_per_call"),
+            "ours_ms_per_call_at_n_1000": at_1000.get("ms_per_call") if at_1000 else None,
+            "ours": ours,
+            "aiida": aiida,
+        }
+        if mode == "wf" and SYNCHRONOUS_CASE in headline:
+            full = headline[SYNCHRONOUS_CASE]["ms_per_call"]["FULL"]
+            theirs = a.get("ms_per_call") if a else None
+            cases[name.removeprefix("vs_aiida_")]["at_equal_durability"] = {
+                "ms_per_call": {"ours": full, "aiida": theirs, "ratio_aiida_over_ours": ratio(theirs, full)},
+                "note": "aiida's SQLite commits with synchronous=FULL: ours with ?synchronous=full (N=1,000, from "
+                "sqlite_synchronous) is the like-for-like durability",
+            }
+        if mode == "wf":
+            cases["peak_rss_calcfunction_in_workfunction"] = {
+                "what": f"peak RSS of the process that ran the case above (N={peer.n})",
+                "peak_rss_mib": side_by_side(o, a, "peak_rss_mib"),
+                "rss_before_timer_mib": {
+                    "ours": o.get("rss_after_import_mib") if o else None,
+                    "aiida": a.get("rss_after_load_profile_mib") if a else None,
+                    "note": "ours: after import + jw.configure; aiida: after import + load_profile + opening storage",
+                },
+                "ours_peak_rss_mib_at_n_1000": at_1000.get("peak_rss_mib") if at_1000 else None,
+            }
+    if only(PEER_CASES[2]):
+        ours = engine(bench, f"{PEER_CASES[2]} (ours)", ["workchain", "--k", k])
+        aiida = peer.run(f"{PEER_CASES[2]} (aiida)", "aiida_workchain.py", ["--k", k])
+        o, a = figures_of(ours), figures_of(aiida)
+        cases["workchain"] = {
+            "what": "a WorkChain setup -> launch -> collect; launch submits K `add` children via ToContext/append_",
+            "k": peer.k,
+            "ms_per_child": side_by_side(o, a, "ms_per_child"),
+            "cpu_ms_per_child": side_by_side(o, a, "cpu_ms_per_child"),
+            "note": "aiida without a broker learns that a child finished by polling (runner.poll.interval, 1 s here)",
+            "ours": ours,
+            "aiida": aiida,
+        }
+    if only(PEER_NESTING):
+        cases["nested_workfunctions"] = nesting_figures(bench, peer, headline)
+    return cases
+
+
+def nesting_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[str, Any]:
+    """aiida at ``--peer-depth`` (300): a RecursionError is expected; the levels that had started tell where it
+    stops, and two or three fresh runs near there find the largest depth that works. Ours runs at that depth too."""
+    name = PEER_NESTING
+    first = peer.run(f"{name} (aiida, depth {peer.depth})", "aiida_recursion.py", ["--depth", str(peer.depth)], 1)
+    probes: dict[int, dict[str, Any]] = {peer.depth: first}
+    works: int | None = peer.depth if first.get("reached") else None
+    fails: int | None = None if first.get("reached") else peer.depth
+    if "error" not in first and not first.get("reached"):
+        depth = max(1, first["levels_entered"] - 2)
+        for _ in range(5):
+            probe = peer.run(f"{name} (aiida, depth {depth})", "aiida_recursion.py", ["--depth", str(depth)], 1)
+            probes[depth] = probe
+            if "error" in probe:
+                break
+            if probe["reached"]:
+                works = depth if works is None else max(works, depth)
+            else:
+                fails = depth if fails is None else min(fails, depth)
+            if works is not None and fails is not None and fails == works + 1:
+                break
+            depth = depth + 1 if probe["reached"] else depth - 1
+            if depth in probes or depth < 1:
+                break
+    ours_tried = headline.get(f"workfunctions_nested_{peer.depth}")
+    if ours_tried is None:
+        ours_tried = engine(bench, f"{name} (ours, depth {peer.depth})", ["nesting", "--depth", str(peer.depth)])
+    result: dict[str, Any] = {
+        "what": "a workfunction that calls itself to depth D, one `add` at the bottom",
+        "depth_tried": peer.depth,
+        "ours_at_depth_tried": figures_of(ours_tried) or ours_tried,
+        "aiida_at_depth_tried": {
+            key: first.get(key) for key in ("reached", "levels_entered", "raised", "wall_s", "recursion_limit")
+        },
+        "aiida_largest_depth_that_works": works,
+        "aiida_first_depth_that_fails": fails,
+        "aiida_runs": probes,
+    }
+    if works is not None:
+        ours = engine(bench, f"{name} (ours, depth {works})", ["nesting", "--depth", str(works)])
+        result[f"at_depth_{works}"] = {
+            "ms_per_level": side_by_side(figures_of(ours), figures_of(probes[works]), "ms_per_level"),
+            "cpu_ms_per_level": side_by_side(figures_of(ours), figures_of(probes[works]), "cpu_ms_per_level"),
+            "ours": ours,
+        }
+    return result
+
+
+# -- main ------------------------------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", nargs="*", help="names of cases to run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case of ours (the median is reported)")
+    parser.add_argument("--only", nargs="*", choices=ALL_NAMES, metavar="NAME", help=f"cases to run: {ALL_NAMES}")
+    parser.add_argument("--no-peer", action="store_true", help="leave aiida-core out")
+    parser.add_argument("--peer-python", default=str(ROOT / "build/peer/aiida-venv/bin/python"))
+    parser.add_argument("--aiida-path", default=str(ROOT / "build/peer/aiida-home"), help="AIIDA_PATH of the peer")
+    parser.add_argument("--aiida-profile", default="bench")
+    parser.add_argument("--peer-repeats", type=int, default=1, help="runs per aiida case (each takes ~30-90 s)")
+    parser.add_argument("--peer-n", type=int, default=200, help="calcfunction calls per aiida run (ours: 1,000)")
+    parser.add_argument("--peer-k", type=int, default=100, help="WorkChain children per run, both engines")
+    parser.add_argument("--peer-depth", type=int, default=300, help="nesting depth tried first, both engines")
     args = parser.parse_args()
+
+    def only(name: str) -> bool:
+        return not args.only or name in args.only
+
+    started = time.perf_counter()
+    bench = Bench(args.repeats)
     results: dict[str, Any] = {
         "environment": {
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+            "repeats": args.repeats,
         }
     }
     for name, script, arguments, repeated in CASES:
-        if args.only and name not in args.only:
-            continue
-        if not (HERE / script).exists():
-            continue
-        print(f"bench: {name} ...", file=sys.stderr, flush=True)
-        runs = [run(script, arguments) for _ in range(args.repeats if repeated else 1)]
-        ok = [r for r in runs if "error" not in r]
-        results[name] = {"median": median_of(ok), "runs": runs} if repeated and ok else runs[0]
-    out = ROOT / "build" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
+        if only(name) and (HERE / script).exists():
+            command = [sys.executable, str(HERE / script), *arguments]
+            results[name] = bench.case(name, command, args.repeats if repeated else 1)
+    if only(SYNCHRONOUS_CASE):
+        results[SYNCHRONOUS_CASE] = synchronous_figures(bench)
+    if args.no_peer:
+        results["vs_aiida"] = {"skipped": "--no-peer"}
+    elif any(only(name) for name in [*PEER_CASES, PEER_NESTING]):
+        peer = Peer(bench, args)
+        missing = peer.missing()
+        if missing:
+            bench.failed["vs_aiida"] = missing
+            results["vs_aiida"] = {"error": missing}
+        else:
+            results["vs_aiida"] = {
+                "about": (
+                    f"aiida-core measured in this run on the same cases, each run a fresh process with import + "
+                    f"load_profile done before the timer (as ours: import + jw.configure). aiida costs ~0.1-0.4 s per "
+                    f"process, so its calcfunction loops run N={args.peer_n} calls (not 1,000) and each aiida case "
+                    f"runs {args.peer_repeats} time(s); ours runs the same N ({args.repeats} times, median) and is "
+                    f"also given at N=1,000. Per-call figures: wall (or CPU) time / N. ratio = aiida / ours."
+                ),
+                "repeats": {"ours": args.repeats, "aiida": args.peer_repeats},
+                "peer": {
+                    "python": args.peer_python,
+                    "aiida_path": str(Path(args.aiida_path).resolve()),
+                    "profile": args.aiida_profile,
+                },
+                "durability": DURABILITY["aiida"],
+                "cases": peer_figures(bench, peer, results, only),
+            }
+            results["vs_aiida"]["peer"].update(peer_setup(results["vs_aiida"]["cases"]))
+    results["environment"]["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    results["environment"]["seconds_per_case"] = bench.seconds
+    results["environment"]["total_s"] = round(time.perf_counter() - started, 1)
+    results["failed"] = bench.failed
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
+    print_summary(results)
+    if bench.failed:
+        print(f"bench: {len(bench.failed)} case(s) FAILED (the JSON in {OUT} has the errors):", file=sys.stderr)
+        for name, error in bench.failed.items():
+            print(f"  {name}: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def peer_setup(cases: dict[str, Any]) -> dict[str, Any]:
+    """The peer's versions and storage settings, as its first successful run reported them."""
+    keys = ("aiida_core", "python", "storage", "sqlite_pragmas", "broker", "runner_poll_interval_s")
+    for case in cases.values():
+        for run in [case.get("aiida"), *case.get("aiida_runs", {}).values()]:
+            figures = figures_of(run) if isinstance(run, dict) else None
+            if figures and "aiida_core" in figures:
+                return {key: figures.get(key) for key in keys}
+    return {}
+
+
+def print_summary(results: dict[str, Any]) -> None:
+    """A short table on stderr: the comparable figures side by side (the JSON has them all)."""
+
+    def fmt(value: Any) -> str:
+        return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+    lines = []
+    sync = results.get(SYNCHRONOUS_CASE)
+    if sync:
+        ms = sync["ms_per_call"]
+        lines.append(
+            f"  calcfunction in a workfunction, SQLite synchronous NORMAL / FULL: {fmt(ms['NORMAL'])} / "
+            f"{fmt(ms['FULL'])} ms per call (FULL/NORMAL {fmt(sync['full_over_normal'])})"
+        )
+    for name, case in results.get("vs_aiida", {}).get("cases", {}).items():
+        pairs = [(f"{name}, {key}", value) for key, value in case.items()]
+        for key, value in case.items():
+            if isinstance(value, dict) and "ratio_aiida_over_ours" not in value and key not in ("ours", "aiida"):
+                pairs += [(f"{name} {key}, {metric}", figure) for metric, figure in value.items()]
+        for label, figure in pairs:
+            if isinstance(figure, dict) and "ratio_aiida_over_ours" in figure:
+                lines.append(
+                    f"  {label}: ours {fmt(figure['ours'])}, aiida {fmt(figure['aiida'])}, "
+                    f"aiida/ours {fmt(figure['ratio_aiida_over_ours'])}"
+                )
+        if name == "nested_workfunctions":
+            tried = case["aiida_at_depth_tried"]
+            lines.append(
+                f"  {name}: depth {case['depth_tried']}: ours {'ok' if case['ours_at_depth_tried'] else '?'}, aiida "
+                f"{'ok' if tried.get('reached') else tried.get('raised')}; aiida works to depth "
+                f"{case['aiida_largest_depth_that_works']}, fails at {case['aiida_first_depth_that_fails']}"
+            )
+    if lines:
+        print("bench: summary\n" + "\n".join(lines), file=sys.stderr)
+    print(f"bench: {results['environment']['total_s']} s in all; JSON in {OUT}", file=sys.stderr)
 
 
 if __name__ == "__main__":

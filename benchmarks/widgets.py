@@ -23,21 +23,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.notebooks._kernel import Kernel  # noqa: E402
-from tests.widgets._frontend import FrontEnd  # noqa: E402
+from benchmarks._kernel import FrontEnd, Kernel  # noqa: E402
 
 SETUP = f"""
 import asyncio, json, random, sys
 sys.path.insert(0, {str(ROOT)!r})
 import jupyter_workflows as jw
-from jupyter_workflows import Float, Int, WorkChain, calcfunction, while_
+import jupyter_workflows.testing  # jw.testing.get_runtime() below: a submodule, not imported by the package
+from jupyter_workflows import Float, Int, WorkChain, append_, calcfunction, while_
 from jupyter_workflows.widgets import ProcessListWidget, ProcessWidget
-from tests.widgets._workflows import Slow
 
 @calcfunction
 async def nap(seconds):
     await asyncio.sleep(seconds.value)
     return seconds + 0
+
+@calcfunction
+def add(x, y):
+    return x + y
+
+class Slow(WorkChain):  # first -> launch (n napping children of `seconds`) -> collect (output `total`)
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("seconds", valid_type=Float, default=lambda: Float(0.05))
+        spec.input("n", valid_type=Int, default=lambda: Int(2))
+        spec.output("total", valid_type=Float)
+        spec.outline(cls.first, cls.launch, cls.collect)
+
+    def first(self):
+        self.report("first")
+
+    def launch(self):
+        self.report("launching %d children", self.inputs.n.value)
+        for _ in range(self.inputs.n.value):
+            self.to_context(children=append_(self.submit(nap, self.inputs.seconds)))
+
+    def collect(self):
+        self.report("collecting")
+        total = sum(child.outputs.result.value for child in self.ctx.children)
+        self.out("total", add(Float(total), 0))
 
 class Churn(WorkChain):
     @classmethod
@@ -117,7 +143,7 @@ def responsiveness(front: FrontEnd, n: int, samples: int) -> dict[str, object]:
     submit = front.run(f"churn = [jw.submit(Churn, rounds=Int(1000)) for _ in range({n})]")
     submit_seconds = submit.finished_at - started
     front.pump_for(3)  # every WorkChain is past its first step and waits for a child
-    running = front.run("print(len(jw._core.get_runner().live))").stdout.strip()
+    running = front.run("print(len(jw.testing.get_runtime().runner.live))").stdout.strip()
     baseline_idle = trivial_cells(front, samples)
     front.run(
         "monitor = ProcessListWidget(state='active')\ndisplay(monitor)\n"
@@ -133,8 +159,8 @@ def responsiveness(front: FrontEnd, n: int, samples: int) -> dict[str, object]:
         "print(json.dumps([monitor._throttle.refreshes - refreshes[0], watched._throttle.refreshes - refreshes[1]]))"
     ).stdout
     monitor_refreshes, widget_refreshes = json.loads(counts)
-    at_end = front.run("print(len(jw._core.get_runner().live))").stdout.strip()
-    front.run("jw.kill(*[p.node for p in list(jw._core.get_runner().live.values())])")
+    at_end = front.run("print(len(jw.testing.get_runtime().runner.live))").stdout.strip()
+    front.run("jw.kill(*[p.node for p in list(jw.testing.get_runtime().runner.live)])")
     return {
         "workchains": n,
         "live_processes": int(running),

@@ -6,7 +6,6 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 
 from typing import Any
 
-from ._configuration import configure as configure
 from ._core import (
     CheckpointError as CheckpointError,
     ExitCode as ExitCode,
@@ -18,12 +17,16 @@ from ._core import (
     ProcessNotRunningHereError as ProcessNotRunningHereError,
     ProcessState as ProcessState,
     ProvenanceError as ProvenanceError,
+    SerializationError as SerializationError,
     SpecError as SpecError,
     StoreError as StoreError,
     StoreUnreachableError as StoreUnreachableError,
+    UsageError as UsageError,
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,
 )
+from ._runtime import configure as configure
+from ._version import __version__ as __version__
 from .control import kill as kill, pause as pause, play as play, processes as processes
 from .functions import calcfunction as calcfunction, workfunction as workfunction
 from .graph import graph as graph
@@ -67,8 +70,6 @@ from .workchains import (
     while_ as while_,
 )
 
-__version__ = "0.1.0.dev0"
-
 
 def monitor(*, state: str = "all", label: str = "", page_size: int = 20) -> Any:
     """A live list of every process in the store, with filters and bulk pause/play/kill (a widget)."""
@@ -99,11 +100,13 @@ __all__ = [
     "ProcessNotRunningHereError",
     "ProcessState",
     "ProvenanceError",
+    "SerializationError",
     "SpecError",
     "StoreError",
     "StoreUnreachableError",
     "Str",
     "ToContext",
+    "UsageError",
     "ValidationError",
     "WorkChain",
     "WorkChainNode",

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 __all__ = ["CHECKPOINT_VERSION", "AwaitedChild", "Checkpoint"]
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: unstored data is {"__data__": [node_type, attributes]}, one codec
 
 
 class AwaitedChild(TypedDict):

@@ -17,12 +17,12 @@ def test_unreachable_store_names_url_without_password_and_the_fix():
     assert "s3cret-pw" not in message and "s3cret-pw" not in repr(error.value)
     assert error.value.__cause__ is None and error.value.__context__ is None
     assert "alice:***@127.0.0.1:1/workflows" in message
-    assert "JUPYTER_WORKFLOWS_STORE" in message  # the way back to the default
+    assert "jw.configure() with no store goes back to the local SQLite file" in message  # the way back
 
 
 def test_environment_variable_selects_the_store(tmp_path):
     url = f"sqlite:///{tmp_path / 'chosen.sqlite'}"
-    code = "import jupyter_workflows as jw; print(jw._configuration.get_store().url)"
+    code = "import jupyter_workflows as jw, jupyter_workflows.testing; print(jw.testing.get_runtime().store.url)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -35,7 +35,7 @@ def test_environment_variable_selects_the_store(tmp_path):
 
 
 def test_default_store_lives_under_the_jupyter_data_dir(tmp_path):
-    code = "import jupyter_workflows as jw; print(jw._configuration.get_store().url)"
+    code = "import jupyter_workflows as jw, jupyter_workflows.testing; print(jw.testing.get_runtime().store.url)"
     env = {"JUPYTER_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == f"sqlite:///{tmp_path / 'data' / 'workflows' / 'provenance.sqlite'}"

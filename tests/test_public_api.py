@@ -12,7 +12,7 @@ PUBLIC = {
     "WorkflowsError", "append_", "assign_", "calcfunction", "configure", "if_", "kill", "load_node", "pause", "play",
     "processes", "resume", "return_", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait",
     "wait_async", "while_", "workfunction", "monitor", "graph", "GraphvizError",
-    "load_ipython_extension", "unload_ipython_extension",
+    "load_ipython_extension", "unload_ipython_extension", "SerializationError", "UsageError",
 }  # fmt: skip
 
 

@@ -7,34 +7,35 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 from ._attribute_dict import AttributeDict as AttributeDict
 from ._errors import (
     CheckpointError as CheckpointError,
-    CommunicatorError as CommunicatorError,
     GraphvizError as GraphvizError,
     InternalError as InternalError,
     NodeNotFoundError as NodeNotFoundError,
     NotResumableError as NotResumableError,
     ProcessError as ProcessError,
-    ProcessFailedError as ProcessFailedError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
     ProvenanceError as ProvenanceError,
+    SerializationError as SerializationError,
     SpecError as SpecError,
     StoreError as StoreError,
     StoreUnreachableError as StoreUnreachableError,
     TransitionError as TransitionError,
+    UsageError as UsageError,
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,
 )
 from ._events import EventBus as EventBus, ProcessEvent as ProcessEvent
 from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes
+from ._interrupts import InterruptTarget as InterruptTarget, interrupts_go_to as interrupts_go_to
 from ._portal import await_ as await_, in_portal as in_portal
 from ._ports import (
     UNSPECIFIED as UNSPECIFIED,
     InputPort as InputPort,
     OutputPort as OutputPort,
     PortNamespace as PortNamespace,
-    SerializationError as SerializationError,
 )
 from ._process import Process as Process, ProcessRecord as ProcessRecord, current_process as current_process
-from ._runner import Runner as Runner, get_runner as get_runner
+from ._runner import Runner as Runner
 from ._spec import ProcessSpec as ProcessSpec
-from ._states import TERMINAL_STATES as TERMINAL_STATES, ProcessState as ProcessState
+from ._states import ACTIVE_STATES as ACTIVE_STATES, TERMINAL_STATES as TERMINAL_STATES, ProcessState as ProcessState
+from ._transactions import check_may_yield as check_may_yield, transaction_scope as transaction_scope

@@ -28,6 +28,15 @@ class ValidationError(WorkflowsError, ValueError):
         super().__init__(message)
 
 
+class SerializationError(ValidationError, TypeError):
+    """A value cannot become a storable node or JSON (``Int('a')``, ``Dict({1: 2})``); the message says what was
+    wrong, what would work and where. Both ``except ValueError`` and ``except TypeError`` catch it, as in AiiDA."""
+
+
+class UsageError(WorkflowsError, TypeError, ValueError):
+    """A function of jupyter_workflows was called with an argument of the wrong kind (``jw.run(42)``)."""
+
+
 class SpecError(WorkflowsError, TypeError):
     """A process class or function was defined wrongly (bad port, outline or exit code declaration)."""
 
@@ -50,10 +59,6 @@ class ProcessError(WorkflowsError):
 
 class ProcessKilledError(ProcessError):
     """The process was killed before it finished."""
-
-
-class ProcessFailedError(ProcessError):
-    """The process finished with a non-zero exit status."""
 
 
 class ProcessNotRunningHereError(WorkflowsError):
@@ -82,10 +87,6 @@ class CheckpointError(StoreError):
 
 class GraphvizError(WorkflowsError):
     """Graphviz is missing, failed, or took too long to lay out a graph."""
-
-
-class CommunicatorError(WorkflowsError):
-    """Sending or receiving a control message failed."""
 
 
 class InternalError(Exception):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._errors import UsageError
+
 __all__ = ["ExitCode", "ExitCodes"]
 
 
@@ -38,7 +40,8 @@ class ExitCodes(dict[str, ExitCode]):
         for code in self.values():
             if code.status == identifier:
                 return code
-        raise ValueError(f"No exit code with status {identifier}.")
+        known = ", ".join(f"{code.status} ({code.label})" for code in self.values())
+        raise UsageError(f"No exit code with status {identifier}; known: {known}.")
 
 
 # Exit codes every process has (AiiDA's numbers).

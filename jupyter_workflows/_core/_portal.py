@@ -18,15 +18,29 @@ Greenlets are only switched at these two requests, so the engine stays single-th
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import inspect
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 import greenlet
 
+from ._interrupts import InterruptTarget, interrupts_go_to
+from ._transactions import check_may_yield
+
 T = TypeVar("T")
 
-__all__ = ["PortalGreenlet", "await_", "call_in_portal", "drive", "drive_blocking", "in_background", "in_portal"]
+__all__ = [
+    "PortalGreenlet",
+    "await_",
+    "call_in_portal",
+    "discard",
+    "drive",
+    "drive_blocking",
+    "in_background",
+    "in_portal",
+]
 
 
 class PortalGreenlet(greenlet.greenlet):
@@ -69,7 +83,20 @@ def await_(awaitable: Awaitable[T]) -> T:
     """Wait for ``awaitable`` from synchronous engine code; must run in a portal (see :func:`in_portal`)."""
     current = greenlet.getcurrent()
     assert isinstance(current, PortalGreenlet), "await_() called outside a portal"
+    try:
+        check_may_yield()
+    except BaseException:
+        discard(awaitable)
+        raise
     return _driver(current).switch(_AwaitRequest(awaitable))  # type: ignore[no-any-return]
+
+
+def discard(awaitable: Awaitable[Any]) -> None:
+    """Close a coroutine that will never be awaited (no "never awaited" warning); cancel a future."""
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
+    elif isinstance(awaitable, asyncio.Future):
+        awaitable.cancel()
 
 
 def call_in_portal(fn: Callable[..., T], *args: Any, context: contextvars.Context | None = None) -> T:
@@ -146,17 +173,31 @@ def _advance(steps: Generator[Awaitable[Any], Any, T], result: Any, error: BaseE
     return False, awaitable
 
 
-async def drive(fn: Callable[..., T], *args: Any, context: contextvars.Context | None = None) -> T:
-    """Run synchronous engine code ``fn(*args)`` from a coroutine; its waits become awaits of this coroutine."""
+async def drive(
+    fn: Callable[..., T],
+    *args: Any,
+    context: contextvars.Context | None = None,
+    interrupts: InterruptTarget | None = None,
+) -> T:
+    """Run synchronous engine code ``fn(*args)`` from a coroutine; its waits become awaits of this coroutine.
+
+    While the code runs (between two waits it holds the loop), an interrupt goes to ``interrupts``, unless the main
+    thread is blocked on something else that owns interrupts (see ``_interrupts``)."""
     steps = _trampoline(fn, args, context, background=True)
-    finished, value = _advance(steps, None, None)
-    while not finished:
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        if interrupts is None:
+            finished, value = _advance(steps, result, error)
+        else:
+            with interrupts_go_to(interrupts):
+                finished, value = _advance(steps, result, error)
+        if finished:
+            return value  # type: ignore[no-any-return]
         try:
             result, error = await value, None
         except BaseException as exc:
             result, error = None, exc
-        finished, value = _advance(steps, result, error)
-    return value  # type: ignore[no-any-return]
 
 
 def drive_blocking(

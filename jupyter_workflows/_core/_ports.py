@@ -10,9 +10,9 @@ import inspect
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
-from ._errors import SpecError
+from ._errors import SerializationError, SpecError
 
-__all__ = ["UNSPECIFIED", "InputPort", "OutputPort", "Port", "PortNamespace", "SerializationError", "type_names"]
+__all__ = ["UNSPECIFIED", "InputPort", "OutputPort", "Port", "PortNamespace", "type_names"]
 
 
 class _Unspecified:
@@ -33,10 +33,6 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 Validator = Callable[..., "str | None"]
-
-
-class SerializationError(Exception):
-    """Raised by a port serializer when a value cannot become a storable node; the message says why."""
 
 
 def type_names(valid_type: type | tuple[type, ...] | None) -> str:

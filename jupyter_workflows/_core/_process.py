@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
+import time
 import traceback
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import greenlet
 
 from ._attribute_dict import AttributeDict
-from ._errors import ValidationError
+from ._errors import UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
-from ._portal import await_, in_background, in_portal
+from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
 from ._spec import ProcessSpec
 from ._states import ProcessState, check_transition
@@ -45,7 +49,12 @@ def current_process() -> Process | None:
 
 
 class ProcessRecord(Protocol):
-    """What the engine needs from the persistent side of a process: its process node."""
+    """What the engine needs from the persistent side of a process: its process node.
+
+    ``pk`` is None while the node is not stored yet (a quick calcfunction is stored whole when it ends). Reports,
+    outputs and status are gathered in memory and committed with the next state change, pause flag, checkpoint or
+    :meth:`flush`: a process commits before it yields to the loop, so no transaction ever spans a yield.
+    """
 
     @property
     def pk(self) -> int | None: ...
@@ -67,6 +76,8 @@ class ProcessRecord(Protocol):
 
     def record_output(self, label: str, value: Any) -> None: ...
 
+    def flush(self) -> None: ...
+
 
 class _Killed(BaseException):
     """Unwinds a process that was asked to die. A BaseException so that ``except Exception`` in user code lets it by."""
@@ -81,6 +92,8 @@ class Process:
 
     _spec_class: ClassVar[type[ProcessSpec]] = ProcessSpec
     node_kind: ClassVar[str] = "process"
+    runs_inline: ClassVar[bool] = False  # a plain call that never waits (a synchronous calcfunction)
+    single_result: ClassVar[bool] = False  # a run returns the output 'result' itself when it is the only one
 
     # -- the spec ---------------------------------------------------------------------------------------------------
     @classmethod
@@ -102,27 +115,41 @@ class Process:
     def exit_codes(self) -> Any:
         return self.spec().exit_codes
 
+    @classmethod
+    def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The inputs of a call ``run(cls, ...)``: keywords, or one mapping (and keywords on top)."""
+        if len(args) == 1 and isinstance(args[0], Mapping) and not hasattr(args[0], "pk"):
+            return {**args[0], **kwargs}
+        if args:
+            raise UsageError(
+                f"{cls.__name__} takes its inputs as keywords: run({cls.__name__}, x=Int(1)) or "
+                f"run({cls.__name__}, {{'x': Int(1)}}); got {len(args)} positional argument(s)."
+            )
+        return kwargs
+
     # -- lifecycle --------------------------------------------------------------------------------------------------
     def __init__(
         self, inputs: Mapping[str, Any], node: ProcessRecord, runner: Runner, *, label: str, parent: Process | None
     ) -> None:
         self.inputs = _attribute_tree(inputs)
-        assert node.pk is not None, "a process's node is stored before the process is created"
         self.node = node
-        self.pk: int = node.pk
         self.runner = runner
         self.label = label
         self.parent = parent
         self.children: list[Process] = []
         self.state = ProcessState.CREATED
         self.paused = False
+        self.interrupted = False  # an interrupt (SIGINT) killed it while the main thread waited for it
+        self.user_seconds = 0.0  # time spent in its user code (waits inside it included)
         self.outputs = AttributeDict()
         self.exit_code: ExitCode | None = None
         self.exception: BaseException | None = None
         self.terminated: asyncio.Future[Process] = runner.loop.create_future()
         self.task: asyncio.Task[Any] | None = None
         self._started = False
-        self._kill_message: str | None = None
+        self._announced = False
+        self._kill_reason: str | None = None  # why it was asked to die (the user's words)
+        self._kill_message: str | None = None  # what is recorded: the reason, and the caller it came through
         self._waiting: asyncio.Future[Any] | None = None
         self._play: asyncio.Future[None] | None = None
         self.context = contextvars.copy_context()
@@ -130,14 +157,20 @@ class Process:
         runner.adopt(self)
         if parent is not None:
             parent.children.append(self)
-            runner.events.publish(parent.pk, "called", child=self.pk)
+        self._announce()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.label}<{self.pk}> {self.state.value}{' paused' if self.paused else ''}>"
+        return f"<{type(self).__name__} {self.name} {self.state.value}{' paused' if self.paused else ''}>"
+
+    @property
+    def pk(self) -> int | None:
+        """The pk of the process node; None until it is stored."""
+        return self.node.pk
 
     @property
     def name(self) -> str:
-        return f"{self.label}<{self.pk}>"
+        pk = self.node.pk
+        return self.label if pk is None else f"{self.label}<{pk}>"
 
     def execute(self) -> Process:
         """Run to a terminal state. Synchronous engine code: runs in a portal, or inline if it never waits."""
@@ -150,24 +183,39 @@ class Process:
             result = self._run()
             self._check_killed()
             self._finish(result)
-        except _Killed as killed:
-            self._end_killed(killed.message)
+        except _Killed:
+            self._end_killed()
         except asyncio.CancelledError:
-            self._end_killed(self._kill_message or "The process was cancelled.")
+            self.request_kill("The process was cancelled.")
+            self._end_killed()
         except KeyboardInterrupt:
-            self._end_killed("Interrupted by the user (KeyboardInterrupt).")
+            self.request_kill("Interrupted by the user (KeyboardInterrupt).")
+            self._end_killed()
             raise
         except (greenlet.GreenletExit, GeneratorExit):  # its task or greenlet is being destroyed: the loop ends
-            self._end_killed("The process was stopped because its event loop (kernel) shut down.")
+            self.request_kill("The process was stopped because its event loop (kernel) shut down.")
+            self._end_killed()
             raise
         except BaseException as error:
-            self._end_excepted(error)
+            if self._kill_message is not None:  # killed while in a child call: the error is the kill's echo
+                self._end_killed()
+            else:
+                self._end_excepted(error)
         finally:
             self._release()
         return self
 
     def _run(self) -> Any:
         raise NotImplementedError
+
+    def _user(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call user code (a body, a step, a condition): the one door from the engine into user code, which is
+        where an interrupt that kills this process may land (see :func:`_in_user_code`)."""
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.user_seconds += time.perf_counter() - started
 
     def _finish(self, result: Any) -> None:
         exit_code = self._exit_code_of(result)
@@ -185,9 +233,9 @@ class Process:
             return result
         if isinstance(result, int) and not isinstance(result, bool):
             return ExitCode(result)
-        raise TypeError(
-            f"{self.name} returned {type(result).__name__} {result!r} from a step; return None to go on, "
-            "an ExitCode (e.g. self.exit_codes.ERROR_X) or an int exit status to stop."
+        raise ValidationError(
+            f"{self.name} returned {type(result).__name__} {result!r}",
+            ["return None to go on, an ExitCode (e.g. self.exit_codes.ERROR_X) or an int exit status to stop"],
         )
 
     def _missing_outputs(self) -> list[str]:
@@ -195,9 +243,9 @@ class Process:
         _collect_missing(self.spec().outputs, self.outputs, "", missing)
         return missing
 
-    def _end_killed(self, message: str) -> None:
-        self._kill_message = self._kill_message or message
-        self._kill_children()
+    def _end_killed(self) -> None:
+        assert self._kill_message is not None
+        self._apply_kill_to_children()
         self._wait_for_children_to_die()
         if not self.state.is_terminal:
             self._move(ProcessState.KILLED, exit_message=self._kill_message)
@@ -215,15 +263,43 @@ class Process:
         self.runner.release(self)
 
     def _move(self, state: ProcessState, **info: Any) -> None:
+        """Record the new state, then take it: the in-memory state never runs ahead of the store."""
         old = self.state
         check_transition(self.name, old, state)
-        self.state = state
         self.node.record_state(state, **info)
-        self.runner.events.publish(self.pk, "state", old=old.value, new=state.value)
+        self.state = state
+        self._announce()
+        self._publish("state", old=old.value, new=state.value)
+
+    def _announce(self) -> None:
+        """Tell the caller's observers about this process, once it has a pk."""
+        if self._announced or self.node.pk is None:
+            return
+        self._announced = True
+        if self.parent is not None:
+            self.parent._publish("called", child=self.node.pk)
+
+    def _publish(self, kind: str, **data: Any) -> None:
+        pk = self.node.pk
+        if pk is not None:
+            self.runner.events.publish(pk, kind, **data)
 
     # -- waiting ------------------------------------------------------------------------------------------------------
-    def _await(self, awaitable: Awaitable[T]) -> T:
-        """Wait for ``awaitable`` through the portal; kill interrupts the wait. Only place a process ever waits."""
+    def wait_for(self, awaitable: Awaitable[T]) -> T:
+        """Wait for ``awaitable`` from this process's synchronous code (a step, a body); a kill interrupts it."""
+        return self._await(awaitable)
+
+    def _await(self, awaitable: Awaitable[T], *, commit: bool = True) -> T:
+        """Wait for ``awaitable`` through the portal; kill interrupts the wait. Only place a process ever waits.
+
+        What the process recorded so far is committed first, so that other kernels see it while it waits (no
+        transaction is ever open across the wait either way); ``commit=False`` for a wait of one loop iteration.
+        """
+        if self._kill_message is not None:
+            discard(awaitable)
+            raise _Killed(self._kill_message)
+        if commit:
+            self.node.flush()
         future = asyncio.ensure_future(awaitable, loop=self.runner.loop)
         self._waiting = future
         try:
@@ -244,7 +320,7 @@ class Process:
         if in_background():
             turn = self.runner.time_slices.turn()
             if turn is not None:
-                self._await(turn)
+                self._await(turn, commit=False)  # a turn is short: what is pending goes with the next write
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()
@@ -270,30 +346,46 @@ class Process:
         if self.state.is_terminal:
             return False
         if not self.paused:
-            self.paused = True
             self.node.record_paused(True)
-            self.runner.events.publish(self.pk, "paused", paused=True)
+            self.paused = True
+            self._publish("paused", paused=True)
         return True
 
     def play(self) -> bool:
-        """Let a paused process go on. False if it already terminated."""
-        if self.state.is_terminal:
+        """Let a paused process go on. False if it was not paused (or already terminated)."""
+        if self.state.is_terminal or not self.paused:
             return False
-        if self.paused:
-            self.paused = False
-            self.node.record_paused(False)
-            self.runner.events.publish(self.pk, "paused", paused=False)
-            if self._play is not None and not self._play.done():
-                self._play.set_result(None)
+        self.node.record_paused(False)
+        self.paused = False
+        self._publish("paused", paused=False)
+        if self._play is not None and not self._play.done():
+            self._play.set_result(None)
         return True
 
     def kill(self, message: str | None = None) -> bool:
-        """Kill the process and its running children. Takes effect at once when it waits (or has not started),
-        otherwise at its next step boundary. False if it already terminated."""
+        """Kill the process and its running children, recording ``message`` as the reason. Takes effect at once
+        when it waits (or has not started), otherwise at its next step boundary. False if it already terminated."""
         if self.state.is_terminal:
             return False
-        self._kill_message = self._kill_message or message or "Killed by the user."
-        self._kill_children()
+        self.request_kill(message or "Killed by the user.")
+        self._apply_kill()
+        return True
+
+    def request_kill(self, reason: str, *, via: Process | None = None) -> None:
+        """Mark this process and its descendants to die, without acting yet (safe inside a signal handler).
+
+        The first reason wins. Descendants record the same reason and the caller the kill came through."""
+        if self._kill_message is None:
+            self._kill_reason = reason
+            self._kill_message = reason if via is None else f"{reason} (killed with its caller {via.name})"
+        for child in self.children:
+            if not child.state.is_terminal:
+                child.request_kill(self._kill_reason or reason, via=self)
+
+    def _apply_kill(self) -> None:
+        """Act on a kill request: end a process that never started, interrupt a wait, then the same for children."""
+        if self.state.is_terminal or self._kill_message is None:
+            return
         if not self._started:
             self._started = True
             self._move(ProcessState.KILLED, exit_message=self._kill_message)
@@ -302,12 +394,31 @@ class Process:
                 self.task.cancel()
         elif self._waiting is not None and not self._waiting.done():
             self._waiting.cancel()
-        return True
+        self._apply_kill_to_children()
 
-    def _kill_children(self) -> None:
+    def _apply_kill_to_children(self) -> None:
         for child in self.children:
             if not child.state.is_terminal:
-                child.kill(f"Killed by its caller {self.name}.")
+                child.request_kill(self._kill_reason or "Killed.", via=self)
+                child._apply_kill()
+
+    def interrupt(self, frame: FrameType | None) -> None:
+        """SIGINT while the main thread waits for this process (see ``_interrupts``): kill it and its children.
+
+        Runs inside the signal handler: marks, schedules the rest on the loop, and raises into the interrupted code
+        only if it is user code of a process being killed. Engine code is never cut: the kill takes effect at its
+        next check (a wait, a step boundary, the start of a child)."""
+        self.interrupted = True
+        self.request_kill("Interrupted by the user (kernel interrupt).")
+        if not self.runner.loop.is_closed():
+            self.runner.loop.call_soon_threadsafe(self._apply_kill)
+        current = current_process()
+        if current is not None and current._kill_message is not None and _in_user_code(frame):
+            raise _Killed(current._kill_message)
+
+    def check_killed(self) -> None:
+        """Raise the kill's unwinding exception if this process was asked to die (before it starts a child)."""
+        self._check_killed()
 
     # -- what steps use -----------------------------------------------------------------------------------------------
     def report(self, message: str, *args: Any) -> None:
@@ -315,20 +426,23 @@ class Process:
         text = message % args if args else str(message)
         self.node.record_report("REPORT", text)
         _LOGGER.log(REPORT, "[%s|%s]: %s", self.pk, self.label, text)
-        self.runner.events.publish(self.pk, "report", levelname="REPORT", message=text)
+        self._publish("report", levelname="REPORT", message=text)
 
     def out(self, label: str, value: Any) -> None:
-        """Register an output. Raises ValidationError at once if the spec has no such output or the type is wrong."""
+        """Register an output. Raises ValidationError at once if the spec has no such output, the type is wrong, or
+        the label was registered already (one label, one output)."""
         if isinstance(value, Mapping) and isinstance(self.spec().outputs.get_port(label), PortNamespace):
             for key, item in value.items():
                 self.out(f"{label}.{key}", item)
             return
         problems = self._output_problems(label, value)
+        if self.outputs.get_path(label) is not None:
+            problems.append(f"output '{label}' was registered already; each output label takes one value")
         if problems:
             raise ValidationError(f"Invalid output of {self.name}", problems)
-        self.outputs.set_path(label, value)
         self.node.record_output(label, value)
-        self.runner.events.publish(self.pk, "output", label=label)
+        self.outputs.set_path(label, value)
+        self._publish("output", label=label)
 
     def _output_problems(self, label: str, value: Any) -> list[str]:
         outputs = self.spec().outputs
@@ -343,7 +457,22 @@ class Process:
 
     def set_status(self, status: str | None, step: str | None = None) -> None:
         self.node.record_status(status, step)
-        self.runner.events.publish(self.pk, "status", status=status, step=step)
+        self._publish("status", status=status, step=step)
+
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # jupyter_workflows/
+
+
+def _in_user_code(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs user code: following its callers, a process's ``_user`` (the door into user code)
+    comes before any frame of this package's own code."""
+    while frame is not None:
+        if frame.f_code is _USER_CODE:
+            return True
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            return False
+        frame = frame.f_back
+    return False
 
 
 def _attribute_tree(values: Mapping[str, Any]) -> AttributeDict:
@@ -360,3 +489,6 @@ def _collect_missing(namespace: PortNamespace, values: Mapping[str, Any], prefix
                 missing.append(f"{prefix}{name}")
         elif port.required and name not in values:
             missing.append(f"{prefix}{name}")
+
+
+_USER_CODE = Process._user.__code__

@@ -1,7 +1,8 @@
 """The Runner: runs processes on one asyncio loop, the kernel's own when one is running.
 
-One runner per loop. In a notebook the runner binds to the loop the kernel already runs; in a script (no running
-loop) it makes a loop of its own, which runs whenever something blocks on it (``run``, ``wait``).
+One runner per loop (the runtime, a layer above, decides which loop that is). In a notebook the runner binds to the
+loop the kernel already runs; in a script (no running loop) it makes a loop of its own, which runs whenever
+something blocks on it (``run``, ``wait``).
 """
 
 from __future__ import annotations
@@ -13,46 +14,56 @@ import signal
 import threading
 import uuid
 from collections.abc import Awaitable, Iterator
+from types import FrameType
 from typing import Any, TypeVar
 
 from ._errors import WorkflowsError
 from ._events import EventBus
+from ._interrupts import interrupts_go_to
 from ._portal import call_in_portal, drive, drive_blocking, in_portal
 from ._process import Process
 from ._time_slices import TimeSlices
+from ._transactions import check_may_yield
 
-__all__ = ["Runner", "get_runner"]
+__all__ = ["Runner"]
 
 T = TypeVar("T")
 _LOGGER = logging.getLogger("jupyter_workflows.runner")
 
 
 class Runner:
+    """Runs processes on one asyncio loop, from that loop's thread."""
+
     def __init__(self, loop: asyncio.AbstractEventLoop, *, private_loop: bool) -> None:
         self.loop = loop
         self.private_loop = private_loop  # True when the runner made the loop itself (scripts)
         self.id = str(uuid.uuid4())  # identifies this runner as the owner of its processes
+        self.thread = threading.get_ident()  # the loop's thread: the engine runs here only
         self.events = EventBus()
-        self.live: dict[int, Process] = {}  # processes of this runner that have not terminated
+        self.live: set[Process] = set()  # processes of this runner that have not terminated
         self._tasks: set[asyncio.Task[Any]] = set()  # the loop holds tasks weakly: keep them alive here
-        self._thread = threading.get_ident()
         self._wakeups = 0  # nesting of signals_wake_loop()
         self.time_slices = TimeSlices(loop)
 
     def __repr__(self) -> str:
         return f"<Runner {self.id[:8]} live={len(self.live)} private_loop={self.private_loop}>"
 
+    @property
+    def on_loop_thread(self) -> bool:
+        return threading.get_ident() == self.thread
+
     # -- bookkeeping (called by Process) -------------------------------------------------------------------------------
     def adopt(self, process: Process) -> None:
-        self.live[process.pk] = process
+        self.live.add(process)
 
     def release(self, process: Process) -> None:
-        self.live.pop(process.pk, None)
+        self.live.discard(process)
 
     # -- running ------------------------------------------------------------------------------------------------------
     def start(self, process: Process) -> asyncio.Task[Any]:
         """Run ``process`` in the background as a task of this loop; returns the task."""
-        task = process.context.run(self.loop.create_task, drive(process.execute, context=process.context))
+        coroutine = drive(process.execute, context=process.context, interrupts=process)
+        task = process.context.run(self.loop.create_task, coroutine)
         process.task = task
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
@@ -66,10 +77,16 @@ class Runner:
                 _LOGGER.error("A process task failed inside the engine", exc_info=error)
 
     def run_to_end(self, process: Process) -> Process:
-        """Run ``process`` now and return when it terminated, from engine code or from plain synchronous code."""
+        """Run ``process`` now and return when it terminated, from engine code or from plain synchronous code.
+
+        From plain code (a cell), an interrupt kills the process and then raises KeyboardInterrupt here."""
         if in_portal():
             return call_in_portal(process.execute, context=process.context)
-        return drive_blocking(process.execute, block=self.block, context=process.context)
+        with interrupts_go_to(process) as owned:
+            drive_blocking(process.execute, block=self.block, context=process.context)
+        if owned and process.interrupted:
+            raise KeyboardInterrupt
+        return process
 
     @contextlib.contextmanager
     def signals_wake_loop(self) -> Iterator[None]:
@@ -102,15 +119,42 @@ class Runner:
         On a loop that is already running (a notebook cell) the loop is made re-entrant with nest-asyncio2, lazily:
         only a synchronous call that really has to wait pays for that patch.
         """
-        if threading.get_ident() != self._thread:
+        if not self.on_loop_thread:
             raise WorkflowsError(
                 "jupyter_workflows was called from a thread other than the one running its event loop; "
                 "call it from the notebook's main thread, or use loop.call_soon_threadsafe to get there."
             )
+        check_may_yield()
         future = asyncio.ensure_future(awaitable, loop=self.loop)
         if self.loop.is_running():
             _make_reentrant(self.loop)
         return self.loop.run_until_complete(future)
+
+    def block_until_interrupted(self, awaitable: Awaitable[T]) -> T:
+        """:meth:`block`, where an interrupt stops the waiting (KeyboardInterrupt) and nothing else."""
+        future = asyncio.ensure_future(awaitable, loop=self.loop)
+        stopper = _StopWaiting(future)
+        with interrupts_go_to(stopper) as owned:
+            try:
+                return self.block(future)
+            except asyncio.CancelledError:
+                if owned and stopper.interrupted:
+                    raise KeyboardInterrupt from None
+                raise
+
+
+class _StopWaiting:
+    """The interrupt target of a blocking wait: cancel what is waited for, touch nothing else."""
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.future = future
+        self.interrupted = False
+
+    def interrupt(self, frame: FrameType | None) -> None:
+        self.interrupted = True
+        loop = self.future.get_loop()
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(self.future.cancel)
 
 
 def _make_reentrant(loop: asyncio.AbstractEventLoop) -> None:
@@ -120,34 +164,3 @@ def _make_reentrant(loop: asyncio.AbstractEventLoop) -> None:
 
     nest_asyncio2.apply(loop)
     _LOGGER.debug("made the running loop re-entrant with nest_asyncio2 for a blocking call")
-
-
-_local = threading.local()
-
-
-def get_runner() -> Runner:
-    """The runner of the running loop (binding one on first use), or of this thread's private loop."""
-    try:
-        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    runner: Runner | None = getattr(_local, "runner", None)
-    if runner is not None and not runner.loop.is_closed() and (loop is None or runner.loop is loop):
-        return runner
-    if loop is None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        runner = Runner(loop, private_loop=True)
-    else:
-        runner = Runner(loop, private_loop=False)
-    previous: Runner | None = getattr(_local, "runner", None)
-    if previous is not None and not previous.live and previous.private_loop and not previous.loop.is_running():
-        previous.loop.close()
-    elif previous is not None and previous.live:
-        _LOGGER.warning(
-            "%d process(es) started on another event loop will not go on: that loop no longer runs (%s).",
-            len(previous.live),
-            ", ".join(p.name for p in list(previous.live.values())[:5]),
-        )
-    _local.runner = runner
-    return runner

@@ -29,6 +29,7 @@ class ProcessState(str, enum.Enum):
 
 
 TERMINAL_STATES = frozenset({ProcessState.FINISHED, ProcessState.EXCEPTED, ProcessState.KILLED})
+ACTIVE_STATES = frozenset({ProcessState.CREATED, ProcessState.RUNNING, ProcessState.WAITING})
 
 # The allowed moves (plumpy's table). Terminal states have none.
 TRANSITIONS: dict[ProcessState, frozenset[ProcessState]] = {

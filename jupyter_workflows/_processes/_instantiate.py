@@ -1,70 +1,57 @@
-"""Turning "this process class with these inputs" into a validated, stored, ready-to-run process.
+"""Turning "this process class with these inputs" into a validated, ready-to-run process with its node.
 
-Inputs are validated completely before anything is written, so bad input leaves no node behind; the process node,
-new input nodes and all links are then written in one transaction.
+Inputs are validated completely before anything is written, so bad input leaves no node behind. The process node,
+new input nodes and all links are then written in one transaction: at once (``Launch.SUBMIT``, ``Launch.RUN``), or
+together with everything else when the process ends (``Launch.RUN_DEFERRED``, for quick calcfunctions).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._configuration import get_store
 from .._core import (
     Process,
+    ProcessState,
     ProvenanceError,
-    Runner,
+    UsageError,
     ValidationError,
     current_process,
-    get_runner,
 )
 from .._core._ports import PortNamespace
-from .._owners import register_owner
-from ..functions import ProcessFunction
+from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
-from ..nodes._links import flat_label, validate_link
-from ..nodes._storing import node_row, unassign_on_failure
-from ..store import LinkRow, LinkType
+from ..nodes._links import flat_label
 
-__all__ = ["instantiate", "process_class_of"]
+__all__ = ["Launch", "instantiate", "process_class_of"]
+
+
+class Launch(enum.Enum):
+    SUBMIT = "submit"  # runs in the background: written now as created
+    RUN = "run"  # runs now: written now as running
+    RUN_DEFERRED = "run_deferred"  # runs now and is quick: written whole when it ends (one commit)
 
 
 def process_class_of(process: Any) -> type[Process]:
-    if isinstance(process, ProcessFunction):
-        return process.process_class
-    if isinstance(process, type) and issubclass(process, Process):
-        return process
-    raise TypeError(
-        f"Expected a @calcfunction, a @workfunction or a WorkChain class, got {type(process).__name__} {process!r}."
+    """The Process class of a process function (its ``process_class``) or of a Process class itself."""
+    candidate = getattr(process, "process_class", process)
+    if isinstance(candidate, type) and issubclass(candidate, Process):
+        return candidate
+    raise UsageError(
+        f"Expected a @calcfunction, a @workfunction or a WorkChain class, got {type(process).__name__} "
+        f"{process!r}; decorate the function with @calcfunction/@workfunction, or pass the WorkChain class itself."
     )
 
 
-def inputs_of_call(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(process, ProcessFunction):
-        return process.process_class.inputs_from_call(args, kwargs)
-    if len(args) == 1 and isinstance(args[0], Mapping) and not isinstance(args[0], Data):
-        return {**args[0], **kwargs}
-    if args:
-        name = getattr(process, "__name__", "process")
-        raise TypeError(
-            f"{name} takes its inputs as keywords: run({name}, x=Int(1)) or run({name}, {{'x': Int(1)}}); "
-            f"got {len(args)} positional argument(s)."
-        )
-    return kwargs
-
-
-def instantiate(
-    process: Any, inputs: dict[str, Any], *, runner: Runner | None = None, starts_now: bool = False
-) -> Process:
-    """Validate ``inputs``, store the process node with its inputs and links, and return the process (not started).
-
-    ``starts_now``: the caller runs the process at once (a synchronous call), so its node is written as running
-    straight away, which saves a commit per process.
-    """
-    process_class = process_class_of(process)
-    runner = runner if runner is not None else get_runner()
+def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
+    """Validate ``inputs``, prepare (and unless deferred, store) the process node with its inputs and links, and
+    return the process, not started."""
+    runtime = get_runtime()
     label = process_class.__name__
     parent = current_process()
+    if parent is not None:
+        parent.check_killed()  # a process being killed starts no child
     if parent is not None and isinstance(parent.node, CalculationNode):
         raise ProvenanceError(
             f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
@@ -80,61 +67,22 @@ def instantiate(
     node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
         process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
     )
-    state = "running" if starts_now else "created"
-    _write_new_process(
-        node,
-        process_class,
-        values,
-        ports=spec.inputs,
-        parent=parent,
-        runner=runner,
-        state=state,
-        call_link_label=metadata.get("call_link_label"),
+    store = runtime.store
+    runtime.register_owner_in(store)
+    node.prepare(
+        store,
+        process_class=f"{process_class.__module__}:{process_class.__qualname__}",
+        inputs=list(_data_inputs(values, spec.inputs, "")),
+        caller=parent.node if parent is not None else None,  # type: ignore[arg-type]
+        call_link_label=metadata.get("call_link_label") or "CALL",
+        owner=runtime.owner_id,
+        state=ProcessState.CREATED if launch is Launch.SUBMIT else ProcessState.RUNNING,
     )
-    new = process_class(values, node, runner, label=label, parent=parent)
+    if launch is not Launch.RUN_DEFERRED:
+        node.flush()
+    new = process_class(values, node, runtime.runner, label=label, parent=parent)
     node.process = new
     return new
-
-
-def _write_new_process(
-    node: ProcessNode,
-    process_class: type[Process],
-    values: Mapping[str, Any],
-    *,
-    ports: PortNamespace,
-    parent: Process | None,
-    runner: Runner,
-    call_link_label: str | None,
-    state: str,
-) -> None:
-    store = get_store()
-    register_owner(store, runner)
-    data = list(_data_inputs(values, ports, ""))
-    new: list[Data] = list({id(d): d for _, d in data if d._pk is None}.values())
-    row = node_row(
-        node,
-        process_label=node._row.process_label,
-        process_state=state,
-        owner=runner.id,
-    )
-    row.attributes = {"process_class": f"{process_class.__module__}:{process_class.__qualname__}"}
-    with unassign_on_failure([*new, node]), store.transaction():
-        *pks, row.pk = store.insert_nodes([*(node_row(d) for d in new), row])
-        for data_node, pk in zip(new, pks, strict=True):
-            data_node._pk = pk
-            data_node._register(store)
-        node._pk = row.pk
-        node._row = row
-        node._register(store)
-        links = [_link(d, node, node.input_link, label) for label, d in data]
-        if parent is not None:
-            links.append(_link(parent.node, node, node.call_link, call_link_label or "CALL"))
-        store.insert_links(links)
-
-
-def _link(source: Any, target: ProcessNode, link_type: LinkType, label: str) -> LinkRow:
-    validate_link(source, target, link_type)
-    return LinkRow(source.pk, target.pk, link_type, label)  # type: ignore[arg-type]
 
 
 def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:

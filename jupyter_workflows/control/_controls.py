@@ -2,31 +2,34 @@
 
 Processes this kernel runs are steered directly. A process whose owner died (an orphan) can still be killed: that
 only records it as killed, since nothing runs it. A process another live kernel runs is refused with the reason.
+Called from another thread (a widget's comm handler), the control runs on the loop's thread and the caller waits for
+its result, so what is returned is what happened.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from .._core import Process, ProcessNotRunningHereError, ProcessState
-from .._owners import ELSEWHERE, ownership
-from ..nodes import ProcessNode, load_node
+from .._runtime import Ownership, on_loop_thread
+from ..nodes import ProcessNode, process_node_of
 
 __all__ = ["kill", "pause", "play"]
 
 
+@on_loop_thread
 def pause(*nodes: ProcessNode | int) -> list[ProcessNode]:
     """Hold each process at its next step boundary. Returns the processes that were (or stay) paused."""
     return _apply(nodes, "pause", lambda process: process.pause())
 
 
+@on_loop_thread
 def play(*nodes: ProcessNode | int) -> list[ProcessNode]:
-    """Let paused processes go on. Returns the processes that were played."""
+    """Let paused processes go on. Returns the processes that were paused and now play."""
     return _apply(nodes, "play", lambda process: process.play())
 
 
+@on_loop_thread
 def kill(*nodes: ProcessNode | int, message: str | None = None) -> list[ProcessNode]:
     """Kill each process and its running children; ``message`` is recorded as the reason. Returns the processes
     that were killed (already terminated ones are left alone)."""
@@ -40,24 +43,21 @@ def _apply(
     control: Callable[[Process], bool],
     orphan: Callable[[ProcessNode], bool] | None = None,
 ) -> list[ProcessNode]:
-    nodes = [_process_node(item) for item in items]
+    nodes = [process_node_of(item, purpose=f"{action}()") for item in items]
     done: list[ProcessNode] = []
     for node in nodes:
         if node.is_terminated:
             continue
         process = node.process
         if process is not None:
-            if threading.get_ident() == process.runner._thread:
-                if control(process):
-                    done.append(node)
-            else:  # e.g. a widget callback on a subshell thread: act on the loop's own thread
-                process.runner.loop.call_soon_threadsafe(control, process)
+            if control(process):
                 done.append(node)
             continue
-        where, owner = ownership(node)
-        if where == ELSEWHERE:
+        status = node.owner_status()
+        if status.ownership is Ownership.ELSEWHERE:
             raise ProcessNotRunningHereError(
-                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in {owner}; {action} it from there."
+                f"Cannot {action} {node.process_label}<{node.pk}>: it runs in {status.describe()}; {action} it from "
+                "there."
             )
         if orphan is None:
             raise ProcessNotRunningHereError(
@@ -67,13 +67,6 @@ def _apply(
         if orphan(node):
             done.append(node)
     return done
-
-
-def _process_node(item: ProcessNode | int | Any) -> ProcessNode:
-    node = item if isinstance(item, ProcessNode) else load_node(item)
-    if not isinstance(node, ProcessNode):
-        raise TypeError(f"{node!r} is not a process; pause/play/kill take process nodes or their pks.")
-    return node
 
 
 def _kill_orphan(node: ProcessNode, message: str) -> bool:

@@ -1,4 +1,7 @@
-"""``processes()``: the process list, like ``verdi process list``, as an HTML table in a notebook and text elsewhere."""
+"""``processes()``: the process list, like ``verdi process list``, as an HTML table in a notebook and text elsewhere.
+
+Rows carry what was stored (states as enums, numbers, the owner's status); text is made only when shown.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,12 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .._configuration import get_store
-from .._core import ProcessState, get_runner
-from .._owners import describe_owner
-from ..store import NodeRow
+from .._core import ACTIVE_STATES, ProcessState
+from .._format import format_age
+from .._runtime import Ownership, OwnerStatus, get_runtime, on_loop_thread, ownership_of
+from ..store import NodeRow, Store
 
 __all__ = ["ProcessList", "ProcessRow", "processes"]
-
-ACTIVE_STATES = ("created", "running", "waiting")
 
 
 @dataclass(frozen=True)
@@ -22,24 +23,39 @@ class ProcessRow:
     pk: int
     process_label: str
     label: str
-    state: str  # "running", "finished [0]", "excepted", ...
+    state: ProcessState
+    exit_status: int | None
     paused: bool
-    status: str
+    status: str  # the process's own status text ("Waiting for 3 process(es): ...") or its current step
     ctime: float
-    owner: str  # "this kernel", "kernel pid 123 on host", "gone (orphaned)", "" for terminated processes
+    owner: OwnerStatus
 
     @property
     def orphaned(self) -> bool:
-        return self.owner.startswith("gone")
+        return self.owner.ownership is Ownership.ORPHANED
 
     @property
-    def age(self) -> str:
-        return _age(time.time() - self.ctime)
+    def runs_here(self) -> bool:
+        return self.owner.ownership is Ownership.HERE
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.state is ProcessState.FINISHED and self.exit_status == 0
+
+    @property
+    def state_text(self) -> str:
+        """``running``, ``finished [0]``, ``killed``, ... as ``verdi process list`` shows it."""
+        if self.state is ProcessState.FINISHED:
+            return f"finished [{self.exit_status}]"
+        return str(self.state.value)
 
 
 class ProcessList(Sequence[ProcessRow]):
-    def __init__(self, rows: list[ProcessRow]) -> None:
+    """The rows of :func:`processes` (newest first) and how many processes matched in all."""
+
+    def __init__(self, rows: list[ProcessRow], total: int) -> None:
         self.rows = rows
+        self.total = total
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
         return self.rows[index]
@@ -50,18 +66,24 @@ class ProcessList(Sequence[ProcessRow]):
     def __iter__(self) -> Iterator[ProcessRow]:
         return iter(self.rows)
 
-    _HEADERS = ("PK", "Created", "Process label", "State", "Status", "Owner")
+    _HEADERS = ("PK", "Age", "Process label", "State", "Status", "Owner")
 
     def _cells(self, row: ProcessRow) -> tuple[str, ...]:
-        state = row.state + (" ⏸ paused" if row.paused else "")
         return (
             str(row.pk),
-            row.age,
+            format_age(time.time() - row.ctime),
             row.process_label + (f" [{row.label}]" if row.label else ""),
-            state,
+            row.state_text + (" ⏸ paused" if row.paused else ""),
             row.status,
-            row.owner,
+            row.owner.describe(),
         )
+
+    @property
+    def summary(self) -> str:
+        """``Total: 3 processes``, or ``The newest 50 of 3,001 processes`` when the list was cut."""
+        if len(self.rows) < self.total:
+            return f"The newest {len(self.rows):,} of {self.total:,} processes (pass limit=None for all)"
+        return f"Total: {self.total:,} process{'es' if self.total != 1 else ''}"
 
     def __str__(self) -> str:
         table = [self._HEADERS, *(self._cells(row) for row in self.rows)]
@@ -70,7 +92,7 @@ class ProcessList(Sequence[ProcessRow]):
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table
         ]
         lines.insert(1, "  ".join("-" * width for width in widths))
-        lines.append(f"\nTotal: {len(self.rows)} process(es)")
+        lines.append(f"\n{self.summary}")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -83,10 +105,11 @@ class ProcessList(Sequence[ProcessRow]):
         )
         return (
             f"<table class='jw-process-list'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"<p>Total: {len(self.rows)} process(es)</p>"
+            f"<p>{html.escape(self.summary)}</p>"
         )
 
 
+@on_loop_thread
 def processes(
     *,
     active: bool = False,
@@ -100,39 +123,38 @@ def processes(
     ``active=True`` keeps created/running/waiting ones only; ``states`` picks states; ``label`` picks process labels;
     ``past_days`` keeps those created in the last days.
     """
-    store = get_store()
-    wanted = [str(ProcessState(s)) for s in states] if states is not None else (list(ACTIVE_STATES) if active else None)
-    labels = [label] if isinstance(label, str) else (list(label) if label is not None else None)
-    since = time.time() - past_days * 86400 if past_days is not None else None
-    rows = store.query_processes(states=wanted, process_labels=labels, since=since, limit=limit)
-    return ProcessList(_describe(rows, store))
+    store = get_runtime().store
+    wanted = [ProcessState(s) for s in states] if states is not None else (sorted(ACTIVE_STATES) if active else None)
+    filters = {
+        "states": wanted,
+        "process_labels": [label] if isinstance(label, str) else (list(label) if label is not None else None),
+        "since": time.time() - past_days * 86400 if past_days is not None else None,
+    }
+    rows = store.query_processes(**filters, limit=limit)  # type: ignore[arg-type]
+    total = len(rows) if limit is None or len(rows) < limit else store.count_processes(**filters)  # type: ignore[arg-type]
+    return ProcessList(process_rows(rows, store), total)
 
 
-def _describe(rows: list[NodeRow], store) -> list[ProcessRow]:  # type: ignore[no-untyped-def]
-    mine = get_runner().id
+def process_rows(rows: list[NodeRow], store: Store) -> list[ProcessRow]:
+    """Rows of the process list for stored process nodes (the owners are read in one query)."""
+    mine = get_runtime().owner_id
     owners = store.get_owners({row.owner for row in rows if row.owner and not row.sealed})
     result = []
     for row in rows:
-        state = row.process_state or "created"
-        if state == "finished":
-            state = f"finished [{row.exit_status}]"
+        state = ProcessState(row.process_state or "created")
+        owner = owners.get(row.owner or "")
+        ownership = ownership_of(row.owner, owner, terminated=state.is_terminal, my_id=mine)
         result.append(
             ProcessRow(
                 pk=row.pk,
                 process_label=row.process_label or "",
                 label=row.label,
                 state=state,
-                paused=bool(row.paused) and not row.sealed,
-                status=row.process_status or (f"step {row.step}" if row.step and not row.sealed else ""),
+                exit_status=row.exit_status,
+                paused=bool(row.paused) and not state.is_terminal,
+                status=row.process_status or (f"step {row.step}" if row.step and not state.is_terminal else ""),
                 ctime=row.ctime,
-                owner=describe_owner(row.owner, owners.get(row.owner or ""), terminated=row.sealed, runner_id=mine)[1],
+                owner=OwnerStatus(ownership, owner if ownership is Ownership.ELSEWHERE else None),
             )
         )
     return result
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return f"{int(seconds)}s ago"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from .._core import UNSPECIFIED, ExitCode, Process, SpecError, ValidationError
-from .._processes._spec import ProcessSpec
+from .._processes import ProcessSpec, result_of, run, run_async
 from ..nodes import (
     ArrayData,
     Bool,
@@ -51,17 +52,27 @@ class FunctionProcess(Process):
     node_class: ClassVar[type[ProcessNode]] = ProcessNode
     _func: ClassVar[Callable[..., Any]]
     _signature: ClassVar[inspect.Signature]
+    _hints: ClassVar[dict[str, Any]]
     _is_async: ClassVar[bool] = False
 
     @classmethod
-    def build(cls, func: Callable[..., Any], node_class: type[ProcessNode]) -> type[FunctionProcess]:
+    def build(
+        cls, func: Callable[..., Any], node_class: type[ProcessNode], scope: Mapping[str, Any] | None = None
+    ) -> type[FunctionProcess]:
+        """The process class of ``func``; its annotations are resolved now, in its module and in ``scope`` (the
+        namespace it was defined in), so that one that does not resolve is refused at once."""
         name = func.__name__
+        is_async = inspect.iscoroutinefunction(func)
+        is_calculation = issubclass(node_class, CalcFunctionNode)
         namespace = {
             "_func": staticmethod(func),
             "_signature": inspect.signature(func),
-            "_is_async": inspect.iscoroutinefunction(func),
+            "_hints": _type_hints(func, scope),
+            "_is_async": is_async,
+            "runs_inline": is_calculation and not is_async,
+            "single_result": True,
             "node_class": node_class,
-            "node_kind": "calcfunction" if issubclass(node_class, CalcFunctionNode) else "workfunction",
+            "node_kind": "calcfunction" if is_calculation else "workfunction",
             "__module__": func.__module__,
             "__qualname__": f"{getattr(func, '__qualname__', name)}.process_class",
             "__doc__": func.__doc__,
@@ -71,7 +82,7 @@ class FunctionProcess(Process):
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:  # type: ignore[override]
         super().define(spec)
-        hints = _type_hints(cls._func)
+        hints = cls._hints
         for parameter in cls._signature.parameters.values():
             if parameter.kind is inspect.Parameter.VAR_KEYWORD or parameter.kind is inspect.Parameter.VAR_POSITIONAL:
                 spec.inputs.dynamic = True
@@ -93,17 +104,15 @@ class FunctionProcess(Process):
     # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
         args, kwargs = self._arguments()
+        result = self._user(self._func, *args, **kwargs)
         if self._is_async:
-            coroutine = self._func(*args, **kwargs)
-            result = self._await(self.context.run(self.runner.loop.create_task, coroutine))
-        else:
-            result = self._func(*args, **kwargs)
+            result = self._await(self.context.run(self.runner.loop.create_task, result))
         return result
 
     def _finish(self, result: Any) -> None:
-        # Outputs and the final state in one transaction: one commit, and never a finished node without outputs.
-        with self.node._the_store.transaction():  # type: ignore[attr-defined]
-            super()._finish(self._register_result(result))
+        # The outputs are gathered by the node and written with the final state: one commit, and never a finished
+        # node without its outputs.
+        super()._finish(self._register_result(result))
 
     @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -159,11 +168,19 @@ class FunctionProcess(Process):
         return to_node(value) if not isinstance(value, Data) else value
 
 
-def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+def _type_hints(func: Callable[..., Any], scope: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The resolved annotations; one that does not resolve is refused now, naming it (ignoring it would silently drop
+    every type check of the function)."""
     try:
-        return typing.get_type_hints(func)
-    except Exception:  # an annotation that does not resolve (e.g. a name defined later): treat as untyped
-        return {}
+        return typing.get_type_hints(func, localns=dict(scope) if scope is not None else None)
+    except Exception as error:
+        raw = getattr(func, "__annotations__", {})
+        names = [f"{name}: {value!r}" for name, value in raw.items() if isinstance(value, str)]
+        shown = "; ".join(names) or ", ".join(f"{name}: {value!r}" for name, value in raw.items())
+        raise SpecError(
+            f"The annotations of {func.__name__} do not resolve ({type(error).__name__}: {error}); annotations: "
+            f"{shown}. Define or import the names they use before decorating {func.__name__}, or fix the spelling."
+        ) from None
 
 
 def _port_type(annotation: Any) -> tuple[Any, bool]:
@@ -189,10 +206,12 @@ class ProcessFunction:
 
     __name__: str
 
-    def __init__(self, func: Callable[..., Any], node_class: type[ProcessNode]) -> None:
+    def __init__(
+        self, func: Callable[..., Any], node_class: type[ProcessNode], scope: Mapping[str, Any] | None = None
+    ) -> None:
         functools.update_wrapper(self, func)
         self.func = func
-        self.process_class = FunctionProcess.build(func, node_class)
+        self.process_class = FunctionProcess.build(func, node_class, scope)
         self.is_process_function = True
 
     def __repr__(self) -> str:
@@ -202,24 +221,20 @@ class ProcessFunction:
         return self.process_class.spec()  # type: ignore[return-value]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from ..launch import run
-
-        return run(self, *args, **kwargs)
+        return self.run_get_node(*args, **kwargs)[0]
 
     def run_get_node(self, *args: Any, **kwargs: Any) -> tuple[Any, ProcessNode]:
-        from ..launch import run_get_node
-
-        return run_get_node(self, *args, **kwargs)
+        """Run the function as a process and return ``(result, node)``."""
+        process = run(self.process_class, self.process_class.inputs_from_call(args, kwargs))
+        return result_of(process), process.node  # type: ignore[return-value]
 
     def run_get_pk(self, *args: Any, **kwargs: Any) -> tuple[Any, int]:
-        from ..launch import run_get_pk
-
-        return run_get_pk(self, *args, **kwargs)
+        result, node = self.run_get_node(*args, **kwargs)
+        return result, node.pk  # type: ignore[return-value]
 
     async def run_async(self, *args: Any, **kwargs: Any) -> Any:
-        from ..launch import run_async
-
-        return await run_async(self, *args, **kwargs)
+        """Run the function as a task on the running loop and await its result."""
+        return result_of(await run_async(self.process_class, self.process_class.inputs_from_call(args, kwargs)))
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         return self if instance is None else functools.partial(self, instance)
@@ -227,9 +242,9 @@ class ProcessFunction:
 
 def calcfunction(func: Callable[..., Any]) -> ProcessFunction:
     """Make ``func`` a calculation: it takes data and creates new data (CREATE links); it cannot call processes."""
-    return ProcessFunction(func, CalcFunctionNode)
+    return ProcessFunction(func, CalcFunctionNode, sys._getframe(1).f_locals)
 
 
 def workfunction(func: Callable[..., Any]) -> ProcessFunction:
     """Make ``func`` a workflow: it calls calcfunctions and workflows and returns data they created (RETURN links)."""
-    return ProcessFunction(func, WorkFunctionNode)
+    return ProcessFunction(func, WorkFunctionNode, sys._getframe(1).f_locals)

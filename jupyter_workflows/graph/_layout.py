@@ -18,6 +18,15 @@ Python (``_ranks``):
 - ``layered``: above LAYERED_FROM nodes even that is too slow (``dot``'s x-coordinate pass grows about
   quadratically on long provenance chains), so ``_layered`` computes the positions in Python and Graphviz only
   draws them (``layout=nop2``, straight edges).
+
+The DOT source (``Graph.digraph``) also renders with plain Graphviz (``dot -Tsvg``, ``Digraph.render()``), only
+slower for big graphs. ``layered`` sources select ``layout=nop2`` themselves. In a ``deferred`` source plain ``dot``
+lays out the long edges too (``constraint=false`` keeps them out of the ranking, without it dot does not finish),
+so it carries PLAIN_DOT_HINT, ``splines=line``: dot 2.43 routes a spline through a static array of 1000 boxes (two
+per virtual node, no bounds check) that only starts over where the edge runs straight down for a few ranks, and
+long edges overflow it (SIGSEGV): a workfunction with 330 steps has CALL edges across 1,320 ranks (edge labels
+double the ranks) that shift sideways wherever a shorter one ends. Straight lines take no boxes, and are how
+``deferred`` draws long edges anyway. ``render`` drops the hint with the long edges, so the rest keeps the splines.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from ._ranks import edge_spans, estimate_ranks
 
 __all__ = [
     "DOT_PROGRAM_ENV",
+    "PLAIN_DOT_HINT",
     "STRATEGIES",
     "LayoutPlan",
     "LayoutProgram",
@@ -67,6 +77,9 @@ MISSING_PROGRAM = (
     "graphviz's `dot` was not found, and it is needed to draw provenance graphs: apt-get install graphviz "
     "(or, without root, pip install graphviz-pure, a dot-compatible layout program that writes SVG and PNG)"
 )
+PLAIN_DOT_HINT = "splines=line  // for plain dot: long edges straight (as splines they crash dot 2.43)"
+"""The statement ``Graph.digraph`` carries when it has deferred edges (see the module's documentation); ``render``
+takes it out with them, a ``splines`` set by hand (another statement) stays."""
 _DEFERRED_EDGE = re.compile(r"^\s*\S+\s*->\s*\S+\s*\[.*\bconstraint=false\b")
 _CACHE_SIZE = 8  # renderings kept, newest first out last
 _CACHE_BYTES = 64 * 2**20  # and at most this much of them
@@ -176,10 +189,17 @@ def _render_uncached(program: LayoutProgram, source: str, format: str, engine: s
 
 
 def split_deferred(source: str) -> tuple[str, list[str]]:
-    """(the source without deferred edge statements, those statements): lines of edges with ``constraint=false``."""
+    """(the source without deferred edge statements, those statements): lines of edges with ``constraint=false``.
+
+    The first PLAIN_DOT_HINT line goes too: it is only for ``dot`` laying out the long edges itself.
+    """
     kept: list[str] = []
     deferred: list[str] = []
+    hint_seen = False
     for line in source.splitlines():
+        if not hint_seen and line.strip() == PLAIN_DOT_HINT:
+            hint_seen = True
+            continue
         (deferred if _DEFERRED_EDGE.match(line) else kept).append(line)
     return "\n".join(kept) + "\n", deferred
 

@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from .. import control
-from .._core import WorkflowsError
-from ..nodes import ProcessNode, load_node
+from .._core import UsageError, WorkflowsError
+from ..nodes import ProcessNode, process_node_of
 
 __all__ = ["WorkflowsMagics", "build_parser"]
 
@@ -121,10 +121,7 @@ def _identifier(text: str) -> int | str:
 
 
 def _process(text: str) -> ProcessNode:
-    node = load_node(_identifier(text))
-    if not isinstance(node, ProcessNode):
-        raise TypeError(f"{text} is {node!r}, a data node; give the pk of a process.")
-    return node
+    return process_node_of(_identifier(text), purpose="%workflows")
 
 
 def _list(arguments: argparse.Namespace) -> control.ProcessList:
@@ -151,15 +148,13 @@ def _monitor(arguments: argparse.Namespace) -> Any:
 
 def _steer(arguments: argparse.Namespace) -> None:
     if arguments.all and arguments.pks:
-        raise ValueError("give PKs or --all, not both.")
+        raise UsageError("give PKs or --all, not both.")
     if arguments.all:
-        targets: Sequence[int | str] = [
-            row.pk for row in control.processes(active=True, limit=None) if row.owner == "this kernel"
-        ]
+        targets: Sequence[int | str] = [row.pk for row in control.processes(active=True, limit=None) if row.runs_here]
     elif arguments.pks:
         targets = arguments.pks
     else:
-        raise ValueError("which processes? Give their PKs, or --all for every active process of this kernel.")
+        raise UsageError("which processes? Give their PKs, or --all for every active process of this kernel.")
     action: Callable[..., list[ProcessNode]] = getattr(control, arguments.verb)
     options = {"message": arguments.message} if arguments.verb == "kill" else {}
     done: list[str] = []

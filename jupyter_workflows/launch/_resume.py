@@ -11,65 +11,59 @@ import importlib
 import sys
 from typing import Any
 
-from .._core import (
-    CheckpointError,
-    NotResumableError,
-    Process,
-    ProcessState,
-    Runner,
-    get_runner,
-)
-from .._owners import ELSEWHERE, ownership, register_owner
-from .._processes._instantiate import instantiate
-from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, load_node
+from .._core import CheckpointError, NotResumableError, Process, ProcessState
+from .._processes import Launch, instantiate, process_class_of
+from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
+from .._wire import CHECKPOINT_VERSION, Checkpoint
+from ..nodes import ProcessNode, WorkChainNode, load_node, process_node_of
 from ..workchains import WorkChain
-from ..workchains._checkpoint import decode_context
 
 __all__ = ["resume"]
 
 _REQUIRED_KEYS = ("version", "process_class", "outline", "pc", "ctx", "awaiting")
 
 
+@on_loop_thread
 def resume(node: ProcessNode | int) -> ProcessNode:
     """Continue an orphaned WorkChain from its last checkpoint, in the background of this kernel; returns its node.
 
-    The WorkChain's class must be defined in this kernel (re-run the cell that defines it, or import it).
+    The WorkChain's class must be defined in this kernel (re-run the cell that defines it, or import it). Of several
+    kernels resuming the same orphan at once, one wins; the others get NotResumableError naming the winner.
     """
-    node = _orphan(node)
-    runner = get_runner()
-    process = _recreate(node, runner)
-    runner.start(process)
+    node = process_node_of(node, purpose="resume()")
+    runtime = get_runtime()
+    process = _recreate(node, runtime)
+    runtime.runner.start(process)
     return node
 
 
-def _orphan(item: ProcessNode | int) -> ProcessNode:
-    node = item if isinstance(item, ProcessNode) else load_node(item)
-    if not isinstance(node, ProcessNode):
-        raise NotResumableError(f"{node!r} is data, not a process.")
+def _check_orphan(node: ProcessNode) -> str | None:
+    """Refuse what cannot be resumed; return the owner the orphan had when it was judged orphaned."""
     name = f"{node.process_label}<{node.pk}>"
     if node.is_terminated:
         raise NotResumableError(f"{name} already terminated ({node.process_state.value}); there is nothing to resume.")
     if node.process is not None:
         raise NotResumableError(f"{name} is running in this kernel already.")
-    where, owner = ownership(node)
-    if where == ELSEWHERE:
+    owner = node.owner
+    status = node.owner_status()
+    if status.ownership is Ownership.ELSEWHERE:
         raise NotResumableError(
-            f"{name} is still run by {owner}; it is not orphaned. Wait for it, or kill it from there."
+            f"{name} is still run by {status.describe()}; it is not orphaned. Wait for it, or kill it from there."
         )
     if not isinstance(node, WorkChainNode):
         raise NotResumableError(
             f"{name} is a process function: it runs in one step and keeps no checkpoint, so it cannot continue. "
             "Call the function again; jw.kill(node) records this orphan as killed."
         )
-    return node
+    return owner
 
 
-def _checkpoint_of(node: ProcessNode) -> Checkpoint:
+def _checkpoint_of(node: ProcessNode) -> Checkpoint | None:
+    """The orphan's checkpoint; None if it died before its first step ended (it then starts from the beginning)."""
     name = f"{node.process_label}<{node.pk}>"
     data = node.load_checkpoint()
     if data is None:
-        raise NotResumableError(f"{name} has no checkpoint: its kernel died before it recorded its first step.")
+        return None
     missing = [key for key in _REQUIRED_KEYS if key not in data]
     if missing or not isinstance(data.get("pc"), int) or not isinstance(data.get("awaiting"), list):
         raise CheckpointError(
@@ -85,46 +79,48 @@ def _checkpoint_of(node: ProcessNode) -> Checkpoint:
     return data  # type: ignore[return-value]
 
 
-def _recreate(node: ProcessNode, runner: Runner, parent: Process | None = None) -> WorkChain:
-    """The WorkChain object of an orphaned node, restored at its checkpoint and owned by ``runner`` (not started)."""
+def _recreate(node: ProcessNode, runtime: Runtime, parent: Process | None = None) -> WorkChain:
+    """The WorkChain object of an orphaned node, restored at its checkpoint and claimed by ``runtime``."""
+    dead_owner = _check_orphan(node)
     checkpoint = _checkpoint_of(node)
-    cls = _resolve(checkpoint["process_class"], node)
+    cls = _resolve(checkpoint["process_class"] if checkpoint else node.process_class, node)
     program = cls.spec().program
     assert program is not None
-    if program.fingerprint != checkpoint["outline"]:
+    if checkpoint is not None and program.fingerprint != checkpoint["outline"]:
         raise NotResumableError(
             f"The outline of {cls.__name__} changed since {node.process_label}<{node.pk}> was checkpointed; "
             "resume it with the class as it was defined then."
         )
-    if checkpoint["pc"] > len(program):
+    if checkpoint is not None and checkpoint["pc"] > len(program):
         raise CheckpointError(f"The checkpoint of {node.process_label}<{node.pk}> points past the end of its outline.")
-    register_owner(node._the_store, runner)
-    node._write(owner=runner.id)
+    runtime.register_owner_in(node.provenance_store)
+    if not node.claim(runtime.owner_id, expected=dead_owner):
+        raise NotResumableError(
+            f"{node.process_label}<{node.pk}> was taken over just now by {node.owner_status().describe() or 'another'}"
+            " kernel; it runs there. Steer it from there."
+        )
     inputs: dict[str, Any] = dict(node.inputs)
     inputs["metadata"] = {"label": node.label, "description": node.description}
-    process: WorkChain = cls(inputs, node, runner, label=node.process_label, parent=parent)
-    process.state = node.process_state
-    process.ctx = decode_context(checkpoint["ctx"])
-    process._pc = checkpoint["pc"]
-    process._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
+    process: WorkChain = cls(inputs, node, runtime.runner, label=node.process_label, parent=parent)
+    process.restore(checkpoint, node.process_state)
     node.process = process
-    _adopt_children(process, runner)
+    _adopt_children(process, runtime)
     return process
 
 
-def _adopt_children(process: WorkChain, runner: Runner) -> None:
-    awaited = {entry["pk"] for entry in process._awaiting}
-    for entry in process._awaiting:
+def _adopt_children(process: WorkChain, runtime: Runtime) -> None:
+    awaited = {entry["pk"] for entry in process.awaiting}
+    for entry in process.awaiting:
         child = load_node(entry["pk"])
         if not isinstance(child, ProcessNode) or child.is_terminated or child.process is not None:
             continue
-        if ownership(child)[0] == ELSEWHERE:
+        if child.owner_status().ownership is Ownership.ELSEWHERE:
             continue  # someone else runs it; the WorkChain watches it in the store
         if isinstance(child, WorkChainNode):
-            runner.start(_recreate(child, runner, parent=process))
+            runtime.runner.start(_recreate(child, runtime, parent=process))
         else:
-            entry["pk"] = _rerun_function(child, process, runner)
-    for child in load_node(process.pk).called:  # type: ignore[attr-defined]
+            process.replace_awaited(entry["pk"], _rerun_function(child, process, runtime))
+    for child in process.node.called:  # type: ignore[attr-defined]
         if child.pk not in awaited and not child.is_terminated and child.process is None:
             child.record_state(
                 ProcessState.KILLED,
@@ -132,17 +128,16 @@ def _adopt_children(process: WorkChain, runner: Runner) -> None:
             )
 
 
-def _rerun_function(child: ProcessNode, parent: WorkChain, runner: Runner) -> int:
+def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
     assert child.pk is not None
-    path = child._the_store.get_node(child.pk).attributes.get("process_class", "")
-    function_class = _resolve(path, child)
-    inputs = dict(child.inputs)
-    new = parent.context.run(instantiate, function_class, inputs, runner=runner)
+    function_class = process_class_of(_resolve(child.process_class, child))
+    new = parent.context.run(instantiate, function_class, dict(child.inputs), launch=Launch.SUBMIT)
     child.record_state(
         ProcessState.KILLED,
         exit_message=f"Its kernel died while it ran; it ran again as {new.name} when its caller resumed.",
     )
-    runner.start(new)
+    runtime.runner.start(new)
+    assert new.pk is not None
     return new.pk
 
 

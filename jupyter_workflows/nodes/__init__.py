@@ -20,6 +20,7 @@ from ._process_node import (
     WorkChainNode as WorkChainNode,
     WorkflowNode as WorkflowNode,
     WorkFunctionNode as WorkFunctionNode,
+    process_node_of as process_node_of,
 )
 
 __all__ = [
@@ -40,5 +41,6 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "load_node",
+    "process_node_of",
     "to_node",
 ]

@@ -1,19 +1,24 @@
 """Data nodes: Int, Float, Str, Bool, List, Dict, and ``to_node``, which wraps plain Python values into them.
 
-Data nodes compare equal to the plain values they hold, and Int/Float take part in arithmetic like numbers
-(``Int(x + y)`` and ``self.inputs.n - 1`` work, as with AiiDA's base types). A stored node never changes.
+Data nodes compare equal to the plain values they hold, format like them (``f"{Float(x):.2f}"``), and Int/Float take
+part in arithmetic like numbers (``Int(x + y)`` and ``self.inputs.n - 1`` work, as with AiiDA's base types). numpy
+scalars are accepted wherever the Python scalars they hold are. A stored node never changes.
+
+Values are stored through the one JSON codec (``_core._codec``), which tags non-finite floats and escapes dicts that
+would read as tags.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import numbers
 import operator
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from .._core import SerializationError, StoreError
+from .._core._codec import PLAIN, UnreadableValue
 from ._node import Node
 
 __all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
@@ -40,10 +45,18 @@ class Data(Node):
     @property
     def attributes(self) -> dict[str, Any]:
         """What is stored for this node."""
-        return {"value": encode(self._value)}
+        return {"value": PLAIN.encode(self._value)}
 
     def _load_row(self, row: Any) -> None:
-        self._value = _decode(row.attributes.get("value"))
+        try:
+            self._value = PLAIN.decode(row.attributes.get("value"))
+        except UnreadableValue as error:
+            name = type(self).__name__
+            where = f"{name}<{self._pk}>" if self._pk is not None else f"an unstored {name}"
+            raise StoreError(
+                f"The stored value of {where} cannot be read: {error}. It was written by a newer jupyter_workflows "
+                "or changed by hand; read it with that version, or delete the node."
+            ) from None
 
     def store(self) -> Data:
         """Store this node (no-op if already stored) and return it."""
@@ -82,6 +95,9 @@ class Data(Node):
 
     def __str__(self) -> str:
         return str(self._value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self._value, format_spec)
 
 
 def _binary(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[[Data, Any], Any]:
@@ -151,8 +167,9 @@ class Int(NumericType):
         super().__init__(value, **kwargs)
 
     def _coerce(self, value: Any) -> int:
+        value = python_scalar(value)
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise SerializationError(f"Int needs an integer (got {type(value).__name__} {value!r})")
+            raise SerializationError(_wrong_value("Int", "an integer", value, "Int(3)"))
         return int(value)
 
     def __index__(self) -> int:
@@ -169,8 +186,9 @@ class Float(NumericType):
         super().__init__(value, **kwargs)
 
     def _coerce(self, value: Any) -> float:
+        value = python_scalar(value)
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise SerializationError(f"Float needs a real number (got {type(value).__name__} {value!r})")
+            raise SerializationError(_wrong_value("Float", "a real number", value, "Float(2.5)"))
         return float(value)
 
 
@@ -184,8 +202,9 @@ class Bool(Data):
         super().__init__(value, **kwargs)
 
     def _coerce(self, value: Any) -> bool:
+        value = python_scalar(value)
         if not isinstance(value, (bool, numbers.Integral)) or value not in (0, 1):
-            raise SerializationError(f"Bool needs True or False (got {type(value).__name__} {value!r})")
+            raise SerializationError(_wrong_value("Bool", "True or False", value, "Bool(True)"))
         return bool(value)
 
     def __bool__(self) -> bool:
@@ -204,8 +223,9 @@ class Str(Data):
         super().__init__(value, **kwargs)
 
     def _coerce(self, value: Any) -> str:
+        value = python_scalar(value)
         if not isinstance(value, str):
-            raise SerializationError(f"Str needs a str (got {type(value).__name__} {value!r})")
+            raise SerializationError(_wrong_value("Str", "a str", value, "Str('text')"))
         return value
 
     def __len__(self) -> int:
@@ -234,7 +254,10 @@ class List(Data):
 
     def _coerce(self, value: Any) -> list[Any]:
         if not isinstance(value, (list, tuple)):
-            raise SerializationError(f"List needs a list or tuple (got {type(value).__name__})")
+            raise SerializationError(
+                f"List needs a list or tuple, got {type(value).__name__} {_short(value)}; pass e.g. List([1, 2]) "
+                "(list(...) turns other iterables into a list)"
+            )
         return [_plain(item, f"[{i}]") for i, item in enumerate(value)]
 
     @property
@@ -280,7 +303,9 @@ class Dict(Data):
 
     def _coerce(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise SerializationError(f"Dict needs a dict (got {type(value).__name__})")
+            raise SerializationError(
+                f"Dict needs a dict, got {type(value).__name__} {_short(value)}; pass e.g. Dict({{'a': 1}})"
+            )
         return _plain(dict(value), "")  # type: ignore[no-any-return]
 
     @property
@@ -341,6 +366,7 @@ def to_node(value: Any) -> Data:
         return value
     if isinstance(value, Node):
         raise SerializationError(f"{value!r} is a process node, not data; pass its outputs instead")
+    value = python_scalar(value)
     for plain, node_class in _PLAIN_TO_NODE:
         if isinstance(value, plain):
             return node_class(value)
@@ -369,6 +395,7 @@ def _plain(value: Any, path: str) -> Any:
         value = value.value
     if is_numpy_array(value):
         value = value.tolist()
+    value = python_scalar(value)
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
@@ -381,7 +408,10 @@ def _plain(value: Any, path: str) -> Any:
         result = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise SerializationError(f"key {key!r} at {path or 'top level'} is not a str; use str keys")
+                raise SerializationError(
+                    f"key {key!r} ({type(key).__name__}) at {path or 'top level'} is not a str; use str keys, "
+                    f"e.g. {str(key)!r}"
+                )
             result[key] = _plain(item, f"{path}[{key!r}]")
         return result
     where = f" at {path}" if path else ""
@@ -396,27 +426,35 @@ def is_numpy_array(value: Any) -> bool:
     return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
+def python_scalar(value: Any) -> Any:
+    """A numpy scalar (``np.True_``, ``np.int64(3)``, ``np.float32(0.5)``) as the Python value it holds; anything else
+    unchanged. numpy is not imported: a numpy scalar exists only if someone already did."""
+    if type(value).__module__ == "numpy":
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and isinstance(value, numpy.generic):
+            return value.item()
+    return value
+
+
+def _wrong_value(node_class: str, expected: str, value: Any, example: str) -> str:
+    message = f"{node_class} needs {expected}, got {type(value).__name__} {_short(value)}; pass e.g. {example}"
+    parse = _PARSERS.get(node_class)
+    if isinstance(value, str) and parse is not None and _parses(parse, value):
+        message += f", or convert the text first: {node_class}({parse.__name__}({_short(value)}))"
+    return message
+
+
+_PARSERS: dict[str, type] = {"Int": int, "Float": float}
+
+
+def _parses(parse: type, text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 50 else text[:47] + "..."
-
-
-def encode(value: Any) -> Any:
-    """JSON-safe form of a plain value (non-finite floats become tagged strings, which PostgreSQL's JSONB needs)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"__float__": repr(value)}
-    if isinstance(value, list):
-        return [encode(item) for item in value]
-    if isinstance(value, dict):
-        return {key: encode(item) for key, item in value.items()}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "__float__" in value:
-            return float(value["__float__"])
-        return {key: _decode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    return value

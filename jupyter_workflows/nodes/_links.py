@@ -56,17 +56,30 @@ def _nodes_of(links: Iterable[LinkRow], attr: str, store: Any) -> dict[int, Node
     return {pk: node_from_row(row, store) for pk, row in rows.items()}
 
 
-def link_namespace(node: ProcessNode, *, incoming: bool, link_types: tuple[LinkType, ...]) -> AttributeDict:
-    """The linked nodes by label, with 'ns__x' labels nested as ``result.ns.x``."""
-    store = node._the_store
+def link_namespace(
+    node: ProcessNode,
+    *,
+    incoming: bool,
+    link_types: tuple[LinkType, ...],
+    pending: Iterable[tuple[str, Node]] = (),
+) -> AttributeDict:
+    """The linked nodes by label, with 'ns__x' labels nested as ``result.ns.x``; ``pending``: links about to be
+    stored, (flat label, node), shown as if they were."""
+    if node.pk is None:
+        return _nested(list(pending))
+    store = node.provenance_store
     if incoming:
-        links = store.get_links(inputs_of=[node.pk], link_types=link_types)  # type: ignore[list-item]
+        links = store.get_links(inputs_of=[node.pk], link_types=link_types)
         nodes = _nodes_of(links, "input_pk", store)
         pairs = [(link.link_label, nodes[link.input_pk]) for link in links]
     else:
-        links = store.get_links(outputs_of=[node.pk], link_types=link_types)  # type: ignore[list-item]
+        links = store.get_links(outputs_of=[node.pk], link_types=link_types)
         nodes = _nodes_of(links, "output_pk", store)
         pairs = [(link.link_label, nodes[link.output_pk]) for link in links]
+    return _nested([*pairs, *pending])
+
+
+def _nested(pairs: list[tuple[str, Node]]) -> AttributeDict:
     result = AttributeDict()
     for label, linked in sorted(pairs, key=lambda pair: pair[0]):
         result.set_path(label.replace(NAMESPACE_SEPARATOR, "."), linked)
@@ -74,7 +87,7 @@ def link_namespace(node: ProcessNode, *, incoming: bool, link_types: tuple[LinkT
 
 
 def called_of(node: ProcessNode) -> list[ProcessNode]:
-    store = node._the_store
+    store = node.provenance_store
     links = store.get_links(outputs_of=[_pk(node)], link_types=CALL_LINK_TYPES)
     nodes = _nodes_of(links, "output_pk", store)
     return [nodes[pk] for pk in sorted(nodes)]  # type: ignore[misc]
@@ -90,7 +103,7 @@ def creator_of(node: Node) -> ProcessNode | None:
 
 def _single_source(node: Node, link_types: tuple[LinkType, ...]) -> ProcessNode | None:
     """The process at the other end of the one incoming link of these types (a node has at most one)."""
-    store = node._the_store
+    store = node.provenance_store
     links = store.get_links(inputs_of=[_pk(node)], link_types=link_types)
     if not links:
         return None

@@ -7,7 +7,8 @@ import uuid as uuid_module
 import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._configuration import get_store
+from .._core import UsageError
+from .._runtime import get_runtime, on_loop_thread
 
 if TYPE_CHECKING:
     from ..store import NodeRow, Store
@@ -59,9 +60,10 @@ class Node:
         where = f"pk={self._pk}" if self._pk is not None else "unstored"
         return f"<{type(self).__name__}: {where}>"
 
-    # -- loading ------------------------------------------------------------------------------------------------------
+    # -- loading and storing ------------------------------------------------------------------------------------------
     @classmethod
-    def _from_row(cls, row: NodeRow, store: Store) -> Node:
+    def from_row(cls, row: NodeRow, store: Store) -> Node:
+        """The node of a stored row (not registered in the identity map: use :func:`node_from_row`)."""
         node = cls.__new__(cls)
         node._pk = row.pk
         node._uuid = row.uuid
@@ -75,16 +77,17 @@ class Node:
     def _load_row(self, row: NodeRow) -> None:
         """Take over the class-specific columns of a freshly loaded row."""
 
-    def _register(self, store: Store) -> None:
+    def bind(self, store: Store, pk: int) -> None:
+        """The node was written to ``store`` as ``pk``: it is stored from now on (one object per stored node)."""
         self._store = store
-        assert self._pk is not None
+        self._pk = pk
         nodes = _IDENTITY.get(store)
         if nodes is None:
             nodes = _IDENTITY[store] = weakref.WeakValueDictionary()
-        nodes[self._pk] = self
+        nodes[pk] = self
 
-    def _forget(self) -> None:
-        """Back to unstored (the transaction that stored it rolled back)."""
+    def unbind(self) -> None:
+        """Back to unstored: the transaction that stored it rolled back."""
         nodes = _IDENTITY.get(self._store) if self._store is not None else None
         if nodes is not None and self._pk is not None:
             nodes.pop(self._pk, None)
@@ -92,8 +95,9 @@ class Node:
         self._store = None
 
     @property
-    def _the_store(self) -> Store:
-        return self._store if self._store is not None else get_store()
+    def provenance_store(self) -> Store:
+        """The store this node lives in (for an unstored node: the store it will be written to)."""
+        return self._store if self._store is not None else get_runtime().store
 
 
 def node_class_for(node_type: str) -> type[Node]:
@@ -112,20 +116,23 @@ def cached_node(store: Store, pk: int) -> Node | None:
 def node_from_row(row: NodeRow, store: Store) -> Node:
     node = cached_node(store, row.pk)
     if node is None:
-        node = node_class_for(row.node_type)._from_row(row, store)
-        node._register(store)
+        node = node_class_for(row.node_type).from_row(row, store)
+        node.bind(store, row.pk)
     return node
 
 
+@on_loop_thread
 def load_node(identifier: int | str, *, store: Store | None = None) -> Node:
     """Load a node by pk, by uuid or by a unique uuid prefix; the same object comes back for the same node."""
-    store = store if store is not None else get_store()
     if isinstance(identifier, Node):
         return identifier
+    store = store if store is not None else get_runtime().store
     if isinstance(identifier, int) and not isinstance(identifier, bool):
         node = cached_node(store, identifier)
         if node is not None:
             return node
     elif not isinstance(identifier, str):
-        raise TypeError(f"load_node() takes a pk (int) or a uuid (str), not {type(identifier).__name__}.")
+        raise UsageError(
+            f"load_node() takes a pk (int) or a uuid (str), not {type(identifier).__name__} {identifier!r}."
+        )
     return node_from_row(store.get_node(identifier), store)

@@ -7,17 +7,20 @@ engine writes through (so reads cost nothing); otherwise each read asks the stor
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._core import AttributeDict, ProcessState, ProvenanceError, StoreError
+from .._core import AttributeDict, InternalError, ProcessState, ProvenanceError, StoreError, UsageError
+from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
 from ..store import LinkRow, LinkType, NodeRow, ReportRow
 from ._data import Data
-from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace
-from ._node import Node
+from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
+from ._node import Node, load_node
 from ._storing import node_row, unassign_on_failure
 
 if TYPE_CHECKING:
     from .._core import Process
+    from ..store import Store
 
 __all__ = [
     "CalcFunctionNode",
@@ -27,6 +30,30 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
 ]
+
+
+@dataclass
+class _NewProcess:
+    """How a process node that is not stored yet will be written: its inputs and the link from its caller."""
+
+    inputs: list[tuple[str, Data]]  # (flat link label, data node); unstored ones are stored with the process
+    caller: ProcessNode | None
+    call_link_label: str
+
+
+@dataclass
+class _Pending:
+    """Writes of a process gathered in memory, committed together in one transaction by ``flush``."""
+
+    new: _NewProcess | None = None  # the node itself is not stored yet
+    columns: dict[str, Any] = field(default_factory=dict)
+    outputs: list[tuple[str, Data]] = field(default_factory=list)
+    reports: list[tuple[float, str, str]] = field(default_factory=list)  # (time, levelname, message)
+    checkpoint: dict[str, Any] | None = None
+    drop_checkpoint: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.columns or self.outputs or self.reports or self.checkpoint or self.drop_checkpoint)
 
 
 class ProcessNode(Node):
@@ -42,22 +69,29 @@ class ProcessNode(Node):
         super().__init__(label=label, description=description)
         self._row = NodeRow(pk=0, uuid=self.uuid, node_type=self.node_type, process_label=process_label)
         self._row.process_state = ProcessState.CREATED.value
+        self._pending = _Pending()
         self.process: Process | None = None  # the running process, while this kernel runs it
 
     def _load_row(self, row: NodeRow) -> None:
         self._row = row
+        self._pending = _Pending()
         self.process = None
 
     # -- the current truth --------------------------------------------------------------------------------------------
     def _current(self) -> NodeRow:
         if self.process is not None or self._row.sealed or self._pk is None:
             return self._row  # this kernel writes it, or it cannot change any more
-        self._row = self._the_store.get_node(self._pk)
+        self._row = self.provenance_store.get_node(self._pk)
         return self._row
 
     @property
     def process_label(self) -> str:
         return self._row.process_label or ""
+
+    @property
+    def process_class(self) -> str:
+        """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook)."""
+        return str(self._row.attributes.get("process_class", ""))
 
     @property
     def process_state(self) -> ProcessState:
@@ -102,6 +136,19 @@ class ProcessNode(Node):
     def sealed(self) -> bool:
         return bool(self._current().sealed)
 
+    def owner_status(self) -> OwnerStatus:
+        """Who can steer this process now: this runtime, another live one (with its row), nobody (orphaned), or
+        nobody because it terminated."""
+        if self.process is not None:
+            return OwnerStatus(Ownership.HERE)
+        row = self._current()
+        state = ProcessState(row.process_state or "created")
+        owner = None
+        if row.owner and not state.is_terminal:
+            owner = self.provenance_store.get_owners([row.owner]).get(row.owner)
+        my_id = get_runtime().owner_id
+        return OwnerStatus(ownership_of(row.owner, owner, terminated=state.is_terminal, my_id=my_id), owner)
+
     @property
     def is_terminated(self) -> bool:
         return self.process_state.is_terminal
@@ -133,7 +180,8 @@ class ProcessNode(Node):
 
     @property
     def outputs(self) -> AttributeDict:
-        return link_namespace(self, incoming=False, link_types=OUTPUT_LINKS)
+        """The outputs by label; while this kernel runs the process, also those it registered but not stored yet."""
+        return link_namespace(self, incoming=False, link_types=OUTPUT_LINKS, pending=self._pending.outputs)
 
     @property
     def called(self) -> list[ProcessNode]:
@@ -146,7 +194,10 @@ class ProcessNode(Node):
 
     @property
     def reports(self) -> list[ReportRow]:
-        return self._the_store.get_reports(self._pk) if self._pk is not None else []
+        """The report log, oldest first; while this kernel runs the process, also what it has not stored yet."""
+        stored = self.provenance_store.get_reports(self._pk) if self._pk is not None else []
+        pk = self._pk or 0
+        return stored + [ReportRow(pk, at, levelname, message) for at, levelname, message in self._pending.reports]
 
     @property
     def report_messages(self) -> list[str]:
@@ -160,15 +211,30 @@ class ProcessNode(Node):
             state += " (paused)"
         return f"<{type(self).__name__}: {self.process_label}<{self._pk}> {state}>"
 
-    # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
-    def _write(self, **columns: Any) -> None:
-        if all(getattr(self._row, name) == value for name, value in columns.items()):
-            return  # e.g. RUNNING for a process whose node was written as running already
-        for name, value in columns.items():
-            setattr(self._row, name, value)
-        self._row.mtime = time.time()
-        self._the_store.update_node(self._pk, **columns)  # type: ignore[arg-type]
+    # -- a new process ---------------------------------------------------------------------------------------------
+    def prepare(
+        self,
+        store: Store,
+        *,
+        process_class: str,
+        inputs: list[tuple[str, Data]],
+        caller: ProcessNode | None,
+        call_link_label: str,
+        owner: str,
+        state: ProcessState,
+    ) -> None:
+        """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
+        most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction)."""
+        for _, data in inputs:
+            validate_link(data, self, self.input_link)
+        if caller is not None:
+            validate_link(caller, self, self.call_link)
+        self._store = store
+        self._row = node_row(self, process_label=self._row.process_label, process_state=state.value, owner=owner)
+        self._row.attributes = {"process_class": process_class}
+        self._pending.new = _NewProcess(inputs, caller, call_link_label)
 
+    # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
     def record_state(
         self,
         state: ProcessState,
@@ -177,57 +243,158 @@ class ProcessNode(Node):
         exit_message: str | None = None,
         exception: str | None = None,
     ) -> None:
+        """A terminal state is committed at once (with everything pending) and shows only once the store took it;
+        a state on the way (running, waiting) shows at once and is committed with the process's next write."""
         columns: dict[str, Any] = {"process_state": state.value}
-        if state.is_terminal:
-            columns.update(exit_status=exit_status, exit_message=exit_message, sealed=True, paused=False)
-            columns["process_status"] = None
-            if exception is not None:
-                columns["exception"] = exception
-        self._write(**columns)
-        if state.is_terminal:
-            if self.checkpointed:
-                self._the_store.delete_checkpoint(self._pk)  # type: ignore[arg-type]
-            self.process = None
+        if not state.is_terminal:
+            self._stage(columns)
+            return
+        columns.update(exit_status=exit_status, exit_message=exit_message, sealed=True, paused=False)
+        columns["process_status"] = None
+        if exception is not None:
+            columns["exception"] = exception
+        if self.checkpointed:
+            self._pending.checkpoint = None
+            self._pending.drop_checkpoint = True
+        self._pending.columns.update(columns)
+        self.flush()
+        self.process = None
 
     def record_paused(self, paused: bool) -> None:
-        self._write(paused=paused)
+        """Committed at once: other kernels show the pause flag and the controls it allows."""
+        self._stage({"paused": paused})
+        self.flush()
 
     def record_report(self, levelname: str, message: str) -> None:
-        self._the_store.add_report(self._pk, levelname, message)  # type: ignore[arg-type]
+        self._pending.reports.append((time.time(), levelname, message))
 
     def record_status(self, status: str | None, step: str | None = None) -> None:
         columns: dict[str, Any] = {"process_status": status}
         if step is not None:
             columns["step"] = step
-        self._write(**columns)
+        self._stage(columns)
 
     def record_output(self, label: str, value: Any) -> None:
         if not isinstance(value, Data):
             raise ProvenanceError(f"Output '{label}' of {self.process_label}<{self._pk}> must be a data node.")
         self._check_output(label, value)
-        store = self._the_store
-        with unassign_on_failure([value] if value._pk is None else []), store.transaction():
-            if value._pk is None:
-                value._pk = store.insert_node(node_row(value))
-                value._register(store)
-            store.insert_links([LinkRow(self._pk, value._pk, self.output_link, flat_label(label))])  # type: ignore[arg-type]
+        self._pending.outputs.append((flat_label(label), value))
+
+    def save_checkpoint(self, data: dict[str, Any]) -> None:
+        """Store the checkpoint together with everything else pending, in one transaction."""
+        self._pending.checkpoint = data
+        self._pending.drop_checkpoint = False
+        self.flush()
+
+    def load_checkpoint(self) -> dict[str, Any] | None:
+        if self._pk is None:
+            raise StoreError("An unstored process node has no checkpoint.")
+        return self.provenance_store.load_checkpoint(self._pk)
+
+    def claim(self, owner: str, *, expected: str | None) -> bool:
+        """Take over this process for ``owner`` if nobody else did meanwhile (compare-and-set on its owner)."""
+        assert self._pk is not None
+        if not self.provenance_store.claim_process(self._pk, owner, expected=expected):
+            return False
+        self._row = self.provenance_store.get_node(self._pk)
+        return True
+
+    def _stage(self, columns: dict[str, Any]) -> None:
+        """Show ``columns`` at once (this kernel's views read the row) and write them with the next flush."""
+        pending = self._pending.columns
+        for name, value in columns.items():
+            if self._pk is None or name in pending or getattr(self._row, name) != value:
+                pending[name] = value
+                setattr(self._row, name, value)
+
+    def flush(self) -> None:
+        """Commit everything pending in one transaction; the in-memory row follows only once the store took it."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = _Pending()
+        store = self.provenance_store
+        new_outputs = [data for _, data in pending.outputs if data.pk is None]
+        new_inputs = [data for _, data in pending.new.inputs if data.pk is None] if pending.new else []
+        try:
+            unstored = [*new_inputs, *new_outputs, *([self] if pending.new else [])]
+            with unassign_on_failure(unstored), store.transaction():
+                self._write(store, pending, new_inputs, new_outputs)
+        except BaseException:
+            self._keep_pending(pending)
+            raise
+        row = self._row
+        for name, value in pending.columns.items():
+            setattr(row, name, value)
+        row.pk = _pk(self)
+        row.mtime = time.time()
+
+    def _keep_pending(self, failed: _Pending) -> None:
+        """A flush failed: keep what it held pending (before anything gathered since), so that nothing is lost."""
+        later = self._pending
+        failed.columns.update(later.columns)
+        failed.outputs += later.outputs
+        failed.reports += later.reports
+        failed.checkpoint = later.checkpoint or failed.checkpoint
+        self._pending = failed
+
+    def _write(self, store: Store, pending: _Pending, new_inputs: list[Data], new_outputs: list[Data]) -> None:
+        """The writes of one flush, inside its transaction."""
+        links: list[LinkRow] = []
+        if pending.new is not None:
+            row = replace(self._row, **pending.columns)
+            *pks, pk = store.insert_nodes([*(node_row(data) for data in _unique(new_inputs)), row])
+            for data, data_pk in zip(_unique(new_inputs), pks, strict=True):
+                data.bind(store, data_pk)
+            self.bind(store, pk)
+            links += [LinkRow(_pk(data), pk, self.input_link, label) for label, data in pending.new.inputs]
+            if pending.new.caller is not None:
+                caller = pending.new.caller
+                links.append(LinkRow(_pk(caller), pk, self.call_link, pending.new.call_link_label))
+        elif pending.columns:
+            store.update_node(_pk(self), **pending.columns)
+        pk = _pk(self)
+        if new_outputs:
+            for data, data_pk in zip(new_outputs, store.insert_nodes([node_row(d) for d in new_outputs]), strict=True):
+                data.bind(store, data_pk)
+        links += [LinkRow(pk, _pk(data), self.output_link, label) for label, data in pending.outputs]
+        store.insert_links(links)
+        store.add_reports([ReportRow(pk, at, levelname, message) for at, levelname, message in pending.reports])
+        if pending.checkpoint is not None:
+            store.save_checkpoint(pk, pending.checkpoint)
+        elif pending.drop_checkpoint:
+            store.delete_checkpoint(pk)
 
     def _check_output(self, label: str, value: Data) -> None:
         """Workflows return existing data only."""
-        if value._pk is None:
+        if value.pk is None:
             raise ProvenanceError(
                 f"{self.process_label}<{self._pk}> tried to return new, unstored data as output '{label}' "
                 f"({value!r}). Workflows only return data that calculations created: compute the value in a "
                 "@calcfunction and return its result (or store() the node first if you really made it by hand)."
             )
 
-    def save_checkpoint(self, data: dict[str, Any]) -> None:
-        self._the_store.save_checkpoint(self._pk, data)  # type: ignore[arg-type]
 
-    def load_checkpoint(self) -> dict[str, Any] | None:
-        if self._pk is None:
-            raise StoreError("An unstored process node has no checkpoint.")
-        return self._the_store.load_checkpoint(self._pk)
+def process_node_of(item: ProcessNode | int | str, *, purpose: str = "this") -> ProcessNode:
+    """The process node of ``item`` (a process node, its pk or its uuid); ``purpose`` names the caller in the error
+    raised for data or anything else."""
+    node = item if isinstance(item, Node) else load_node(item)
+    if not isinstance(node, ProcessNode):
+        raise UsageError(
+            f"{purpose} takes process nodes or their pks; {node!r} is a data node; give the pk of a process."
+        )
+    return node
+
+
+def _pk(node: Node) -> int:
+    pk = node.pk
+    if pk is None:
+        raise InternalError(f"{node!r} was expected to be stored by now")
+    return pk
+
+
+def _unique(nodes: list[Data]) -> list[Data]:
+    return list({id(node): node for node in nodes}.values())
 
 
 class CalculationNode(ProcessNode):
@@ -240,7 +407,7 @@ class CalculationNode(ProcessNode):
 
     def _check_output(self, label: str, value: Data) -> None:
         """Calculations create new data only."""
-        if value._pk is not None:
+        if value.pk is not None:
             raise ProvenanceError(
                 f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}', but that node already "
                 "exists (an input, or data stored before). A calcfunction must create new data: return a new node, "

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .._configuration import get_store
+from .._runtime import get_runtime
 from ..store import NodeRow
 from ._node import Node
 
@@ -34,15 +34,14 @@ def node_row(node: Node, **columns: object) -> NodeRow:
 
 def store_nodes(nodes: Sequence[Node], store: Store | None = None) -> None:
     """Store the unstored ``nodes`` in one statement; already stored ones are skipped."""
-    store = store if store is not None else get_store()
-    new = [node for node in nodes if node._pk is None]
+    store = store if store is not None else get_runtime().store
+    new = [node for node in nodes if node.pk is None]
     if not new:
         return
     with unassign_on_failure(new), store.transaction():
         pks = store.insert_nodes([node_row(node) for node in new])
         for node, pk in zip(new, pks, strict=True):
-            node._pk = pk
-            node._register(store)
+            node.bind(store, pk)
 
 
 @contextmanager
@@ -52,5 +51,5 @@ def unassign_on_failure(nodes: Sequence[Node]) -> Iterator[None]:
         yield
     except BaseException:
         for node in nodes:
-            node._forget()
+            node.unbind()
         raise

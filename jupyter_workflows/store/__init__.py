@@ -1,6 +1,6 @@
 """Where provenance is kept: nodes, links, reports, checkpoints and owners in SQLite (default) or PostgreSQL."""
 
-from ._config import default_store_url as default_store_url, redact_url as redact_url
+from ._config import SecretURL as SecretURL, default_store_url as default_store_url, redact_url as redact_url
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
     DATA_LINK_TYPES as DATA_LINK_TYPES,
@@ -12,7 +12,7 @@ from ._rows import (
     ReportRow as ReportRow,
     Traversal as Traversal,
 )
-from ._sql import Store as Store
+from ._sql import Store as Store, storable_text as storable_text
 
 __all__ = [
     "CALL_LINK_TYPES",
@@ -23,8 +23,10 @@ __all__ = [
     "NodeRow",
     "OwnerRow",
     "ReportRow",
+    "SecretURL",
     "Store",
     "Traversal",
     "default_store_url",
     "redact_url",
+    "storable_text",
 ]

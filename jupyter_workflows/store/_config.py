@@ -19,6 +19,31 @@ _SECRET_QUERY_KEYS = frozenset({"password", "passwd", "sslpassword"})
 _USERINFO = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
 
 
+class SecretURL:
+    """A store URL that never shows its password: ``repr`` and ``str`` redact it (so tracebacks, even under
+    ``%xmode Verbose``, which prints every frame's locals, cannot leak it); :meth:`reveal` gives the text."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str | SecretURL) -> None:
+        self._text = text.reveal() if isinstance(text, SecretURL) else text
+
+    def reveal(self) -> str:
+        return self._text
+
+    def __str__(self) -> str:
+        return redact_url(self._text)
+
+    def __repr__(self) -> str:
+        return f"SecretURL({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretURL) and other._text == self._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+
 def default_store_url() -> str:
     """``$JUPYTER_WORKFLOWS_STORE`` if set, else the SQLite file ``<jupyter data dir>/workflows/provenance.sqlite``."""
     configured = os.environ.get(STORE_URL_ENV, "").strip()

@@ -76,7 +76,8 @@ class OwnerRow:
     pid: int
     kind: str  # "kernel", "script", "worker"
     started: float  # when the owning OS process started (seconds since the epoch)
-    heartbeat: float  # last sign of life (seconds since the epoch)
+    heartbeat: float  # last sign of life (seconds since the epoch, by the store's clock)
+    silence: float = 0.0  # seconds since that heartbeat, by the store's clock, when the row was read
 
 
 @dataclass(slots=True)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time as _time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Row, Select, select, text
+from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, StoreError
-from ._config import redact_url
+from .._core._transactions import transaction_scope
+from ._config import SecretURL
 from ._engine import describe_failure, open_connection, unreachable
 from ._rows import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
 from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
@@ -34,27 +36,31 @@ _PG_SCHEMA_LOCK = 0x6A77_5354  # pg_advisory_xact_lock key: serialises concurren
 
 
 class Store:
-    """One open database. Not thread-safe by design: the engine uses it from the event loop's thread only.
+    """One open database, used from one thread: the thread that opened it (the runtime's loop thread), or the one
+    it was handed to with :meth:`bind_to_this_thread`. Another thread gets a StoreError naming the fix.
 
-    Writes outside ``transaction()`` commit at once (one transaction per call). Reads never block writers
-    (SQLite WAL; PostgreSQL MVCC). Use it as a context manager, or call ``close()``.
+    Writes outside ``transaction()`` commit at once (one transaction per call). A transaction is short and never
+    spans a yield to the event loop (see ``_core._transactions``); an interrupt never cuts it in half. Reads never
+    block writers (SQLite WAL; PostgreSQL MVCC). Use it as a context manager, or call ``close()``.
     """
 
     url: str  # the URL with any password replaced by ***
     dialect: str  # "sqlite" or "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str | SecretURL) -> None:
         """Open (and create if needed) the store at an SQLAlchemy URL.
 
         Raises StoreUnreachableError (message names the redacted URL and the fix) when it cannot connect, and
         StoreError when the schema is of a newer version than this package understands.
         """
-        self.url = redact_url(url)
+        url = SecretURL(url)  # from here on, no frame holds the password in a form a traceback would print
+        self.url = str(url)
         self._engine, self._conn = open_connection(url)
         self.dialect = self._engine.dialect.name
         self._sql = Statements(self.dialect)
         self._depth = 0  # nesting of transaction() blocks
         self._closed = False
+        self._thread = threading.get_ident()
         try:
             self._prepare_schema()
         except BaseException:
@@ -70,6 +76,20 @@ class Store:
     def __exit__(self, *exc_info: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def bind_to_this_thread(self) -> None:
+        """Hand the store to the calling thread (the runtime does this when its loop moves to another thread)."""
+        if self._depth:
+            raise InternalError("a store cannot change threads in the middle of a transaction")
+        self._thread = threading.get_ident()
+
+    def open_another(self) -> Store:
+        """A second, independent connection to the same database (for a thread of its own)."""
+        return Store(SecretURL(self._engine.url.render_as_string(hide_password=False)))
+
     def close(self) -> None:
         """Close the connection. Idempotent."""
         if self._closed:
@@ -80,7 +100,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes into one transaction. Nestable: only the outermost block commits (or rolls back)."""
+        """Group writes into one transaction. Nestable: only the outermost block commits (or rolls back).
+
+        The block must not wait for anything (no ``await``, no engine wait): the engine checks it."""
         if self._depth:
             self._depth += 1
             try:
@@ -88,18 +110,19 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        with self._errors("start a transaction"):
-            self._begin()
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._conn.rollback()
-            raise
-        finally:
-            self._depth = 0
-        with self._errors("commit a transaction"):
-            self._commit()
+        with transaction_scope():
+            with self._errors("start a transaction"):
+                self._begin()
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._conn.rollback()
+                raise
+            finally:
+                self._depth = 0
+            with self._errors("commit a transaction"):
+                self._commit()
 
     # -- writes -------------------------------------------------------------------------------------------------
     def insert_node(self, row: NodeRow) -> int:
@@ -142,6 +165,7 @@ class Store:
         """
         _check_updatable(columns)
         columns.setdefault("mtime", _time.time())
+        _storable_columns(columns)
         with self._write("update a node") as conn:
             result = conn.execute(self._sql.update_node(list(columns)), {**columns, "pk_": pk})
             if result.rowcount == 0:
@@ -159,9 +183,7 @@ class Store:
 
     def add_report(self, pk: int, levelname: str, message: str, time: float | None = None) -> None:
         """Attach a log line to node ``pk`` (``time`` defaults to now)."""
-        values = {"node_pk": pk, "time": _time.time() if time is None else time, "levelname": levelname}
-        with self._write("add a report") as conn:
-            conn.execute(self._sql.insert_report, {**values, "message": message})
+        self.add_reports([ReportRow(pk, _time.time() if time is None else time, levelname, message)])
 
     def save_checkpoint(self, pk: int, data: dict[str, Any]) -> None:
         """Insert or replace the JSON checkpoint of a process. Raises CheckpointError if ``data`` is not JSON."""
@@ -188,17 +210,34 @@ class Store:
             conn.execute(self._sql.delete_checkpoint, {"pk": pk})
 
     def register_owner(self, owner: OwnerRow) -> None:
-        """Insert the owner, or replace the row of an owner with the same id."""
-        values = {name: getattr(owner, name) for name in OwnerRow.__slots__}
+        """Insert the owner, or replace the row of an owner with the same id. Its heartbeat is the store's now."""
+        values = {name: getattr(owner, name) for name in ("id", "hostname", "pid", "kind", "started")}
         with self._write("register an owner") as conn:
             conn.execute(self._sql.register_owner, values)
 
-    def heartbeat(self, owner_id: str, time: float | None = None) -> None:
-        """Record a sign of life of a registered owner (``time`` defaults to now)."""
-        values = {"owner_id": owner_id, "heartbeat": _time.time() if time is None else time}
+    def heartbeat(self, owner_id: str) -> None:
+        """Record a sign of life of a registered owner, stamped with the store's clock."""
         with self._write("record a heartbeat") as conn:
-            if conn.execute(self._sql.heartbeat, values).rowcount == 0:
+            if conn.execute(self._sql.heartbeat, {"owner_id": owner_id}).rowcount == 0:
                 raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
+
+    def claim_process(self, pk: int, owner: str, *, expected: str | None) -> bool:
+        """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed.
+
+        A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets True."""
+        values = {"pk_": pk, "owner": owner, "expected": expected, "mtime": _time.time()}
+        with self._write("claim a process") as conn:
+            return bool(conn.execute(self._sql.claim_process, values).rowcount == 1)
+
+    def add_reports(self, reports: Sequence[ReportRow]) -> None:
+        """Attach several log lines at once."""
+        values = [
+            {"node_pk": r.node_pk, "time": r.time, "levelname": r.levelname, "message": storable_text(r.message)}
+            for r in reports
+        ]
+        if values:
+            with self._write("add reports") as conn:
+                conn.execute(self._sql.insert_report, values)
 
     # -- reads --------------------------------------------------------------------------------------------------
     def get_node(self, ident: int | str) -> NodeRow:
@@ -279,17 +318,22 @@ class Store:
         ``states``: process_state among these; ``process_labels``: process_label among these; ``owner``: run by
         that owner id; ``since``: created at or after this time; ``limit``: at most this many.
         """
-        statement = select(nodes).where(nodes.c.node_type.startswith("process."))
-        if states is not None:
-            statement = statement.where(nodes.c.process_state.in_(list(states)))
-        if process_labels is not None:
-            statement = statement.where(nodes.c.process_label.in_(list(process_labels)))
-        if owner is not None:
-            statement = statement.where(nodes.c.owner == owner)
-        if since is not None:
-            statement = statement.where(nodes.c.ctime >= since)
-        statement = statement.order_by(nodes.c.ctime.desc(), nodes.c.pk.desc()).limit(limit)
+        where = _process_filters(states=states, process_labels=process_labels, owner=owner, since=since)
+        statement = select(nodes).where(*where).order_by(nodes.c.ctime.desc(), nodes.c.pk.desc()).limit(limit)
         return self._node_rows(statement, "query processes")
+
+    def count_processes(
+        self,
+        *,
+        states: Iterable[str] | None = None,
+        process_labels: Iterable[str] | None = None,
+        owner: str | None = None,
+        since: float | None = None,
+    ) -> int:
+        """How many process nodes match the filters of :meth:`query_processes`."""
+        where = _process_filters(states=states, process_labels=process_labels, owner=owner, since=since)
+        with self._read("count processes") as conn:
+            return int(conn.execute(select(func.count()).select_from(nodes).where(*where)).scalar_one())
 
     def get_reports(self, pk: int) -> list[ReportRow]:
         """The reports of node ``pk``, oldest first."""
@@ -329,6 +373,11 @@ class Store:
             )
         return _node_row(rows[0])
 
+    def now(self) -> float:
+        """The store's clock, in seconds since the epoch."""
+        with self._read("read the store's clock") as conn:
+            return float(conn.execute(select(self._sql.now)).scalar_one())
+
     def _links_touching(self, pks: Iterable[int], *, by_input: bool, types: list[str] | None) -> dict[int, LinkRow]:
         """Links (by link id) whose input (``by_input``) or output is in ``pks``; within an open read or write."""
         statement = self._sql.links_of(by_input=by_input, typed=types is not None)
@@ -358,13 +407,14 @@ class Store:
             if self._depth:
                 yield self._conn
                 return
-            try:
-                self._begin()
-                yield self._conn
-            except BaseException:
-                self._conn.rollback()
-                raise
-            self._commit()
+            with transaction_scope():
+                try:
+                    self._begin()
+                    yield self._conn
+                except BaseException:
+                    self._conn.rollback()
+                    raise
+                self._commit()
 
     def _begin(self) -> None:
         # PostgreSQL begins implicitly. On SQLite pysqlite's own BEGIN is disabled (see _engine._configure_sqlite),
@@ -394,6 +444,12 @@ class Store:
         """Database failures of the store's own code as StoreError (never wrap a caller's code in this)."""
         if self._closed:
             raise StoreError(f"Cannot {action}: the store {self.url} is closed; open a new Store")
+        if threading.get_ident() != self._thread:
+            raise StoreError(
+                f"Cannot {action} from thread {threading.current_thread().name}: the store {self.url} belongs to the "
+                "thread of the event loop that runs the processes. Call jupyter_workflows functions (which pass "
+                "the call to that thread), or loop.call_soon_threadsafe(...)."
+            )
         try:
             yield
         except DBAPIError as exc:
@@ -407,25 +463,74 @@ class Store:
             raise StoreError(f"Cannot {action}: {exc}") from exc
 
     def _prepare_schema(self) -> None:
-        with self._write("create the store's tables") as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
-            if not conn.dialect.has_table(conn, schema_version.name):
-                metadata.create_all(conn)
-                conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
-            found = conn.execute(select(schema_version.c.version)).scalar_one()
+        """Check the schema with a read (which never waits for other writers); create it only if it is missing."""
+        with self._read("read the store's schema version") as conn:
+            found = self._schema_version(conn)
+        if found is None:
+            with self._write("create the store's tables") as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+                found = self._schema_version(conn)
+                if found is None:  # nobody created it meanwhile
+                    metadata.create_all(conn)
+                    conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
+                    found = SCHEMA_VERSION
         if found > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.url} has schema version {found}, newer than this jupyter_workflows "
                 f"understands ({SCHEMA_VERSION}); upgrade jupyter_workflows (pip install -U jupyter_workflows)"
             )
 
+    @staticmethod
+    def _schema_version(conn: Connection) -> int | None:
+        if not conn.dialect.has_table(conn, schema_version.name):
+            return None
+        return conn.execute(select(schema_version.c.version)).scalar_one_or_none()
+
+
+def _process_filters(
+    *,
+    states: Iterable[str] | None,
+    process_labels: Iterable[str] | None,
+    owner: str | None,
+    since: float | None,
+) -> list[ColumnElement[bool]]:
+    where = [nodes.c.node_type.startswith("process.")]
+    if states is not None:
+        where.append(nodes.c.process_state.in_([str(state) for state in states]))
+    if process_labels is not None:
+        where.append(nodes.c.process_label.in_(list(process_labels)))
+    if owner is not None:
+        where.append(nodes.c.owner == owner)
+    if since is not None:
+        where.append(nodes.c.ctime >= since)
+    return where
+
+
+_TEXT_COLUMNS = ("label", "description", "process_label", "exit_message", "process_status", "step", "exception")
+
+
+def storable_text(text: str) -> str:
+    """``text`` as every database takes it: NUL (which PostgreSQL refuses) shown as ``\\x00``, lone surrogates
+    (which no UTF-8 database takes) as ``\\udXXX`` escapes. The common case costs one ``isascii`` check."""
+    if text.isascii():
+        return text.replace("\x00", "\\x00") if "\x00" in text else text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _storable_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    for name in _TEXT_COLUMNS:
+        value = columns.get(name)
+        if isinstance(value, str):
+            columns[name] = storable_text(value)
+    return columns
+
 
 def _node_values(row: NodeRow, now: float) -> dict[str, Any]:
     values = {name: getattr(row, name) for name in _INSERTED_FIELDS}
     values["ctime"] = row.ctime or now
     values["mtime"] = row.mtime or values["ctime"]
-    return values
+    return _storable_columns(values)
 
 
 def _inserted_pk(result: CursorResult[Any]) -> int:

@@ -6,7 +6,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Delete, Insert, Select, Update, any_, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Delete,
+    Double,
+    Insert,
+    Select,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .._core._errors import InternalError
@@ -53,15 +68,36 @@ class Statements:
         self.load_checkpoint: Select[Any] = select(checkpoints.c.data).where(checkpoints.c.node_pk == bindparam("pk"))
         self.delete_checkpoint: Delete = checkpoints.delete().where(checkpoints.c.node_pk == bindparam("pk"))
         self.save_checkpoint: Insert = self._upsert_checkpoint()
+        self.now = self._clock()
         self.register_owner: Insert = self._upsert_owner()
-        self.heartbeat: Update = owners.update().where(owners.c.id == bindparam("owner_id"))
-        self.owners_by_ids: Select[Any] = select(owners).where(self.among(owners.c.id, strings=True))
+        self.heartbeat: Update = owners.update().where(owners.c.id == bindparam("owner_id")).values(heartbeat=self.now)
+        self.owners_by_ids: Select[Any] = select(owners, (self.now - owners.c.heartbeat).label("silence")).where(
+            self.among(owners.c.id, strings=True)
+        )
+        # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
+        self.claim_process: Update = (
+            nodes.update()
+            .where(
+                and_(
+                    nodes.c.pk == bindparam("pk_"),
+                    nodes.c.owner.is_not_distinct_from(bindparam("expected")),
+                    nodes.c.sealed.is_(False),
+                )
+            )
+            .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
+        )
         self._update_node: dict[tuple[str, ...], Update] = {}
         self._links_of = {
             (by_input, typed): self._select_links(by_input=by_input, typed=typed)
             for by_input in (False, True)
             for typed in (False, True)
         }
+
+    def _clock(self) -> ColumnElement[float]:
+        """The database's own time in seconds since the epoch: owners on several hosts are judged by one clock."""
+        if self.postgresql:
+            return cast(extract("epoch", func.clock_timestamp()), Double)
+        return (func.julianday("now") - 2440587.5) * 86400.0
 
     def among(self, column: ColumnElement[Any], *, strings: bool = False) -> ColumnElement[bool]:
         """``column`` is one of the ``ids`` parameter: ``= ANY(array)`` on PostgreSQL, an expanding IN on SQLite."""
@@ -111,9 +147,11 @@ class Statements:
 
     def _upsert_owner(self) -> Insert:
         insert = (postgresql.insert if self.postgresql else sqlite.insert)(owners)
-        updated = ("hostname", "pid", "kind", "started", "heartbeat")
+        insert = insert.values(heartbeat=self.now)
+        updated = ("hostname", "pid", "kind", "started")
         return insert.on_conflict_do_update(
-            index_elements=[owners.c.id], set_={name: insert.excluded[name] for name in updated}
+            index_elements=[owners.c.id],
+            set_={**{name: insert.excluded[name] for name in updated}, "heartbeat": self.now},
         )
 
 

@@ -1,5 +1,12 @@
-"""Helpers for testing code that uses jupyter_workflows (and for jupyter_workflows' own tests)."""
+"""The test harness for code that uses jupyter_workflows (and for jupyter_workflows' own tests).
 
-from ._store import temporary_store as temporary_store
+``temporary_store()`` makes a fresh store current for a block; ``isolated_runtime()`` gives a block a runtime of
+its own (store, runner on the loop, owner identity), as a second kernel would have; ``provenance_problems(store)``
+lists every inconsistency of stored provenance (for stress tests, run it from a fresh process).
+"""
 
-__all__ = ["temporary_store"]
+from .._runtime import Runtime as Runtime, get_runtime as get_runtime
+from ._integrity import provenance_problems as provenance_problems
+from ._store import isolated_runtime as isolated_runtime, temporary_store as temporary_store
+
+__all__ = ["Runtime", "get_runtime", "isolated_runtime", "provenance_problems", "temporary_store"]

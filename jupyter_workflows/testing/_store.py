@@ -1,27 +1,49 @@
-"""A throw-away provenance store for a test."""
+"""The test harness: a throw-away runtime or store for a test, restored afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import _configuration
+from .._runtime import Runtime, get_runtime, swap_runtime
 from ..store import Store
 
-__all__ = ["temporary_store"]
+__all__ = ["isolated_runtime", "temporary_store"]
 
 
 @contextmanager
 def temporary_store(url: str | None = None) -> Iterator[Store]:
     """Use a fresh store inside the block (an SQLite file in a temporary directory unless ``url`` is given), then
-    go back to the store that was configured before."""
+    go back to the store that was current before. The store is closed at the end."""
     with tempfile.TemporaryDirectory(prefix="jw-store-") as directory:
         store = Store(url or f"sqlite:///{Path(directory) / 'provenance.sqlite'}")
-        previous = _configuration.swap_store(store)
+        runtime = get_runtime()
+        previous = runtime.adopt_store(store)
         try:
             yield store
         finally:
-            _configuration.swap_store(previous)
+            get_runtime().adopt_store(previous)
             store.close()
+
+
+@contextmanager
+def isolated_runtime(url: str | None = None) -> Iterator[Runtime]:
+    """A fresh runtime inside the block: its own runner on the running loop (or a private one), its own owner id
+    and lease, and a fresh store (an SQLite file in a temporary directory unless ``url`` is given). The runtime
+    that was current before comes back afterwards; the new one's stores are closed."""
+    with tempfile.TemporaryDirectory(prefix="jw-runtime-") as directory:
+        previous = swap_runtime(None)
+        try:
+            runtime = get_runtime()
+            runtime.use_store(url or f"sqlite:///{Path(directory) / 'provenance.sqlite'}")
+            yield runtime
+        finally:
+            current = swap_runtime(previous)
+            if current is not None:
+                current.close()
+            restored = get_runtime()  # the previous runtime again (or a new one): its loop is this thread's loop
+            if restored.runner.private_loop:
+                asyncio.set_event_loop(restored.runner.loop)

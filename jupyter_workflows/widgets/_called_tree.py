@@ -48,8 +48,8 @@ class _Row:
         self.box.add_class("jw-called-row")
         self.unsubscribe: Callable[[], None] | None = None
 
-    def render(self, runner_id: str) -> ProcessSnapshot:
-        snap = ProcessSnapshot.of(self.node, runner_id)
+    def render(self) -> ProcessSnapshot:
+        snap = ProcessSnapshot.of(self.node)
         self.snapshot = snap
         where = f" · step {escape(snap.step)}" if snap.step and not snap.terminated else ""
         status = f" · {escape(snap.status)}" if snap.status and not snap.terminated else ""
@@ -89,14 +89,12 @@ class CalledTree:
         bus: EventBus,
         bridge: LoopBridge,
         kit: Kit,
-        runner_id: str,
         poke: Callable[[], None],
         open_widget: Callable[[ProcessNode], w.Widget],
     ) -> None:
         self._node = node
         self._bus = bus
         self._bridge = bridge
-        self._runner_id = runner_id
         self._poke = poke
         self._open_widget = open_widget
         self._rows: dict[int, _Row] = {}
@@ -137,7 +135,7 @@ class CalledTree:
             rows.append(row)
         for row in rows:
             if row.node.pk in self._dirty:
-                snap = row.render(self._runner_id)
+                snap = row.render()
                 if snap.terminated and row.unsubscribe is not None:
                     row.unsubscribe()
                     row.unsubscribe = None

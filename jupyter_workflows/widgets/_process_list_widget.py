@@ -16,46 +16,46 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 from ipywidgets.widgets.widget_bool import CheckboxStyle  # type: ignore[import-untyped]  # not at the top level
 
-from .._core import ProcessEvent, WorkflowsError, get_runner
+from .._core import ACTIVE_STATES, ProcessEvent, ProcessState, UsageError, WorkflowsError
+from .._format import format_age
+from .._runtime import get_runtime
 from ..control import ProcessRow, kill, pause, play, processes
 from ..launch import resume
 from ..nodes import ProcessNode, load_node
 from ._controls import ConfirmKill, Kit, show
 from ._process_widget import KILL_MESSAGE, ProcessWidget
-from ._style import STYLESHEET, badge_html, badge_of, escape, format_age
+from ._style import STYLESHEET, badge_html, badge_of, escape
 from ._updates import BackoffTimer, LoopBridge, Throttle
 
 __all__ = ["FILTERS", "ProcessListWidget", "monitor"]
 
-ACTIVE = ("created", "running", "waiting")
+ACTIVE = tuple(sorted(ACTIVE_STATES))
 SCAN_LIMIT = 2000  # rows read when a filter needs more than the store query (paused, orphaned, label text)
 
 
 @dataclass(frozen=True)
 class _Filter:
-    states: tuple[str, ...] | None
+    states: tuple[ProcessState, ...] | None
     keep: Callable[[ProcessRow], bool] | None = None
 
 
 FILTERS: dict[str, _Filter] = {
     "all": _Filter(None),
     "active": _Filter(ACTIVE),
-    "running": _Filter(("running",)),
-    "waiting": _Filter(("waiting",)),
-    "created": _Filter(("created",)),
+    "running": _Filter((ProcessState.RUNNING,)),
+    "waiting": _Filter((ProcessState.WAITING,)),
+    "created": _Filter((ProcessState.CREATED,)),
     "paused": _Filter(ACTIVE, lambda row: row.paused),
     "orphaned": _Filter(ACTIVE, lambda row: row.orphaned),
-    "finished ok": _Filter(("finished",), lambda row: row.state == "finished [0]"),
-    "failed": _Filter(("finished",), lambda row: row.state != "finished [0]"),
-    "excepted": _Filter(("excepted",)),
-    "killed": _Filter(("killed",)),
+    "finished ok": _Filter((ProcessState.FINISHED,), lambda row: row.finished_ok),
+    "failed": _Filter((ProcessState.FINISHED,), lambda row: not row.finished_ok),
+    "excepted": _Filter((ProcessState.EXCEPTED,)),
+    "killed": _Filter((ProcessState.KILLED,)),
 }
 
 
 def row_badge(row: ProcessRow) -> tuple[str, str]:
-    state, _, rest = row.state.partition(" ")
-    exit_status = int(rest.strip("[]")) if rest.strip("[]").lstrip("-").isdigit() else None
-    return badge_of(state, paused=row.paused, exit_status=exit_status)
+    return badge_of(row.state.value, paused=row.paused, exit_status=row.exit_status)
 
 
 def row_html(row: ProcessRow) -> str:
@@ -65,7 +65,8 @@ def row_html(row: ProcessRow) -> str:
     )
     label = f" <i>{escape(row.label)}</i>" if row.label else ""
     status = escape(row.status)
-    owner = "" if row.owner in {"", "this kernel"} or row.orphaned else f" · {escape(row.owner)}"
+    shown = row.owner.describe()
+    owner = "" if not shown or row.runs_here or row.orphaned else f" · {escape(shown)}"
     return (
         f'<span class="jw-cell" style="width:8em">{badge_html(key, text)}</span>'
         f'<span class="jw-cell" style="width:4.5em;text-align:right;padding-right:0.8em"><b>{row.pk}</b></span>'
@@ -128,8 +129,8 @@ class ProcessListWidget(w.VBox):  # type: ignore[misc]
         self, *, state: str = "all", label: str = "", page_size: int = 20, interval: float = 0.25, **kwargs: Any
     ) -> None:
         if state not in FILTERS:
-            raise ValueError(f"Unknown state filter {state!r}; choose one of: {', '.join(FILTERS)}.")
-        runner = get_runner()
+            raise UsageError(f"Unknown state filter {state!r}; choose one of: {', '.join(FILTERS)}.")
+        runner = get_runtime().runner
         self._runner = runner
         self._unsubscribe: Callable[[], None] | None = None
         self._bridge = LoopBridge(

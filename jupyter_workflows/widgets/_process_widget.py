@@ -14,16 +14,17 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 import traitlets
 
-from .._core import ProcessEvent, WorkflowsError, get_runner
+from .._core import ProcessEvent, UsageError, WorkflowsError
+from .._runtime import Ownership, get_runtime
 from ..control import kill, pause, play
 from ..launch import resume
-from ..nodes import ProcessNode, load_node
+from ..nodes import ProcessNode, process_node_of
 from ._called_tree import CalledTree
 from ._controls import Kit, ProcessControls
 from ._provenance import ProvenanceView
 from ._repr import details_html, title_html
 from ._sections import SECTIONS, ProcessSections
-from ._snapshot import HERE, ORPHANED, ProcessSnapshot
+from ._snapshot import ProcessSnapshot
 from ._style import HELP_BLOCKED, STYLESHEET, badge_html, escape
 from ._updates import BackoffTimer, LoopBridge, Throttle
 
@@ -53,7 +54,7 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
 
     def __init__(self, node: ProcessNode | int, *, compact: bool = False, interval: float = 0.1, **kwargs: Any):
         node = _process_node(node)
-        runner = node.process.runner if node.process is not None else get_runner()
+        runner = node.process.runner if node.process is not None else get_runtime().runner
         self.node = node
         self.compact = compact
         self._runner = runner
@@ -83,7 +84,7 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
             children: list[w.Widget] = [self._styles, *self._boxes]
         else:
             called = CalledTree(
-                node, bus=runner.events, bridge=self._bridge, kit=kit, runner_id=runner.id, poke=self._throttle.poke,
+                node, bus=runner.events, bridge=self._bridge, kit=kit, poke=self._throttle.poke,
                 open_widget=lambda child: ProcessWidget(child, interval=interval),
             )  # fmt: skip
             self._sections = ProcessSections(node, kit, called, ProvenanceView(node, kit, self._bridge))
@@ -256,16 +257,16 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
         if self._hidden:
             return  # not displayed anywhere: catch up when a view appears
         stale, self._stale = self._stale, set()
-        snap = ProcessSnapshot.of(self.node, self._runner.id)
+        snap = ProcessSnapshot.of(self.node)
         self._snapshot = snap
         self.head.value = badge_html(snap.badge, snap.badge_text, title=HELP_BLOCKED) + " " + title_html(snap)
         self.elapsed.value = _elapsed_html(snap, ticking=not self.compact)
         self.details.value = details_html(snap, self._steps) if not self.compact else _one_line(snap)
-        here = snap.ownership == HERE
+        here = snap.ownership is Ownership.HERE
         self.controls.update(
             here=here,
             paused=snap.paused,
-            killable=here or snap.ownership == ORPHANED,
+            killable=here or snap.ownership is Ownership.ORPHANED,
             resumable=snap.resumable,
             ended=snap.terminated,
             why=_why_disabled(snap),
@@ -287,7 +288,7 @@ def _one_line(snap: ProcessSnapshot) -> str:
     bits = [f"step {snap.step}" if snap.step and not snap.terminated else "", snap.status or ""]
     if snap.terminated and snap.exit_message:
         bits.append(snap.exit_message)
-    if snap.ownership == ORPHANED:
+    if snap.ownership is Ownership.ORPHANED:
         bits.append("orphaned")
     text = " · ".join(escape(bit) for bit in bits if bit)
     return f'<span style="font-size:0.9em">{text}</span>'
@@ -296,19 +297,17 @@ def _one_line(snap: ProcessSnapshot) -> str:
 def _why_disabled(snap: ProcessSnapshot) -> str:
     if snap.terminated:
         return f"It {snap.state}: there is nothing to steer."
-    if snap.ownership == "elsewhere":
+    if snap.ownership is Ownership.ELSEWHERE:
         return f"It runs in {snap.owner_text}: steer it from there."
-    if snap.ownership == ORPHANED:
+    if snap.ownership is Ownership.ORPHANED:
         return "Its kernel died: it can only be killed" + (" or resumed." if snap.resumable else ".")
     return ""
 
 
 def _process_node(item: ProcessNode | int) -> ProcessNode:
-    node = item if isinstance(item, ProcessNode) else load_node(item)
-    if not isinstance(node, ProcessNode):
-        raise TypeError(f"ProcessWidget shows processes; {node!r} is data. Pass a process node or its pk.")
+    node = process_node_of(item, purpose="ProcessWidget")
     if node.pk is None:
-        raise ValueError("ProcessWidget needs a stored process node (one that ran or was submitted).")
+        raise UsageError("ProcessWidget needs a stored process node (one that ran or was submitted).")
     return node
 
 

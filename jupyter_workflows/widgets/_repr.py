@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .._runtime import Ownership
 from ..nodes import Data, ProcessNode
 from ._snapshot import ProcessSnapshot
 from ._style import badge_html, escape
@@ -56,9 +57,9 @@ def details_html(snap: ProcessSnapshot, steps: Iterable[str] = ()) -> str:
         )
     elif snap.terminated and snap.exit_message:
         parts.append(escape(snap.exit_message))
-    if snap.ownership == "elsewhere":
+    if snap.ownership is Ownership.ELSEWHERE:
         parts.append(f"runs in {escape(snap.owner_text)}: steer it from there")
-    elif snap.ownership == "orphaned":
+    elif snap.ownership is Ownership.ORPHANED:
         parts.append(
             "orphaned: the kernel that ran it died"
             + (" (Resume continues it here from its last checkpoint)" if snap.resumable else "")
@@ -159,7 +160,7 @@ def process_text(node: ProcessNode) -> str:
         lines.append(f"  status: {snap.status}")
     if snap.exit_message:
         lines.append(f"  message: {snap.exit_message}")
-    if snap.ownership == "orphaned":
+    if snap.ownership is Ownership.ORPHANED:
         lines.append("  orphaned: the kernel that ran it died (jw.resume(node) continues a WorkChain)")
     for label, value in flat_outputs(node.outputs):
         lines.append(f"  output {label} = {_value_text(value)}")

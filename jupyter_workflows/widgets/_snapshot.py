@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .._owners import DONE, ELSEWHERE, HERE, ORPHANED, ownership
+from .._format import format_duration, format_since
+from .._runtime import Ownership
 from ..nodes import ProcessNode, WorkChainNode
-from ._style import badge_of, format_duration, format_since
+from ._style import badge_of
 
-__all__ = ["DONE", "ELSEWHERE", "HERE", "ORPHANED", "ProcessSnapshot", "kind_of"]
+__all__ = ["ProcessSnapshot", "kind_of"]
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,19 @@ class ProcessSnapshot:
     status: str | None
     ctime: float
     mtime: float
-    ownership: str
+    ownership: Ownership
     owner_text: str  # "this kernel", "kernel pid 12 on host", "gone (orphaned)", ""
     resumable: bool  # an orphaned WorkChain: jw.resume() can continue it
 
     @classmethod
-    def of(cls, node: ProcessNode, runner_id: str | None = None) -> ProcessSnapshot:
-        """Read ``node`` now; ``runner_id`` is this kernel's runner (default: the runner of this thread's loop)."""
+    def of(cls, node: ProcessNode) -> ProcessSnapshot:
+        """Read ``node`` now."""
         state = node.process_state.value
         terminated = node.process_state.is_terminal
         paused = node.paused and not terminated
         exit_status = node.exit_status
         key, text = badge_of(state, paused=paused, exit_status=exit_status)
-        owned, owner_text = ownership(node, runner_id)
+        status = node.owner_status()
         return cls(
             pk=node.pk or 0,
             process_label=node.process_label,
@@ -62,9 +63,9 @@ class ProcessSnapshot:
             status=node.process_status,
             ctime=node.ctime,
             mtime=node.mtime,
-            ownership=owned,
-            owner_text=owner_text,
-            resumable=owned == ORPHANED and isinstance(node, WorkChainNode),
+            ownership=status.ownership,
+            owner_text=status.describe(),
+            resumable=status.ownership is Ownership.ORPHANED and isinstance(node, WorkChainNode),
         )
 
     @property

@@ -6,7 +6,6 @@ One table, shared by the live widgets and the static HTML fallback, so a process
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass
 
 __all__ = [
@@ -16,9 +15,6 @@ __all__ = [
     "badge_html",
     "badge_of",
     "escape",
-    "format_age",
-    "format_duration",
-    "format_since",
 ]
 
 
@@ -85,38 +81,6 @@ def badge_html(key: str, text: str, *, title: str = "", inline: bool = False) ->
     tip = f' title="{escape(title)}"' if title else ""
     style = f' style="{_BADGE_SHAPE};background:{badge.background};color:{badge.foreground}"' if inline else ""
     return f'<span class="jw-badge jw-state-{badge.key}" data-state="{badge.key}"{tip}{style}>{escape(text)}</span>'
-
-
-def format_duration(seconds: float) -> str:
-    """``0.4 s``, ``12.3 s``, ``2 min 05 s``, ``1 h 02 min``, ``3 d 4 h``."""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
-def format_age(seconds: float) -> str:
-    """A coarse age (``< 1 min``, ``7 min``, ``2 h 05 min``, ``3 d``): it changes rarely, so a list of many rows is not
-    re-sent every second just because time passed."""
-    minutes = int(max(0.0, seconds) // 60)
-    if minutes < 1:
-        return "< 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours < 24 else f"{hours // 24} d"
-
-
-def format_since(started: float) -> str:
-    """``since 14:03:07`` (a view that is not refreshed every second must not show a frozen running time)."""
-    return "since " + time.strftime("%H:%M:%S", time.localtime(started))
 
 
 def escape(text: object) -> str:

@@ -1,16 +1,16 @@
 """Encoding a WorkChain's context as JSON for its checkpoint, and decoding it again. No pickle.
 
-Stored nodes are kept as references (their uuid), unstored data by value; anything else JSON cannot hold makes the
-checkpoint unresumable, with the reason recorded, instead of failing the run.
+The context goes through the one codec (``_core._codec``) with two extensions: a stored node is kept as a reference,
+``{"__node__": uuid}``, and unstored data by value, ``{"__data__": [node_type, attributes]}``. Anything else JSON
+cannot hold makes the checkpoint unresumable, with the reason recorded, instead of failing the run.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import Any
 
-from .._core import AttributeDict, CheckpointError, ExitCode
+from .._core import CheckpointError, SerializationError, StoreError
+from .._core._codec import Codec, Extension, UnreadableValue
 from ..nodes import Data, Node, load_node
 from ..nodes._node import node_class_for
 
@@ -22,97 +22,61 @@ class Unencodable(Exception):
 
 
 def encode_context(value: Any, path: str = "ctx") -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    for kind, encode in _ENCODERS:
-        if isinstance(value, kind):
-            return encode(value, path)
-    raise Unencodable(f"{path} holds a {type(value).__name__}, which a checkpoint cannot store as JSON")
-
-
-def _encode_float(value: float, path: str) -> Any:
-    return value if math.isfinite(value) else {"__float__": repr(value)}
-
-
-def _encode_node(value: Node, path: str) -> Any:
-    if value.pk is not None:
-        return {"__node__": value.uuid}
-    if isinstance(value, Data):
-        return {"__data__": value.node_type, "attributes": value.attributes}
-    raise Unencodable(f"{path} holds an unstored process node")
-
-
-def _encode_sequence(value: list[Any] | tuple[Any, ...], path: str) -> Any:
-    items = [encode_context(item, f"{path}[{i}]") for i, item in enumerate(value)]
-    return {"__tuple__": items} if isinstance(value, tuple) else items
-
-
-def _encode_dict(value: dict[Any, Any], path: str) -> Any:
-    items = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            raise Unencodable(f"{path} has the key {key!r}, which is not a str")
-        items[key] = encode_context(item, f"{path}.{key}")
-    if isinstance(value, AttributeDict):
-        return {"__attrdict__": items}
-    if len(items) == 1 and next(iter(items)) in _TAGS:
-        return {"__dict__": items}  # a plain dict that would read as a tag
-    return items
-
-
-_ENCODERS: list[tuple[type, Callable[[Any, str], Any]]] = [
-    (float, _encode_float),
-    (Node, _encode_node),
-    (ExitCode, lambda value, _: {"__exit_code__": [value.status, value.message, value.label]}),  # before tuple
-    ((list, tuple), _encode_sequence),  # type: ignore[list-item]
-    (dict, _encode_dict),
-]
+    """The JSON form of a context; raises Unencodable naming the first value that has none."""
+    try:
+        return _CODEC.encode(value, path)
+    except SerializationError as error:
+        raise Unencodable(str(error)) from None
 
 
 def decode_context(value: Any, path: str = "ctx") -> Any:
+    """The context ``value`` encodes; raises CheckpointError naming where it is corrupted."""
     try:
-        return _decode(value)
-    except (KeyError, TypeError, ValueError, IndexError) as error:
-        raise CheckpointError(f"The checkpoint's context is corrupted at {path}: {error}") from None
+        return _CODEC.decode(value, path)
+    except UnreadableValue as error:
+        raise CheckpointError(f"The checkpoint's context is corrupted: {error}") from None
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        ((tag, inner),) = value.items()
-        if tag in _DECODERS:
-            return _DECODERS[tag](inner)
-    if "__data__" in value:
-        return _unstored_data(value)
-    return _decode_items(value)
+def _encode_node(node: Node, path: str) -> Any:
+    if node.pk is None:
+        raise SerializationError(f"{path} holds an unstored {type(node).__name__}, which a checkpoint cannot refer to")
+    return node.uuid
 
 
-def _decode_items(value: dict[str, Any]) -> dict[str, Any]:
-    return {key: _decode(item) for key, item in value.items()}
+def _decode_node(uuid: Any, path: str) -> Node:
+    if not isinstance(uuid, str):
+        raise UnreadableValue(path, f"holds a node reference that is not a uuid: {uuid!r}")
+    return load_node(uuid)
 
 
-def _unstored_data(value: dict[str, Any]) -> Data:
-    cls = node_class_for(value["__data__"])
+def _encode_unstored_data(node: Data, path: str) -> Any:
+    return [node.node_type, node.attributes]
+
+
+def _decode_unstored_data(payload: Any, path: str) -> Data:
+    node_type, attributes = payload
+    if not isinstance(node_type, str) or not isinstance(attributes, dict):
+        raise UnreadableValue(path, f"holds unstored data that is not [node_type, attributes]: {payload!r}")
+    cls = node_class_for(node_type)
+    if not issubclass(cls, Data):
+        raise UnreadableValue(path, f"holds unstored data of the non-data type {node_type!r}")
     node = cls.__new__(cls)
     Node.__init__(node)  # a new unstored node: only the value comes back
-    node._load_row(_AttributesOnly(value["attributes"]))  # type: ignore[arg-type]
-    return node  # type: ignore[return-value]
-
-
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "__node__": load_node,
-    "__attrdict__": lambda inner: AttributeDict(_decode_items(inner)),
-    "__tuple__": lambda inner: tuple(_decode(item) for item in inner),
-    "__exit_code__": lambda inner: ExitCode(*inner),
-    "__float__": float,
-    "__dict__": _decode_items,
-}
-_TAGS = (*_DECODERS, "__data__")
+    try:
+        node._load_row(_AttributesOnly(attributes))
+    except StoreError as error:
+        raise UnreadableValue(path, f"holds unstored data that cannot be read ({error})") from None
+    return node
 
 
 class _AttributesOnly:
     def __init__(self, attributes: dict[str, Any]) -> None:
         self.attributes = attributes
+
+
+_CODEC = Codec(
+    [
+        Extension(Data, "__data__", _encode_unstored_data, _decode_unstored_data, when=lambda node: node.pk is None),
+        Extension(Node, "__node__", _encode_node, _decode_node),
+    ]
+)

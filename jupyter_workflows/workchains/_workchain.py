@@ -12,14 +12,12 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, ValidationError
+from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, UsageError, ValidationError
 from .._core._spec import _key
-from .._processes._instantiate import inputs_of_call, instantiate
-from .._processes._spec import ProcessSpec
-from .._processes._waiting import wait_terminated
+from .._processes import ProcessSpec, process_class_of, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
-from ._checkpoint import Unencodable, encode_context
+from ._checkpoint import Unencodable, decode_context, encode_context
 from ._context import awaited
 from ._outline import Branch, Jump, Program, Return, Step, compile_outline
 
@@ -69,8 +67,7 @@ class WorkChain(Process):
     def _run(self) -> ExitCode | None:
         program = self.spec().program
         assert program is not None
-        self._checkpoint()
-        while True:
+        while True:  # no checkpoint before the first step: resuming without one starts from the beginning
             self._wait_for_children()
             self._step_boundary()
             if self._pc >= len(program):
@@ -91,26 +88,47 @@ class WorkChain(Process):
         self.set_status(None, step=step.function.__name__)
         result = self._call(step.function)
         self._pc += 1
-        if result is None:
-            self._checkpoint()
-            return None
         if isinstance(result, Mapping):
             for key, value in result.items():
                 self._wait_for(key, value)
-            self._checkpoint()
-            return None
-        return self._exit_code_of(result)
+        elif result is not None:
+            exit_code = self._exit_code_of(result)
+            if exit_code.status != 0:  # as in AiiDA: only a non-zero exit code stops the outline
+                return exit_code
+        self._checkpoint()
+        return None
 
     def _call(self, function: Callable[[Any], Any]) -> Any:
-        result = function(self)
+        result = self._user(function, self)
         if inspect.isawaitable(result):
             result = self._await(self.context.run(self.runner.loop.create_task, _as_coroutine(result)))
         return result
 
+    def restore(self, checkpoint: Checkpoint | None, state: ProcessState) -> None:
+        """Take up the position a checkpoint recorded (``jw.resume``): context, outline position, awaited children.
+        Without a checkpoint (it died before its first step ended), it starts from the beginning of its outline."""
+        self.state = state
+        if checkpoint is None:
+            return
+        self.ctx = decode_context(checkpoint["ctx"])
+        self._pc = checkpoint["pc"]
+        self._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
+
+    @property
+    def awaiting(self) -> list[AwaitedChild]:
+        """The children this WorkChain waits for before its next step (a copy)."""
+        return [AwaitedChild(**entry) for entry in self._awaiting]
+
+    def replace_awaited(self, old_pk: int, new_pk: int) -> None:
+        """Wait for process ``new_pk`` instead of ``old_pk`` (a child that runs again after a resume)."""
+        for entry in self._awaiting:
+            if entry["pk"] == old_pk:
+                entry["pk"] = new_pk
+
     def _wait_for(self, key: str, value: Any) -> None:
         key, node, mode = awaited(key, value)
         if not isinstance(node, ProcessNode):
-            raise TypeError(
+            raise UsageError(
                 f"ToContext({key}=...) of {self.name} got {node!r}; it waits for processes: pass the node that "
                 "self.submit(...) returned."
             )
@@ -163,9 +181,8 @@ class WorkChain(Process):
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
         """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
         it by returning ``ToContext(key=node)``."""
-        child = instantiate(process, inputs_of_call(process, args, kwargs), runner=self.runner)
-        self.runner.start(child)
-        return child.node  # type: ignore[return-value]
+        process_class = process_class_of(process)
+        return start(process_class, process_class.inputs_from_call(args, kwargs)).node  # type: ignore[return-value]
 
     def to_context(self, **children: Any) -> None:
         """Wait for these processes after the current step, like returning ``ToContext(**children)``."""
@@ -176,7 +193,7 @@ class WorkChain(Process):
         """The inputs of this WorkChain that were exposed from ``process`` (to pass on to it)."""
         names = self.spec().exposed_inputs.get((namespace, _key(process)))
         if names is None:
-            raise ValueError(
+            raise UsageError(
                 f"{type(self).__name__} exposed no inputs of {getattr(process, '__name__', process)}"
                 f"{f' in namespace {namespace!r}' if namespace else ''}; call spec.expose_inputs(...) in define()."
             )
@@ -187,7 +204,10 @@ class WorkChain(Process):
         """The outputs of ``node`` (a finished ``process``) that this WorkChain exposed, ready for ``out_many``."""
         names = self.spec().exposed_outputs.get((namespace, _key(process)))
         if names is None:
-            raise ValueError(f"{type(self).__name__} exposed no outputs of {getattr(process, '__name__', process)}.")
+            raise UsageError(
+                f"{type(self).__name__} exposed no outputs of {getattr(process, '__name__', process)}; call "
+                "spec.expose_outputs(...) in define()."
+            )
         outputs = node.outputs
         return AttributeDict({name: outputs[name] for name in names if name in outputs})
 

@@ -22,8 +22,10 @@ def artifacts() -> Path:
     return directory
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """Playwright's sync API keeps an asyncio loop marked as running on this thread while it is open: module scope
+    closes it before the tests of other folders run (they would bind the engine to that loop)."""
     if not os.access(CHROMIUM, os.X_OK):
         service_missing("chromium", f"{CHROMIUM} is missing (make system-deps installs it)")
     try:

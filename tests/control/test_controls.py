@@ -11,8 +11,9 @@ import time
 import pytest
 
 import jupyter_workflows as jw
+import jupyter_workflows.testing.workflows
 from jupyter_workflows import ProcessState, ToContext, WorkChain, append_, calcfunction
-from jupyter_workflows._core import get_runner
+from jupyter_workflows.testing import get_runtime
 
 pytestmark = pytest.mark.usefixtures("store")
 
@@ -42,7 +43,7 @@ class Steps(WorkChain):
 
 
 def settle(seconds: float = 0.05) -> None:
-    get_runner().block(asyncio.sleep(seconds))
+    get_runtime().runner.block(asyncio.sleep(seconds))
 
 
 def until(condition, timeout: float = 5.0) -> None:
@@ -68,15 +69,13 @@ def test_pause_holds_at_the_next_step_boundary_and_play_resumes():
 
 
 def test_kill_ends_waiting_process_and_its_children():
-    node = jw.submit(Steps, seconds=jw.Float(30))
+    node = jw.submit(Steps, seconds=jw.Float(3600))
     until(lambda: node.process_state is ProcessState.WAITING)
-    started = time.monotonic()
     assert jw.kill(node, message="changed my mind") == [node]
-    jw.wait(node)
-    assert time.monotonic() - started < 1.0  # the wait was interrupted, not waited out
+    jw.wait(node, timeout=60)  # the child's hour-long sleep was interrupted, not waited out
     assert node.is_killed and node.exit_message == "changed my mind"
     (child,) = node.called
-    assert child.is_killed and f"Killed by its caller Steps<{node.pk}>" in child.exit_message
+    assert child.is_killed and child.exit_message == f"changed my mind (killed with its caller Steps<{node.pk}>)"
     assert jw.kill(node) == []  # already terminated: nothing to do
 
 
@@ -115,24 +114,47 @@ def test_interrupt_during_blocking_run_kills_and_records(store):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            jw.run(Steps, seconds=jw.Float(30))
+            jw.run(Steps, seconds=jw.Float(3600))
     finally:
         timer.cancel()
     (row,) = [r for r in jw.processes() if r.process_label == "Steps"]
     node = jw.load_node(row.pk)
-    assert node.is_killed and "KeyboardInterrupt" in node.exit_message
+    assert node.is_killed and node.exit_message == "Interrupted by the user (kernel interrupt)."
     assert all(child.is_killed for child in node.called)  # never left "running" in the store
-    assert not any(r.state in {"running", "waiting", "created"} for r in jw.processes())
+    assert not jw.processes(active=True)
 
 
 def test_controls_from_another_thread_are_marshalled_onto_the_loop():
-    node = jw.submit(Steps, seconds=jw.Float(30))
+    node = jw.submit(Steps, seconds=jw.Float(3600))
     until(lambda: node.process_state is ProcessState.WAITING)
-    worker = threading.Thread(target=jw.kill, args=(node,))
+    answers: list[object] = []
+    worker = threading.Thread(target=lambda: answers.append(jw.kill(node, message="from a thread")))
     worker.start()
-    worker.join()
-    jw.wait(node, timeout=5)
-    assert node.is_killed
+    until(lambda: not worker.is_alive())  # the loop runs meanwhile: the kill is carried out on its thread
+    assert answers == [[node]]  # what the thread was told is what happened
+    jw.wait(node, timeout=60)
+    assert node.is_killed and node.exit_message == "from a thread"
+
+
+def test_a_thread_gets_a_clear_error_while_the_loop_does_not_run():
+    node = jw.submit(Steps, seconds=jw.Float(3600))
+    until(lambda: node.process_state is ProcessState.WAITING)
+    errors: list[BaseException] = []
+
+    def kill_from_thread() -> None:
+        try:
+            jw.kill(node)
+        except jw.WorkflowsError as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=kill_from_thread, name="helper")
+    worker.start()
+    worker.join()  # the main thread does not run the loop now
+    (error,) = errors
+    assert "not running now" in str(error) and "'helper'" in str(error)
+    assert not node.is_terminated  # nothing was done behind the error
+    jw.kill(node)
+    jw.wait(node, timeout=60)
 
 
 def test_processes_list_shows_state_owner_and_orphans(store):
@@ -141,11 +163,23 @@ def test_processes_list_shows_state_owner_and_orphans(store):
     until(lambda: running.process_state is ProcessState.WAITING)
     listing = jw.processes()
     rows = {row.pk: row for row in listing}
-    assert rows[done.pk].state == "finished [0]" and rows[done.pk].owner == ""
-    assert rows[running.pk].state == "waiting" and rows[running.pk].owner == "this kernel"
+    assert rows[done.pk].state_text == "finished [0]" and rows[done.pk].owner.describe() == ""
+    assert rows[running.pk].state is ProcessState.WAITING and rows[running.pk].runs_here
     text = str(listing)
     assert "Process label" in text and "this kernel" in text
     assert "<table" in listing._repr_html_()
     assert [row.pk for row in jw.processes(active=True)] == sorted([running.pk, running.called[0].pk], reverse=True)
     jw.kill(running)
     jw.wait(running)
+
+
+def test_the_process_list_says_when_it_shows_only_the_newest(store):
+    add = jw.testing.workflows.add
+    for i in range(60):
+        add(i, 1)
+    listing = jw.processes(limit=50)
+    assert len(listing) == 50 and listing.total == 60
+    assert str(listing).endswith("The newest 50 of 60 processes (pass limit=None for all)")
+    assert "The newest 50 of 60 processes" in listing._repr_html_()
+    everything = jw.processes(limit=None)
+    assert len(everything) == 60 and str(everything).endswith("Total: 60 processes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import jupyter_workflows as jw
+import jupyter_workflows.testing
 from jupyter_workflows import Int, calcfunction, workfunction
 
 pytestmark = pytest.mark.usefixtures("store")
@@ -16,7 +17,7 @@ def add(x: int, y: int):
 
 
 def node_count() -> int:
-    return jw._configuration.get_store().count_nodes()
+    return jw.testing.get_runtime().store.count_nodes()
 
 
 def test_wrong_type_names_port_expected_and_fix():
@@ -96,3 +97,31 @@ def test_reserved_metadata_and_labels():
     assert node.label == "first sum" and node.description == "just a test"
     with pytest.raises(jw.ValidationError, match=r"metadata\.label"):
         add(1, 2, metadata={"label": 5})
+
+
+def test_an_annotation_that_does_not_resolve_is_refused_when_the_function_is_defined():
+    with pytest.raises(jw.SpecError, match=r"annotations of add_typo do not resolve .*y: 'Intt'"):
+
+        @calcfunction
+        def add_typo(x: int, y: Intt):  # type: ignore[name-defined]  # noqa: F821
+            return x + y
+
+
+def test_annotations_naming_local_names_resolve_where_the_function_is_defined():
+    from jupyter_workflows import Str as Text
+
+    @calcfunction
+    def shout(word: Text):
+        return Text(word.value.upper())
+
+    assert shout("hi") == "HI"
+    with pytest.raises(jw.ValidationError, match="expects Str"):
+        shout(1)
+
+
+@pytest.mark.parametrize("bad", [lambda: jw.run(42), lambda: jw.submit("add"), lambda: jw.load_node(3.5)])
+def test_wrong_arguments_are_usage_errors_that_are_also_builtin_errors(bad):
+    with pytest.raises(jw.UsageError) as error:
+        bad()
+    assert isinstance(error.value, TypeError) and isinstance(error.value, ValueError)
+    assert isinstance(error.value, jw.WorkflowsError)

@@ -7,7 +7,10 @@ import asyncio
 import pytest
 
 import jupyter_workflows as jw
+import jupyter_workflows.testing
 from jupyter_workflows import Dict, Float, Int, List, Str, calcfunction, workfunction
+
+from .._rendezvous import Rendezvous
 
 pytestmark = pytest.mark.usefixtures("any_store")
 
@@ -28,7 +31,7 @@ def add_and_multiply(x, y, z):
 
 
 def link_types(node, *, incoming: bool) -> dict[str, str]:
-    store = jw._configuration.get_store()
+    store = jw.testing.get_runtime().store
     links = store.get_links(inputs_of=[node.pk]) if incoming else store.get_links(outputs_of=[node.pk])
     return {link.link_label: link.link_type.value for link in links}
 
@@ -115,20 +118,19 @@ def test_optional_parameter_with_none_default():
 
 
 def test_async_calcfunctions_run_concurrently():
+    rendezvous = Rendezvous(5)
+
     @calcfunction
-    async def slow_add(x, y):
-        await asyncio.sleep(0.2)
+    async def add_with_the_others(x, y):
+        await rendezvous.meet(x.value)
         return x + y
 
     async def main():
-        return await asyncio.gather(*(slow_add.run_async(i, i) for i in range(5)))
+        return await asyncio.gather(*(add_with_the_others.run_async(i, i) for i in range(5)))
 
-    import time
-
-    start = time.perf_counter()
     results = asyncio.run(main())
     assert [r.value for r in results] == [0, 2, 4, 6, 8]
-    assert time.perf_counter() - start < 0.8  # five 0.2 s sleeps overlapped
+    assert rendezvous.all_started_before_any_ended(), rendezvous.log  # the five bodies overlapped
 
 
 def test_async_workfunction_awaits_children_and_calls_sync_ones():

@@ -1,74 +1,23 @@
 """Workflows whose provenance the graph tests draw, and an SVG reader for checking what Graphviz drew."""
 
+# The shared example workflows, re-exported for the graph tests.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from jupyter_workflows import ExitCode, Int, WorkChain, append_, calcfunction, workfunction
+from jupyter_workflows import ExitCode, calcfunction
+from jupyter_workflows.testing.workflows import AddAndMultiply, FanOut, add, add_loop, multiply
+
+__all__ = ["AddAndMultiply", "FanOut", "SvgGraph", "SvgShape", "add", "add_loop", "fail", "multiply", "parse_svg"]
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 
 
 @calcfunction
-def add(x, y):
-    return x + y
-
-
-@calcfunction
-def multiply(x, y):
-    return x * y
-
-
-@calcfunction
 def fail(x):
     return ExitCode(300, "it failed on purpose")
-
-
-class AddAndMultiply(WorkChain):
-    """(x + y) * z, as AiiDA's documented example."""
-
-    @classmethod
-    def define(cls, spec):
-        super().define(spec)
-        spec.input("x", valid_type=Int)
-        spec.input("y", valid_type=Int)
-        spec.input("z", valid_type=Int)
-        spec.outline(cls.add, cls.multiply, cls.results)
-        spec.output("result", valid_type=Int)
-
-    def add(self):
-        self.ctx.sum = add(self.inputs.x, self.inputs.y)
-
-    def multiply(self):
-        self.ctx.product = multiply(self.ctx.sum, self.inputs.z)
-
-    def results(self):
-        self.out("result", self.ctx.product)
-
-
-class FanOut(WorkChain):
-    """k independent ``add`` children: a wide graph whose depth does not grow with k."""
-
-    @classmethod
-    def define(cls, spec):
-        super().define(spec)
-        spec.input("k", valid_type=Int)
-        spec.outline(cls.launch)
-
-    def launch(self):
-        for i in range(self.inputs.k.value):
-            self.to_context(children=append_(self.submit(add, Int(i), Int(i))))
-
-
-@workfunction
-def add_loop(n):
-    """n chained ``add`` calls: the workflow whose CALL edges span the whole chain (dot's worst case)."""
-    total = Int(0).store()
-    for i in range(n.value):
-        total = add(total, i)
-    return total
 
 
 @dataclass

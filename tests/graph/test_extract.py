@@ -127,7 +127,8 @@ def test_queries_grow_with_levels_not_with_nodes(any_store):
         workchain = jw.run_get_node(FanOut, k=Int(k))[1]
         with count_queries(any_store) as queries:
             subgraph = extract(any_store, [workchain.pk], process_inputs=True)
-        assert len(subgraph.nodes) == 1 + 1 + 4 * k  # the WorkChain, k, and per child: the add, x, y and result
+        # the WorkChain, k, and per add (k children and the sum): the add, x, y and result
+        assert len(subgraph.nodes) == 1 + 1 + 4 * (k + 1)
         counts.append(len(queries))
     assert counts[0] == counts[1] < 20
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,13 @@ import pytest
 
 from jupyter_workflows import ValidationError, WorkflowsError
 from jupyter_workflows.graph import _layout, graph
-from jupyter_workflows.graph._layout import DOT_PROGRAM_ENV, find_layout_program, plan_layout, split_deferred
+from jupyter_workflows.graph._layout import (
+    DOT_PROGRAM_ENV,
+    PLAIN_DOT_HINT,
+    find_layout_program,
+    plan_layout,
+    split_deferred,
+)
 
 from ._workflows import add_loop, parse_svg
 
@@ -70,6 +77,65 @@ def test_plain_dot_on_the_hub_graph_hits_the_timeout_instead_of_hanging(loop_sto
     drawn = graph(workflow, store=store, strategy="plain", timeout=1)
     with pytest.raises(WorkflowsError, match=r"took more than 1 s .*narrow the graph"):
         drawn.svg()
+
+
+# -- the Digraph with plain Graphviz --------------------------------------------------------------------------------
+def same_drawing(plain, drawn) -> None:
+    """``plain`` (an SVG that Graphviz drew from ``drawn.digraph``) has the nodes, edges, labels and styles of
+    ``drawn.svg()``."""
+    ours = parse_svg(drawn.svg())
+    assert plain.nodes.keys() == ours.nodes.keys() == {f"N{pk}" for pk in drawn.nodes}
+    assert plain.edge_pairs() == ours.edge_pairs() == drawn.edges
+    for title, node in ours.nodes.items():
+        assert plain.nodes[title].label == node.label
+        for attribute in ("fill", "stroke", "stroke-width", "stroke-dasharray"):
+            assert plain.nodes[title].shape_attribute(attribute) == node.shape_attribute(attribute)
+    for tail, head in drawn.edges:
+        assert plain.edge(tail, head).label == ours.edge(tail, head).label
+        for attribute in ("stroke", "stroke-dasharray", "stroke-width"):
+            assert plain.edge(tail, head).shape_attribute(attribute) == ours.edge(tail, head).shape_attribute(attribute)
+
+
+@pytest.mark.skipif(DOT is None, reason="needs Graphviz's dot (make system-deps)")
+@pytest.mark.parametrize("strategy", ["auto", "layered"])
+def test_the_digraph_renders_with_plain_graphviz_as_drawn(loop_store, strategy):
+    store, workflow = loop_store
+    drawn = graph(workflow, store=store, strategy=strategy)
+    assert drawn.strategy == ("deferred" if strategy == "auto" else "layered")
+    same_drawing(parse_svg(drawn.digraph.pipe(format="svg")), drawn)  # graphviz's defaults: dot -Kdot -Tsvg
+
+
+@pytest.fixture(scope="module")
+def long_loop(tmp_path_factory):
+    """A workfunction calling ``add`` 330 times in a chain: its CALL edges span up to 1,320 of dot's ranks."""
+    from jupyter_workflows.testing import temporary_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('long') / 'long.sqlite'}"
+    with temporary_store(url) as store:
+        yield store, add_loop.run_get_node(330)[1]
+
+
+@pytest.mark.skipif(DOT is None, reason="needs Graphviz's dot (make system-deps)")
+def test_plain_dot_draws_the_digraph_of_330_steps(long_loop):
+    """Debian's dot 2.43 crashed (SIGSEGV) routing the long edges as splines: it overflows a fixed array."""
+    store, workflow = long_loop
+    drawn = graph(workflow, store=store)
+    assert drawn.strategy == "deferred" and len(drawn.long_edges) >= 320
+    done = subprocess.run([str(DOT), "-Tsvg"], input=drawn.digraph.source.encode(), capture_output=True, check=False)
+    assert done.returncode == 0, f"dot -Tsvg failed (exit {done.returncode}): {done.stderr.decode()[-500:]}"
+    svg = parse_svg(done.stdout)
+    assert set(svg.nodes) == {f"N{pk}" for pk in drawn.nodes}
+    assert svg.edge_pairs() == drawn.edges
+
+
+def test_the_plain_dot_hint_is_not_used_by_the_deferred_layout(loop_store):
+    store, workflow = loop_store
+    source = graph(workflow, store=store).digraph.source
+    assert f"\t{PLAIN_DOT_HINT}\n" in source
+    main, _ = split_deferred(source)
+    assert "splines" not in main  # dot lays out the rest with its splines
+    by_hand = source.replace("\n}", "\n\tsplines=ortho\n\tsplines=line  // x\n\t" + PLAIN_DOT_HINT + "\n}")
+    assert split_deferred(by_hand)[0].count("splines=") == 3  # only the first hint is ours
 
 
 def test_small_graphs_are_left_to_dot():

@@ -123,7 +123,7 @@ def test_the_extension_in_a_real_kernel(tmp_path):
         notebook_from_cells(cells), env={"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{tmp_path / 'p.sqlite'}"}
     )
     assert [cell_error(cell) for cell in nb.cells] == [None] * len(cells)
-    assert "add" in cell_text(nb.cells[1]) and "Total: 1 process(es)" in cell_text(nb.cells[1])
+    assert "add" in cell_text(nb.cells[1]) and "Total: 1 process\n" in cell_text(nb.cells[1])
     assert "usage: %workflows" in cell_text(nb.cells[2])
     view = "application/vnd.jupyter.widget-view+json"
     (node_output,) = nb.cells[3].outputs  # a process node: the widget, with a static HTML fallback

@@ -49,6 +49,6 @@ def test_two_processes_write_the_same_sqlite_file(sqlite_url):
         rows = jw.processes(limit=None)
         assert sum(row.process_label == "accumulate" for row in rows) == 2
         assert sum(row.process_label == "add" for row in rows) == 600
-        assert all(row.state == "finished [0]" for row in rows)
+        assert all(row.finished_ok for row in rows)
     finally:
         jw.configure(store=None)

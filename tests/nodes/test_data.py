@@ -67,10 +67,12 @@ def test_stored_nodes_are_immutable():
 
 
 def test_values_that_json_cannot_hold_are_refused_with_the_path():
-    with pytest.raises(Exception, match=r"set .* at \['a'\]\[1\] cannot be stored"):
+    with pytest.raises(jw.SerializationError, match=r"set .* at \['a'\]\[1\] cannot be stored"):
         Dict({"a": [1, {2}]})
-    with pytest.raises(Exception, match=r"key 1 .* is not a str"):
+    with pytest.raises(jw.SerializationError, match=r"key 1 .* is not a str"):
         Dict({1: "x"})
+    with pytest.raises(jw.SerializationError, match=r"object .* at \['t'\]\[0\]\[1\] cannot be stored"):
+        Dict({"t": [(1, object())]})
 
 
 def test_unknown_node_raises_clear_error():

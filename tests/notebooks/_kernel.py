@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.manager import KernelManager
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -20,6 +23,7 @@ class Reply:
     stderr: str = ""
     results: list[str] = field(default_factory=list)
     error: tuple[str, str] | None = None
+    traceback: str = ""  # the formatted traceback of an error, as the front end shows it (colours removed)
     seconds: float = 0.0
 
     @property
@@ -102,6 +106,7 @@ class Kernel:
             reply.results.append(content["data"].get("text/plain", ""))
         elif kind == "error":
             reply.error = (content["ename"], content["evalue"])
+            reply.traceback = _ANSI.sub("", "\n".join(content["traceback"]))
         elif kind == "status" and content["execution_state"] == "idle":
             return True
         return False

@@ -3,7 +3,6 @@ highlighted nodes keep their colours, the others are decoloured, the origin is e
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -28,30 +27,26 @@ def cell_with(nb, text: str):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def nb(tmp_path_factory):
     folder = tmp_path_factory.mktemp("graph-notebook")
-    started = time.perf_counter()
-    nb = execute_notebook(NOTEBOOK, env={"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{folder / 'p.sqlite'}"}, timeout=60)
-    return nb, time.perf_counter() - started
+    return execute_notebook(NOTEBOOK, env={"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{folder / 'p.sqlite'}"}, timeout=60)
 
 
-def test_every_cell_runs_in_well_under_a_minute(executed):
-    nb, seconds = executed
-    errors = [(cell.source.splitlines()[0], cell_error(cell)) for cell in nb.cells if cell.cell_type == "code"]
+def test_every_cell_runs(nb):
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    errors = [(cell.source.splitlines()[0], cell_error(cell)) for cell in code]
     assert [error for error in errors if error[1] is not None] == []
-    assert seconds < 45
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))  # every cell ran, in order
 
 
-def test_the_first_graph_is_inline_svg_with_every_kind_of_node(executed):
-    nb, _ = executed
+def test_the_first_graph_is_inline_svg_with_every_kind_of_node(nb):
     svg = parse_svg(svg_outputs(cell_with(nb, "jw.graph(node)"))[0])
     labels = [node.label[0].split(" (")[0] for node in svg.nodes.values()]
     assert {"sweep", "AddAndMultiply", "add", "multiply", "Int"} <= set(labels)
     assert len(svg.edges) > len(svg.nodes)
 
 
-def test_highlighted_nodes_keep_colours_and_the_others_are_decoloured(executed):
-    nb, _ = executed
+def test_highlighted_nodes_keep_colours_and_the_others_are_decoloured(nb):
     svg = parse_svg(svg_outputs(cell_with(nb, 'highlight_classes=["AddAndMultiply", "Int"]'))[0])
     for node in svg.nodes.values():
         kind = node.label[0].split(" (")[0]
@@ -64,14 +59,12 @@ def test_highlighted_nodes_keep_colours_and_the_others_are_decoloured(executed):
     assert [node.label[0].split(" (")[0] for node in origins] == ["sweep"]
 
 
-def test_a_typo_in_a_class_lists_the_classes(executed):
-    nb, _ = executed
+def test_a_typo_in_a_class_lists_the_classes(nb):
     text = cell_text(cell_with(nb, "AddAndMultipy"))
     assert "'AddAndMultipy' matches no node" in text and "AddAndMultiply, CalcFunctionNode" in text
 
 
-def test_files_are_written_and_the_big_workflow_is_drawn(executed):
-    nb, _ = executed
+def test_files_are_written_and_the_big_workflow_is_drawn(nb):
     text = cell_text(cell_with(nb, "sweep.pdf"))
     assert "sweep.pdf" in text and "sweep.png" in text and "sweep.svg" in text
     big = cell_with(nb, "add_loop.run_get_node(150)")

@@ -1,8 +1,7 @@
-"""The tutorial notebooks run top to bottom in a fresh kernel, in well under a minute, and show what they say."""
+"""The tutorial notebooks run top to bottom in a fresh kernel and show what they say."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
@@ -16,18 +15,16 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def run(name: str, tmp_path: Path) -> tuple[list[nbformat.NotebookNode], float]:
+def run(name: str, tmp_path: Path) -> list[nbformat.NotebookNode]:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    started = time.monotonic()
     executed = execute_notebook(
         notebook, cwd=NOTEBOOKS, env={"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{tmp_path / 'provenance.sqlite'}"}
     )
-    seconds = time.monotonic() - started
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     errors = [(index, cell_error(cell)) for index, cell in enumerate(code) if cell_error(cell)]
     assert not errors, errors
-    assert all(not cell.outputs or cell.execution_count for cell in code)
-    return code, seconds
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))  # every cell ran, in order
+    return code
 
 
 def shows_widget(cell: nbformat.NotebookNode) -> bool:
@@ -35,8 +32,7 @@ def shows_widget(cell: nbformat.NotebookNode) -> bool:
 
 
 def test_01_getting_started(tmp_path):
-    code, seconds = run("01-getting-started.ipynb", tmp_path)
-    assert seconds < 60
+    code = run("01-getting-started.ipynb", tmp_path)
     text = [cell_text(cell) for cell in code]
     assert text[0] == "<Int: pk=4 value=3>\n"  # the very cell that imports the package runs a calcfunction
     assert "13 True" in text[1] and "created by <CalcFunctionNode: add<" in text[1]
@@ -49,8 +45,7 @@ def test_01_getting_started(tmp_path):
 
 
 def test_02_workchains(tmp_path):
-    code, seconds = run("02-workchains.ipynb", tmp_path)
-    assert seconds < 60
+    code = run("02-workchains.ipynb", tmp_path)
     texts = [cell_text(cell) for cell in code]
     assert texts[0] == "result: 9\n"
     assert texts[1].startswith("finished 0 ['add', 'multiply']") and shows_widget(code[1])
@@ -63,8 +58,7 @@ def test_02_workchains(tmp_path):
 
 
 def test_03_steering(tmp_path):
-    code, seconds = run("03-steering.ipynb", tmp_path)
-    assert seconds < 60
+    code = run("03-steering.ipynb", tmp_path)
     texts = [cell_text(cell) for cell in code]
     assert shows_widget(code[1])  # the submitted campaign as the last expression
     assert texts[2].startswith("ProcessWidget(") and VIEW in code[2].outputs[0]["data"]

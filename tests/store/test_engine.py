@@ -173,7 +173,7 @@ def assert_no_secret(error: BaseException) -> None:
     [
         (f"postgresql+psycopg://user:{SECRET}@127.0.0.1:1/db", "Connection refused"),
         (f"postgresql+nosuchdriver://user:{SECRET}@127.0.0.1/db", "SQLAlchemy knows no database dialect"),
-        (f"nosuchdialect://user:{SECRET}@127.0.0.1/db", "knows no database dialect 'nosuchdialect'"),
+        (f"nosuchdialect://user:{SECRET}@127.0.0.1/db", "keeps provenance in SQLite or PostgreSQL, not nosuchdialect"),
         (f"postgresql+psycopg2://user:{SECRET}@127.0.0.1/db", "driver is not installed"),
         (f"postgresql//user:{SECRET}@127.0.0.1/db", "not a valid SQLAlchemy URL"),
         (f"postgresql://user:{SECRET}@127.0.0.1:port/db", "not a valid SQLAlchemy URL"),
@@ -186,8 +186,23 @@ def test_unreachable_url_names_redacted_url_reason_and_fix(url: str, reason: str
     message = str(error)
     assert message.startswith("Cannot open the provenance store at ")
     assert reason in message
-    assert f"unset {STORE_URL_ENV} to use the local SQLite file" in message
+    assert STORE_URL_ENV not in message  # it is not set: no advice to unset it
+    assert "jw.configure() with no store goes back to the local SQLite file" in message
     assert_no_secret(error)
+
+
+def test_unreachable_url_from_the_environment_advises_unsetting_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"postgresql+psycopg://user:{SECRET}@127.0.0.1:1/db"
+    monkeypatch.setenv(STORE_URL_ENV, url)
+    error = open_fails(url)
+    assert f"unset {STORE_URL_ENV} (it names this URL) to use the local SQLite file" in str(error)
+    assert_no_secret(error)
+
+
+def test_unsupported_databases_are_named_without_advice_for_another_driver() -> None:
+    message = str(open_fails(f"mysql+pymysql://user:{SECRET}@127.0.0.1/db"))
+    assert "keeps provenance in SQLite or PostgreSQL, not mysql" in message
+    assert "psycopg" not in message
 
 
 def test_unknown_postgres_database_is_unreachable(postgres_admin_url: str) -> None:

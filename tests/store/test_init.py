@@ -13,10 +13,12 @@ PUBLIC = [
     "NodeRow",
     "OwnerRow",
     "ReportRow",
+    "SecretURL",
     "Store",
     "Traversal",
     "default_store_url",
     "redact_url",
+    "storable_text",
 ]
 
 

@@ -286,18 +286,25 @@ def test_checkpoint_must_be_json(store: Store) -> None:
     assert store.load_checkpoint(pk) is None
 
 
-def test_owners_register_replace_and_heartbeat(store: Store) -> None:
-    kernel = OwnerRow("kernel-1", "host", 100, "kernel", started=1.0, heartbeat=1.0)
-    store.register_owner(kernel)
-    store.register_owner(OwnerRow("worker-1", "host", 200, "worker", started=2.0, heartbeat=2.0))
-    store.heartbeat("kernel-1", time=5.0)
-    expected = {"kernel-1": OwnerRow("kernel-1", "host", 100, "kernel", 1.0, 5.0)}
-    assert store.get_owners(["kernel-1", "nobody"]) == expected
-    restarted = OwnerRow("kernel-1", "other", 101, "kernel", started=9.0, heartbeat=9.0)
-    store.register_owner(restarted)
-    assert store.get_owners(["kernel-1", "worker-1"])["kernel-1"] == restarted
+def test_owners_register_replace_and_heartbeat_by_the_stores_clock(store: Store) -> None:
+    before = store.now()
+    store.register_owner(OwnerRow("kernel-1", "host", 100, "kernel", started=1.0, heartbeat=0.0))
+    store.register_owner(OwnerRow("worker-1", "host", 200, "worker", started=2.0, heartbeat=0.0))
+    kernel = store.get_owners(["kernel-1", "nobody"])["kernel-1"]
+    assert (kernel.id, kernel.hostname, kernel.pid, kernel.kind, kernel.started) == (
+        "kernel-1",
+        "host",
+        100,
+        "kernel",
+        1.0,
+    )
+    assert before <= kernel.heartbeat <= store.now()  # stamped by the store, whatever the row said
+    assert kernel.silence >= 0.0
+    store.register_owner(OwnerRow("kernel-1", "other", 101, "kernel", started=9.0, heartbeat=0.0))
+    restarted = store.get_owners(["kernel-1", "worker-1"])["kernel-1"]
+    assert (restarted.hostname, restarted.pid, restarted.started) == ("other", 101, 9.0)
     store.heartbeat("kernel-1")
-    assert store.get_owners(["kernel-1"])["kernel-1"].heartbeat > 1e9
+    assert store.get_owners(["kernel-1"])["kernel-1"].heartbeat >= restarted.heartbeat
 
 
 def test_heartbeat_of_an_unknown_owner_says_register_first(store: Store) -> None:

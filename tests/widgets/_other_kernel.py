@@ -23,11 +23,11 @@ def other_kernel(store_url: str, *, seconds: float, stay: bool) -> Iterator[int]
         sys.path.insert(0, {str(ROOT)!r})
         import jupyter_workflows as jw
         from jupyter_workflows import Float, Int
-        from jupyter_workflows._core import get_runner
+        from jupyter_workflows.testing import get_runtime
         from tests.widgets._workflows import Slow
         jw.configure(store={store_url!r})
         node = jw.submit(Slow, seconds=Float({seconds}), n=Int(1))
-        get_runner().block(asyncio.sleep(0.3))
+        get_runtime().runner.block(asyncio.sleep(0.3))
         print(node.pk, flush=True)
         if not {stay}:
             os._exit(0)

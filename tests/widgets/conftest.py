@@ -10,12 +10,17 @@ import ipywidgets as w
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows._core import get_runner
+from jupyter_workflows.testing import get_runtime
 
 
 def settle(seconds: float = 0.05) -> None:
     """Let the loop run for a while: engine tasks, marshalled clicks and throttled refreshes all happen here."""
-    get_runner().block(asyncio.sleep(seconds))
+    get_runtime().runner.block(asyncio.sleep(seconds))
+
+
+def turn() -> None:
+    """Let the loop make one pass over the callbacks ready now (a marshalled click, say), waiting for no timer."""
+    get_runtime().runner.block(asyncio.sleep(0))
 
 
 def until(condition: Callable[[], object], timeout: float = 5.0, step: float = 0.01) -> None:
@@ -50,8 +55,8 @@ def _store(store):
     """A fresh store per test; afterwards no widget and no process of the test is left behind."""
     yield store
     w.Widget.close_all()
-    runner = get_runner()
-    leftovers = [process.node for process in runner.live.values()]
+    runner = get_runtime().runner
+    leftovers = [process.node for process in runner.live]
     if leftovers:
         jw.kill(*leftovers)
         jw.wait(*leftovers, timeout=10)

@@ -6,7 +6,7 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
-from jupyter_workflows._core import get_runner
+from jupyter_workflows.testing import get_runtime
 from jupyter_workflows.widgets import ProcessListWidget, ProcessWidget, monitor
 
 from ._workflows import Slow, add
@@ -98,7 +98,7 @@ def test_rows_follow_this_kernels_processes_live_and_cheaply():
     jw.wait(node)
     until(lambda: 'data-state="killed"' in widget._slots[shown(widget).index(node.pk)].line.value)
     widget.close()
-    assert not get_runner().events.has_subscribers
+    assert not get_runtime().runner.events.has_subscribers
 
 
 def test_open_a_row_as_a_process_widget():

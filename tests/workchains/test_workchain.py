@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 import jupyter_workflows as jw
+import jupyter_workflows.testing
 from jupyter_workflows import (
     Int,
     ToContext,
@@ -18,6 +18,8 @@ from jupyter_workflows import (
     return_,
     while_,
 )
+
+from .._rendezvous import Rendezvous
 
 pytestmark = pytest.mark.usefixtures("any_store")
 
@@ -201,9 +203,11 @@ def test_missing_required_output_fails_with_exit_code_11():
 
 
 def test_children_submitted_in_parallel_and_collected_with_append():
+    rendezvous = Rendezvous(5)
+
     @calcfunction
-    async def slow_square(x):
-        await asyncio.sleep(0.2)
+    async def square_with_the_others(x):
+        await rendezvous.meet(x.value)
         return x * x
 
     class FanOut(WorkChain):
@@ -217,17 +221,16 @@ def test_children_submitted_in_parallel_and_collected_with_append():
         def launch(self):
             # self.submit takes process functions too (aiida-core refuses them), so they run concurrently
             for i in range(self.inputs.n.value):
-                self.to_context(squares=append_(self.submit(slow_square, i)))
+                self.to_context(squares=append_(self.submit(square_with_the_others, i)))
 
         def collect(self):
             total = sum(node.outputs.result.value for node in self.ctx.squares)
             self.out("total", Int(total).store())
 
-    start = time.perf_counter()
     result, node = jw.run.get_node(FanOut, n=Int(5))
     assert result["total"] == 0 + 1 + 4 + 9 + 16
-    assert time.perf_counter() - start < 0.9  # the five 0.2 s children ran at the same time
-    assert [c.process_label for c in node.called] == ["slow_square"] * 5
+    assert rendezvous.all_started_before_any_ended(), rendezvous.log  # the five children ran at the same time
+    assert [c.process_label for c in node.called] == ["square_with_the_others"] * 5
 
 
 def test_async_steps():
@@ -353,14 +356,32 @@ def test_checkpoint_is_json_with_outline_position():
             pass
 
     node = jw.submit(Pausing)
-    runner = jw._core.get_runner()
+    runner = jw.testing.get_runtime().runner
     runner.block(asyncio.sleep(0.1))
     assert node.paused and node.process_state is jw.ProcessState.RUNNING
     checkpoint = node.load_checkpoint()
-    assert checkpoint["pc"] == 1 and checkpoint["version"] == 1
+    assert checkpoint["pc"] == 1 and checkpoint["version"] == jw._wire.CHECKPOINT_VERSION
     assert checkpoint["ctx"]["__attrdict__"]["numbers"] == [1, 2]
     assert "__node__" in checkpoint["ctx"]["__attrdict__"]["node"]
     jw.play(node)
     jw.wait(node)
     assert node.is_finished_ok
     assert node.load_checkpoint() is None  # removed once terminated
+
+
+@pytest.mark.parametrize("returned", [0, jw.ExitCode(), jw.ExitCode(0, "all fine")], ids=["0", "ExitCode()", "zero"])
+def test_a_step_returning_a_zero_exit_code_goes_on(returned):
+    class Goes(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.first, cls.second)
+
+        def first(self):
+            return returned
+
+        def second(self):
+            self.report("second ran")
+
+    node = jw.run.get_node(Goes)[1]
+    assert node.is_finished_ok and node.report_messages == ["second ran"]

@@ -1,0 +1,251 @@
+"""The runtime: this OS process's engine, as one object: the store it writes to, the runner on its event loop, and
+its lease as an owner.
+
+It is made on first use, bound to the thread that made it and to the event loop running there (the kernel's), or to
+a private loop in a script. Another thread's calls are passed to that thread (:meth:`Runtime.call_on_loop_thread`).
+When the loop it was bound to is gone (a script's ``asyncio.run`` ended), the next use binds a new runner. Which
+store: ``jw.configure(store=...)``, else ``$JUPYTER_WORKFLOWS_STORE``, else the SQLite file under the Jupyter data
+directory. Stores switched away from stay open, so nodes loaded from them keep working, and switching back to the
+same URL gives the same store (and the same node objects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import hashlib
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from .._core import Runner, StoreError, WorkflowsError
+from ..store import SecretURL, Store, default_store_url
+from ._lease import Lease
+
+__all__ = ["Runtime", "configure", "get_runtime", "on_loop_thread", "swap_runtime"]
+
+T = TypeVar("T")
+IDLE_LOOP_GRACE = 2.0
+"""Seconds another thread's call waits for a loop that is not running to take it, before it is withdrawn."""
+_LOGGER = logging.getLogger("jupyter_workflows.runtime")
+
+
+class Runtime:
+    """The store, runner and owner lease of this OS process (see the module's docstring)."""
+
+    def __init__(self, runner: Runner, *, store: Store | None = None) -> None:
+        self.runner = runner
+        self.thread = threading.current_thread()
+        self.lease = Lease(runner.id, "script" if runner.private_loop else "kernel", lambda: bool(runner.live))
+        self._store = store
+        self._opened: dict[str, Store] = {}  # stores this runtime opened, by a digest of their URL
+        if store is not None:
+            self._opened[_key(SecretURL(store.url))] = store
+
+    def __repr__(self) -> str:
+        return f"<Runtime store={self._store.url if self._store else None!r} runner={self.runner!r}>"
+
+    @property
+    def owner_id(self) -> str:
+        return self.runner.id
+
+    # -- the store ------------------------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The current store, opening the configured or default one on first use."""
+        store = self._store
+        if store is None or store.closed:
+            store = self.use_store(None)
+        return store
+
+    def use_store(self, spec: str | SecretURL | Store | None) -> Store:
+        """Make ``spec`` (a URL, an open Store, or None for the default) the current store; returns it, opened."""
+        live = [process for process in self.runner.live if process.node.pk is not None]
+        if self._store is not None and live:
+            names = ", ".join(process.name for process in live[:5])
+            raise StoreError(
+                f"{len(live)} process(es) still run on the current store ({names}); wait for them (jw.wait) or kill "
+                "them before switching stores."
+            )
+        if isinstance(spec, Store):
+            store = spec
+        else:
+            url = SecretURL(spec or default_store_url())
+            key = _key(url)
+            found = self._opened.get(key)
+            store = found if found is not None and not found.closed else Store(url)
+            self._opened[key] = store
+        self._store = store
+        return store
+
+    def adopt_store(self, store: Store | None) -> Store | None:
+        """Make ``store`` current as it is (None: the default, opened on next use); returns the previous one."""
+        previous, self._store = self._store, store
+        return previous
+
+    def register_owner_in(self, store: Store) -> None:
+        self.lease.register_in(store)
+
+    # -- threads ----------------------------------------------------------------------------------------------
+    def call_on_loop_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call ``function`` on the loop's thread and wait for its result, from any thread.
+
+        A running loop (a kernel's) takes the call at its next turn. A loop that is not running (a script's, between
+        two blocking calls) gets :data:`IDLE_LOOP_GRACE` seconds to run it; then the call is withdrawn, not done,
+        and a WorkflowsError says why."""
+        if self.runner.on_loop_thread:
+            return function(*args, **kwargs)
+        loop = self.runner.loop
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            if done.set_running_or_notify_cancel():
+                try:
+                    done.set_result(function(*args, **kwargs))
+                except BaseException as error:
+                    done.set_exception(error)
+
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(call)
+            if loop.is_running():
+                return done.result()
+            try:
+                return done.result(timeout=IDLE_LOOP_GRACE)
+            except concurrent.futures.TimeoutError:
+                if not done.cancel():
+                    return done.result()
+        raise WorkflowsError(
+            f"jupyter_workflows runs on the event loop of thread {self.thread.name!r}, which is not running now, so "
+            f"thread {threading.current_thread().name!r} cannot reach it (nothing was done). Call this from thread "
+            f"{self.thread.name!r}, or while it runs the loop (jw.wait, jw.run, an awaiting cell)."
+        )
+
+    def await_from_thread(self, awaitable: Awaitable[T]) -> T:
+        """Wait from another thread for ``awaitable`` to complete on the loop (started as a :meth:`call_on_loop_thread`
+        call, so a loop that does not run gives the same clear error)."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def finished(task: asyncio.Future[T]) -> None:
+            if task.cancelled():
+                done.cancel()
+            elif task.exception() is not None:
+                done.set_exception(task.exception())
+            else:
+                done.set_result(task.result())
+
+        self.call_on_loop_thread(lambda: asyncio.ensure_future(awaitable).add_done_callback(finished))
+        return done.result()
+
+    def fits_here(self, loop: asyncio.AbstractEventLoop | None) -> bool:
+        """Whether this runtime serves code on this thread running ``loop`` (None: no loop is running)."""
+        return (
+            threading.current_thread() is self.thread
+            and not self.runner.loop.is_closed()
+            and (loop is None or loop is self.runner.loop)
+        )
+
+    def close(self) -> None:
+        """End the lease, close the stores this runtime opened and its private loop (a script's)."""
+        self.lease.end()
+        for store in self._opened.values():
+            store.close()
+        loop = self.runner.loop
+        if self.runner.private_loop and not loop.is_running() and not loop.is_closed():
+            loop.close()
+
+
+def _key(url: SecretURL) -> str:
+    return hashlib.sha256(url.reveal().encode()).hexdigest()
+
+
+class _Current:
+    runtime: Runtime | None = None
+
+
+_current = _Current()
+_lock = threading.RLock()
+
+
+def get_runtime() -> Runtime:
+    """The runtime of this OS process, made on first use (see the module's docstring)."""
+    runtime = _current.runtime
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if runtime is not None and runtime.fits_here(loop):
+        return runtime
+    with _lock:
+        return _rebind(_current.runtime, loop)
+
+
+def _rebind(previous: Runtime | None, loop: asyncio.AbstractEventLoop | None) -> Runtime:
+    if previous is not None and previous.fits_here(loop):
+        return previous
+    if previous is not None and threading.current_thread() is not previous.thread and previous.thread.is_alive():
+        return previous  # another thread: callers pass their calls to the runtime's thread, or get a clear error
+    if loop is None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        runner = Runner(loop, private_loop=True)
+    else:
+        runner = Runner(loop, private_loop=False)
+    store = None
+    if previous is not None:
+        _retire(previous)
+        store = previous.adopt_store(None)
+        if store is not None:
+            store.bind_to_this_thread()
+    runtime = Runtime(runner, store=store)
+    if previous is not None:
+        runtime._opened.update(previous._opened)
+    _current.runtime = runtime
+    return runtime
+
+
+def _retire(previous: Runtime) -> None:
+    runner = previous.runner
+    previous.lease.end()
+    if runner.live:
+        _LOGGER.warning(
+            "%d process(es) started on another event loop will not go on: that loop no longer runs (%s).",
+            len(runner.live),
+            ", ".join(p.name for p in list(runner.live)[:5]),
+        )
+    elif runner.private_loop and not runner.loop.is_running() and not runner.loop.is_closed():
+        runner.loop.close()
+
+
+def swap_runtime(runtime: Runtime | None) -> Runtime | None:
+    """Make ``runtime`` the current one (None: a new one on next use); returns the previous one (testing harness)."""
+    with _lock:
+        previous, _current.runtime = _current.runtime, runtime
+    return previous
+
+
+def configure(*, store: str | Store | None = None) -> Store:
+    """Select the provenance store: an SQLAlchemy URL (``"postgresql+psycopg://user@host/db"``,
+    ``"sqlite:////path/file.sqlite"``) or an open :class:`~jupyter_workflows.store.Store`; ``None`` goes back to
+    the default. Returns the store, opened (so a bad URL fails here, with the reason)."""
+    spec = SecretURL(store) if isinstance(store, str) else store  # no password in a traceback's locals
+    del store
+    runtime = get_runtime()
+    if not runtime.runner.on_loop_thread:
+        return runtime.call_on_loop_thread(runtime.use_store, spec)
+    return runtime.use_store(spec)
+
+
+def on_loop_thread(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a public function: called from another thread, it runs on the runtime's loop thread and the caller
+    waits for it (or gets a clear error when that loop is not running)."""
+
+    @functools.wraps(function)
+    def marshalled(*args: Any, **kwargs: Any) -> T:
+        runtime = _current.runtime
+        if runtime is None or runtime.runner.on_loop_thread or not runtime.thread.is_alive():
+            return function(*args, **kwargs)
+        return runtime.call_on_loop_thread(function, *args, **kwargs)
+
+    return marshalled

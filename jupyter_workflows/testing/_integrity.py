@@ -1,0 +1,115 @@
+"""An integrity check of stored provenance, for stress tests: run it from a fresh process after the workload ended."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from .._core import ACTIVE_STATES, ProcessState
+from ..store import CALL_LINK_TYPES, LinkRow, LinkType, NodeRow, Store
+
+__all__ = ["provenance_problems"]
+
+_OUTPUT_LINKS = (LinkType.CREATE, LinkType.RETURN)
+_SHOWN = 5
+
+
+def provenance_problems(
+    store: Store,
+    *,
+    expected_calls: Mapping[str, int] | None = None,
+    results: Iterable[str] = (),
+) -> list[str]:
+    """Every way the stored provenance is inconsistent, as sentences (an empty list: all is well).
+
+    Checked: no process is left created/running/waiting; every terminated process is sealed; no link is stored
+    twice; no process has two outputs with one label; no data node has two creators and no process two callers;
+    every data node a calculation created exists with its creator; every finished process whose label is in
+    ``expected_calls`` made exactly that many calls; every uuid in ``results`` (what the workload was handed) is
+    stored and was created by a calculation that finished.
+    """
+    processes = store.query_processes()
+    links = store.get_links()
+    problems: list[str] = []
+    problems += _left_active(processes)
+    problems += _unsealed(processes)
+    problems += _duplicates("link stored more than once", Counter(links))
+    problems += _duplicates(
+        "output label used twice by one process",
+        Counter((link.input_pk, link.link_label) for link in links if link.link_type in _OUTPUT_LINKS),
+    )
+    problems += _duplicates(
+        "data node with more than one creator",
+        Counter(link.output_pk for link in links if link.link_type is LinkType.CREATE),
+    )
+    problems += _duplicates(
+        "process with more than one caller",
+        Counter(link.output_pk for link in links if link.link_type in CALL_LINK_TYPES),
+    )
+    if expected_calls:
+        problems += _missing_calls(processes, links, expected_calls)
+    problems += _results_without_creator(store, set(results), links)
+    return problems
+
+
+def _left_active(processes: list[NodeRow]) -> list[str]:
+    active = [row for row in processes if ProcessState(row.process_state or "created") in ACTIVE_STATES]
+    if not active:
+        return []
+    shown = ", ".join(f"{row.process_label}<{row.pk}> {row.process_state}" for row in active[:_SHOWN])
+    return [f"{len(active)} process(es) left active: {shown}"]
+
+
+def _unsealed(processes: list[NodeRow]) -> list[str]:
+    unsealed = [row for row in processes if row.process_state in {"finished", "excepted", "killed"} and not row.sealed]
+    if not unsealed:
+        return []
+    return [f"{len(unsealed)} terminated process(es) not sealed: {', '.join(str(r.pk) for r in unsealed[:_SHOWN])}"]
+
+
+def _duplicates(what: str, counts: Counter[object]) -> list[str]:
+    repeated = [key for key, count in counts.items() if count > 1]
+    if not repeated:
+        return []
+    return [f"{len(repeated)} {what}: {', '.join(map(str, repeated[:_SHOWN]))}"]
+
+
+def _missing_calls(processes: list[NodeRow], links: list[LinkRow], expected: Mapping[str, int]) -> list[str]:
+    calls = Counter(link.input_pk for link in links if link.link_type in CALL_LINK_TYPES)
+    wrong = [
+        f"{row.process_label}<{row.pk}> made {calls[row.pk]}"
+        for row in processes
+        if row.process_label in expected
+        and row.process_state == "finished"
+        and row.exit_status == 0
+        and calls[row.pk] != expected[row.process_label or ""]
+    ]
+    if not wrong:
+        return []
+    return [
+        f"{len(wrong)} finished process(es) with a wrong number of calls (expected {dict(expected)}): "
+        + ", ".join(wrong[:_SHOWN])
+    ]
+
+
+def _results_without_creator(store: Store, uuids: set[str], links: list[LinkRow]) -> list[str]:
+    if not uuids:
+        return []
+    creators = {link.output_pk: link.input_pk for link in links if link.link_type is LinkType.CREATE}
+    problems: list[str] = []
+    rows = {}
+    for uuid in uuids:
+        try:
+            rows[uuid] = store.get_node(uuid)
+        except LookupError:
+            problems.append(f"result {uuid} is not in the store")
+    found = store.get_nodes({creators[row.pk] for row in rows.values() if row.pk in creators})
+    for uuid, row in rows.items():
+        creator = found.get(creators.get(row.pk, -1))
+        if creator is None:
+            problems.append(f"result {uuid} (pk {row.pk}) has no creator")
+        elif creator.process_state != "finished":
+            problems.append(
+                f"result {uuid} (pk {row.pk}) was created by {creator.pk}, which is {creator.process_state}"
+            )
+    return problems[: _SHOWN * 4]

@@ -1,0 +1,77 @@
+"""Concurrent workloads for the stress tests, each run as its own OS process:
+
+    python tests/stress/workloads.py gather URL OUT [--trials 6 --count 200]
+    python tests/stress/workloads.py workchains URL OUT [--count 1000]
+
+Each writes OUT (JSON): the uuids of every result handed back (``results``), the errors raised (``errors``), and the
+calls every finished workflow must have made (``expected_calls``). The store is checked afterwards from another
+fresh process (``check.py``), so that nothing this process held in memory can hide what was really stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import jupyter_workflows as jw
+from jupyter_workflows import Int, workfunction
+from jupyter_workflows.testing.workflows import AddAndMultiply, add  # AddAndMultiply: the tutorial's WorkChain
+
+
+@workfunction
+def add_five_times(x):
+    for _ in range(5):
+        x = add(x, 1)
+    return x
+
+
+async def gather(trials: int, count: int) -> dict[str, Any]:
+    """The issue's shape: workfunctions gathered with asyncio.gather, again and again."""
+    results, errors = [], []
+    for _ in range(trials):
+        done = await asyncio.gather(*(add_five_times.run_async(Int(i)) for i in range(count)), return_exceptions=True)
+        for i, value in enumerate(done):
+            if isinstance(value, BaseException):
+                errors.append(repr(value))
+            elif value.value != i + 5:
+                errors.append(f"add_five_times({i}) gave {value.value}")
+            else:
+                results.append(value.uuid)
+    return {"results": results, "errors": errors, "expected_calls": {"add_five_times": 5}}
+
+
+def workchains(count: int) -> dict[str, Any]:
+    """Submitted WorkChains whose steps call quick calcfunctions, all waited for at the end."""
+    nodes = [jw.submit(AddAndMultiply, x=Int(i), y=Int(1), z=Int(2)) for i in range(count)]
+    jw.wait(*nodes, timeout=900)
+    results, errors = [], []
+    for i, node in enumerate(nodes):
+        if not node.is_finished_ok:
+            errors.append(f"{node!r}: {node.exit_message}")
+        elif node.outputs.result.value != (i + 1) * 2:
+            errors.append(f"{node!r} gave {node.outputs.result.value}")
+        else:
+            results.append(node.outputs.result.uuid)
+    return {"results": results, "errors": errors, "expected_calls": {"AddAndMultiply": 2}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=["gather", "workchains"])
+    parser.add_argument("url")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--count", type=int, default=200)
+    args = parser.parse_args()
+    jw.configure(store=args.url)
+    outcome = asyncio.run(gather(args.trials, args.count)) if args.workload == "gather" else workchains(args.count)
+    args.out.write_text(json.dumps(outcome))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
