@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install system-deps services kernels test demo bench lint format clean distclean
+.PHONY: help venv install system-deps services kernels test stress demo bench lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -73,6 +73,12 @@ $(KERNEL_SPECS): $(VENV)/share/jupyter/kernels/jw-%/kernel.json: $(KERNELS_DIR)/
 test: install system-deps services kernels ## Set everything up, then run the test suite
 	@mkdir -p $(ARTIFACTS_DIR)
 	JW_TEST_ARTIFACTS=$(abspath $(ARTIFACTS_DIR)) $(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+CRASH_TRIALS ?= 40
+
+stress: install system-deps services kernels ## Many more crash trials (CRASH_TRIALS random kills, every crash point) and the concurrency stress
+	@mkdir -p $(ARTIFACTS_DIR)
+	JW_CRASH_TRIALS=$(CRASH_TRIALS) JW_TEST_ARTIFACTS=$(abspath $(ARTIFACTS_DIR)) $(VENV_PYTHON) -m pytest tests/crash tests/stress $(PYTEST_ARGS)
 
 demo: install system-deps ## Run the demo (scripts/demo.py)
 	$(VENV_PYTHON) scripts/demo.py

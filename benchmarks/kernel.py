@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._kernel import Kernel
+from jupyter_workflows.testing.kernels import Kernel
 
 SETUP = """
 import time

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._kernel import FrontEnd, Kernel  # noqa: E402
+from jupyter_workflows.testing.kernels import FrontEnd, Kernel  # noqa: E402
 
 SETUP = f"""
 import asyncio, json, random, sys

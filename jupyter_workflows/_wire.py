@@ -27,4 +27,5 @@ class Checkpoint(TypedDict):
     pc: int  # the next instruction of the compiled outline
     ctx: Any  # the encoded context (see workchains._checkpoint)
     awaiting: list[AwaitedChild]  # children to wait for before going on
+    children_until: int  # the highest pk among the children it called so far: later ones belong to the next step
     unresumable: str | None  # why this checkpoint cannot be resumed (a context value that is not storable)

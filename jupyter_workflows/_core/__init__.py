@@ -10,6 +10,7 @@ from ._errors import (
     GraphvizError as GraphvizError,
     InternalError as InternalError,
     NodeNotFoundError as NodeNotFoundError,
+    NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,

@@ -81,6 +81,10 @@ class NodeNotFoundError(StoreError, LookupError):
     """No node with the given pk or uuid exists in the store."""
 
 
+class NodeSealedError(StoreError):
+    """A write to a sealed node: a process that terminated (perhaps ended by another kernel) never changes again."""
+
+
 class CheckpointError(StoreError):
     """A checkpoint could not be written or read back (for example it is corrupted or of a newer version)."""
 

@@ -66,7 +66,7 @@ class ProcessRecord(Protocol):
         exit_status: int | None = None,
         exit_message: str | None = None,
         exception: str | None = None,
-    ) -> None: ...
+    ) -> ProcessState: ...
 
     def record_paused(self, paused: bool) -> None: ...
 
@@ -266,8 +266,7 @@ class Process:
         """Record the new state, then take it: the in-memory state never runs ahead of the store."""
         old = self.state
         check_transition(self.name, old, state)
-        self.node.record_state(state, **info)
-        self.state = state
+        self.state = self.node.record_state(state, **info)  # ended elsewhere meanwhile: that end stands
         self._announce()
         self._publish("state", old=old.value, new=state.value)
 
@@ -314,6 +313,16 @@ class Process:
             raise
         finally:
             self._waiting = None
+
+    def _await_user(self, awaitable: Awaitable[T]) -> T:
+        """Await what user code returned (an ``async def`` body or step) as a task in the process's context. A
+        coroutine that never gets to run (the process was killed first) is closed, not left "never awaited"."""
+        if self._kill_message is not None:
+            discard(awaitable)
+            raise _Killed(self._kill_message)
+        task = self.context.run(self.runner.loop.create_task, _as_coroutine(awaitable))
+        task.add_done_callback(lambda _: discard(awaitable))
+        return self._await(task)
 
     def _step_boundary(self) -> None:
         """Between two steps: take a turn if other work waits for the loop, stop if killed, hold while paused."""
@@ -458,6 +467,10 @@ class Process:
     def set_status(self, status: str | None, step: str | None = None) -> None:
         self.node.record_status(status, step)
         self._publish("status", status=status, step=step)
+
+
+async def _as_coroutine(awaitable: Awaitable[T]) -> T:
+    return await awaitable
 
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # jupyter_workflows/

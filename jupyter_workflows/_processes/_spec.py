@@ -5,7 +5,19 @@ from __future__ import annotations
 from .._core import InputPort, ProcessSpec as CoreProcessSpec
 from ..nodes import Data, to_node
 
-__all__ = ["ProcessSpec"]
+__all__ = ["MAX_LABEL_LENGTH", "ProcessSpec"]
+
+MAX_LABEL_LENGTH = 255
+"""The longest label (and CALL link label) a process takes, as AiiDA's; longer text goes into the description."""
+
+
+def _short(value: str, _port: object) -> str | None:
+    if len(value) <= MAX_LABEL_LENGTH:
+        return None
+    return (
+        f"is {len(value):,} characters long; a label holds at most {MAX_LABEL_LENGTH} characters (put longer text "
+        "into metadata.description)"
+    )
 
 
 class ProcessSpec(CoreProcessSpec):
@@ -20,9 +32,10 @@ class ProcessSpec(CoreProcessSpec):
     def __init__(self) -> None:
         super().__init__()
         metadata = self.inputs.namespace("metadata", required=False, serializer=None)
-        for name, help in [
-            ("label", "a short name for this run, shown in process lists and graphs"),
-            ("description", "a longer description of this run"),
-            ("call_link_label", "the label of the CALL link from the caller"),
+        for name, help, validator in [
+            ("label", "a short name for this run, shown in process lists and graphs", _short),
+            ("description", "a longer description of this run", None),
+            ("call_link_label", "the label of the CALL link from the caller", _short),
         ]:
-            metadata.add(name, InputPort(name, valid_type=str, required=False, non_db=True, help=help))
+            port = InputPort(name, valid_type=str, required=False, non_db=True, help=help, validator=validator)
+            metadata.add(name, port)

@@ -116,12 +116,13 @@ def _pid_exists(pid: int) -> bool:
 
 
 class Lease:
-    """This runtime as an owner: registered once per store, and a heartbeat while ``has_live()`` is true."""
+    """This runtime as an owner: registered once per store, and a heartbeat in every store where ``live_stores()``
+    says it has live processes."""
 
-    def __init__(self, owner_id: str, kind: str, has_live: Callable[[], bool]) -> None:
+    def __init__(self, owner_id: str, kind: str, live_stores: Callable[[], set[Store]]) -> None:
         self.owner_id = owner_id
         self.kind = kind  # "kernel", "script" or "worker"
-        self._has_live = has_live
+        self._live_stores = live_stores
         self._stores: weakref.WeakSet[Store] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -157,10 +158,9 @@ class Lease:
         connections: weakref.WeakKeyDictionary[Store, Store] = weakref.WeakKeyDictionary()
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
-                if not self._has_live():
-                    continue
+                live = self._live_stores()
                 with self._lock:
-                    stores = [store for store in self._stores if not store.closed]
+                    stores = [store for store in self._stores if store in live and not store.closed]
                 for store in stores:
                     self._beat_once(store, connections)
         finally:

@@ -35,14 +35,14 @@ _LOGGER = logging.getLogger("jupyter_workflows.runtime")
 class Runtime:
     """The store, runner and owner lease of this OS process (see the module's docstring)."""
 
-    def __init__(self, runner: Runner, *, store: Store | None = None) -> None:
+    def __init__(self, runner: Runner, *, store: Store | None = None, opened: dict[str, Store] | None = None) -> None:
         self.runner = runner
         self.thread = threading.current_thread()
-        self.lease = Lease(runner.id, "script" if runner.private_loop else "kernel", lambda: bool(runner.live))
+        self.lease = Lease(runner.id, "script" if runner.private_loop else "kernel", self._live_stores)
         self._store = store
-        self._opened: dict[str, Store] = {}  # stores this runtime opened, by a digest of their URL
+        self._opened: dict[str, Store] = dict(opened or {})  # stores this runtime opened, by a digest of their URL
         if store is not None:
-            self._opened[_key(SecretURL(store.url))] = store
+            self._opened.setdefault(_key(SecretURL(store.url)), store)
 
     def __repr__(self) -> str:
         return f"<Runtime store={self._store.url if self._store else None!r} runner={self.runner!r}>"
@@ -50,6 +50,17 @@ class Runtime:
     @property
     def owner_id(self) -> str:
         return self.runner.id
+
+    def _live_stores(self) -> set[Store]:
+        """The stores this runtime's live processes write to (read from the heartbeat thread: retried if the set of
+        live processes changes while it is read)."""
+        for _ in range(5):
+            try:
+                processes = tuple(self.runner.live)
+            except RuntimeError:  # changed size during iteration
+                continue
+            return {store for process in processes if (store := _store_of(process)) is not None}
+        return set()
 
     # -- the store ------------------------------------------------------------------------------------------------
     @property
@@ -79,6 +90,11 @@ class Runtime:
             self._opened[key] = store
         self._store = store
         return store
+
+    @property
+    def opened_stores(self) -> dict[str, Store]:
+        """The stores this runtime opened (kept open for the nodes loaded from them), by a digest of their URL."""
+        return dict(self._opened)
 
     def adopt_store(self, store: Store | None) -> Store | None:
         """Make ``store`` current as it is (None: the default, opened on next use); returns the previous one."""
@@ -153,7 +169,14 @@ class Runtime:
             store.close()
         loop = self.runner.loop
         if self.runner.private_loop and not loop.is_running() and not loop.is_closed():
+            if loop is _current_event_loop():
+                asyncio.set_event_loop(None)
             loop.close()
+
+
+def _store_of(process: Any) -> Store | None:
+    node = process.node
+    return node.provenance_store if node.pk is not None else None
 
 
 def _key(url: SecretURL) -> str:
@@ -214,8 +237,19 @@ def _retire(previous: Runtime) -> None:
             len(runner.live),
             ", ".join(p.name for p in list(runner.live)[:5]),
         )
-    elif runner.private_loop and not runner.loop.is_running() and not runner.loop.is_closed():
+    elif (
+        runner.private_loop
+        and not runner.loop.is_running()
+        and not runner.loop.is_closed()
+        and runner.loop is not _current_event_loop()  # still this thread's loop: asyncio.run may use it again
+    ):
         runner.loop.close()
+
+
+def _current_event_loop() -> asyncio.AbstractEventLoop | None:
+    """This thread's current event loop as the policy holds it, without making one (``get_event_loop`` would)."""
+    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
+    return getattr(local, "_loop", None)
 
 
 def swap_runtime(runtime: Runtime | None) -> Runtime | None:

@@ -8,9 +8,11 @@ its result, so what is returned is what happened.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 
-from .._core import Process, ProcessNotRunningHereError, ProcessState
+from .._core import Process, ProcessNotRunningHereError
+from .._processes import end_orphan_tree
 from .._runtime import Ownership, on_loop_thread
 from ..nodes import ProcessNode, process_node_of
 
@@ -70,9 +72,12 @@ def _apply(
 
 
 def _kill_orphan(node: ProcessNode, message: str) -> bool:
-    """Record an orphan (and its orphaned descendants) as killed: nobody runs them any more."""
-    for child in node.called:
-        if not child.is_terminated and child.process is None:
-            _kill_orphan(child, f"Killed with its caller {node.process_label}<{node.pk}>.")
-    node.record_state(ProcessState.KILLED, exit_message=f"{message} (its kernel had died)")
+    """Record an orphan and its orphaned descendants as killed: nobody runs them any more. A descendant that another
+    live kernel runs is left to it, with a warning (and a line in the orphan's report)."""
+    for child in end_orphan_tree(node, f"{message} (its kernel had died)"):
+        warnings.warn(
+            f"{child.process_label}<{child.pk}> was left running: {child.owner_status().describe()} runs it. Kill it "
+            "from there.",
+            stacklevel=4,
+        )
     return True

@@ -105,9 +105,7 @@ class FunctionProcess(Process):
     def _run(self) -> Any:
         args, kwargs = self._arguments()
         result = self._user(self._func, *args, **kwargs)
-        if self._is_async:
-            result = self._await(self.context.run(self.runner.loop.create_task, result))
-        return result
+        return self._await_user(result) if self._is_async else result
 
     def _finish(self, result: Any) -> None:
         # The outputs are gathered by the node and written with the final state: one commit, and never a finished

@@ -1,144 +1,152 @@
 """``resume``: continue an orphaned WorkChain (its kernel died) from its last checkpoint, in this kernel.
 
-Process functions keep no checkpoint (they run in one step): an orphaned one that a resumed WorkChain was waiting
-for is recorded as killed and run again with the same inputs; one that died in the middle of a step is recorded
-as killed, since the step runs again from its start.
+A resume first plans the whole tree (reads checkpoints, finds the classes, decides what happens to each child) and
+writes nothing; then it takes the orphans over (compare-and-set on their owner, undone if any take-over fails); only
+then does it write and start anything. What happens to the orphan's unterminated children:
+
+- awaited WorkChains are resumed with it; awaited process functions (which keep no checkpoint) are recorded as killed
+  and run again with the same inputs;
+- children called in the step that died (after its last checkpoint) are killed with their descendants: the step runs
+  again and calls them again;
+- children of a finished step that it did not wait for are resumed if they are WorkChains, else killed with their
+  descendants, each with a reason that says what happened;
+- a child another live kernel runs is left to it.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from dataclasses import dataclass, field
 from typing import Any
 
-from .._core import CheckpointError, NotResumableError, Process, ProcessState
-from .._processes import Launch, instantiate, process_class_of
+from .._core import CheckpointError, NotResumableError, Process
+from .._processes import Launch, end_orphan_tree, instantiate, process_class_of
 from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
 from .._wire import CHECKPOINT_VERSION, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, load_node, process_node_of
+from ..nodes import ProcessNode, WorkChainNode, process_node_of
 from ..workchains import WorkChain
 
 __all__ = ["resume"]
 
 _REQUIRED_KEYS = ("version", "process_class", "outline", "pc", "ctx", "awaiting")
+STEP_RAN_AGAIN = "Its kernel died during the step that called it; that step ran again when its caller was resumed."
+NOT_WAITED_FOR = "Its kernel died while it ran; its caller did not wait for it, and a process function cannot continue."
+
+
+@dataclass
+class _Plan:
+    """What resuming one orphaned WorkChain will do; made without writing anything."""
+
+    node: WorkChainNode
+    cls: type[WorkChain]
+    checkpoint: Checkpoint | None
+    dead_owner: str | None
+    resumed: list[_Plan] = field(default_factory=list)  # child WorkChains resumed with it
+    rerun: list[ProcessNode] = field(default_factory=list)  # awaited process functions run again
+    ended: list[tuple[ProcessNode, str]] = field(default_factory=list)  # children killed with their descendants
 
 
 @on_loop_thread
 def resume(node: ProcessNode | int) -> ProcessNode:
     """Continue an orphaned WorkChain from its last checkpoint, in the background of this kernel; returns its node.
 
-    The WorkChain's class must be defined in this kernel (re-run the cell that defines it, or import it). Of several
-    kernels resuming the same orphan at once, one wins; the others get NotResumableError naming the winner.
+    The WorkChain's class (and those of its children) must be defined in this kernel (re-run the cell that defines
+    it, or import it). Of several kernels resuming the same orphan at once, one wins; the others get
+    NotResumableError naming the winner. A resume that fails leaves everything as it was.
     """
     node = process_node_of(node, purpose="resume()")
     runtime = get_runtime()
-    process = _recreate(node, runtime)
-    runtime.runner.start(process)
+    plan = _plan(node)
+    runtime.register_owner_in(node.provenance_store)
+    processes = _take_over(plan, runtime)
+    for process, part in processes:
+        _settle_children(process, part, runtime)
+    for process, _ in processes:
+        runtime.runner.start(process)
     return node
 
 
-def _check_orphan(node: ProcessNode) -> str | None:
-    """Refuse what cannot be resumed; return the owner the orphan had when it was judged orphaned."""
-    name = f"{node.process_label}<{node.pk}>"
-    if node.is_terminated:
-        raise NotResumableError(f"{name} already terminated ({node.process_state.value}); there is nothing to resume.")
-    if node.process is not None:
-        raise NotResumableError(f"{name} is running in this kernel already.")
-    owner = node.owner
-    status = node.owner_status()
-    if status.ownership is Ownership.ELSEWHERE:
-        raise NotResumableError(
-            f"{name} is still run by {status.describe()}; it is not orphaned. Wait for it, or kill it from there."
-        )
-    if not isinstance(node, WorkChainNode):
-        raise NotResumableError(
-            f"{name} is a process function: it runs in one step and keeps no checkpoint, so it cannot continue. "
-            "Call the function again; jw.kill(node) records this orphan as killed."
-        )
-    return owner
-
-
-def _checkpoint_of(node: ProcessNode) -> Checkpoint | None:
-    """The orphan's checkpoint; None if it died before its first step ended (it then starts from the beginning)."""
-    name = f"{node.process_label}<{node.pk}>"
-    data = node.load_checkpoint()
-    if data is None:
-        return None
-    missing = [key for key in _REQUIRED_KEYS if key not in data]
-    if missing or not isinstance(data.get("pc"), int) or not isinstance(data.get("awaiting"), list):
-        raise CheckpointError(
-            f"The checkpoint of {name} is corrupted (missing or malformed: {', '.join(missing) or 'pc/awaiting'})."
-        )
-    if data["version"] != CHECKPOINT_VERSION:
-        raise CheckpointError(
-            f"The checkpoint of {name} has version {data['version']}, this jupyter_workflows reads version "
-            f"{CHECKPOINT_VERSION}; resume it with the jupyter_workflows version that wrote it."
-        )
-    if data.get("unresumable"):
-        raise NotResumableError(f"{name} cannot be resumed: {data['unresumable']}.")
-    return data  # type: ignore[return-value]
-
-
-def _recreate(node: ProcessNode, runtime: Runtime, parent: Process | None = None) -> WorkChain:
-    """The WorkChain object of an orphaned node, restored at its checkpoint and claimed by ``runtime``."""
+# -- planning: reads only ----------------------------------------------------------------------------------------------
+def _plan(node: ProcessNode) -> _Plan:
     dead_owner = _check_orphan(node)
+    assert isinstance(node, WorkChainNode)
     checkpoint = _checkpoint_of(node)
     cls = _resolve(checkpoint["process_class"] if checkpoint else node.process_class, node)
     program = cls.spec().program
     assert program is not None
     if checkpoint is not None and program.fingerprint != checkpoint["outline"]:
         raise NotResumableError(
-            f"The outline of {cls.__name__} changed since {node.process_label}<{node.pk}> was checkpointed; "
-            "resume it with the class as it was defined then."
+            f"The outline of {cls.__name__} changed since {_name(node)} was checkpointed; resume it with the class "
+            "as it was defined then."
         )
     if checkpoint is not None and checkpoint["pc"] > len(program):
-        raise CheckpointError(f"The checkpoint of {node.process_label}<{node.pk}> points past the end of its outline.")
-    runtime.register_owner_in(node.provenance_store)
-    if not node.claim(runtime.owner_id, expected=dead_owner):
-        raise NotResumableError(
-            f"{node.process_label}<{node.pk}> was taken over just now by {node.owner_status().describe() or 'another'}"
-            " kernel; it runs there. Steer it from there."
-        )
-    inputs: dict[str, Any] = dict(node.inputs)
-    inputs["metadata"] = {"label": node.label, "description": node.description}
-    process: WorkChain = cls(inputs, node, runtime.runner, label=node.process_label, parent=parent)
-    process.restore(checkpoint, node.process_state)
-    node.process = process
-    _adopt_children(process, runtime)
-    return process
-
-
-def _adopt_children(process: WorkChain, runtime: Runtime) -> None:
-    awaited = {entry["pk"] for entry in process.awaiting}
-    for entry in process.awaiting:
-        child = load_node(entry["pk"])
-        if not isinstance(child, ProcessNode) or child.is_terminated or child.process is not None:
+        raise CheckpointError(f"The checkpoint of {_name(node)} points past the end of its outline.")
+    plan = _Plan(node, cls, checkpoint, dead_owner)
+    awaited = {entry["pk"] for entry in checkpoint["awaiting"]} if checkpoint else set()
+    done_until = checkpoint.get("children_until", 0) if checkpoint else 0
+    for child in node.called:
+        if child.is_terminated or child.process is not None:
             continue
         if child.owner_status().ownership is Ownership.ELSEWHERE:
-            continue  # someone else runs it; the WorkChain watches it in the store
-        if isinstance(child, WorkChainNode):
-            runtime.runner.start(_recreate(child, runtime, parent=process))
+            continue  # another kernel runs it: the WorkChain watches it in the store
+        if child.pk in awaited:
+            if isinstance(child, WorkChainNode):
+                plan.resumed.append(_plan(child))
+            else:
+                _resolve(child.process_class, child)  # it must be runnable again
+                plan.rerun.append(child)
+        elif (child.pk or 0) > done_until:
+            plan.ended.append((child, STEP_RAN_AGAIN))
+        elif isinstance(child, WorkChainNode):
+            plan.resumed.append(_plan(child))
         else:
-            process.replace_awaited(entry["pk"], _rerun_function(child, process, runtime))
-    for child in process.node.called:  # type: ignore[attr-defined]
-        if child.pk not in awaited and not child.is_terminated and child.process is None:
-            child.record_state(
-                ProcessState.KILLED,
-                exit_message="Its kernel died in the middle of a step; the step ran again when its caller resumed.",
-            )
+            plan.ended.append((child, NOT_WAITED_FOR))
+    return plan
 
 
-def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
-    assert child.pk is not None
-    function_class = process_class_of(_resolve(child.process_class, child))
-    new = parent.context.run(instantiate, function_class, dict(child.inputs), launch=Launch.SUBMIT)
-    child.record_state(
-        ProcessState.KILLED,
-        exit_message=f"Its kernel died while it ran; it ran again as {new.name} when its caller resumed.",
-    )
-    runtime.runner.start(new)
-    assert new.pk is not None
-    return new.pk
+def _check_orphan(node: ProcessNode) -> str | None:
+    """Refuse what cannot be resumed; return the owner the orphan had when it was judged orphaned."""
+    if node.is_terminated:
+        raise NotResumableError(
+            f"{_name(node)} already terminated ({node.process_state.value}); there is nothing to resume."
+        )
+    if node.process is not None:
+        raise NotResumableError(f"{_name(node)} is running in this kernel already.")
+    owner = node.owner
+    status = node.owner_status()
+    if status.ownership is Ownership.ELSEWHERE:
+        raise NotResumableError(
+            f"{_name(node)} is still run by {status.describe()}; it is not orphaned. Wait for it, or kill it from "
+            "there."
+        )
+    if not isinstance(node, WorkChainNode):
+        raise NotResumableError(
+            f"{_name(node)} is a process function: it runs in one step and keeps no checkpoint, so it cannot "
+            "continue. Call the function again; jw.kill(node) records this orphan as killed."
+        )
+    return owner
+
+
+def _checkpoint_of(node: ProcessNode) -> Checkpoint | None:
+    """The orphan's checkpoint; None if it died before its first step ended (it then starts from the beginning)."""
+    data = node.load_checkpoint()
+    if data is None:
+        return None
+    missing = [key for key in _REQUIRED_KEYS if key not in data]
+    if missing or not isinstance(data.get("pc"), int) or not isinstance(data.get("awaiting"), list):
+        raise CheckpointError(
+            f"The checkpoint of {_name(node)} is corrupted (missing or malformed: "
+            f"{', '.join(missing) or 'pc/awaiting'})."
+        )
+    if data["version"] != CHECKPOINT_VERSION:
+        raise CheckpointError(
+            f"The checkpoint of {_name(node)} has version {data['version']}, this jupyter_workflows reads version "
+            f"{CHECKPOINT_VERSION}; resume it with the jupyter_workflows version that wrote it."
+        )
+    if data.get("unresumable"):
+        raise NotResumableError(f"{_name(node)} cannot be resumed: {data['unresumable']}.")
+    return data  # type: ignore[return-value]
 
 
 def _resolve(path: str, node: ProcessNode) -> Any:
@@ -151,7 +159,64 @@ def _resolve(path: str, node: ProcessNode) -> Any:
     except (ImportError, AttributeError, KeyError):
         name = qualname.split(".")[0]
         raise NotResumableError(
-            f"Cannot resume {node.process_label}<{node.pk}>: {name} is not defined here (it came from {where}). "
-            f"Define {name} in this kernel first (re-run its cell, or import it), then resume again."
+            f"Cannot resume {_name(node)}: {name} is not defined here (it came from {where}). Define {name} in this "
+            "kernel first (re-run its cell, or import it), then resume again."
         ) from None
     return target
+
+
+# -- taking over: all or nothing ---------------------------------------------------------------------------------------
+def _take_over(plan: _Plan, runtime: Runtime) -> list[tuple[WorkChain, _Plan]]:
+    """Claim every orphan of the plan and build its process, parents first; undo all of it if one claim fails."""
+    taken: list[tuple[WorkChain, _Plan]] = []
+    try:
+        _take(plan, runtime, None, taken)
+    except BaseException:
+        for process, part in reversed(taken):
+            part.node.process = None
+            runtime.runner.release(process)
+            part.node.claim(part.dead_owner, expected=runtime.owner_id)  # hand it back: orphaned again
+        raise
+    return taken
+
+
+def _take(plan: _Plan, runtime: Runtime, parent: Process | None, taken: list[tuple[WorkChain, _Plan]]) -> None:
+    node = plan.node
+    if not node.claim(runtime.owner_id, expected=plan.dead_owner):
+        raise NotResumableError(
+            f"{_name(node)} was taken over just now by {node.owner_status().describe() or 'another'} kernel; it runs "
+            "there. Steer it from there."
+        )
+    inputs: dict[str, Any] = dict(node.inputs)
+    inputs["metadata"] = {"label": node.label, "description": node.description}
+    process = plan.cls(inputs, node, runtime.runner, label=node.process_label, parent=parent)
+    process.restore(plan.checkpoint, state=node.process_state, paused=node.paused, outputs=node.outputs)
+    node.process = process
+    taken.append((process, plan))
+    for child in plan.resumed:
+        _take(child, runtime, process, taken)
+
+
+# -- writing: after every take-over succeeded --------------------------------------------------------------------------
+def _settle_children(process: WorkChain, plan: _Plan, runtime: Runtime) -> None:
+    for child, reason in plan.ended:
+        end_orphan_tree(child, reason)
+    for child in plan.rerun:
+        process.replace_awaited(_pk(child), _rerun_function(child, process, runtime))
+
+
+def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
+    function_class = process_class_of(_resolve(child.process_class, child))
+    new = parent.context.run(instantiate, function_class, dict(child.inputs), launch=Launch.SUBMIT)
+    end_orphan_tree(child, f"Its kernel died while it ran; it ran again as {new.name} when its caller was resumed.")
+    runtime.runner.start(new)
+    return _pk(new.node)  # type: ignore[arg-type]
+
+
+def _pk(node: ProcessNode) -> int:
+    assert node.pk is not None
+    return node.pk
+
+
+def _name(node: ProcessNode) -> str:
+    return f"{node.process_label}<{node.pk}>"

@@ -17,9 +17,9 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from .._core import SerializationError, StoreError
+from .._core import SerializationError, StoreError, UsageError
 from .._core._codec import PLAIN, UnreadableValue
-from ._node import Node
+from ._node import Node, node_class_for
 
 __all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
 
@@ -46,6 +46,18 @@ class Data(Node):
     def attributes(self) -> dict[str, Any]:
         """What is stored for this node."""
         return {"value": PLAIN.encode(self._value)}
+
+    @classmethod
+    def from_attributes(cls, node_type: str, attributes: dict[str, Any]) -> Data:
+        """A new, unstored data node of ``node_type`` holding what ``attributes`` (as stored) describe. Raises
+        StoreError if they cannot be read, and UsageError for a node type that is not data."""
+        target = node_class_for(node_type)
+        if not issubclass(target, Data):
+            raise UsageError(f"{node_type!r} is not a data node type")
+        node = target.__new__(target)
+        Node.__init__(node)
+        node._load_row(_AttributesOnly(attributes))
+        return node
 
     def _load_row(self, row: Any) -> None:
         try:
@@ -458,3 +470,10 @@ def _parses(parse: type, text: str) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 50 else text[:47] + "..."
+
+
+class _AttributesOnly:
+    """What ``_load_row`` reads of a row, for a node made from attributes alone."""
+
+    def __init__(self, attributes: dict[str, Any]) -> None:
+        self.attributes = attributes

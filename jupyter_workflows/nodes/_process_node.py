@@ -6,11 +6,21 @@ engine writes through (so reads cost nothing); otherwise each read asks the stor
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._core import AttributeDict, InternalError, ProcessState, ProvenanceError, StoreError, UsageError
+from .._core import (
+    AttributeDict,
+    InternalError,
+    NodeSealedError,
+    ProcessKilledError,
+    ProcessState,
+    ProvenanceError,
+    StoreError,
+    UsageError,
+)
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
 from ..store import LinkRow, LinkType, NodeRow, ReportRow
 from ._data import Data
@@ -242,13 +252,16 @@ class ProcessNode(Node):
         exit_status: int | None = None,
         exit_message: str | None = None,
         exception: str | None = None,
-    ) -> None:
-        """A terminal state is committed at once (with everything pending) and shows only once the store took it;
-        a state on the way (running, waiting) shows at once and is committed with the process's next write."""
+    ) -> ProcessState:
+        """Record a state; returns the state the store holds now.
+
+        A terminal state is committed at once (with everything pending) and shows only once the store took it. If
+        the node was sealed meanwhile (ended from another kernel), that stored end stands and is returned. A state
+        on the way (running, waiting) shows at once and is committed with the process's next write."""
         columns: dict[str, Any] = {"process_state": state.value}
         if not state.is_terminal:
             self._stage(columns)
-            return
+            return state
         columns.update(exit_status=exit_status, exit_message=exit_message, sealed=True, paused=False)
         columns["process_status"] = None
         if exception is not None:
@@ -257,8 +270,10 @@ class ProcessNode(Node):
             self._pending.checkpoint = None
             self._pending.drop_checkpoint = True
         self._pending.columns.update(columns)
-        self.flush()
+        with contextlib.suppress(ProcessKilledError):  # it was ended elsewhere: the stored end stands
+            self._flush(step_done=True)
         self.process = None
+        return ProcessState(self._row.process_state or "created")
 
     def record_paused(self, paused: bool) -> None:
         """Committed at once: other kernels show the pause flag and the controls it allows."""
@@ -281,17 +296,17 @@ class ProcessNode(Node):
         self._pending.outputs.append((flat_label(label), value))
 
     def save_checkpoint(self, data: dict[str, Any]) -> None:
-        """Store the checkpoint together with everything else pending, in one transaction."""
+        """Store the checkpoint together with everything else pending (the step's outputs too), in one transaction."""
         self._pending.checkpoint = data
         self._pending.drop_checkpoint = False
-        self.flush()
+        self._flush(step_done=True)
 
     def load_checkpoint(self) -> dict[str, Any] | None:
         if self._pk is None:
             raise StoreError("An unstored process node has no checkpoint.")
         return self.provenance_store.load_checkpoint(self._pk)
 
-    def claim(self, owner: str, *, expected: str | None) -> bool:
+    def claim(self, owner: str | None, *, expected: str | None) -> bool:
         """Take over this process for ``owner`` if nobody else did meanwhile (compare-and-set on its owner)."""
         assert self._pk is not None
         if not self.provenance_store.claim_process(self._pk, owner, expected=expected):
@@ -308,11 +323,23 @@ class ProcessNode(Node):
                 setattr(self._row, name, value)
 
     def flush(self) -> None:
-        """Commit everything pending in one transaction; the in-memory row follows only once the store took it."""
+        """Commit what is pending (before the process waits). A checkpointed process's outputs wait for the end of
+        their step: they are stored with its checkpoint, so a step that runs again after a crash never finds an
+        output of its first attempt."""
+        self._flush(step_done=False)
+
+    def _flush(self, *, step_done: bool) -> None:
+        """Commit everything pending in one transaction; the in-memory row follows only once the store took it.
+
+        Raises ProcessKilledError if the node was sealed meanwhile (ended from another kernel): nothing of this
+        process is written any more."""
         pending = self._pending
+        held: list[tuple[str, Data]] = []
+        if self.checkpointed and not step_done and pending.outputs:
+            held, pending.outputs = pending.outputs, []
+        self._pending = _Pending(outputs=held)
         if not pending:
             return
-        self._pending = _Pending()
         store = self.provenance_store
         new_outputs = [data for _, data in pending.outputs if data.pk is None]
         new_inputs = [data for _, data in pending.new.inputs if data.pk is None] if pending.new else []
@@ -320,6 +347,13 @@ class ProcessNode(Node):
             unstored = [*new_inputs, *new_outputs, *([self] if pending.new else [])]
             with unassign_on_failure(unstored), store.transaction():
                 self._write(store, pending, new_inputs, new_outputs)
+        except NodeSealedError:
+            self._row = store.get_node(_pk(self))
+            raise ProcessKilledError(
+                f"{self.process_label}<{self._pk}> was ended from elsewhere ({self._row.process_state}: "
+                f"{self._row.exit_message or 'no reason given'}); it stops here.",
+                self,
+            ) from None
         except BaseException:
             self._keep_pending(pending)
             raise
@@ -351,7 +385,7 @@ class ProcessNode(Node):
             if pending.new.caller is not None:
                 caller = pending.new.caller
                 links.append(LinkRow(_pk(caller), pk, self.call_link, pending.new.call_link_label))
-        elif pending.columns:
+        else:  # always: the update is also the check that the node is not sealed
             store.update_node(_pk(self), **pending.columns)
         pk = _pk(self)
         if new_outputs:

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, StoreError
+from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, NodeSealedError, StoreError
 from .._core._transactions import transaction_scope
 from ._config import SecretURL
 from ._engine import describe_failure, open_connection, unreachable
@@ -161,7 +161,8 @@ class Store:
     def update_node(self, pk: int, **columns: Any) -> None:
         """Set columns of a node (any NodeRow field but pk/uuid/node_type/ctime); also sets mtime.
 
-        Raises NodeNotFoundError when no node has this pk, StoreError for a column that cannot be set.
+        Raises NodeNotFoundError when no node has this pk, NodeSealedError when it is sealed (a terminated process
+        never changes again), StoreError for a column that cannot be set.
         """
         _check_updatable(columns)
         columns.setdefault("mtime", _time.time())
@@ -169,7 +170,12 @@ class Store:
         with self._write("update a node") as conn:
             result = conn.execute(self._sql.update_node(list(columns)), {**columns, "pk_": pk})
             if result.rowcount == 0:
-                raise _node_not_found(pk)
+                found = conn.execute(self._sql.node_by_pk, {"pk": pk}).first()
+                if found is None:
+                    raise _node_not_found(pk)
+                raise NodeSealedError(
+                    f"Node {pk} is sealed ({found.process_state}): a terminated process is never changed again"
+                )
 
     def update_attributes(self, pk: int, attributes: dict[str, Any]) -> None:
         """Merge ``attributes`` into the node's attributes (top-level keys replace)."""
@@ -221,7 +227,7 @@ class Store:
             if conn.execute(self._sql.heartbeat, {"owner_id": owner_id}).rowcount == 0:
                 raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
 
-    def claim_process(self, pk: int, owner: str, *, expected: str | None) -> bool:
+    def claim_process(self, pk: int, owner: str | None, *, expected: str | None) -> bool:
         """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed.
 
         A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets True."""

@@ -125,12 +125,14 @@ class Statements:
         return statement
 
     def update_node(self, columns: Sequence[str]) -> Update:
-        """``UPDATE nodes SET <columns> WHERE pk = :pk_``, cached per set of columns."""
+        """``UPDATE nodes SET <columns> WHERE pk = :pk_ AND NOT sealed``, cached per set of columns: a sealed node
+        (a terminated process) never changes again."""
         key = tuple(sorted(columns))
         statement = self._update_node.get(key)
         if statement is None:
             values: dict[str, Any] = {name: bindparam(name) for name in key}
-            statement = nodes.update().where(nodes.c.pk == bindparam("pk_")).values(values)
+            where = and_(nodes.c.pk == bindparam("pk_"), nodes.c.sealed.is_(False))
+            statement = nodes.update().where(where).values(values)
             self._update_node[key] = statement
         return statement
 

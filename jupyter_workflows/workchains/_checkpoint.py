@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core import CheckpointError, SerializationError, StoreError
+from .._core import CheckpointError, SerializationError, StoreError, UsageError
 from .._core._codec import Codec, Extension, UnreadableValue
 from ..nodes import Data, Node, load_node
-from ..nodes._node import node_class_for
 
 __all__ = ["Unencodable", "decode_context", "encode_context"]
 
@@ -57,21 +56,12 @@ def _decode_unstored_data(payload: Any, path: str) -> Data:
     node_type, attributes = payload
     if not isinstance(node_type, str) or not isinstance(attributes, dict):
         raise UnreadableValue(path, f"holds unstored data that is not [node_type, attributes]: {payload!r}")
-    cls = node_class_for(node_type)
-    if not issubclass(cls, Data):
-        raise UnreadableValue(path, f"holds unstored data of the non-data type {node_type!r}")
-    node = cls.__new__(cls)
-    Node.__init__(node)  # a new unstored node: only the value comes back
     try:
-        node._load_row(_AttributesOnly(attributes))
+        return Data.from_attributes(node_type, attributes)  # a new unstored node: only the value comes back
+    except UsageError:
+        raise UnreadableValue(path, f"holds unstored data of the non-data type {node_type!r}") from None
     except StoreError as error:
         raise UnreadableValue(path, f"holds unstored data that cannot be read ({error})") from None
-    return node
-
-
-class _AttributesOnly:
-    def __init__(self, attributes: dict[str, Any]) -> None:
-        self.attributes = attributes
 
 
 _CODEC = Codec(

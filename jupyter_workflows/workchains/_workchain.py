@@ -61,6 +61,7 @@ class WorkChain(Process):
         self.ctx = AttributeDict()
         self._pc = 0
         self._awaiting: list[AwaitedChild] = []
+        self._children_until = 0  # see Checkpoint.children_until
         self._warned_unresumable = False
 
     # -- running the outline ------------------------------------------------------------------------------------------
@@ -100,19 +101,23 @@ class WorkChain(Process):
 
     def _call(self, function: Callable[[Any], Any]) -> Any:
         result = self._user(function, self)
-        if inspect.isawaitable(result):
-            result = self._await(self.context.run(self.runner.loop.create_task, _as_coroutine(result)))
-        return result
+        return self._await_user(result) if inspect.isawaitable(result) else result
 
-    def restore(self, checkpoint: Checkpoint | None, state: ProcessState) -> None:
-        """Take up the position a checkpoint recorded (``jw.resume``): context, outline position, awaited children.
-        Without a checkpoint (it died before its first step ended), it starts from the beginning of its outline."""
+    def restore(
+        self, checkpoint: Checkpoint | None, *, state: ProcessState, paused: bool, outputs: Mapping[str, Any]
+    ) -> None:
+        """Take up where the stored process was (``jw.resume``): its state, pause flag and outputs, and the
+        checkpoint's context, outline position and awaited children. Without a checkpoint (it died before its
+        first step ended), it starts from the beginning of its outline."""
         self.state = state
+        self.paused = paused
+        self.outputs = AttributeDict(outputs)
         if checkpoint is None:
             return
         self.ctx = decode_context(checkpoint["ctx"])
         self._pc = checkpoint["pc"]
         self._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
+        self._children_until = checkpoint.get("children_until", 0)
 
     @property
     def awaiting(self) -> list[AwaitedChild]:
@@ -173,6 +178,7 @@ class WorkChain(Process):
             "pc": self._pc,
             "ctx": ctx,
             "awaiting": list(self._awaiting),
+            "children_until": max([self._children_until, *(pk for c in self.children if (pk := c.pk) is not None)]),
             "unresumable": unresumable,
         }
         self.node.save_checkpoint(checkpoint)  # type: ignore[attr-defined]
@@ -222,7 +228,3 @@ class WorkChain(Process):
             f"Step of {self.name} returned {type(result).__name__} {result!r}",
             ["return None to go on, ToContext(...) to wait for submitted processes, or an exit code to stop"],
         )
-
-
-async def _as_coroutine(awaitable: Any) -> Any:
-    return await awaitable

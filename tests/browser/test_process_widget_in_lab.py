@@ -154,7 +154,8 @@ def steer(page, lab, shots: Path) -> None:
     confirm.wait_for(timeout=10_000)
     page.screenshot(path=str(shots / "3-confirm-kill.png"), full_page=True)
     confirm.click()
-    widget.locator('.jw-badge[data-state="killed"]').first.wait_for(timeout=10_000)
+    # the widget's own badge (a child's badge in the called tree may turn killed first)
+    page.wait_for_function("() => window.__jw.last === 'killed'", timeout=10_000)
     kill_ms = latency(page, "killed")
     children = widget.locator('.jw-called-row .jw-badge[data-state="killed"]')
     children.nth(1).wait_for(timeout=10_000)  # both children died with it

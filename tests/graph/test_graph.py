@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import graphviz
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int, ValidationError
+import jupyter_workflows.testing
+from jupyter_workflows import Float, Int, ValidationError
 from jupyter_workflows.graph import Graph, graph, graph_svg
 from jupyter_workflows.graph._style import DECOLOURED_STYLE, KIND_STYLES
 from jupyter_workflows.store import LinkType
+from jupyter_workflows.testing.workflows import Slow
 
 from ._workflows import AddAndMultiply, add, fail, parse_svg
 
@@ -118,14 +121,19 @@ def test_failed_process_shows_red_outline_and_exit_status():
     assert svg.node(node.pk).shape_attribute("stroke") == {"#c62828"}
 
 
-def test_live_state_is_read_again_on_every_call(store, workchain):
-    add_node = workchain.called[0]
-    before = graph_svg(workchain)
-    store.update_node(add_node.pk, process_state="killed", exit_status=None)  # as a kill from elsewhere writes it
-    after = parse_svg(graph_svg(workchain))
-    assert after.node(add_node.pk).label[1] == "State: killed"
-    assert after.node(add_node.pk).shape_attribute("stroke") == {"#6a1b9a"}
-    assert graph_svg(workchain) != before
+def test_live_state_is_read_again_on_every_call(store):
+    running = jw.submit(Slow, seconds=Float(3600), n=Int(1))
+    jw.testing.get_runtime().runner.block(asyncio.sleep(0.2))  # it waits for its child now
+    child = running.called[0]
+    before = graph_svg(running)
+    # another kernel ends the child, as a kill from elsewhere writes it
+    store.update_node(child.pk, process_state="killed", exit_message="from elsewhere", sealed=True)
+    after = parse_svg(graph_svg(running))
+    assert after.node(child.pk).label[1] == "State: killed"
+    assert after.node(child.pk).shape_attribute("stroke") == {"#6a1b9a"}
+    assert graph_svg(running) != before
+    jw.kill(running)
+    jw.wait(running, timeout=60)
 
 
 def test_an_unchanged_graph_is_not_laid_out_again(workchain):

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
-from jupyter_workflows import Float, Int, WorkChain, append_, calcfunction
+from jupyter_workflows import Float, Int, WorkChain, append_
+from tests.crash.workflows import add, slow_add
 
-
-@calcfunction
-async def slow_add(x, y, seconds):
-    await asyncio.sleep(seconds.value)
-    return x + y
-
-
-@calcfunction
-def add(x, y):
-    return x + y
+__all__ = ["CrashingSum", "add", "slow_add"]
 
 
 class CrashingSum(WorkChain):

@@ -13,8 +13,9 @@ import time
 
 import pytest
 
+from jupyter_workflows.testing.kernels import Kernel
+
 from .._nbrun import kernel_names
-from ._kernel import Kernel
 from .test_reentrancy import DEFINITIONS
 
 pytestmark = pytest.mark.kernel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._kernel import Kernel
+from jupyter_workflows.testing.kernels import Kernel
 
 pytestmark = pytest.mark.kernel
 

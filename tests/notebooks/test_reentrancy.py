@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from jupyter_workflows.testing.kernels import Kernel
+
 from .._nbrun import cell_error, cell_text, execute_notebook, kernel_names, notebook_from_cells
-from ._kernel import Kernel
 
 pytestmark = pytest.mark.kernel
 KERNELS = kernel_names()

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, update
 
-from jupyter_workflows._core._errors import CheckpointError, NodeNotFoundError, StoreError, ValidationError
+from jupyter_workflows._core._errors import (
+    CheckpointError,
+    NodeNotFoundError,
+    NodeSealedError,
+    StoreError,
+    ValidationError,
+)
 from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Store
 from jupyter_workflows.store._schema import SCHEMA_VERSION, checkpoints, nodes, schema_version
 
@@ -98,14 +104,17 @@ def test_attributes_that_are_not_json_are_a_store_error(store: Store) -> None:
     assert store.count_nodes() == 1
 
 
-def test_update_node_sets_columns_and_mtime(store: Store) -> None:
+def test_update_node_sets_columns_and_mtime_and_a_sealed_node_never_changes(store: Store) -> None:
     pk = store.insert_node(process_row(ctime=10.0))
+    store.update_node(pk, mtime=42.0, label="renamed")
+    assert (store.get_node(pk).mtime, store.get_node(pk).label) == (42.0, "renamed")
     store.update_node(pk, process_state="finished", exit_status=0, sealed=True)
     node = store.get_node(pk)
     assert (node.process_state, node.exit_status, node.sealed, node.ctime) == ("finished", 0, True, 10.0)
-    assert node.mtime > 10.0
-    store.update_node(pk, mtime=42.0, label="renamed")
-    assert (store.get_node(pk).mtime, store.get_node(pk).label) == (42.0, "renamed")
+    assert node.mtime > 42.0
+    with pytest.raises(NodeSealedError, match=f"Node {pk} is sealed .finished.: a terminated process is never changed"):
+        store.update_node(pk, process_state="killed")
+    assert store.get_node(pk).process_state == "finished"
 
 
 def test_update_node_refuses_fixed_and_unknown_columns(store: Store) -> None:

@@ -73,7 +73,7 @@ def test_two_os_processes_write_one_store_at_once(store_url: str, tmp_path: Path
 @pytest.mark.kernel
 def test_the_issues_cell_in_a_real_kernel(tmp_path: Path) -> None:
     """Exactly the reported cell, in a notebook kernel on the default (SQLite) store."""
-    from ..notebooks._kernel import Kernel
+    from jupyter_workflows.testing.kernels import Kernel
 
     url = f"sqlite:///{tmp_path / 'provenance.sqlite'}"
     cell = """

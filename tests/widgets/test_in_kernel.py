@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_workflows.testing.kernels import FrontEnd, Kernel
+
 from .._nbrun import cell_error, execute_notebook, kernel_names, notebook_from_cells
-from ..notebooks._kernel import Kernel
-from ._frontend import FrontEnd
 
 pytestmark = pytest.mark.kernel
 

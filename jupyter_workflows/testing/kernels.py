@@ -1,12 +1,16 @@
-"""A real Jupyter kernel driven message by message, and a minimal widget front end over it, for the benchmarks that
-run in a kernel (kernel.py, widgets.py). The benchmarks' own copy of the test suite's helpers
-(tests/notebooks/_kernel.py, tests/widgets/_frontend.py): benchmarks import nothing from tests/."""
+"""Real Jupyter kernels for tests and benchmarks: a kernel driven message by message (``Kernel``: a cell queued
+while another runs, an interrupt, a kernel that dies, which nbclient's one-cell-at-a-time execution cannot show), and
+a minimal widget front end over it (``FrontEnd``: keeps every widget model's state from the comm messages and sends
+what a browser sends). Needs jupyter_client (installed with ipykernel); imported only when used.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import queue
+import re
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +20,8 @@ from jupyter_client.manager import KernelManager
 
 __all__ = ["CellResult", "FrontEnd", "Kernel", "Reply"]
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
 
 @dataclass
 class Reply:
@@ -24,6 +30,7 @@ class Reply:
     stderr: str = ""
     results: list[str] = field(default_factory=list)
     error: tuple[str, str] | None = None
+    traceback: str = ""  # the formatted traceback of an error, as the front end shows it (colours removed)
     seconds: float = 0.0
 
     @property
@@ -84,6 +91,16 @@ class Kernel:
     def run(self, code: str, timeout: float = 120) -> Reply:
         return self.collect(self.send(code), timeout)
 
+    def interrupt(self) -> None:
+        self.manager.interrupt_kernel()
+
+    def kill(self) -> None:
+        """Kill the kernel process outright (SIGKILL), as a crash would."""
+        os.kill(self.manager.provisioner.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        deadline = time.monotonic() + 10
+        while self.manager.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     @staticmethod
     def _take(message: dict[str, Any], reply: Reply) -> bool:
         kind, content = message["msg_type"], message["content"]
@@ -96,6 +113,7 @@ class Kernel:
             reply.results.append(content["data"].get("text/plain", ""))
         elif kind == "error":
             reply.error = (content["ename"], content["evalue"])
+            reply.traceback = _ANSI.sub("", "\n".join(content["traceback"]))
         elif kind == "status" and content["execution_state"] == "idle":
             return True
         return False
