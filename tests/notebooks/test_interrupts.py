@@ -35,6 +35,11 @@ class Busy(WorkChain):
                 pass
         time.sleep(600)          # in C: the interrupt ends the sleep
 
+@calcfunction
+def computes(seconds):
+    time.sleep(seconds.value)    # stands for a long computation in the cell's own call
+    return seconds + 0
+
 @workfunction
 def many_commits(n):
     total = Int(0)
@@ -105,3 +110,24 @@ def test_interrupts_never_cut_a_commit_in_half(kernel, kernel_env):
         assert workfunctions == "['killed']"
         assert active == "0"
         assert calcfunctions in ("['finished [0]']", "['finished [0]', 'killed']")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_interrupting_a_cell_blocked_in_a_calcfunction_kills_it(kernel, kernel_env):
+    with Kernel(kernel, env=kernel_env) as k:
+        define(k)
+        assert k.run("computes(Float(0.01))").status == "ok"  # a quick first run: the next is written when it ends
+        blocked = k.send("computes(Float(600))")
+        time.sleep(1.5)
+        k.interrupt()
+        reply = k.collect(blocked, timeout=30)
+        assert reply.error is not None and reply.error[0] == "KeyboardInterrupt", reply.error
+        check = k.run(
+            "rows = [r for r in jw.processes(limit=None) if r.process_label == 'computes']\n"
+            "print(sorted(r.state_text for r in rows), len(jw.processes(active=True)))\n"
+            "print(jw.load_node(rows[0].pk).exit_message)"
+        )
+        assert check.error is None, check.error
+        states, message = check.stdout.splitlines()
+        assert states == "['finished [0]', 'killed'] 0"
+        assert message == "Interrupted by the user (kernel interrupt)."
