@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .._core._codec import PLAIN, UnreadableValue
 from .._core._errors import ValidationError
 from ..nodes import Node
 from ..nodes._node import node_class_for
@@ -106,7 +107,11 @@ def _sublabels(row: NodeRow) -> list[str]:
         return [f"State: {process_state_text(row)}"]
     if "value" not in row.attributes:
         return []
-    return [_value_text(row.node_type.rsplit(".", 1)[-1], row.attributes["value"])]
+    try:
+        value = PLAIN.decode(row.attributes["value"])  # as the node reads it: tags (inf, large floats) decoded
+    except UnreadableValue:
+        value = row.attributes["value"]
+    return [_value_text(row.node_type.rsplit(".", 1)[-1], value)]
 
 
 def process_state_text(row: NodeRow) -> str:

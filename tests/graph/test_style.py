@@ -44,6 +44,12 @@ def test_labels_name_class_identifier_and_value_or_state():
     assert label_lines(process(state="waiting", exit_status=None, paused=True))[1] == "State: waiting (paused)"
 
 
+def test_values_show_as_the_node_reads_them_not_as_stored():
+    assert label_lines(data(kind="Float", value={"__float__": "inf"})) == ["Float (1)", "value: inf"]
+    assert label_lines(data(kind="Float", value={"__float__": "1e+20"})) == ["Float (1)", "value: 1e+20"]
+    assert label_lines(data(kind="Dict", value={"__dict__": {"__x__": 1}})) == ["Dict (1)", "keys: __x__"]
+
+
 def test_identifiers_pk_uuid_label_and_several():
     assert label_lines(data(label="start"), ["uuid"])[0] == "Int (1234abcd)"
     assert label_lines(data(label="start"), ["label"])[0] == "Int (start)"
