@@ -269,6 +269,8 @@ class ProcessNode(Node):
         if self.checkpointed:
             self._pending.checkpoint = None
             self._pending.drop_checkpoint = True
+            if state is not ProcessState.FINISHED:
+                self._pending.outputs = []  # its step did not end: its outputs never reach the store
         self._pending.columns.update(columns)
         with contextlib.suppress(ProcessKilledError):  # it was ended elsewhere: the stored end stands
             self._flush(step_done=True)

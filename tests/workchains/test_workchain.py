@@ -385,3 +385,22 @@ def test_a_step_returning_a_zero_exit_code_goes_on(returned):
 
     node = jw.run.get_node(Goes)[1]
     assert node.is_finished_ok and node.report_messages == ["second ran"]
+
+
+def test_an_output_label_takes_one_value():
+    class Twice(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("a", valid_type=Int)
+            spec.outline(cls.step)
+
+        def step(self):
+            self.out("a", Int(1).store())
+            self.out("a", Int(2).store())
+
+    with pytest.raises(jw.ValidationError, match="output 'a' was registered already; each output label takes one"):
+        jw.run(Twice)
+    (row,) = [r for r in jw.processes() if r.process_label == "Twice"]
+    node = jw.load_node(row.pk)
+    assert node.is_excepted and list(node.outputs) == []  # the step died: its outputs never reached the store
