@@ -5,6 +5,7 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 """
 
 from ._attribute_dict import AttributeDict as AttributeDict
+from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace as ProcessBuilderNamespace
 from ._errors import (
     CheckpointError as CheckpointError,
     GraphvizError as GraphvizError,
@@ -21,6 +22,7 @@ from ._errors import (
     StoreError as StoreError,
     StoreUnreachableError as StoreUnreachableError,
     TransitionError as TransitionError,
+    UnknownInputError as UnknownInputError,
     UsageError as UsageError,
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,

@@ -14,11 +14,17 @@ class WorkflowsError(Exception):
 
 
 class ValidationError(WorkflowsError, ValueError):
-    """Inputs, outputs or a specification were wrong. ``problems`` lists every problem found, not just the first."""
+    """Inputs, outputs or a specification were wrong. ``problems`` lists every problem found, not just the first.
 
-    def __init__(self, summary: str, problems: Sequence[str] = ()) -> None:
+    ``port_tree``: the inputs the process takes (types, defaults, help), shown below the traceback as an exception
+    note (Python 3.11+ and IPython show notes), so the message itself stays the list of problems."""
+
+    def __init__(self, summary: str, problems: Sequence[str] = (), *, port_tree: str = "") -> None:
         self.summary = summary
         self.problems = list(problems)
+        self.port_tree = port_tree
+        if port_tree:
+            self.__notes__ = [port_tree]  # what add_note() does, also on Python 3.10 (IPython shows it there)
         if not self.problems:
             message = summary
         elif len(self.problems) == 1:
@@ -26,6 +32,10 @@ class ValidationError(WorkflowsError, ValueError):
         else:
             message = f"{summary} ({len(self.problems)} problems):\n" + "\n".join(f"- {p}" for p in self.problems)
         super().__init__(message)
+
+
+class UnknownInputError(ValidationError, AttributeError):
+    """An input name the process does not declare (``builder.z = 1``); an AttributeError too, as in AiiDA."""
 
 
 class SerializationError(ValidationError, TypeError):

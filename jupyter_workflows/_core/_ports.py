@@ -266,6 +266,19 @@ class PortNamespace(Port, Mapping[str, Port]):
                 problems.append(f"{owner}{' ' + path.rstrip('.') if path else ''}: {message}")
         return problems
 
+    def accept(self, name: str, value: Any, path: str, owner: str) -> tuple[Any, list[str]]:
+        """``value`` given for ``name`` alone, as a launch would take it: (serialized value, its problems). The other
+        ports of this namespace are not looked at (what is missing is for :meth:`validate_values`)."""
+        problems: list[str] = []
+        here = f"{path}{name}"
+        port = self.ports.get(name)
+        if port is not None:
+            value = _pre_process_one(port, value, here, owner, problems)
+            return value, problems if value is INVALID else problems + port.validate(value, here, owner)
+        if self.dynamic and not isinstance(value, Mapping):
+            value = _serialize(self, value, here, owner, problems)
+        return value, problems if value is INVALID else problems + self._undeclared_problems(value, here, owner)
+
     def _undeclared_problems(self, value: Any, path: str, owner: str) -> list[str]:
         if not self.dynamic:
             return [f"{owner} has no {self._noun} '{path}'; known: {', '.join(sorted(self.ports)) or 'none'}"]
@@ -320,10 +333,14 @@ def _pre_process_one(port: Port, value: Any, path: str, owner: str, problems: li
 
 def _serialize(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:
     serializer = getattr(port, "serializer", None)
-    if serializer is None or value is None:
-        return value
+    if serializer is None or value is None or _is_valid_type(value, port.valid_type):
+        return value  # a value the port takes as it is is not serialized again (a builder serialized it already)
     try:
         return serializer(value)
     except SerializationError as error:
         problems.append(f"Input '{path}' of {owner}: {error}")
         return INVALID
+
+
+def _is_valid_type(value: Any, valid_type: type | tuple[type, ...] | None) -> bool:
+    return valid_type is not None and isinstance(value, valid_type)

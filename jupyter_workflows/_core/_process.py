@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 import greenlet
 
 from ._attribute_dict import AttributeDict
+from ._builder import ProcessBuilder
 from ._errors import UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
 from ._portal import await_, discard, in_background, in_portal
@@ -114,6 +115,12 @@ class Process:
     @property
     def exit_codes(self) -> Any:
         return self.spec().exit_codes
+
+    @classmethod
+    def get_builder(cls) -> ProcessBuilder:
+        """A builder for this process's inputs: set them one by one (``builder.x = Int(1)``), each checked as it is
+        set, then launch it with ``run(builder)`` or ``submit(builder)``."""
+        return ProcessBuilder(cls)
 
     @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -13,18 +13,21 @@ from typing import Any
 
 from .._core import (
     Process,
+    ProcessBuilder,
     ProcessState,
     ProvenanceError,
     UsageError,
     ValidationError,
     current_process,
 )
+from .._core._builder import launch_of
+from .._core._port_tree import port_tree_text
 from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
 
-__all__ = ["Launch", "instantiate", "process_class_of"]
+__all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
 
 
 class Launch(enum.Enum):
@@ -42,6 +45,21 @@ def process_class_of(process: Any) -> type[Process]:
         f"Expected a @calcfunction, a @workfunction or a WorkChain class, got {type(process).__name__} "
         f"{process!r}; decorate the function with @calcfunction/@workfunction, or pass the WorkChain class itself."
     )
+
+
+def launch_inputs(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[type[Process], dict[str, Any]]:
+    """The process class and inputs of ``run(process, *args, **kwargs)`` (and of submit, run_async, self.submit):
+    a process class or function with its call's arguments, or a builder, with a mapping and/or keyword inputs
+    merged on top of its own."""
+    if not isinstance(process, ProcessBuilder):
+        process_class = process_class_of(process)
+        return process_class, process_class.inputs_from_call(args, kwargs)
+    if len(args) > 1 or (args and not isinstance(args[0], Mapping)):
+        raise UsageError(
+            f"A builder takes its extra inputs as keywords or one dict: run(builder, x=Int(1)); got {len(args)} "
+            "positional argument(s)."
+        )
+    return launch_of(process, {**(args[0] if args else {}), **kwargs})
 
 
 def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
@@ -62,7 +80,9 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     values = spec.inputs.pre_process(inputs, "", label, problems)
     problems += spec.inputs.validate_values(values, "", label)
     if problems:
-        raise ValidationError(f"Invalid inputs for {label}", problems)
+        raise ValidationError(
+            f"Invalid inputs for {label}", problems, port_tree=port_tree_text(spec.inputs, f"Inputs of {label}")
+        )
     metadata = values.get("metadata", {})
     node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
         process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")

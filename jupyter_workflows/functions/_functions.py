@@ -16,7 +16,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .._core import UNSPECIFIED, ExitCode, Process, SpecError, ValidationError
+from .._core import UNSPECIFIED, ExitCode, Process, ProcessBuilder, SpecError, ValidationError
+from .._core._port_tree import port_tree_text
 from .._processes import ProcessSpec, result_of, run, run_async
 from ..nodes import (
     ArrayData,
@@ -120,7 +121,10 @@ class FunctionProcess(Process):
         try:
             bound = cls._signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise ValidationError(f"Invalid call of {cls.__name__}{cls._signature}", [str(error)]) from None
+            tree = port_tree_text(cls.spec().inputs, f"Inputs of {cls.__name__}")
+            raise ValidationError(
+                f"Invalid call of {cls.__name__}{cls._signature}", [str(error)], port_tree=tree
+            ) from None
         for name, value in bound.arguments.items():
             kind = cls._signature.parameters[name].kind
             if kind is inspect.Parameter.VAR_POSITIONAL:
@@ -217,6 +221,10 @@ class ProcessFunction:
 
     def spec(self) -> ProcessSpec:
         return self.process_class.spec()  # type: ignore[return-value]
+
+    def get_builder(self) -> ProcessBuilder:
+        """A builder for the function's inputs (one per parameter), launched with ``run(builder)``."""
+        return self.process_class.get_builder()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.run_get_node(*args, **kwargs)[0]

@@ -15,8 +15,6 @@ then does it write and start anything. What happens to the orphan's unterminated
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +22,7 @@ from .._core import CheckpointError, NotResumableError, Process
 from .._processes import Launch, end_orphan_tree, instantiate, process_class_of
 from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
 from .._wire import CHECKPOINT_VERSION, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, process_node_of
+from ..nodes import ProcessNode, WorkChainNode, find_process_class, process_node_of
 from ..workchains import WorkChain
 
 __all__ = ["resume"]
@@ -153,16 +151,13 @@ def _resolve(path: str, node: ProcessNode) -> Any:
     module_name, _, qualname = path.partition(":")
     where = "the notebook" if module_name == "__main__" else f"module {module_name}"
     try:
-        target: Any = sys.modules["__main__"] if module_name == "__main__" else importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
+        return find_process_class(path)
     except (ImportError, AttributeError, KeyError):
         name = qualname.split(".")[0]
         raise NotResumableError(
             f"Cannot resume {_name(node)}: {name} is not defined here (it came from {where}). Define {name} in this "
             "kernel first (re-run its cell, or import it), then resume again."
         ) from None
-    return target
 
 
 # -- taking over: all or nothing ---------------------------------------------------------------------------------------

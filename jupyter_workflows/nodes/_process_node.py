@@ -7,6 +7,8 @@ engine writes through (so reads cost nothing); otherwise each read asks the stor
 from __future__ import annotations
 
 import contextlib
+import importlib
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,7 +31,7 @@ from ._node import Node, load_node
 from ._storing import node_row, unassign_on_failure
 
 if TYPE_CHECKING:
-    from .._core import Process
+    from .._core import Process, ProcessBuilder
     from ..store import Store
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "find_process_class",
 ]
 
 
@@ -102,6 +105,24 @@ class ProcessNode(Node):
     def process_class(self) -> str:
         """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook)."""
         return str(self._row.attributes.get("process_class", ""))
+
+    def get_builder_restart(self) -> ProcessBuilder:
+        """A builder for the process that made this node, holding the inputs it was given (and its label and
+        description): change what should differ, then ``run(builder)``. The process's class (or function) must be
+        defined in this kernel."""
+        try:
+            process_class = find_process_class(self.process_class)
+        except (ImportError, AttributeError, KeyError):
+            module, _, qualname = self.process_class.partition(":")
+            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
+            raise UsageError(
+                f"Cannot make a builder for {self.process_label}<{self._pk}>: {name} is not defined here (it came "
+                f"from {where}). Define {name} in this kernel first (re-run its cell, or import it)."
+            ) from None
+        builder: ProcessBuilder = process_class.get_builder()
+        metadata = {key: value for key, value in [("label", self.label), ("description", self.description)] if value}
+        builder._merge(self.inputs, metadata=metadata)
+        return builder
 
     @property
     def process_state(self) -> ProcessState:
@@ -409,6 +430,16 @@ class ProcessNode(Node):
                 f"({value!r}). Workflows only return data that calculations created: compute the value in a "
                 "@calcfunction and return its result (or store() the node first if you really made it by hand)."
             )
+
+
+def find_process_class(path: str) -> Any:
+    """The object a process node names as its class, ``"module:QualName"`` (``"__main__:X"``: defined in the
+    notebook). Raises ImportError, AttributeError or KeyError when it is not defined in this interpreter."""
+    module_name, _, qualname = path.partition(":")
+    target: Any = sys.modules["__main__"] if module_name == "__main__" else importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
 
 
 def process_node_of(item: ProcessNode | int | str, *, purpose: str = "this") -> ProcessNode:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, UsageError, ValidationError
 from .._core._spec import _key
-from .._processes import ProcessSpec, process_class_of, start, wait_terminated
+from .._processes import ProcessSpec, launch_inputs, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
@@ -187,8 +187,7 @@ class WorkChain(Process):
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
         """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
         it by returning ``ToContext(key=node)``."""
-        process_class = process_class_of(process)
-        return start(process_class, process_class.inputs_from_call(args, kwargs)).node  # type: ignore[return-value]
+        return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
 
     def to_context(self, **children: Any) -> None:
         """Wait for these processes after the current step, like returning ``ToContext(**children)``."""
