@@ -9,8 +9,10 @@ ports (tab completion), and in a notebook it shows as a table of its ports with 
 
 from __future__ import annotations
 
+import copy
 import math
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,18 +45,7 @@ class ProcessBuilderNamespace(MutableMapping[str, Any]):
         object.__setattr__(self, "_owner", owner)
         object.__setattr__(self, "_path", path)
         object.__setattr__(self, "_data", {})
-        # A port is a property of the builder's class, whose docstring is the port's help: each builder gets a class
-        # of its own, so that two processes' ports of the same name never share one (AiiDA's issue 4420).
-        cls = type(self)
-        members: dict[str, Any] = {
-            name: _port_property(name, port_doc(port, f"{path}{name}"))
-            for name, port in port_namespace.ports.items()
-            if not isinstance(port, PortNamespace) and not name.startswith("_")  # '_x': the builder's own names
-        }
-        tree = port_tree_text(port_namespace, self._title)
-        members.update(__doc__=f"{port_namespace.help}\n\n{tree}" if port_namespace.help else tree)
-        members.update(__module__=cls.__module__, __qualname__=cls.__qualname__)
-        object.__setattr__(self, "__class__", type(cls.__name__, (cls,), members))
+        object.__setattr__(self, "__class__", _class_for(type(self), port_namespace, self._title, path))
         for name, port in port_namespace.ports.items():
             if isinstance(port, PortNamespace):
                 self._put(name, self._nested(name, port))
@@ -137,6 +128,18 @@ class ProcessBuilderNamespace(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         return repr(self._data)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ProcessBuilderNamespace:
+        """A copy with namespaces of its own (what is set in one leaves the other alone); the values, data nodes
+        that may be stored, are shared as a launch would share them."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update({key: value for key, value in self.__dict__.items() if key.startswith("_")})
+        object.__setattr__(clone, "_data", {})
+        for name, value in self._data.items():
+            clone._put(
+                name, copy.deepcopy(value, memo) if isinstance(value, ProcessBuilderNamespace) else _copied(value)
+            )
+        return clone
 
     # -- changing many at once --------------------------------------------------------------------------------------
     def _update(self, *args: Mapping[str, Any], **kwargs: Any) -> None:
@@ -264,6 +267,29 @@ def launch_of(builder: ProcessBuilder, extra: Mapping[str, Any]) -> tuple[type[P
     return builder._process_class, _deep_merged(builder._inputs(prune=True), extra)
 
 
+_CLASSES: dict[tuple[type, int, str, str], type] = {}
+
+
+def _class_for(base: type, port_namespace: PortNamespace, title: str, path: str) -> type:
+    """The class of builders of ``port_namespace``: a property for each port, whose docstring is the port's help, and
+    the port tree as its docstring. One class per port namespace, made once: two processes' ports of the same name
+    never share one (AiiDA's issue 4420)."""
+    key = (base, id(port_namespace), title, path)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        members: dict[str, Any] = {
+            name: _port_property(name, port_doc(port, f"{path}{name}"))
+            for name, port in port_namespace.ports.items()
+            if not isinstance(port, PortNamespace) and not name.startswith("_")  # '_x': the builder's own names
+        }
+        tree = port_tree_text(port_namespace, title)
+        members.update(__doc__=f"{port_namespace.help}\n\n{tree}" if port_namespace.help else tree)
+        members.update(__module__=base.__module__, __qualname__=base.__qualname__)
+        cls = _CLASSES[key] = type(base.__name__, (base,), members)
+        weakref.finalize(port_namespace, _CLASSES.pop, key, None)  # the id is not reused while the entry is there
+    return cls
+
+
 def _port_property(name: str, doc: str) -> property:
     def get(self: ProcessBuilderNamespace) -> Any:
         return self._get(name)
@@ -285,6 +311,11 @@ def _items(mapping: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
     if isinstance(mapping, ProcessBuilderNamespace):
         return list(mapping._data.items())
     return [(key, mapping[key]) for key in mapping]
+
+
+def _copied(value: Any) -> Any:
+    """Plain dicts (names given to a dynamic namespace) copied; any other value as it is."""
+    return {key: _copied(inner) for key, inner in value.items()} if isinstance(value, dict) else value
 
 
 def _is_namespace_like(value: Any) -> bool:

@@ -4,6 +4,7 @@ top), a wrong one is refused before anything is stored, and a finished node give
 from __future__ import annotations
 
 import asyncio
+import copy
 
 import pytest
 
@@ -153,6 +154,10 @@ def test_a_builder_from_a_finished_node_runs_it_again():
     }
     builder.term_b = Int(6)
     assert jw.run(builder)["sum"] == 10
+    copied = copy.deepcopy(builder)  # holds stored nodes: they are shared, the namespaces copied
+    copied.metadata.label = "second"
+    assert builder.metadata.label == "first" and copied.term_a is builder.term_a
+    assert jw.run_get_node(copied)[1].label == "second"
 
     _, function_node = add.run_get_node(1, 2)
     again = function_node.get_builder_restart()
