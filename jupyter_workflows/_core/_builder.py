@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from ._errors import UnknownInputError, UsageError, ValidationError
-from ._port_tree import port_doc, port_tree_html, port_tree_text
+from ._port_tree import port_tree_html, port_tree_text
 from ._ports import InputPort, PortNamespace
 
 if TYPE_CHECKING:
@@ -278,7 +278,7 @@ def _class_for(base: type, port_namespace: PortNamespace, title: str, path: str)
     cls = _CLASSES.get(key)
     if cls is None:
         members: dict[str, Any] = {
-            name: _port_property(name, port_doc(port, f"{path}{name}"))
+            name: _port_property(name, str(port))
             for name, port in port_namespace.ports.items()
             if not isinstance(port, PortNamespace) and not name.startswith("_")  # '_x': the builder's own names
         }

@@ -99,6 +99,12 @@ class Port:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} valid_type={type_names(self.valid_type)}>"
 
+    def __str__(self) -> str:
+        """'x: Int, required' and the help: the docstring of the port's attribute on a builder (as AiiDA's)."""
+        from ._port_tree import port_doc  # the port tree module renders ports; it imports this one
+
+        return port_doc(self, self.name)
+
     def validate(self, value: Any, path: str, owner: str) -> list[str]:
         """Problems with ``value`` for this port ([] when fine). ``path`` is the dotted name shown to the user."""
         if self.valid_type is not None and not isinstance(value, self.valid_type):

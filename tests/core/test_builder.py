@@ -124,7 +124,7 @@ def test_an_unset_port_reads_as_its_default_or_none():
 def test_a_port_attribute_documents_the_port():
     builder = ExampleWorkChain.get_builder()
     doc = type(builder).boolean.__doc__
-    assert doc.startswith("boolean: Bool, required") and "A pointless boolean" in doc
+    assert doc == str(ExampleWorkChain.spec().inputs["boolean"]) == "boolean: Bool, required\n\nA pointless boolean"
     assert type(builder).dict.__doc__.startswith("dict: Dict, optional")
     assert "name_spaced *" in builder.__doc__ and "Not actually a namespaced port" in builder.__doc__
     assert builder.name.__doc__.startswith("Inputs of ExampleWorkChain in namespace 'name'")
