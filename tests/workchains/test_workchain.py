@@ -18,6 +18,7 @@ from jupyter_workflows import (
     return_,
     while_,
 )
+from jupyter_workflows.workchains import WorkChainSpec
 
 from .._rendezvous import Rendezvous
 
@@ -322,6 +323,28 @@ def test_spec_mistakes_are_reported_clearly():
 
     with pytest.raises(jw.SpecError, match="positive int"):
         jw.run(BadExitCode)
+
+
+def test_empty_outline_finishes_at_once_and_outline_mistakes_are_refused_where_written():
+    class Empty(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline()
+
+    assert jw.run.get_node(Empty)[1].is_finished_ok
+
+    spec = WorkChainSpec()
+    with pytest.raises(TypeError, match="the outline holds 5, which is not a step"):
+        spec.outline(5)
+    with pytest.raises(TypeError, match=r"the step <lambda>\(x, y\) cannot be called with the WorkChain alone"):
+        spec.outline(lambda x, y: None)
+
+    def two_arguments(self, other):
+        return True
+
+    with pytest.raises(jw.SpecError, match=r"the condition two_arguments\(self, other\) cannot be called"):
+        spec.outline(if_(two_arguments)(lambda self: None))
 
 
 def test_output_of_wrong_type_excepts_with_clear_message():
