@@ -169,11 +169,11 @@ class FunctionProcess(Process):
         for parameter in self._signature.parameters.values():
             name, kind = parameter.name, parameter.kind
             if name == "metadata" and kind not in _VARIADIC:  # the function sees its own default, as in AiiDA
-                given = parameter.default if parameter.default is not inspect.Parameter.empty else None
-                value = dict(self.inputs.get("metadata", {})) if given is None else given
+                required = parameter.default is inspect.Parameter.empty
+                value = dict(self.inputs.get("metadata", {})) if required else parameter.default
                 if kind in _POSITIONAL:
                     args.append(value)
-                elif parameter.default is inspect.Parameter.empty:
+                elif required:
                     kwargs[name] = value
             elif kind in _POSITIONAL:
                 args.append(values.pop(name, parameter.default))

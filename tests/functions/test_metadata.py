@@ -140,3 +140,22 @@ def test_gathered_runs_without_provenance_store_nothing_and_leave_nothing_runnin
     assert counts[0] == before[0] + 30 * 6  # the stored half: input, workfunction, 2 calcfunctions, 2 results each
     assert live_processes() == set()
     assert jw.testing.provenance_problems(any_store, expected_calls={"chain": 2}) == []
+
+
+def test_a_metadata_parameter_sees_its_own_default_or_the_metadata_given():
+    seen = []
+
+    @calcfunction
+    def with_default(x, metadata=None):
+        seen.append(metadata)
+        return x + 1
+
+    @calcfunction
+    def without_default(x, metadata):
+        seen.append(dict(metadata))
+        return x + 1
+
+    _, node = with_default.run_get_node(1, {"label": "positional"})
+    assert node.label == "positional" and seen.pop() is None
+    _, node = without_default.run_get_node(1, metadata={"label": "given"})
+    assert node.label == "given" and seen.pop() == {"label": "given"}
