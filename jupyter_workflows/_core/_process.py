@@ -24,7 +24,7 @@ from ._attribute_dict import AttributeDict
 from ._errors import UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
 from ._portal import await_, discard, in_background, in_portal
-from ._ports import OutputPort, PortNamespace
+from ._ports import PortNamespace
 from ._spec import ProcessSpec
 from ._states import ProcessState, check_transition
 
@@ -440,7 +440,8 @@ class Process:
     def out(self, label: str, value: Any) -> None:
         """Register an output. Raises ValidationError at once if the spec has no such output, the type is wrong, or
         the label was registered already (one label, one output)."""
-        if isinstance(value, Mapping) and not isinstance(self.spec().outputs.get_port(label), OutputPort):
+        port = self.spec().outputs.get_port(label)
+        if isinstance(value, Mapping) and (isinstance(port, PortNamespace) or (port is None and value)):
             for key, item in value.items():  # a namespace of outputs (declared, or made on the fly in a dynamic one)
                 self.out(f"{label}.{key}", item)
             return

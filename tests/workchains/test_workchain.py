@@ -427,3 +427,37 @@ def test_an_output_label_takes_one_value():
     (row,) = [r for r in jw.processes() if r.process_label == "Twice"]
     node = jw.load_node(row.pk)
     assert node.is_excepted and list(node.outputs) == []  # the step died: its outputs never reached the store
+
+
+def test_nested_dict_into_a_declared_dynamic_output_namespace():
+    class Collects(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output_namespace("results", dynamic=True, valid_type=Int)
+            spec.output("total", valid_type=Int)
+            spec.outline(cls.collect)
+
+        def collect(self):
+            self.out("results", {"first": {"value": add(1, 2)}, "second": add(3, 4)})
+            self.out("results.third.deeper.value", add(5, 6))
+            self.out("total", add(10, 11))
+
+    result, node = jw.run.get_node(Collects)
+    assert result["results"]["first"]["value"] == 3 and result["results"]["third"]["deeper"]["value"] == 11
+    store = jw.testing.get_runtime().store
+    labels = {link.link_label for link in store.get_links(outputs_of=[node.pk]) if link.link_type.value == "return"}
+    assert labels == {"results__first__value", "results__second", "results__third__deeper__value", "total"}
+
+    class Closed(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("total", valid_type=Int)
+            spec.outline(cls.collect)
+
+        def collect(self):
+            self.out("extra", {"a": add(1, 2)})
+
+    with pytest.raises(jw.ValidationError, match=r"Closed<.*> has no output 'extra\.a'"):
+        jw.run(Closed)
