@@ -7,9 +7,11 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 from ._attribute_dict import AttributeDict as AttributeDict
 from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace as ProcessBuilderNamespace
 from ._errors import (
+    ArgumentError as ArgumentError,
     CheckpointError as CheckpointError,
     GraphvizError as GraphvizError,
     InternalError as InternalError,
+    LabelClashError as LabelClashError,
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,

@@ -38,6 +38,16 @@ class UnknownInputError(ValidationError, AttributeError):
     """An input name the process does not declare (``builder.z = 1``); an AttributeError too, as in AiiDA."""
 
 
+class ArgumentError(ValidationError, TypeError):
+    """A process function was called with arguments its signature does not take (too many positional arguments, a
+    missing or an unknown one). A TypeError, as Python's own for a plain function, and a ValueError, as in AiiDA."""
+
+
+class LabelClashError(ValidationError, RuntimeError):
+    """Two arguments of one call would get the same input label: the items of ``*args`` are labelled ``args_0``,
+    ``args_1``, ... and a parameter has one of these names. A RuntimeError, as in AiiDA; nothing is run or stored."""
+
+
 class SerializationError(ValidationError, TypeError):
     """A value cannot become a storable node or JSON (``Int('a')``, ``Dict({1: 2})``); the message says what was
     wrong, what would work and where. Both ``except ValueError`` and ``except TypeError`` catch it, as in AiiDA."""
@@ -47,12 +57,14 @@ class UsageError(WorkflowsError, TypeError, ValueError):
     """A function of jupyter_workflows was called with an argument of the wrong kind (``jw.run(42)``)."""
 
 
-class SpecError(WorkflowsError, TypeError):
-    """A process class or function was defined wrongly (bad port, outline or exit code declaration)."""
+class SpecError(WorkflowsError, TypeError, ValueError):
+    """A process class or function was defined wrongly (bad port, outline or exit code declaration). Both
+    ``except TypeError`` and ``except ValueError`` catch it: AiiDA raises either, depending on the mistake."""
 
 
-class ProvenanceError(WorkflowsError):
-    """An action would break the provenance graph's rules (for example a calcfunction calling a process)."""
+class ProvenanceError(WorkflowsError, ValueError):
+    """An action would break the provenance graph's rules (a calcfunction returning existing data or calling a
+    process, a workflow returning new data). A ValueError, as AiiDA's link validation raises."""
 
 
 class TransitionError(WorkflowsError):

@@ -7,7 +7,7 @@ and how to fix it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._errors import SerializationError, SpecError
@@ -244,9 +244,19 @@ class PortNamespace(Port, Mapping[str, Port]):
                 if filled:
                     result[name] = filled
         for name, value in values.items():  # undeclared: only dynamic namespaces take them (validate() reports)
-            dynamic = self.dynamic and not isinstance(value, Mapping)
-            result[name] = _serialize(self, value, f"{path}{name}", owner, problems) if dynamic else value
+            result[name] = self._pre_process_undeclared(value, f"{path}{name}", owner, problems)
         return result
+
+    def _pre_process_undeclared(self, value: Any, path: str, owner: str, problems: list[str]) -> Any:
+        """A value under a name this dynamic namespace does not declare. A dict is a nested namespace of the same
+        kind (as in plumpy), so its plain values become nodes too and are recorded, with labels ``ns__key``."""
+        if not self.dynamic:
+            return value
+        if isinstance(value, Mapping):
+            return {
+                key: self._pre_process_undeclared(item, f"{path}.{key}", owner, problems) for key, item in value.items()
+            }
+        return _serialize(self, value, path, owner, problems)
 
     def validate(self, value: Any, path: str, owner: str) -> list[str]:
         """Problems with ``value`` given for this namespace as a whole (it must be a dict)."""
@@ -288,6 +298,13 @@ class PortNamespace(Port, Mapping[str, Port]):
     def _undeclared_problems(self, value: Any, path: str, owner: str) -> list[str]:
         if not self.dynamic:
             return [f"{owner} has no {self._noun} '{path}'; known: {', '.join(sorted(self.ports)) or 'none'}"]
+        if isinstance(value, Mapping):  # a nested namespace: each of its values must fit
+            return [
+                problem
+                for key, item in value.items()
+                if item is not INVALID
+                for problem in self._undeclared_problems(item, f"{path}.{key}", owner)
+            ]
         if self.valid_type is not None and not isinstance(value, self.valid_type):
             return [
                 f"'{path}' of {owner} expects {type_names(self.valid_type)} "
@@ -298,20 +315,6 @@ class PortNamespace(Port, Mapping[str, Port]):
     @property
     def _noun(self) -> str:
         return "output" if self.port_class is OutputPort else "input"
-
-    def absorb(
-        self,
-        other: PortNamespace,
-        *,
-        include: Collection[str] | None = None,
-        exclude: Collection[str] | None = None,
-    ) -> list[str]:
-        """Copy the ports of ``other`` into this namespace (for expose_inputs/outputs); returns their names."""
-        names = [n for n in other.ports if (include is None or n in include) and (exclude is None or n not in exclude)]
-        for name in names:
-            self.ports[name] = other.ports[name]
-        self.dynamic = self.dynamic or other.dynamic
-        return names
 
 
 def _has_required(namespace: PortNamespace) -> bool:

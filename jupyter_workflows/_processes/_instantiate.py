@@ -32,6 +32,7 @@ __all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
 
 class Launch(enum.Enum):
     SUBMIT = "submit"  # runs in the background: written now as created
+    AWAIT = "await"  # runs in the background while its caller awaits it: written now as created
     RUN = "run"  # runs now: written now as running
     RUN_DEFERRED = "run_deferred"  # runs now and is quick: written whole when it ends (one commit)
 
@@ -70,11 +71,6 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     parent = current_process()
     if parent is not None:
         parent.check_killed()  # a process being killed starts no child
-    if parent is not None and isinstance(parent.node, CalculationNode):
-        raise ProvenanceError(
-            f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
-            f"Make {parent.label} a @workfunction, or call {label} outside of it."
-        )
     spec = process_class.spec()
     problems: list[str] = []
     values = spec.inputs.pre_process(inputs, "", label, problems)
@@ -84,6 +80,16 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
             f"Invalid inputs for {label}", problems, port_tree=port_tree_text(spec.inputs, f"Inputs of {label}")
         )
     metadata = values.get("metadata", {})
+    # A process called by one that stores nothing stores nothing either: it would have no caller to link to.
+    storable = metadata.get("store_provenance", True) and (parent is None or parent.node.storable)  # type: ignore[attr-defined]
+    if not storable:
+        _check_unstored_launch(process_class, launch)
+    elif parent is not None and isinstance(parent.node, CalculationNode):
+        raise ProvenanceError(
+            f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
+            f"Make {parent.label} a @workfunction, call {label} outside of it, or call it with "
+            "metadata={'store_provenance': False}."
+        )
     node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
         process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
     )
@@ -93,16 +99,34 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
         inputs=list(_data_inputs(values, spec.inputs, "")),
-        caller=parent.node if parent is not None else None,  # type: ignore[arg-type]
+        caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,
-        state=ProcessState.CREATED if launch is Launch.SUBMIT else ProcessState.RUNNING,
+        state=ProcessState.CREATED if launch in (Launch.SUBMIT, Launch.AWAIT) else ProcessState.RUNNING,
+        storable=storable,
     )
     if launch is not Launch.RUN_DEFERRED:
         node.flush()
     new = process_class(values, node, runtime.runner, label=label, parent=parent)
     node.process = new
     return new
+
+
+def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None:
+    """``store_provenance=False`` runs a process in place, where its caller gets the result; nothing else could
+    find it (as in AiiDA, which refuses to submit one)."""
+    name = process_class.__name__
+    if launch is Launch.SUBMIT:
+        raise UsageError(
+            f"{name} was submitted with store_provenance=False: a process in the background is found and awaited "
+            f"through its stored node. Run it instead (jw.run({name}, ...)), or let it store its provenance."
+        )
+    if getattr(getattr(process_class, "node_class", None), "checkpointed", False):
+        raise UsageError(
+            f"{name} cannot run with store_provenance=False: a WorkChain checkpoints its steps and waits for its "
+            "children through stored nodes. Use it with provenance, or use store_provenance=False for the process "
+            "functions it calls."
+        )
 
 
 def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:

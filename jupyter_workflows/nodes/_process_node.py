@@ -83,11 +83,13 @@ class ProcessNode(Node):
         self._row = NodeRow(pk=0, uuid=self.uuid, node_type=self.node_type, process_label=process_label)
         self._row.process_state = ProcessState.CREATED.value
         self._pending = _Pending()
+        self._storable = True
         self.process: Process | None = None  # the running process, while this kernel runs it
 
     def _load_row(self, row: NodeRow) -> None:
         self._row = row
         self._pending = _Pending()
+        self._storable = True
         self.process = None
 
     # -- the current truth --------------------------------------------------------------------------------------------
@@ -206,8 +208,15 @@ class ProcessNode(Node):
 
     # -- links ---------------------------------------------------------------------------------------------------------
     @property
+    def storable(self) -> bool:
+        """False for a process run with ``metadata={'store_provenance': False}``: it is never stored, and neither is
+        anything it creates; its inputs, outputs and reports show in memory only."""
+        return self._storable
+
+    @property
     def inputs(self) -> AttributeDict:
-        return link_namespace(self, incoming=True, link_types=INPUT_LINKS)
+        pending = self._pending.new.inputs if self._pending.new is not None else ()
+        return link_namespace(self, incoming=True, link_types=INPUT_LINKS, pending=pending)
 
     @property
     def outputs(self) -> AttributeDict:
@@ -253,13 +262,16 @@ class ProcessNode(Node):
         call_link_label: str,
         owner: str,
         state: ProcessState,
+        storable: bool = True,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
-        most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction)."""
+        most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
+        Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link."""
         for _, data in inputs:
             validate_link(data, self, self.input_link)
         if caller is not None:
             validate_link(caller, self, self.call_link)
+        self._storable = storable
         self._store = store
         self._row = node_row(self, process_label=self._row.process_label, process_state=state.value, owner=owner)
         self._row.attributes = {"process_class": process_class}
@@ -315,7 +327,8 @@ class ProcessNode(Node):
     def record_output(self, label: str, value: Any) -> None:
         if not isinstance(value, Data):
             raise ProvenanceError(f"Output '{label}' of {self.process_label}<{self._pk}> must be a data node.")
-        self._check_output(label, value)
+        if self._storable:  # the link rules guard the stored graph; an unstored run has none
+            self._check_output(label, value)
         self._pending.outputs.append((flat_label(label), value))
 
     def save_checkpoint(self, data: dict[str, Any]) -> None:
@@ -357,6 +370,11 @@ class ProcessNode(Node):
         Raises ProcessKilledError if the node was sealed meanwhile (ended from another kernel): nothing of this
         process is written any more."""
         pending = self._pending
+        if not self._storable:  # store_provenance=False: it all stays in memory (its views still show it)
+            for name, value in pending.columns.items():
+                setattr(self._row, name, value)
+            self._pending = replace(pending, columns={}, checkpoint=None, drop_checkpoint=False)
+            return
         held: list[tuple[str, Data]] = []
         if self.checkpointed and not step_done and pending.outputs:
             held, pending.outputs = pending.outputs, []
@@ -473,7 +491,14 @@ class CalculationNode(ProcessNode):
     call_link = LinkType.CALL_CALC
 
     def _check_output(self, label: str, value: Data) -> None:
-        """Calculations create new data only."""
+        """Calculations create new data only, each node once (one creator, one label)."""
+        twice = [first for first, data in self._pending.outputs if data is value]
+        if twice:
+            raise ProvenanceError(
+                f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}' and as output "
+                f"'{twice[0]}'; a calculation creates each node once: return a copy, e.g. {type(value).__name__}"
+                "(x.value), for the second."
+            )
         if value.pk is not None:
             raise ProvenanceError(
                 f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}', but that node already "

@@ -161,7 +161,7 @@ def test_a_builder_from_a_finished_node_runs_it_again():
 
     _, function_node = add.run_get_node(1, 2)
     again = function_node.get_builder_restart()
-    assert again._inputs(prune=True) == {"x": 1, "y": 2} and jw.run(again) == 3
+    assert again._inputs(prune=True) == {"x": 1, "y": 2, "metadata": {"label": "add"}} and jw.run(again) == 3
 
 
 def test_a_builder_from_a_node_whose_class_is_gone_says_how_to_fix_it():
