@@ -6,9 +6,13 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 
 from ._attribute_dict import AttributeDict as AttributeDict
 from ._errors import (
+    BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CommunicatorError as CommunicatorError,
+    DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,
     InternalError as InternalError,
+    MessageError as MessageError,
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
@@ -16,6 +20,9 @@ from ._errors import (
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
     ProvenanceError as ProvenanceError,
+    RecipientNotFoundError as RecipientNotFoundError,
+    RemoteError as RemoteError,
+    RpcTimeoutError as RpcTimeoutError,
     SerializationError as SerializationError,
     SpecError as SpecError,
     StoreError as StoreError,
