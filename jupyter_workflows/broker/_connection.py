@@ -27,6 +27,15 @@ __all__ = ["Backoff", "Connector", "describe_failure"]
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 
 
+def _not_a_failed_attempt(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("error when creating transport")
+
+
+# aiormq logs an ERROR for every failed connection attempt; while a broker is down that is one every few seconds
+# in the notebook. The Connector reports the same failures itself, throttled: drop aiormq's line, and only that one.
+logging.getLogger("aiormq.connection").addFilter(_not_a_failed_attempt)
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Delays between connection attempts: ``first``, then times ``factor`` each attempt, never more than ``limit``."""
@@ -93,7 +102,7 @@ class Connector:
 
     def lost(self, reason: str) -> None:
         """Give up the current connection (a channel closed under us, a publish failed); a new one is made."""
-        if self._connected.is_set() and not self._closing:
+        if not self._closing and not self._lost.is_set():
             self.last_failure = reason
             self._connected.clear()
             self._lost.set()
@@ -140,7 +149,8 @@ class Connector:
         try:
             await self._on_connected(connection)
         except Exception as exc:
-            self.last_failure = f"setting up queues failed: {describe_failure(exc, self.url)}"
+            self.lost(f"setting up queues failed: {describe_failure(exc, self.url)}")
+        if self._lost.is_set():  # the set-up failed, or the connection was lost meanwhile
             await self._drop()
             return False
         self.generation += 1

@@ -90,6 +90,7 @@ class RabbitMQSession:
         self._link: _Link | None = None
         self._consumers: dict[Subscription, _Consumer] = {}
         self._pending: dict[str, asyncio.Future[ControlReply]] = {}
+        self._taking: set[asyncio.Task[Any]] = set()  # task deliveries whose handler has not returned yet
         self._closed = False
 
     @property
@@ -99,8 +100,12 @@ class RabbitMQSession:
     async def start(self) -> None:
         self._connector.start()
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 5.0) -> None:
+        """Close, after letting the task handlers that run finish (for ``grace`` seconds at most), so that what they
+        took is acked instead of delivered again."""
         self._closed = True
+        if self._taking:
+            await asyncio.wait(set(self._taking), timeout=grace)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(CommunicatorError("The communicator was closed before the answer came."))
@@ -205,7 +210,7 @@ class RabbitMQSession:
         kind = consumer.subscription.kind
         if kind == "task":
             queue = await link.task_channel.get_queue(self.names.tasks, ensure=False)
-            callback = functools.partial(self._on_task, consumer, link.generation)
+            callback = functools.partial(self._on_task, consumer, link.task_channel)
             consumer.consumer_tag = await queue.consume(callback)
         elif kind == "rpc":
             identifier = consumer.subscription.key
@@ -242,9 +247,9 @@ class RabbitMQSession:
         await replies.consume(self._on_reply)
         broadcasts = await declare_exclusive_queue(channel, self.names.broadcast_queue(self._id), self.names)
         await broadcasts.consume(self._on_broadcast)
-        for watched in (channel, task_channel):
-            watched.close_callbacks.add(functools.partial(self._on_channel_closed, generation))
         self._link = _Link(generation, connection, channel, task_channel, exchanges, broadcasts, set())
+        for watched in (channel, task_channel):
+            watched.close_callbacks.add(functools.partial(self._on_channel_closed, self._link))
         for consumer in list(self._consumers.values()):
             try:
                 await self._start(consumer, self._link)
@@ -252,8 +257,8 @@ class RabbitMQSession:
                 self._consumers.pop(consumer.subscription, None)
                 _LOGGER.warning("After reconnecting, this communicator no longer serves RPCs: %s", exc)
 
-    def _on_channel_closed(self, generation: int, _channel: Any, exc: BaseException | None) -> None:
-        if self._closed or generation != self._connector.generation:
+    def _on_channel_closed(self, link: _Link, _channel: Any, exc: BaseException | None) -> None:
+        if self._closed or link is not self._link:
             return
         reason = f"a channel was closed: {describe_failure(exc, self._connector.url) if exc else 'by the client'}"
         if "acknowledgement" in reason and "timed out" in reason:
@@ -263,7 +268,16 @@ class RabbitMQSession:
 
     # Receiving
 
-    async def _on_task(self, consumer: _Consumer, generation: int, message: AbstractIncomingMessage) -> None:
+    async def _on_task(self, consumer: _Consumer, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
+        current = asyncio.current_task()
+        assert current is not None
+        self._taking.add(current)
+        try:
+            await self._take_task(consumer, channel, message)
+        finally:
+            self._taking.discard(current)
+
+    async def _take_task(self, consumer: _Consumer, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
         try:
             task = _messages.decode("task", message.body)
         except MessageError as exc:
@@ -271,7 +285,7 @@ class RabbitMQSession:
             return
 
         def still_valid() -> bool:  # on the subscriber's loop, just before the handler is called
-            return self._connector.is_connected and self._connector.generation == generation
+            return not channel.is_closed  # else the broker gives the task to someone else: do not take it
 
         try:
             await consumer.receiver.call(task, still_valid)

@@ -32,8 +32,11 @@ _AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 class RabbitMQNode:
     """One private RabbitMQ node; :meth:`start`, :meth:`stop` and :meth:`restart` it, on the same port and data."""
 
-    def __init__(self, data_dir: Path, *, consumer_timeout: float | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, consumer_timeout: float | None = None, user: str = "guest", password: str = "guest"
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.user, self.password = user, password
         self.port, self.dist_port = _free_port(), _free_port()
         self.node_name = f"jw-test-{self.port}@localhost"
         self.consumer_timeout = consumer_timeout
@@ -45,8 +48,8 @@ class RabbitMQNode:
 
     @property
     def url(self) -> str:
-        """The AMQP URL of the node (user guest, which RabbitMQ admits from loopback only)."""
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        """The AMQP URL of the node, with its user and password."""
+        return f"amqp://{self.user}:{self.password}@127.0.0.1:{self.port}/"
 
     @property
     def is_running(self) -> bool:
@@ -99,7 +102,13 @@ class RabbitMQNode:
 
     def _write_config(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        lines = [f"listeners.tcp.default = 127.0.0.1:{self.port}", "log.console = false", "log.file.level = info"]
+        lines = [
+            f"listeners.tcp.default = 127.0.0.1:{self.port}",
+            "log.console = false",
+            "log.file.level = info",
+            f"default_user = {self.user}",  # created when the node first boots
+            f"default_pass = {self.password}",
+        ]
         advanced = "[]."
         if self.consumer_timeout is not None:
             lines.append(f"consumer_timeout = {round(self.consumer_timeout * 1000)}")
@@ -153,16 +162,21 @@ class RabbitMQNode:
 
 @contextlib.contextmanager
 def rabbitmq_node(
-    *, consumer_timeout: float | None = None, data_dir: str | Path | None = None
+    *,
+    consumer_timeout: float | None = None,
+    user: str = "guest",
+    password: str = "guest",
+    data_dir: str | Path | None = None,
 ) -> Iterator[RabbitMQNode]:
     """A private RabbitMQ node, started, for the ``with`` block; stopped (and its temporary data removed) after.
 
-    ``consumer_timeout`` (seconds) is the broker's limit on how long a delivered message may stay unacknowledged.
-    Needs ``rabbitmq-server`` installed (``apt-get install rabbitmq-server``); takes a few seconds to boot."""
+    ``consumer_timeout`` (seconds) is the broker's limit on how long a delivered message may stay unacknowledged;
+    ``user`` and ``password`` are its one user's login (``node.url`` has them). Needs ``rabbitmq-server``
+    (``apt-get install rabbitmq-server``); booting takes a few seconds."""
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="jw-rabbitmq-"))
-        node = RabbitMQNode(Path(data_dir), consumer_timeout=consumer_timeout)
+        node = RabbitMQNode(Path(data_dir), consumer_timeout=consumer_timeout, user=user, password=password)
         stack.callback(node.stop, kill=True)
         node.start()
         yield node
