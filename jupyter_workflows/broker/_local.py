@@ -83,7 +83,8 @@ class LocalBroker:
             if again:
                 self.dead_letter(namespace, body, f"its handler failed twice, last with {type(exc).__name__}: {exc}")
             else:
-                _LOGGER.warning("A task handler failed (%s: %s); the task goes back to the queue once", type(exc), exc)
+                what = f"{type(exc).__name__}: {exc}"
+                _LOGGER.warning("A task handler failed (%s); the task goes back to the queue once", what)
                 self.queue_task(namespace, body, redelivered=True)
 
     # RPC and broadcasts

@@ -26,7 +26,7 @@ from typing import Any
 
 import aio_pika
 
-from .._core import BrokerUnreachableError
+from .._core import BrokerUnreachableError, UsageError
 from .._core._secret_url import SecretURL
 from .._wire import ControlRequest, ProcessTask, StateChanged
 from ._communicator import RPC_TIMEOUT, BroadcastHandler, ControlHandler, Subscription, TaskHandler
@@ -59,7 +59,7 @@ class RabbitMQCommunicator:
         backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
     ) -> None:
         names = Names(check_namespace(namespace))
-        self._url = SecretURL(url)
+        self._url = _checked_url(url)
         self._session = RabbitMQSession(
             self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
             backoff=backoff,
@@ -152,7 +152,7 @@ class RabbitMQCommunicator:
 async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
     """Delete ``namespace``'s queues and exchanges from the broker at ``url``, with the tasks and dead letters they
     hold (for a store that is gone, and for tests). Communicators of the namespace must be closed first."""
-    url, names = SecretURL(url), Names(check_namespace(namespace))
+    url, names = _checked_url(url), Names(check_namespace(namespace))
     failure = ""
     try:
         connection = await aio_pika.connect(url.reveal(), timeout=10)
@@ -162,3 +162,14 @@ async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
         raise BrokerUnreachableError(f"Cannot reach the message broker at {url}: {failure}.")
     async with connection:
         await delete_namespace(connection, names)
+
+
+def _checked_url(url: object) -> SecretURL:
+    secret = SecretURL(url) if isinstance(url, (str, SecretURL)) else None
+    if secret is None or not secret.reveal().startswith(("amqp://", "amqps://")):
+        shown = str(secret) if secret is not None else repr(url)
+        raise UsageError(
+            f"The broker URL {shown} is not an AMQP URL: write amqp://user:password@host:5672/vhost "
+            "(or amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
+        )
+    return secret

@@ -169,8 +169,10 @@ class RabbitMQSession:
             link = self._link
             assert link is not None
             failure = ""
-            try:
-                return await operation(link)
+            try:  # bounded: a connection that died silently fails its heartbeats only after a while
+                return await asyncio.wait_for(operation(link), max(0.001, deadline - time.monotonic()))
+            except (asyncio.TimeoutError, TimeoutError):
+                failure = "the broker did not answer in time"
             except CONNECTION_EXCEPTIONS as exc:
                 failure = describe_failure(exc, self._connector.url)
             # Outside the except block: nothing raised from here chains aio-pika's exception (and its URL).

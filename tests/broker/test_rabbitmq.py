@@ -10,9 +10,11 @@ import time
 from typing import Any
 
 import aio_pika
+import pytest
 
+from jupyter_workflows import UsageError
 from jupyter_workflows._wire import MAX_BROKER_MESSAGE_BYTES
-from jupyter_workflows.broker import Names, control_request, encode, process_task, state_changed
+from jupyter_workflows.broker import Names, RabbitMQCommunicator, control_request, encode, process_task, state_changed
 
 from .conftest import Communicators, dead_letters, eventually, new_namespace
 
@@ -112,3 +114,10 @@ def test_blocking_variants_work_from_a_plain_thread(rabbitmq: Communicators):
         await eventually(lambda: got == [3], "the task")
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("url", ["postgresql://me:pw@host/db", "", None, "127.0.0.1:5672"])
+def test_a_url_that_is_not_amqp_is_refused_with_an_example(url):
+    with pytest.raises(UsageError, match="is not an AMQP URL: write amqp://") as caught:
+        RabbitMQCommunicator(url, "jw-test")
+    assert "pw" not in str(caught.value)
