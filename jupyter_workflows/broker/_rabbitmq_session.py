@@ -2,7 +2,7 @@
 
 Everything here runs on the communicator's thread (only :mod:`._rabbitmq` calls it, through the thread's loop), so
 its state needs no locks. After every (re)connection the namespace is declared again and every subscription is
-started again; a message received on a connection that has since been lost is never acked or handled (the broker
+started again; a task received on a channel that has since closed is neither handled nor acked (the broker
 delivers it again).
 """
 
