@@ -7,7 +7,9 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 from typing import Any
 
 from ._core import (
+    BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CommunicatorError as CommunicatorError,
     ExitCode as ExitCode,
     GraphvizError as GraphvizError,
     NodeNotFoundError as NodeNotFoundError,
@@ -85,8 +87,10 @@ _enable_rich_display()  # only inside IPython: process nodes display as live wid
 __all__ = [
     "ArrayData",
     "Bool",
+    "BrokerUnreachableError",
     "CalcFunctionNode",
     "CheckpointError",
+    "CommunicatorError",
     "Data",
     "Dict",
     "ExitCode",

@@ -14,6 +14,7 @@ PUBLIC = {
     "wait_async", "while_", "workfunction", "monitor", "graph", "GraphvizError",
     "load_ipython_extension", "unload_ipython_extension", "SerializationError", "UsageError",
     "ProcessBuilder", "ProcessBuilderNamespace",
+    "BrokerUnreachableError", "CommunicatorError",
 }  # fmt: skip
 
 

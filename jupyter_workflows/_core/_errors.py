@@ -111,6 +111,38 @@ class CheckpointError(StoreError):
     """A checkpoint could not be written or read back (for example it is corrupted or of a newer version)."""
 
 
+class CommunicatorError(WorkflowsError):
+    """A message could not be sent, received or answered over the message broker."""
+
+
+class BrokerUnreachableError(CommunicatorError):
+    """The message broker (RabbitMQ) could not be reached within the time allowed; the message says how to fix it."""
+
+
+class MessageError(CommunicatorError, ValueError):
+    """A broker message is malformed, too large, or of a wire-format version this build does not read."""
+
+
+class RecipientNotFoundError(CommunicatorError, LookupError):
+    """Nobody holds the identifier an RPC was sent to (for example no kernel or worker runs that process)."""
+
+
+class RpcTimeoutError(CommunicatorError, TimeoutError):
+    """The holder of an RPC's identifier did not answer in time (its event loop may be busy)."""
+
+
+class RemoteError(CommunicatorError):
+    """The receiver of an RPC raised; ``error_type`` names its exception class, the message is its message."""
+
+    def __init__(self, message: str, error_type: str = "") -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class DuplicateSubscriberError(CommunicatorError):
+    """An RPC identifier is already served, by this communicator or by another one on the same broker."""
+
+
 class GraphvizError(WorkflowsError):
     """Graphviz is missing, failed, or took too long to lay out a graph."""
 
