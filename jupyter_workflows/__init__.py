@@ -61,11 +61,14 @@ from .nodes import (
     load_node as load_node,
 )
 from .workchains import (
+    BaseRestartWorkChain as BaseRestartWorkChain,
+    ProcessHandlerReport as ProcessHandlerReport,
     ToContext as ToContext,
     WorkChain as WorkChain,
     append_ as append_,
     assign_ as assign_,
     if_ as if_,
+    process_handler as process_handler,
     return_ as return_,
     while_ as while_,
 )
@@ -82,6 +85,7 @@ _enable_rich_display()  # only inside IPython: process nodes display as live wid
 
 __all__ = [
     "ArrayData",
+    "BaseRestartWorkChain",
     "Bool",
     "CalcFunctionNode",
     "CheckpointError",
@@ -95,6 +99,7 @@ __all__ = [
     "NodeNotFoundError",
     "NotResumableError",
     "ProcessError",
+    "ProcessHandlerReport",
     "ProcessKilledError",
     "ProcessNode",
     "ProcessNotRunningHereError",
@@ -124,6 +129,7 @@ __all__ = [
     "monitor",
     "pause",
     "play",
+    "process_handler",
     "processes",
     "resume",
     "return_",
