@@ -10,7 +10,6 @@ returns a ``ProcessHandlerReport`` and the child runs again with the new ``self.
 from __future__ import annotations
 
 import functools
-import inspect
 import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -86,7 +85,7 @@ class BaseRestartWorkChain(WorkChain):
     @classmethod
     def spec(cls) -> WorkChainSpec:
         spec = super().spec()
-        if spec._outline is not None:  # a class meant to run (an abstract base without outline may lack one)
+        if spec.program is not None:  # a class meant to run (an abstract base without an outline may lack one)
             cls._check_process_class()
         return spec
 
@@ -148,13 +147,14 @@ class BaseRestartWorkChain(WorkChain):
     @classmethod
     def is_process_handler(cls, name: str | object) -> bool:
         """Whether ``name`` (a method name, or the method itself) is a process handler of this class."""
-        handler = getattr(cls, name, None) if isinstance(name, str) else name
+        handler = _class_members(cls).get(name) if isinstance(name, str) else name
         return isinstance(handler, ProcessHandler)
 
     @classmethod
     def get_process_handlers(cls) -> list[ProcessHandler]:
         """The process handlers of this class (inherited ones included), by name."""
-        return [member for _, member in inspect.getmembers(cls) if isinstance(member, ProcessHandler)]
+        members = _class_members(cls)
+        return [members[name] for name in sorted(members) if isinstance(members[name], ProcessHandler)]
 
     def get_process_handlers_by_priority(self) -> list[tuple[int, ProcessHandler]]:
         """(priority, handler) of each enabled handler, with the ``handler_overrides`` input applied."""
@@ -322,3 +322,12 @@ class BaseRestartWorkChain(WorkChain):
                     "incorrect class/output is being exposed)."
                 )
         return outputs
+
+
+def _class_members(cls: type) -> dict[str, Any]:
+    """The attributes of ``cls`` as its class dicts hold them, subclasses winning: unlike ``getattr``, reading them
+    runs no descriptor (a property or a spec computed on access)."""
+    members: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        members.update(vars(klass))
+    return members
