@@ -65,11 +65,14 @@ from .nodes import (
     load_node as load_node,
 )
 from .workchains import (
+    BaseRestartWorkChain as BaseRestartWorkChain,
+    ProcessHandlerReport as ProcessHandlerReport,
     ToContext as ToContext,
     WorkChain as WorkChain,
     append_ as append_,
     assign_ as assign_,
     if_ as if_,
+    process_handler as process_handler,
     return_ as return_,
     while_ as while_,
 )
@@ -86,6 +89,7 @@ _enable_rich_display()  # only inside IPython: process nodes display as live wid
 
 __all__ = [
     "ArrayData",
+    "BaseRestartWorkChain",
     "Bool",
     "BrokerUnreachableError",
     "CalcFunctionNode",
@@ -103,6 +107,7 @@ __all__ = [
     "ProcessBuilder",
     "ProcessBuilderNamespace",
     "ProcessError",
+    "ProcessHandlerReport",
     "ProcessKilledError",
     "ProcessNode",
     "ProcessNotRunningHereError",
@@ -132,6 +137,7 @@ __all__ = [
     "monitor",
     "pause",
     "play",
+    "process_handler",
     "processes",
     "resume",
     "return_",

@@ -15,6 +15,7 @@ PUBLIC = {
     "load_ipython_extension", "unload_ipython_extension", "SerializationError", "UsageError",
     "ProcessBuilder", "ProcessBuilderNamespace",
     "BrokerUnreachableError", "CommunicatorError",
+    "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
 }  # fmt: skip
 
 

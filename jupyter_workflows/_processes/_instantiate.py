@@ -39,7 +39,9 @@ class Launch(enum.Enum):
 
 def process_class_of(process: Any) -> type[Process]:
     """The Process class of a process function (its ``process_class``) or of a Process class itself."""
-    candidate = getattr(process, "process_class", process)
+    if isinstance(process, type) and issubclass(process, Process):
+        return process  # a class may have an attribute 'process_class' of its own (BaseRestartWorkChain has)
+    candidate = getattr(process, "process_class", None)
     if isinstance(candidate, type) and issubclass(candidate, Process):
         return candidate
     raise UsageError(
