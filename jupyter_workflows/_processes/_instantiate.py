@@ -23,6 +23,7 @@ from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
+from ._caching import cache_source_for, hash_of_run, replay
 
 __all__ = ["Launch", "instantiate", "process_class_of"]
 
@@ -64,24 +65,30 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     if problems:
         raise ValidationError(f"Invalid inputs for {label}", problems)
     metadata = values.get("metadata", {})
-    node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
-        process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
-    )
+    node_class: type[ProcessNode] = process_class.node_class  # type: ignore[attr-defined]
+    node = node_class(process_label=label, label=metadata.get("label", ""), description=metadata.get("description", ""))
     store = runtime.store
     runtime.register_owner_in(store)
+    inputs = list(_data_inputs(values, spec.inputs, ""))
+    hash = hash_of_run(process_class, node_class, inputs)
+    source = cache_source_for(process_class, node_class, hash, metadata, store)
     node.prepare(
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
-        inputs=list(_data_inputs(values, spec.inputs, "")),
+        inputs=inputs,
         caller=parent.node if parent is not None else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,
         state=ProcessState.CREATED if launch is Launch.SUBMIT else ProcessState.RUNNING,
+        hash=hash,
+        cached_from=source.uuid if source is not None else None,
     )
-    if launch is not Launch.RUN_DEFERRED:
+    if launch is Launch.SUBMIT or (launch is Launch.RUN and source is None):  # a cache hit ends at once: one commit
         node.flush()
     new = process_class(values, node, runtime.runner, label=label, parent=parent)
     node.process = new
+    if source is not None:
+        replay(new, source)
     return new
 
 

@@ -22,8 +22,8 @@ def _short(value: str, _port: object) -> str | None:
 
 class ProcessSpec(CoreProcessSpec):
     """Inputs and outputs are Data nodes unless declared otherwise; plain Python values given to inputs are wrapped
-    into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description`` and
-    ``call_link_label``, which are not stored as nodes."""
+    into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description``,
+    ``call_link_label`` and ``disable_cache``, which are not stored as nodes."""
 
     default_input_type = Data
     default_output_type = Data
@@ -39,3 +39,5 @@ class ProcessSpec(CoreProcessSpec):
         ]:
             port = InputPort(name, valid_type=str, required=False, non_db=True, help=help, validator=validator)
             metadata.add(name, port)
+        help = "True: run, even where caching would take the result of an earlier run"
+        metadata.add("disable_cache", InputPort("disable_cache", valid_type=bool, required=False, non_db=True, help=help))

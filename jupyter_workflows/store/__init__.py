@@ -3,6 +3,7 @@
 from ._config import SecretURL as SecretURL, default_store_url as default_store_url, redact_url as redact_url
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
+    CacheSource as CacheSource,
     DATA_LINK_TYPES as DATA_LINK_TYPES,
     LOGIC_LINK_TYPES as LOGIC_LINK_TYPES,
     LinkRow as LinkRow,
@@ -16,6 +17,7 @@ from ._sql import Store as Store, storable_text as storable_text
 
 __all__ = [
     "CALL_LINK_TYPES",
+    "CacheSource",
     "DATA_LINK_TYPES",
     "LOGIC_LINK_TYPES",
     "LinkRow",
