@@ -69,13 +69,13 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     node = node_class(process_label=label, label=metadata.get("label", ""), description=metadata.get("description", ""))
     store = runtime.store
     runtime.register_owner_in(store)
-    inputs = list(_data_inputs(values, spec.inputs, ""))
-    hash = hash_of_run(process_class, node_class, inputs)
+    data_inputs = list(_data_inputs(values, spec.inputs, ""))
+    hash = hash_of_run(process_class, node_class, data_inputs)
     source = cache_source_for(process_class, node_class, hash, metadata, store)
     node.prepare(
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
-        inputs=inputs,
+        inputs=data_inputs,
         caller=parent.node if parent is not None else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,

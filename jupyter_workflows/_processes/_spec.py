@@ -40,4 +40,5 @@ class ProcessSpec(CoreProcessSpec):
             port = InputPort(name, valid_type=str, required=False, non_db=True, help=help, validator=validator)
             metadata.add(name, port)
         help = "True: run, even where caching would take the result of an earlier run"
-        metadata.add("disable_cache", InputPort("disable_cache", valid_type=bool, required=False, non_db=True, help=help))
+        port = InputPort("disable_cache", valid_type=bool, required=False, non_db=True, help=help)
+        metadata.add("disable_cache", port)

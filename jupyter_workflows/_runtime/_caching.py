@@ -145,7 +145,7 @@ def disable_caching(*, identifier: Any = None, strict: bool = False) -> Iterator
         yield
 
 
-def configure_caching(caching: bool | Iterable[Any] | Mapping[Any, bool]) -> None:
+def configure_caching(caching: Any) -> None:
     """The standing rules: True/False for every process, identifiers (or patterns) to enable, or a mapping of
     identifiers (or patterns) to True/False, where ``'*'`` gives the default and the most specific pattern wins."""
     if isinstance(caching, bool):

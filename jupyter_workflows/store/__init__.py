@@ -3,9 +3,9 @@
 from ._config import SecretURL as SecretURL, default_store_url as default_store_url, redact_url as redact_url
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
-    CacheSource as CacheSource,
     DATA_LINK_TYPES as DATA_LINK_TYPES,
     LOGIC_LINK_TYPES as LOGIC_LINK_TYPES,
+    CacheSource as CacheSource,
     LinkRow as LinkRow,
     LinkType as LinkType,
     NodeRow as NodeRow,
@@ -17,9 +17,9 @@ from ._sql import Store as Store, storable_text as storable_text
 
 __all__ = [
     "CALL_LINK_TYPES",
-    "CacheSource",
     "DATA_LINK_TYPES",
     "LOGIC_LINK_TYPES",
+    "CacheSource",
     "LinkRow",
     "LinkType",
     "NodeRow",

@@ -369,7 +369,7 @@ class Store:
         if not rows:
             return None
         pk, uuid, exit_status, exit_message = rows[0][:4]
-        outputs = [(row[4], NodeRow(*row[5:])) for row in rows if row[4] is not None]  # type: ignore[call-arg]
+        outputs = [(row[4], NodeRow(*row[5:])) for row in rows if row[4] is not None]
         return CacheSource(pk, uuid, exit_status, exit_message, outputs)
 
     def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
