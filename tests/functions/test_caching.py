@@ -154,6 +154,44 @@ def test_a_cached_call_inside_a_workfunction_is_called_and_returned():
     assert provenance_problems(get_runtime().store) == []
 
 
+class AddInSteps(jw.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("a")
+        spec.input("b")
+        spec.output("member")
+        spec.output("static")
+        spec.outline(cls.run_member, cls.run_static)
+
+    @calcfunction
+    def add_member(a, b):  # noqa: N805  (AiiDA's test: a calcfunction as a class member)
+        return a + b
+
+    @staticmethod
+    @calcfunction
+    def add_static(a, b):
+        return a + b
+
+    def run_member(self):
+        self.out("member", AddInSteps.add_member(self.inputs.a, self.inputs.b))
+
+    def run_static(self):
+        self.out("static", self.add_static(self.inputs.a, self.inputs.b))
+
+
+def test_calcfunctions_called_in_workchain_steps_are_cached():
+    _, first = jw.run.get_node(AddInSteps, a=Int(1), b=Int(2))
+    with jw.enable_caching():
+        results, second = jw.run.get_node(AddInSteps, a=Int(1), b=Int(2))
+    assert second.is_finished_ok and (results["member"], results["static"]) == (3, 3)
+    assert not second.base.caching.is_created_from_cache  # the WorkChain ran
+    sources = [called.base.caching.get_cache_source() for called in second.called]
+    assert sources == [called.uuid for called in first.called]
+    assert AddInSteps.add_member.process_class.build_process_type() == f"{__name__}.AddInSteps.add_member"
+    assert provenance_problems(get_runtime().store) == []
+
+
 # -- what may serve as a cache source ---------------------------------------------------------------------------------
 def test_workflows_are_never_cached():
     _, first = add_twice.run_get_node(Int(1), Int(2))
