@@ -133,6 +133,32 @@ def test_every_output_is_cloned_under_its_label():
     }
 
 
+@calcfunction
+def nothing(x):
+    CALLS["nothing"] += 1
+
+
+@calcfunction
+async def later(x):
+    CALLS["later"] += 1
+    await asyncio.sleep(0)
+    return x + 1
+
+
+def test_runs_without_outputs_and_async_bodies_are_cached_too():
+    nothing(Int(1))
+    later(Int(1))
+    with jw.enable_caching():
+        result, node = nothing.run_get_node(Int(1))
+        assert result == {} and node.is_finished_ok and node.base.caching.is_created_from_cache
+        _, node = later.run_get_node(Int(1))
+        assert node.base.caching.is_created_from_cache and node.outputs.result == 2
+        submitted = jw.submit(later, Int(1))
+        jw.wait(submitted)
+        assert submitted.base.caching.is_created_from_cache and submitted.outputs.result == 2
+    assert CALLS == {"nothing": 1, "later": 1}
+
+
 def test_cached_runs_all_point_at_the_oldest_source():
     _, original = add.run_get_node(1, 2)
     with jw.enable_caching(identifier=add):
@@ -165,7 +191,7 @@ class AddInSteps(jw.WorkChain):
         spec.outline(cls.run_member, cls.run_static)
 
     @calcfunction
-    def add_member(a, b):  # noqa: N805  (AiiDA's test: a calcfunction as a class member)
+    def add_member(a, b):  # AiiDA's test: a calcfunction as a class member, called on the class
         return a + b
 
     @staticmethod
