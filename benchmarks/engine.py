@@ -5,6 +5,7 @@
     python benchmarks/engine.py nesting --depth 300                   # workfunctions nested 300 deep
     python benchmarks/engine.py workchain --k 100                     # a WorkChain with 100 children via ToContext
     python benchmarks/engine.py submit --n 1000                       # 1000 WorkChains submitted, then waited for
+    python benchmarks/engine.py caching --n 1000                      # the same call uncached, then from the cache
 
 Each prints one JSON object: wall and CPU time, per-item figures, peak RSS, nodes written. The store is a fresh
 SQLite file (WAL; ``--sqlite-synchronous full`` or ``normal`` sets its ``?synchronous=``, else the engine's default,
@@ -85,7 +86,39 @@ def submit(n: int) -> dict[str, Any]:
     }
 
 
-CASES = {"calcfunctions": calcfunctions, "nesting": nesting, "workchain": workchain, "submit": submit}
+def caching(n: int, rounds: int = 10) -> dict[str, Any]:
+    """A re-run cell: ``add(1, 2)`` with plain values, ``n`` times with caching off (each call runs) and ``n`` times
+    with ``jw.enable_caching()`` (each call takes the first run's result: a new node, its inputs, a clone of the
+    output), in alternating rounds so that both meet the same store size and machine load. Both write the same nodes
+    and links; the cached call skips the body and looks its source up (one indexed query)."""
+    add(1, 2)
+    uncached = {"wall_s": 0.0, "cpu_s": 0.0}
+    cached = {"wall_s": 0.0, "cpu_s": 0.0}
+    for _ in range(rounds):
+        for key, value in measure(lambda: [add(1, 2) for _ in range(n // rounds)]).items():
+            uncached[key] += value
+        with jw.enable_caching(identifier=add):
+            for key, value in measure(lambda: [add(1, 2) for _ in range(n // rounds)]).items():
+                cached[key] += value
+    with jw.enable_caching(identifier=add):
+        assert add.run_get_node(1, 2)[1].base.caching.is_created_from_cache
+    n = n // rounds * rounds
+    return {
+        "uncached_ms_per_call": uncached["wall_s"] / n * 1e3,
+        "cached_ms_per_call": cached["wall_s"] / n * 1e3,
+        "uncached_cpu_ms_per_call": uncached["cpu_s"] / n * 1e3,
+        "cached_cpu_ms_per_call": cached["cpu_s"] / n * 1e3,
+        "cached_over_uncached": cached["wall_s"] / uncached["wall_s"],
+    }
+
+
+CASES = {
+    "calcfunctions": calcfunctions,
+    "nesting": nesting,
+    "workchain": workchain,
+    "submit": submit,
+    "caching": caching,
+}
 
 
 @contextlib.contextmanager
@@ -137,6 +170,7 @@ def main() -> None:
             "nesting": {"depth": args.depth},
             "workchain": {"k": args.k},
             "submit": {"n": args.n},
+            "caching": {"n": args.n},
         }[args.case]
         figures = CASES[args.case](**kwargs)
         result = {

@@ -43,6 +43,7 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("workfunctions_nested_300", "engine.py", ["nesting", "--depth", "300"], True),
     ("workchain_100_children", "engine.py", ["workchain", "--k", "100"], True),
     ("submit_1000_workchains", "engine.py", ["submit", "--n", "1000"], True),
+    ("cached_vs_uncached_calcfunction_1000", "engine.py", ["caching", "--n", "1000"], True),
     ("kernel_1000_workchains", "kernel.py", ["--n", "1000"], False),
     ("store", "store_traversal.py", ["--repeats", "3"], False),
     ("graph", "graph.py", [], False),

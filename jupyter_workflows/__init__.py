@@ -29,7 +29,11 @@ from ._core import (
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,
 )
-from ._runtime import configure as configure
+from ._runtime import (
+    configure as configure,
+    disable_caching as disable_caching,
+    enable_caching as enable_caching,
+)
 from ._version import __version__ as __version__
 from .control import kill as kill, pause as pause, play as play, processes as processes
 from .functions import calcfunction as calcfunction, workfunction as workfunction
@@ -129,6 +133,8 @@ __all__ = [
     "assign_",
     "calcfunction",
     "configure",
+    "disable_caching",
+    "enable_caching",
     "graph",
     "if_",
     "kill",

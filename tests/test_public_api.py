@@ -16,6 +16,7 @@ PUBLIC = {
     "ProcessBuilder", "ProcessBuilderNamespace",
     "BrokerUnreachableError", "CommunicatorError",
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
+    "enable_caching", "disable_caching",
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ class ExitCode(NamedTuple):
     status: int = 0
     message: str | None = None
     label: str | None = None
+    invalidates_cache: bool = False  # a run that ended with it is never a cache source (see the README's Caching)
 
     def format(self, **kwargs: object) -> ExitCode:
         """A copy whose message has its ``{placeholders}`` filled in."""
@@ -45,7 +46,9 @@ class ExitCodes(dict[str, ExitCode]):
 
 
 # Exit codes every process has (AiiDA's numbers).
-ERROR_UNSPECIFIED = ExitCode(1, "The process has failed with an unspecified error.", "ERROR_UNSPECIFIED")
-ERROR_INVALID_OUTPUT = ExitCode(10, "The process returned an invalid output: {problems}", "ERROR_INVALID_OUTPUT")
-ERROR_MISSING_OUTPUT = ExitCode(11, "The process did not register a required output: {labels}", "ERROR_MISSING_OUTPUT")
+ERROR_UNSPECIFIED = ExitCode(1, "The process has failed with an unspecified error.", "ERROR_UNSPECIFIED", True)
+ERROR_INVALID_OUTPUT = ExitCode(10, "The process returned an invalid output: {problems}", "ERROR_INVALID_OUTPUT", True)
+ERROR_MISSING_OUTPUT = ExitCode(
+    11, "The process did not register a required output: {labels}", "ERROR_MISSING_OUTPUT", True
+)
 BUILTIN_EXIT_CODES = (ERROR_UNSPECIFIED, ERROR_INVALID_OUTPUT, ERROR_MISSING_OUTPUT)

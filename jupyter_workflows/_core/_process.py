@@ -123,6 +123,16 @@ class Process:
         return ProcessBuilder(cls)
 
     @classmethod
+    def build_process_type(cls) -> str:
+        """``module.qualname`` of the process's code, the identifier ``enable_caching(identifier=...)`` matches."""
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    @classmethod
+    def code_digest(cls) -> str:
+        """What a process node's hash includes of the process's code (a process function: its source too)."""
+        return cls.build_process_type()
+
+    @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """The inputs of a call ``run(cls, ...)``: keywords, or one mapping (and keywords on top)."""
         if len(args) == 1 and isinstance(args[0], Mapping) and not hasattr(args[0], "pk"):
@@ -150,6 +160,7 @@ class Process:
         self.user_seconds = 0.0  # time spent in its user code (waits inside it included)
         self.outputs = AttributeDict()
         self.exit_code: ExitCode | None = None
+        self.replayed: tuple[list[tuple[str, Any]], ExitCode] | None = None  # see replay()
         self.exception: BaseException | None = None
         self.terminated: asyncio.Future[Process] = runner.loop.create_future()
         self.task: asyncio.Task[Any] | None = None
@@ -187,7 +198,7 @@ class Process:
         try:
             self._step_boundary()
             self._move(ProcessState.RUNNING)
-            result = self._run()
+            result = self._run() if self.replayed is None else self._replay()
             self._check_killed()
             self._finish(result)
         except _Killed:
@@ -214,6 +225,20 @@ class Process:
 
     def _run(self) -> Any:
         raise NotImplementedError
+
+    def replay(self, outputs: list[tuple[str, Any]], exit_code: ExitCode) -> None:
+        """Before it starts: end as an earlier run of the same code on the same inputs did (a cache hit), with these
+        outputs (label, value; validated when that run made them) and this exit code, instead of running."""
+        self.replayed = (outputs, exit_code)
+
+    def _replay(self) -> ExitCode:
+        assert self.replayed is not None
+        outputs, exit_code = self.replayed
+        for label, value in outputs:
+            self.node.record_output(label, value)
+            self.outputs.set_path(label, value)
+            self._publish("output", label=label)
+        return exit_code
 
     def _user(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call user code (a body, a step, a condition): the one door from the engine into user code, which is

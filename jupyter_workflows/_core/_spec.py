@@ -101,7 +101,7 @@ class ProcessSpec:
         for other in self.exit_codes.values():
             if other.status == status and other.label != label:
                 raise SpecError(f"Exit code status {status} is used by both {other.label!r} and {label!r}.")
-        code = ExitCode(status, message, label)
+        code = ExitCode(status, message, label, invalidates_cache)
         self.exit_codes[label] = code
         return code
 

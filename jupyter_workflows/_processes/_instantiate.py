@@ -26,6 +26,7 @@ from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
+from ._caching import cache_source_for, hash_of_run, replay
 
 __all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
 
@@ -92,25 +93,31 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
             f"Make {parent.label} a @workfunction, call {label} outside of it, or call it with "
             "metadata={'store_provenance': False}."
         )
-    node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
-        process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
-    )
+    node_class: type[ProcessNode] = process_class.node_class  # type: ignore[attr-defined]
+    node = node_class(process_label=label, label=metadata.get("label", ""), description=metadata.get("description", ""))
     store = runtime.store
     runtime.register_owner_in(store)
+    data_inputs = list(_data_inputs(values, spec.inputs, ""))
+    hash = hash_of_run(process_class, node_class, data_inputs)
+    source = cache_source_for(process_class, node_class, hash, metadata, store) if storable else None
     node.prepare(
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
-        inputs=list(_data_inputs(values, spec.inputs, "")),
+        inputs=data_inputs,
         caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,
         state=ProcessState.CREATED if launch in (Launch.SUBMIT, Launch.AWAIT) else ProcessState.RUNNING,
         storable=storable,
+        hash=hash,
+        cached_from=source.uuid if source is not None else None,
     )
-    if launch is not Launch.RUN_DEFERRED:
+    if launch in (Launch.SUBMIT, Launch.AWAIT) or (launch is Launch.RUN and source is None):  # a cache hit: one commit
         node.flush()
     new = process_class(values, node, runtime.runner, label=label, parent=parent)
     node.process = new
+    if source is not None:
+        replay(new, source)
     return new
 
 

@@ -45,7 +45,8 @@ def _run_inline(process_class: type[Process], inputs: dict[str, Any]) -> Process
     process = instantiate(process_class, inputs, launch=launch)
     with interrupts_go_to(process) as owned:
         process.context.run(process.execute)
-    _quick[process_class] = process.user_seconds < QUICK_SECONDS
+    if process.replayed is None:  # a cache hit says nothing of how long the body takes
+        _quick[process_class] = process.user_seconds < QUICK_SECONDS
     if owned and process.interrupted:
         raise KeyboardInterrupt
     return process

@@ -23,7 +23,7 @@ def _short(value: str, _port: object) -> str | None:
 class ProcessSpec(CoreProcessSpec):
     """Inputs and outputs are Data nodes unless declared otherwise; plain Python values given to inputs are wrapped
     into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description``,
-    ``call_link_label`` and ``store_provenance``, which are not stored as nodes."""
+    ``call_link_label``, ``store_provenance`` and ``disable_cache``, which are not stored as nodes."""
 
     default_input_type = Data
     default_output_type = Data
@@ -43,3 +43,6 @@ class ProcessSpec(CoreProcessSpec):
         metadata.add(
             "store_provenance", InputPort("store_provenance", valid_type=bool, required=False, non_db=True, help=store)
         )
+        help = "True: run, even where caching would take the result of an earlier run"
+        port = InputPort("disable_cache", valid_type=bool, required=False, non_db=True, help=help)
+        metadata.add("disable_cache", port)

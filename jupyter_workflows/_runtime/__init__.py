@@ -1,5 +1,12 @@
-"""The runtime: this OS process's store, runner and owner lease, as one object (see ``_runtime``)."""
+"""The runtime: this OS process's store, runner and owner lease, as one object (see ``_runtime``), and which
+processes may take their result from the cache (see ``_caching``)."""
 
+from ._caching import (
+    disable_caching as disable_caching,
+    enable_caching as enable_caching,
+    identifier_of as identifier_of,
+    use_cache as use_cache,
+)
 from ._lease import (
     Lease as Lease,
     Ownership as Ownership,
@@ -23,11 +30,15 @@ __all__ = [
     "Ownership",
     "Runtime",
     "configure",
+    "disable_caching",
+    "enable_caching",
     "get_runtime",
+    "identifier_of",
     "on_loop_thread",
     "owner_alive",
     "owner_text",
     "ownership_of",
     "process_start_time",
     "swap_runtime",
+    "use_cache",
 ]

@@ -20,13 +20,15 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from .._core import Runner, StoreError, WorkflowsError
+from .._core import UNSPECIFIED, Runner, StoreError, WorkflowsError
 from ..store import SecretURL, Store, default_store_url
+from ._caching import configure_caching
 from ._lease import Lease
 
 __all__ = ["Runtime", "configure", "get_runtime", "on_loop_thread", "swap_runtime"]
 
 T = TypeVar("T")
+UNSET: Any = UNSPECIFIED  # an argument of configure() that was not given
 IDLE_LOOP_GRACE = 2.0
 """Seconds another thread's call waits for a loop that is not running to take it, before it is withdrawn."""
 _LOGGER = logging.getLogger("jupyter_workflows.runtime")
@@ -259,13 +261,22 @@ def swap_runtime(runtime: Runtime | None) -> Runtime | None:
     return previous
 
 
-def configure(*, store: str | Store | None = None) -> Store:
+def configure(*, store: str | Store | None = UNSET, caching: Any = UNSET) -> Store:
     """Select the provenance store: an SQLAlchemy URL (``"postgresql+psycopg://user@host/db"``,
     ``"sqlite:////path/file.sqlite"``) or an open :class:`~jupyter_workflows.store.Store`; ``None`` goes back to
-    the default. Returns the store, opened (so a bad URL fails here, with the reason)."""
-    spec = SecretURL(store) if isinstance(store, str) else store  # no password in a traceback's locals
-    del store
+    the default. Returns the store, opened (so a bad URL fails here, with the reason).
+
+    ``caching``: which calculations take their result from the cache (off by default): True or False for all, a
+    list of process functions, classes or identifier patterns (``"*.add"``) to cache, or a mapping of those to
+    True/False (``{"*": True, slow_but_random: False}``; the most specific pattern wins)."""
+    keep_store = store is UNSET and caching is not UNSET
+    spec = None if store is UNSET else SecretURL(store) if isinstance(store, str) else store
+    del store  # no password in a traceback's locals
+    if caching is not UNSET:
+        configure_caching(caching)
     runtime = get_runtime()
+    if keep_store:
+        return runtime.call_on_loop_thread(lambda: runtime.store)
     if not runtime.runner.on_loop_thread:
         return runtime.call_on_loop_thread(runtime.use_store, spec)
     return runtime.use_store(spec)

@@ -9,8 +9,11 @@ give their types), one return value becomes the output ``result``, a dict of val
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import sys
+import textwrap
+import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -45,6 +48,7 @@ class FunctionProcess(Process):
     _signature: ClassVar[inspect.Signature]
     _hints: ClassVar[dict[str, Any]]
     _is_async: ClassVar[bool] = False
+    _code_digest: ClassVar[str | None] = None  # see code_digest()
 
     @classmethod
     def build(
@@ -115,6 +119,21 @@ class FunctionProcess(Process):
                 f"{cls.__name__}: the parameter 'metadata' is the metadata of a run, and its default must be a dict of "
                 f"{', '.join(known)} (got {default!r}); rename the parameter if it is an input."
             )
+
+    @classmethod
+    def build_process_type(cls) -> str:
+        """``module.qualname`` of the function (``__main__.add`` for one defined in a notebook)."""
+        return f"{cls._func.__module__}.{getattr(cls._func, '__qualname__', cls.__name__)}"
+
+    @classmethod
+    def code_digest(cls) -> str:
+        """The function's identity and source (its bytecode where there is no source), computed once per function
+        object: a function redefined with another body (a re-run cell) gets another digest."""
+        digest: str | None = cls.__dict__.get("_code_digest")
+        if digest is None:
+            digest = f"{cls.build_process_type()}:{source_digest(cls._func)}"
+            cls._code_digest = digest
+        return digest
 
     # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
@@ -224,6 +243,30 @@ def _leaves(values: Mapping[Any, Any], prefix: str) -> Iterator[tuple[str, Any]]
             yield from _leaves(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
+
+
+def source_digest(func: Callable[..., Any]) -> str:
+    """A digest of the function's source (a notebook cell's too: IPython keeps cells in ``linecache``), dedented; of
+    its bytecode and constants when there is no source (``exec``'d code)."""
+    try:
+        text = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):
+        code = getattr(func, "__code__", None)
+        text = _code_text(code) if isinstance(code, types.CodeType) else repr(func)
+    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def _code_text(code: types.CodeType) -> str:
+    """Bytecode, names and constants of a code object (nested functions' too), without addresses or line numbers."""
+    parts = [code.co_code.hex(), repr(code.co_names), repr(code.co_varnames)]
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            parts.append(_code_text(constant))
+        elif isinstance(constant, frozenset):  # its repr's order varies with string hashing between runs
+            parts.append(repr(sorted(map(repr, constant))))
+        else:
+            parts.append(repr(constant))
+    return "\0".join(parts)
 
 
 class ProcessFunction:

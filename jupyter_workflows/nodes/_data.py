@@ -15,11 +15,15 @@ import numbers
 import operator
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._core import SerializationError, StoreError, UsageError
 from .._core._codec import PLAIN, UnreadableValue
+from ._caching import content_hash
 from ._node import Node, node_class_for
+
+if TYPE_CHECKING:
+    from ..store import NodeRow, Store
 
 __all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
 
@@ -30,10 +34,25 @@ class Data(Node):
 
     node_type = "data.Data"
     plain_type: ClassVar[type | None] = None
+    _hash: str | None = None  # of its content, once computed (a mutation of an unstored node clears it)
 
     def __init__(self, value: Any = None, *, label: str = "", description: str = "") -> None:
         super().__init__(label=label, description=description)
         self._value = self._coerce(value.value if isinstance(value, Data) else value)
+
+    @classmethod
+    def from_row(cls, row: NodeRow, store: Store) -> Node:
+        node = super().from_row(row, store)
+        if isinstance(node, Data):
+            node._hash = row.hash  # computed when it was stored (None in a store from before hashes)
+        return node
+
+    def content_hash(self, attributes: dict[str, Any] | None = None) -> str:
+        """The hash of this node's type and content (``node.base.caching.get_hash()``); ``attributes``: what
+        :attr:`attributes` gives, if the caller has it already. Equal content, equal hash."""
+        if self._hash is None:
+            self._hash = content_hash(self.node_type, self.attributes if attributes is None else attributes)
+        return self._hash
 
     def _coerce(self, value: Any) -> Any:
         return value
@@ -88,6 +107,7 @@ class Data(Node):
         return creator_of(self)
 
     def _check_mutable(self) -> None:
+        self._hash = None
         if self._pk is not None:
             raise StoreError(
                 f"{type(self).__name__}<{self._pk}> is stored and cannot change; make a new node instead, "

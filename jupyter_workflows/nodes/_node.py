@@ -12,6 +12,7 @@ from .._runtime import get_runtime, on_loop_thread
 
 if TYPE_CHECKING:
     from ..store import NodeRow, Store
+    from ._base import NodeBase
 
 __all__ = ["Node", "load_node", "node_class_for"]
 
@@ -55,6 +56,13 @@ class Node:
 
     def __hash__(self) -> int:
         return hash(self._uuid)
+
+    @property
+    def base(self) -> NodeBase:
+        """AiiDA's ``node.base`` namespaces: ``node.base.caching`` (hash, cache source)."""
+        from ._base import NodeBase
+
+        return NodeBase(self)
 
     def __repr__(self) -> str:
         where = f"pk={self._pk}" if self._pk is not None else "unstored"

@@ -25,6 +25,7 @@ from .._core import (
 )
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
 from ..store import LinkRow, LinkType, NodeRow, ReportRow
+from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
 from ._node import Node, load_node
@@ -77,6 +78,7 @@ class ProcessNode(Node):
     output_link: ClassVar[LinkType] = LinkType.RETURN
     call_link: ClassVar[LinkType] = LinkType.CALL_WORK  # the link from a caller to a process of this kind
     checkpointed: ClassVar[bool] = False  # whether processes of this kind save checkpoints
+    cachable: ClassVar[bool] = False  # whether a finished process of this kind may serve as a cache source
 
     def __init__(self, *, process_label: str, label: str = "", description: str = "") -> None:
         super().__init__(label=label, description=description)
@@ -263,18 +265,24 @@ class ProcessNode(Node):
         owner: str,
         state: ProcessState,
         storable: bool = True,
+        hash: str | None = None,
+        cached_from: str | None = None,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
         most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
-        Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link."""
+        Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link.
+        ``hash``: see ``node.base.caching``; ``cached_from``: the uuid of the run it is taken from (a cache hit)."""
         for _, data in inputs:
             validate_link(data, self, self.input_link)
         if caller is not None:
             validate_link(caller, self, self.call_link)
         self._storable = storable
         self._store = store
-        self._row = node_row(self, process_label=self._row.process_label, process_state=state.value, owner=owner)
+        columns = {"process_label": self._row.process_label, "process_state": state.value, "owner": owner}
+        self._row = node_row(self, **columns, hash=hash)
         self._row.attributes = {"process_class": process_class}
+        if cached_from is not None:
+            self._row.attributes[CACHED_FROM] = cached_from
         self._pending.new = _NewProcess(inputs, caller, call_link_label)
 
     # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
@@ -297,6 +305,8 @@ class ProcessNode(Node):
             return state
         columns.update(exit_status=exit_status, exit_message=exit_message, sealed=True, paused=False)
         columns["process_status"] = None
+        if state is ProcessState.FINISHED and self.cachable and keeps_cache(self.process, exit_status):
+            columns["cache_valid"] = True
         if exception is not None:
             columns["exception"] = exception
         if self.checkpointed:
@@ -416,12 +426,14 @@ class ProcessNode(Node):
     def _write(self, store: Store, pending: _Pending, new_inputs: list[Data], new_outputs: list[Data]) -> None:
         """The writes of one flush, inside its transaction."""
         links: list[LinkRow] = []
-        if pending.new is not None:
+        if pending.new is not None:  # the new inputs, the node and its new outputs in one statement
             row = replace(self._row, **pending.columns)
-            *pks, pk = store.insert_nodes([*(node_row(data) for data in _unique(new_inputs)), row])
-            for data, data_pk in zip(_unique(new_inputs), pks, strict=True):
+            inputs, outputs = _unique(new_inputs), _unique(new_outputs)  # an output is never an input: _check_output
+            pks = store.insert_nodes([*map(node_row, inputs), row, *map(node_row, outputs)])
+            pk = pks[len(inputs)]
+            for data, data_pk in zip([*inputs, self, *outputs], pks, strict=True):
                 data.bind(store, data_pk)
-            self.bind(store, pk)
+            new_outputs = []
             links += [LinkRow(_pk(data), pk, self.input_link, label) for label, data in pending.new.inputs]
             if pending.new.caller is not None:
                 caller = pending.new.caller
@@ -489,6 +501,7 @@ class CalculationNode(ProcessNode):
     input_link = LinkType.INPUT_CALC
     output_link = LinkType.CREATE
     call_link = LinkType.CALL_CALC
+    cachable = True  # as AiiDA's: only calculations are cached (a workflow's run has effects beyond its outputs)
 
     def _check_output(self, label: str, value: Data) -> None:
         """Calculations create new data only, each node once (one creator, one label)."""
@@ -499,7 +512,8 @@ class CalculationNode(ProcessNode):
                 f"'{twice[0]}'; a calculation creates each node once: return a copy, e.g. {type(value).__name__}"
                 "(x.value), for the second."
             )
-        if value.pk is not None:
+        new = self._pending.new
+        if value.pk is not None or (new is not None and any(value is data for _, data in new.inputs)):
             raise ProvenanceError(
                 f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}', but that node already "
                 "exists (an input, or data stored before). A calcfunction must create new data: return a new node, "

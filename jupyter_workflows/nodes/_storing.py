@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .._runtime import get_runtime
 from ..store import NodeRow
+from ._data import Data
 from ._node import Node
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ __all__ = ["node_row", "store_nodes", "unassign_on_failure"]
 
 def node_row(node: Node, **columns: object) -> NodeRow:
     now = time.time()
+    attributes = getattr(node, "attributes", {})
+    if isinstance(node, Data):
+        columns.setdefault("hash", node.content_hash(attributes))
     return NodeRow(
         pk=0,
         uuid=node.uuid,
@@ -27,7 +31,7 @@ def node_row(node: Node, **columns: object) -> NodeRow:
         description=node.description,
         ctime=node.ctime,
         mtime=now,
-        attributes=getattr(node, "attributes", {}),
+        attributes=attributes,
         **columns,  # type: ignore[arg-type]
     )
 

@@ -48,7 +48,20 @@ class NodeRow:
     step: str | None = None  # the WorkChain outline step being run
     exception: str | None = None  # formatted traceback of an excepted process
     owner: str | None = None  # id of the runner (kernel, worker) that runs the process
-    sealed: bool = False  # True once a process has terminated; a sealed node never changes again
+    sealed: bool = False  # True once a process has terminated; a sealed node never changes again (but cache_valid)
+    hash: str | None = None  # data: of its content; process: of its code and its inputs' hashes (see nodes._caching)
+    cache_valid: bool | None = None  # a process: True if it may serve as a cache source, False if withdrawn from that
+
+
+@dataclass(slots=True)
+class CacheSource:
+    """A finished process that may serve as the cache of a new run, with its outputs (flat link label, row)."""
+
+    pk: int
+    uuid: str
+    exit_status: int | None
+    exit_message: str | None
+    outputs: list[tuple[str, NodeRow]]
 
 
 @dataclass(slots=True, frozen=True)

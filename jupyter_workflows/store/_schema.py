@@ -18,8 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
 
-SCHEMA_VERSION = 1
-"""Bump when the tables change; a store whose ``schema_version`` is newer than this refuses to open."""
+SCHEMA_VERSION = 2
+"""Bump when the tables change (and add the step from the previous version to ``_migrations``); a store whose
+``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching)."""
 
 # SQLite only aliases the rowid (fast, autoincrementing) for a column declared exactly INTEGER PRIMARY KEY.
 _PK = BigInteger().with_variant(Integer(), "sqlite")
@@ -50,6 +51,16 @@ nodes = Table(
     Column("exception", Text),
     Column("owner", String(255)),
     Column("sealed", Boolean, nullable=False, default=False),
+    # Caching (schema version 2): a node's hash (data: its content; a process: its code and its inputs' hashes), and
+    # for a process whether it may serve as a cache source (True), was withdrawn by the user (False), or never can.
+    Column("hash", String(64)),
+    Column("cache_valid", Boolean),
+)
+_CACHE_SOURCE = nodes.c.cache_valid.is_(True)
+# Partial: only cache sources are indexed, so storing other nodes costs nothing; by (hash, pk), so that the look-up
+# of the oldest source of a hash is one index probe.
+cache_source_index = Index(
+    "ix_nodes_cache_source", nodes.c.hash, nodes.c.pk, sqlite_where=_CACHE_SOURCE, postgresql_where=_CACHE_SOURCE
 )
 
 links = Table(

@@ -19,7 +19,8 @@ from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, N
 from .._core._secret_url import SecretURL
 from .._core._transactions import transaction_scope
 from ._engine import describe_failure, open_connection, unreachable
-from ._rows import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
+from ._migrations import upgrade
+from ._rows import CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
 from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
 from ._statements import NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
@@ -245,6 +246,12 @@ class Store:
             with self._write("add reports") as conn:
                 conn.execute(self._sql.insert_report, values)
 
+    def set_cache_valid(self, pk: int, valid: bool) -> None:
+        """Whether process ``pk`` may serve as a cache source (sealed or not). Raises NodeNotFoundError."""
+        with self._write("set whether a node is a cache source") as conn:
+            if conn.execute(self._sql.set_cache_valid, {"pk_": pk, "valid": valid}).rowcount == 0:
+                raise _node_not_found(pk)
+
     # -- reads --------------------------------------------------------------------------------------------------
     def get_node(self, ident: int | str) -> NodeRow:
         """By pk (int) or uuid (str, full or a unique prefix of at least 4 characters). Raises NodeNotFoundError."""
@@ -353,6 +360,21 @@ class Store:
             for chunk in self._sql.chunks(set(ids)):
                 found.update((row[0], OwnerRow(*row)) for row in conn.execute(self._sql.owners_by_ids, {"ids": chunk}))
         return found
+
+    def find_cache_source(self, hash: str, node_type: str) -> CacheSource | None:
+        """The oldest process of this hash and node type that may serve as a cache source, with its outputs; one
+        indexed query. None if there is none."""
+        with self._read("look up a cache source") as conn:
+            rows = conn.execute(self._sql.cache_source, {"hash": hash, "node_type": node_type}).all()
+        if not rows:
+            return None
+        pk, uuid, exit_status, exit_message = rows[0][:4]
+        outputs = [(row[4], NodeRow(*row[5:])) for row in rows if row[4] is not None]
+        return CacheSource(pk, uuid, exit_status, exit_message, outputs)
+
+    def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
+        """Every process of this hash and node type that may serve as a cache source, oldest first."""
+        return self._node_rows(self._sql.cache_sources.params(hash=hash, node_type=node_type), "look up cache sources")
 
     def count_nodes(self) -> int:
         """How many nodes the store holds."""
@@ -472,14 +494,18 @@ class Store:
         """Check the schema with a read (which never waits for other writers); create it only if it is missing."""
         with self._read("read the store's schema version") as conn:
             found = self._schema_version(conn)
-        if found is None:
-            with self._write("create the store's tables") as conn:
+        if found is None or found < SCHEMA_VERSION:
+            action = "create the store's tables" if found is None else f"upgrade the store from schema version {found}"
+            with self._write(action) as conn:
                 if self.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
                 found = self._schema_version(conn)
                 if found is None:  # nobody created it meanwhile
                     metadata.create_all(conn)
                     conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
+                    found = SCHEMA_VERSION
+                elif found < SCHEMA_VERSION:  # made by an earlier version, and nobody upgraded it meanwhile
+                    upgrade(conn, found)
                     found = SCHEMA_VERSION
         if found > SCHEMA_VERSION:
             raise StoreError(

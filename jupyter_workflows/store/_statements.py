@@ -86,6 +86,12 @@ class Statements:
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
         )
+        self.cache_source: Select[Any] = self._select_cache_source()
+        self.cache_sources: Select[Any] = select(nodes).where(self._is_cache_source()).order_by(nodes.c.pk)
+        # The one column a sealed node may still change: whether it serves as a cache source.
+        self.set_cache_valid: Update = (
+            nodes.update().where(nodes.c.pk == bindparam("pk_")).values(cache_valid=bindparam("valid"))
+        )
         self._update_node: dict[tuple[str, ...], Update] = {}
         self._links_of = {
             (by_input, typed): self._select_links(by_input=by_input, typed=typed)
@@ -135,6 +141,27 @@ class Statements:
             statement = nodes.update().where(where).values(values)
             self._update_node[key] = statement
         return statement
+
+    @staticmethod
+    def _is_cache_source() -> ColumnElement[bool]:
+        return and_(
+            nodes.c.hash == bindparam("hash"),
+            nodes.c.node_type == bindparam("node_type"),
+            nodes.c.cache_valid.is_(True),
+        )
+
+    def _select_cache_source(self) -> Select[Any]:
+        """The oldest valid cache source of ``hash`` and ``node_type`` with its CREATE outputs, one row per output
+        (one row of NULL outputs when it has none): one query over the ``hash`` index."""
+        oldest = select(nodes.c.pk).where(self._is_cache_source()).order_by(nodes.c.pk).limit(1).scalar_subquery()
+        output = nodes.alias("output")
+        created = and_(links.c.input_pk == nodes.c.pk, links.c.link_type == "create")
+        return (
+            select(nodes.c.pk, nodes.c.uuid, nodes.c.exit_status, nodes.c.exit_message, links.c.link_label, output)
+            .select_from(nodes.outerjoin(links, created).outerjoin(output, output.c.pk == links.c.output_pk))
+            .where(nodes.c.pk == oldest)
+            .order_by(links.c.id)
+        )
 
     def _upsert_checkpoint(self) -> Insert:
         insert = (postgresql.insert if self.postgresql else sqlite.insert)(checkpoints)

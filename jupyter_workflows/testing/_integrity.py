@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from .._core import ACTIVE_STATES, ProcessState
+from ..nodes._caching import CACHED_FROM
 from ..store import CALL_LINK_TYPES, LinkRow, LinkType, NodeRow, Store
 
 __all__ = ["provenance_problems"]
@@ -25,11 +26,13 @@ def provenance_problems(
 
     Checked: no process is left created/running/waiting; every terminated process is sealed; no link is stored
     twice; no process has two outputs with one label; no data node has two creators and no process two callers;
-    every data node a calculation created exists with its creator; every process that finished with exit status 0
-    whose label is in ``expected_calls`` made exactly that many calls that finished with exit status 0 (attempts
-    killed after a crash do not count; with ``calls_at_least``, at least that many, since a step that ran again
-    after a crash keeps the finished calls of its first attempt); every uuid in ``results`` (what the workload was
-    handed) is stored and was created by a calculation that finished.
+    every data node a calculation created exists with its creator; every run taken from the cache names a source
+    that exists, is of its type and hash, finished, and ended as it did with the same output labels, and no chain of
+    cache sources is a cycle; every process that finished with exit status 0 whose label is in ``expected_calls``
+    made exactly that many calls that finished with exit status 0 (attempts killed after a crash do not count; with
+    ``calls_at_least``, at least that many, since a step that ran again after a crash keeps the finished calls of its
+    first attempt); every uuid in ``results`` (what the workload was handed) is stored and was created by a
+    calculation that finished.
     """
     processes = store.query_processes()
     links = store.get_links()
@@ -49,6 +52,7 @@ def provenance_problems(
         "process with more than one caller",
         Counter(link.output_pk for link in links if link.link_type in CALL_LINK_TYPES),
     )
+    problems += _bad_cache_sources(processes, links)
     if expected_calls:
         problems += _missing_calls(processes, links, expected_calls, at_least=calls_at_least)
     problems += _results_without_creator(store, set(results), links)
@@ -75,6 +79,45 @@ def _duplicates(what: str, counts: Counter[object]) -> list[str]:
     if not repeated:
         return []
     return [f"{len(repeated)} {what}: {', '.join(map(str, repeated[:_SHOWN]))}"]
+
+
+def _bad_cache_sources(processes: list[NodeRow], links: list[LinkRow]) -> list[str]:
+    by_uuid = {row.uuid: row for row in processes}
+    created: dict[int, set[str]] = {}
+    for link in links:
+        if link.link_type is LinkType.CREATE:
+            created.setdefault(link.input_pk, set()).add(link.link_label)
+    wrong: list[str] = []
+    for row in processes:
+        source_uuid = row.attributes.get(CACHED_FROM)
+        if source_uuid is None:
+            continue
+        source = by_uuid.get(source_uuid)
+        name = f"{row.process_label}<{row.pk}>"
+        if source is None:
+            wrong.append(f"{name} names cache source {source_uuid}, which is no process in the store")
+        elif (source.node_type, source.hash) != (row.node_type, row.hash) or source.process_state != "finished":
+            wrong.append(f"{name} names cache source {source.pk}, which is not a finished run of its type and hash")
+        elif row.process_state == "finished" and (
+            (source.exit_status, created.get(source.pk, set())) != (row.exit_status, created.get(row.pk, set()))
+        ):
+            wrong.append(f"{name} did not end as its cache source {source.pk} (exit status or output labels)")
+        elif _in_a_cycle(row, by_uuid):
+            wrong.append(f"{name} is in a cycle of cache sources")
+    if not wrong:
+        return []
+    return [f"{len(wrong)} run(s) taken from the cache with a wrong source: " + "; ".join(wrong[:_SHOWN])]
+
+
+def _in_a_cycle(row: NodeRow, by_uuid: Mapping[str, NodeRow]) -> bool:
+    seen = {row.uuid}
+    current: NodeRow | None = row
+    while current is not None and (source := current.attributes.get(CACHED_FROM)) is not None:
+        if source in seen:
+            return True
+        seen.add(source)
+        current = by_uuid.get(source)
+    return False
 
 
 def _missing_calls(

@@ -376,7 +376,7 @@ def test_an_error_carries_the_port_tree_as_a_note():
     assert lines[0] == "Inputs of ExampleWorkChain (* required):"
     assert any(line.split() == ["boolean", "*", "Bool,", "required", "A", "pointless", "boolean"] for line in lines)
     assert lines[-2:] == [
-        "  metadata       optional: label, description, call_link_label, store_provenance",
+        "  metadata       optional: label, description, call_link_label, store_provenance, disable_cache",
         "  dynamic        optional: namespace",
     ]
     assert "1.5" in str(caught.value) and "Inputs of" not in str(caught.value)  # the message stays the problem

@@ -109,7 +109,7 @@ def test_the_tags():
     ]
     assert PLAIN.encode((1, "a")) == {"__tuple__": [1, "a"]}
     assert PLAIN.encode(AttributeDict(a=1)) == {"__attrdict__": {"a": 1}}
-    assert PLAIN.encode(ExitCode(3, "bad", "ERROR")) == {"__exit_code__": [3, "bad", "ERROR"]}
+    assert PLAIN.encode(ExitCode(3, "bad", "ERROR")) == {"__exit_code__": [3, "bad", "ERROR", False]}
     assert PLAIN.encode({"__float__": "inf"}) == {"__dict__": {"__float__": "inf"}}
     assert isinstance(PLAIN.decode({"__exit_code__": [3, "bad", "ERROR"]}), ExitCode)
 
@@ -128,7 +128,7 @@ def test_unknown_tags_and_bad_payloads_name_the_path():
     with pytest.raises(UnreadableValue, match=r"value should hold a list, not dict"):
         PLAIN.decode({"__tuple__": {}})
     with pytest.raises(UnreadableValue, match=r"value holds a malformed __exit_code__ tag"):
-        PLAIN.decode({"__exit_code__": [1, 2, 3, 4]})
+        PLAIN.decode({"__exit_code__": [1, 2, 3, 4, 5]})
 
 
 def test_what_json_cannot_hold_is_refused_with_the_path():

@@ -6,6 +6,7 @@ import jupyter_workflows.store
 
 PUBLIC = [
     "CALL_LINK_TYPES",
+    "CacheSource",
     "DATA_LINK_TYPES",
     "LOGIC_LINK_TYPES",
     "LinkRow",

@@ -252,6 +252,38 @@ def test_query_processes_filters_newest_first(store: Store) -> None:
     assert pks(states=[]) == []
 
 
+# -- cache sources -----------------------------------------------------------------------------------------------
+def test_the_oldest_valid_cache_source_comes_with_its_outputs_in_one_look_up(store: Store) -> None:
+    invalid, first, second, other = store.insert_nodes(
+        [
+            process_row(hash="h", cache_valid=None, process_state="finished", sealed=True),
+            process_row(hash="h", cache_valid=True, process_state="finished", exit_status=0, sealed=True),
+            process_row(hash="h", cache_valid=True, process_state="finished", exit_status=0, sealed=True),
+            process_row(hash="other", cache_valid=True, process_state="finished", sealed=True),
+        ]
+    )
+    sum_pk, product_pk = store.insert_nodes([data_row(attributes={"value": 5}), data_row(attributes={"value": 6})])
+    store.insert_links(
+        [LinkRow(first, sum_pk, LinkType.CREATE, "sum"), LinkRow(first, product_pk, LinkType.CREATE, "product")]
+    )
+    source = store.find_cache_source("h", "process.calcfunction")
+    assert source is not None and (source.pk, source.exit_status) == (first, 0)
+    assert [(label, row.pk, row.attributes) for label, row in source.outputs] == [
+        ("sum", sum_pk, {"value": 5}),
+        ("product", product_pk, {"value": 6}),
+    ]
+    assert [row.pk for row in store.cache_sources("h", "process.calcfunction")] == [first, second]
+    assert store.find_cache_source("h", "process.workfunction") is None
+    store.set_cache_valid(first, False)  # sealed, and still settable
+    source = store.find_cache_source("h", "process.calcfunction")
+    assert source is not None and (source.pk, source.outputs) == (second, [])
+    assert store.get_node(invalid).cache_valid is None and store.get_node(first).cache_valid is False
+    with pytest.raises(NodeNotFoundError):
+        store.set_cache_valid(10**9, True)
+    found = store.find_cache_source("other", "process.calcfunction")
+    assert found is not None and found.pk == other
+
+
 # -- reports, checkpoints, owners ---------------------------------------------------------------------------------
 def test_reports_come_back_oldest_first(store: Store) -> None:
     pk = store.insert_node(process_row())

@@ -77,6 +77,15 @@ def test_two_os_processes_write_one_store_at_once(store_url: str, tmp_path: Path
     assert problems_of(store_url, *outs) == []
 
 
+def test_two_os_processes_take_results_from_the_cache_at_once(store_url: str, tmp_path: Path) -> None:
+    outs = [tmp_path / "first.json", tmp_path / "second.json"]
+    workers = [run_workload(store_url, out, "cached", "--trials", "3", "--count", "100") for out in outs]
+    outcomes = [finish(worker, out) for worker, out in zip(workers, outs, strict=True)]
+    assert [len(o["results"]) for o in outcomes] == [300, 300]
+    assert all(o["cached"] >= 200 for o in outcomes)  # the last two trials at least: every add's chain was stored
+    assert problems_of(store_url, *outs) == []
+
+
 @pytest.mark.kernel
 def test_the_issues_cell_in_a_real_kernel(tmp_path: Path) -> None:
     """Exactly the reported cell, in a notebook kernel on the default (SQLite) store."""

@@ -3,6 +3,7 @@
     python tests/stress/workloads.py gather URL OUT [--trials 6 --count 200]
     python tests/stress/workloads.py workchains URL OUT [--count 1000]
     python tests/stress/workloads.py restarts URL OUT [--count 300]
+    python tests/stress/workloads.py cached URL OUT [--trials 3 --count 100]
 
 Each writes OUT (JSON): the uuids of every result handed back (``results``), the errors raised (``errors``), and the
 calls every finished workflow must have made (``expected_calls``). The store is checked afterwards from another
@@ -49,6 +50,16 @@ async def gather(trials: int, count: int) -> dict[str, Any]:
     return {"results": results, "errors": errors, "expected_calls": {"add_five_times": 5}}
 
 
+async def cached(trials: int, count: int) -> dict[str, Any]:
+    """``gather`` with caching enabled: from the second trial on (or once another process ran the same), every add
+    takes its result from the cache, many at once."""
+    with jw.enable_caching():
+        outcome = await gather(trials, count)
+    creators = [jw.load_node(uuid).creator for uuid in outcome["results"]]
+    outcome["cached"] = sum(node.base.caching.is_created_from_cache for node in creators)
+    return outcome
+
+
 def workchains(count: int) -> dict[str, Any]:
     """Submitted WorkChains whose steps call quick calcfunctions, all waited for at the end."""
     nodes = [jw.submit(AddAndMultiply, x=Int(i), y=Int(1), z=Int(2)) for i in range(count)]
@@ -89,7 +100,7 @@ async def restarts(count: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["gather", "workchains", "restarts"])
+    parser.add_argument("workload", choices=["gather", "workchains", "restarts", "cached"])
     parser.add_argument("url")
     parser.add_argument("out", type=Path)
     parser.add_argument("--trials", type=int, default=6)
@@ -100,6 +111,8 @@ def main() -> None:
         outcome = asyncio.run(gather(args.trials, args.count))
     elif args.workload == "restarts":
         outcome = asyncio.run(restarts(args.count))
+    elif args.workload == "cached":
+        outcome = asyncio.run(cached(args.trials, args.count))
     else:
         outcome = workchains(args.count)
     args.out.write_text(json.dumps(outcome))
