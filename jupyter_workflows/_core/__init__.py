@@ -12,6 +12,7 @@ from ._errors import (
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
+    PortValidationError as PortValidationError,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
@@ -26,7 +27,7 @@ from ._errors import (
     WorkflowsError as WorkflowsError,
 )
 from ._events import EventBus as EventBus, ProcessEvent as ProcessEvent
-from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes
+from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes, ExitCodesNamespace as ExitCodesNamespace
 from ._interrupts import InterruptTarget as InterruptTarget, interrupts_go_to as interrupts_go_to
 from ._portal import await_ as await_, in_portal as in_portal
 from ._ports import (

@@ -28,6 +28,16 @@ class ValidationError(WorkflowsError, ValueError):
         super().__init__(message)
 
 
+class PortValidationError(ValidationError):
+    """What ``port.validate(value)`` returns (as AiiDA's) when ``value`` does not fit: ``message`` says what is wrong
+    and ``port`` is the dotted path of the port."""
+
+    def __init__(self, message: str, port: str) -> None:
+        super().__init__(f"Invalid value for port '{port}'", [message])
+        self.message = message
+        self.port = port
+
+
 class SerializationError(ValidationError, TypeError):
     """A value cannot become a storable node or JSON (``Int('a')``, ``Dict({1: 2})``); the message says what was
     wrong, what would work and where. Both ``except ValueError`` and ``except TypeError`` catch it, as in AiiDA."""
@@ -37,8 +47,9 @@ class UsageError(WorkflowsError, TypeError, ValueError):
     """A function of jupyter_workflows was called with an argument of the wrong kind (``jw.run(42)``)."""
 
 
-class SpecError(WorkflowsError, TypeError):
-    """A process class or function was defined wrongly (bad port, outline or exit code declaration)."""
+class SpecError(WorkflowsError, TypeError, ValueError):
+    """A process class or function was defined wrongly (bad port, outline or exit code declaration). Both
+    ``except TypeError`` and ``except ValueError`` catch it, as AiiDA raises either for such mistakes."""
 
 
 class ProvenanceError(WorkflowsError):

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -22,7 +22,7 @@ import greenlet
 
 from ._attribute_dict import AttributeDict
 from ._errors import UsageError, ValidationError
-from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
+from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
 from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
 from ._spec import ProcessSpec
@@ -79,6 +79,13 @@ class ProcessRecord(Protocol):
     def flush(self) -> None: ...
 
 
+class _ExitCodesOfClass:
+    """``exit_codes`` read on a process class (``MyWorkChain.exit_codes.ERROR_X``) or on one of its processes."""
+
+    def __get__(self, instance: object, owner: type[Process]) -> ExitCodes:
+        return owner.spec().exit_codes
+
+
 class _Killed(BaseException):
     """Unwinds a process that was asked to die. A BaseException so that ``except Exception`` in user code lets it by."""
 
@@ -94,6 +101,14 @@ class Process:
     node_kind: ClassVar[str] = "process"
     runs_inline: ClassVar[bool] = False  # a plain call that never waits (a synchronous calcfunction)
     single_result: ClassVar[bool] = False  # a run returns the output 'result' itself when it is the only one
+    SINGLE_OUTPUT_LINKNAME: ClassVar[str] = "result"  # the output label of a lone value: ``out(value)``
+    exit_codes = _ExitCodesOfClass()
+
+    @classmethod
+    def current(cls) -> Process | None:
+        """The process whose code runs right now (a calcfunction or workfunction body, a WorkChain step, and what
+        they call), or None outside any process. Each process of an ``asyncio.gather`` sees itself."""
+        return current_process()
 
     # -- the spec ---------------------------------------------------------------------------------------------------
     @classmethod
@@ -111,9 +126,10 @@ class Process:
             cls._jw_spec = cached  # type: ignore[attr-defined]
         return cached
 
-    @property
-    def exit_codes(self) -> Any:
-        return self.spec().exit_codes
+    @classmethod
+    def get_exit_statuses(cls, exit_code_labels: Iterable[str]) -> list[int]:
+        """The statuses of the exit codes with these labels (AttributeError for an unknown label)."""
+        return [getattr(cls.exit_codes, label).status for label in exit_code_labels]
 
     @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -437,9 +453,11 @@ class Process:
         _LOGGER.log(REPORT, "[%s|%s]: %s", self.pk, self.label, text)
         self._publish("report", levelname="REPORT", message=text)
 
-    def out(self, label: str, value: Any) -> None:
-        """Register an output. Raises ValidationError at once if the spec has no such output, the type is wrong, or
-        the label was registered already (one label, one output)."""
+    def out(self, label: Any, value: Any = None) -> None:
+        """Register an output; ``out(value)`` alone registers it as ``result``. Raises ValidationError at once if the
+        spec has no such output, the type is wrong, or the label was registered already (one label, one output)."""
+        if value is None:  # as AiiDA: the one argument is the value
+            label, value = self.SINGLE_OUTPUT_LINKNAME, label
         if isinstance(value, Mapping) and isinstance(self.spec().outputs.get_port(label), PortNamespace):
             for key, item in value.items():
                 self.out(f"{label}.{key}", item)
@@ -457,7 +475,7 @@ class Process:
         outputs = self.spec().outputs
         port = outputs.get_port(label)
         if port is not None and not isinstance(port, PortNamespace):
-            return port.validate(value, label, self.name)
+            return port.problems_with(value, label, self.name)
         *parents, name = label.split(".")
         namespace = outputs.get_port(".".join(parents)) if parents else outputs
         if not isinstance(namespace, PortNamespace):

@@ -16,8 +16,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .._core import UNSPECIFIED, ExitCode, Process, SpecError, ValidationError
-from .._processes import ProcessSpec, result_of, run, run_async
+from .._core import UNSPECIFIED, ExitCode, SpecError, ValidationError
+from .._processes import Process, ProcessSpec, result_of, run, run_async
 from ..nodes import (
     ArrayData,
     Bool,
@@ -216,7 +216,7 @@ class ProcessFunction:
         return f"<{self.process_class.node_kind} {self.__name__}>"
 
     def spec(self) -> ProcessSpec:
-        return self.process_class.spec()  # type: ignore[return-value]
+        return self.process_class.spec()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.run_get_node(*args, **kwargs)[0]

@@ -12,9 +12,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .._core import AttributeDict, ExitCode, Process, ProcessState, SpecError, UsageError, ValidationError
+from .._core import AttributeDict, ExitCode, ProcessState, SpecError, UsageError, ValidationError
 from .._core._spec import _key
-from .._processes import ProcessSpec, process_class_of, start, wait_terminated
+from .._processes import Process, ProcessSpec, process_class_of, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
