@@ -9,9 +9,14 @@ from typing import Any
 from ._core import (
     CheckpointError as CheckpointError,
     ExitCode as ExitCode,
+    ExitCodesNamespace as ExitCodesNamespace,
     GraphvizError as GraphvizError,
+    InputPort as InputPort,
     NodeNotFoundError as NodeNotFoundError,
     NotResumableError as NotResumableError,
+    OutputPort as OutputPort,
+    PortNamespace as PortNamespace,
+    PortValidationError as PortValidationError,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
@@ -25,6 +30,7 @@ from ._core import (
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,
 )
+from ._processes import Process as Process
 from ._runtime import configure as configure
 from ._version import __version__ as __version__
 from .control import kill as kill, pause as pause, play as play, processes as processes
@@ -59,7 +65,9 @@ from .nodes import (
     WorkChainNode as WorkChainNode,
     WorkFunctionNode as WorkFunctionNode,
     load_node as load_node,
+    to_node as to_aiida_type,
 )
+from .store import LinkType as LinkType
 from .workchains import (
     ToContext as ToContext,
     WorkChain as WorkChain,
@@ -88,12 +96,19 @@ __all__ = [
     "Data",
     "Dict",
     "ExitCode",
+    "ExitCodesNamespace",
     "Float",
     "GraphvizError",
+    "InputPort",
     "Int",
+    "LinkType",
     "List",
     "NodeNotFoundError",
     "NotResumableError",
+    "OutputPort",
+    "PortNamespace",
+    "PortValidationError",
+    "Process",
     "ProcessError",
     "ProcessKilledError",
     "ProcessNode",
@@ -132,6 +147,7 @@ __all__ = [
     "run_get_node",
     "run_get_pk",
     "submit",
+    "to_aiida_type",
     "unload_ipython_extension",
     "wait",
     "wait_async",

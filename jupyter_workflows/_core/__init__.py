@@ -36,7 +36,12 @@ from ._ports import (
     OutputPort as OutputPort,
     PortNamespace as PortNamespace,
 )
-from ._process import Process as Process, ProcessRecord as ProcessRecord, current_process as current_process
+from ._process import (
+    REPORT_LOGGER_NAME as REPORT_LOGGER_NAME,
+    Process as Process,
+    ProcessRecord as ProcessRecord,
+    current_process as current_process,
+)
 from ._runner import Runner as Runner
 from ._spec import ProcessSpec as ProcessSpec
 from ._states import ACTIVE_STATES as ACTIVE_STATES, TERMINAL_STATES as TERMINAL_STATES, ProcessState as ProcessState

@@ -31,12 +31,13 @@ from ._states import ProcessState, check_transition
 if TYPE_CHECKING:
     from ._runner import Runner
 
-__all__ = ["Process", "ProcessRecord", "current_process"]
+__all__ = ["REPORT_LOGGER_NAME", "Process", "ProcessRecord", "current_process"]
 
 T = TypeVar("T")
 REPORT = 23  # logging level of process reports, between INFO and WARNING (as AiiDA's REPORT)
 logging.addLevelName(REPORT, "REPORT")
-_LOGGER = logging.getLogger("jupyter_workflows.report")
+REPORT_LOGGER_NAME = "jupyter_workflows.report"
+_LOGGER = logging.getLogger(REPORT_LOGGER_NAME)
 
 _CURRENT: contextvars.ContextVar[Process | None] = contextvars.ContextVar(
     "jupyter_workflows.current_process", default=None
