@@ -530,7 +530,8 @@ class PortNamespace(_StorageFlags, Port, MutableMapping[str, Port]):
                     continue
                 copied = copy.copy(port)
                 copied.ports = {}
-                copied.absorb(port, _inside(name, exclude), _inside(name, include))
+                whole = include is None or name in include  # 'ns' takes all of it, 'ns.x' only x
+                copied.absorb(port, _inside(name, exclude), None if whole else _inside(name, include))
                 self.ports[name] = copied
             else:
                 if include is not None and name not in include:

@@ -133,6 +133,9 @@ def test_absorb_copies_ports_with_nested_include_and_exclude_rules():
     target["a"].required = False
     assert source["a"].required  # a copy: changing it leaves the source alone
 
+    whole = PortNamespace("whole")
+    assert whole.absorb(source, include=["sub"]) == ["sub"] and list(whole["sub"]) == ["c", "d"]
+
     other = PortNamespace("other")
     assert other.absorb(source, exclude=["b", "sub.d"], namespace_options={"required": False}) == ["a", "sub"]
     assert list(other["sub"]) == ["c"] and other.required is False
