@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install system-deps services kernels test stress demo bench lint format clean distclean
+.PHONY: help venv install system-deps services kernels test stress demo bench compat lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -96,6 +96,17 @@ bench: install system-deps services ## Run the benchmarks next to aiida-core (fa
 	@PEER_PYTHON=$(PEER_PYTHON) scripts/ensure-aiida-peer.sh $(PEER_VENV) $(PEER_AIIDA_PATH) $(PEER_AIIDA_VERSION) bench
 	$(VENV_PYTHON) benchmarks/run_all.py --peer-python $(PEER_VENV)/bin/python \
 		--aiida-path $(PEER_AIIDA_PATH) --aiida-profile bench $(BENCH_ARGS)
+
+# `make compat` runs aiida-core's engine tests against this checkout (benchmarks/aiida_compat/README.md). The tests
+# come from a clone of aiida-core at AIIDA_CORE_REF (kept under build/compat), or from the git repository
+# AIIDA_CORE_GIT at that ref when it is set (a mirror without network: AIIDA_CORE_GIT=path AIIDA_CORE_REF=<commit>).
+AIIDA_CORE_REF ?= v2.9.4
+AIIDA_CORE_GIT ?=
+COMPAT_ARGS ?=
+
+compat: install ## aiida-core's engine tests against jupyter_workflows: passed/applicable, ranked failure causes
+	$(VENV_PYTHON) benchmarks/aiida_compat/run.py --aiida-ref $(AIIDA_CORE_REF) \
+		$(if $(AIIDA_CORE_GIT),--aiida-git $(AIIDA_CORE_GIT)) $(COMPAT_ARGS)
 
 lint: install ## ruff check, ruff format --check and mypy on the package (runs all three, fails if any fails)
 	@status=0; \

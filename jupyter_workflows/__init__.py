@@ -7,7 +7,9 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 from typing import Any
 
 from ._core import (
+    BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CommunicatorError as CommunicatorError,
     ExitCode as ExitCode,
     ExitCodesNamespace as ExitCodesNamespace,
     GraphvizError as GraphvizError,
@@ -17,6 +19,8 @@ from ._core import (
     OutputPort as OutputPort,
     PortNamespace as PortNamespace,
     PortValidationError as PortValidationError,
+    ProcessBuilder as ProcessBuilder,
+    ProcessBuilderNamespace as ProcessBuilderNamespace,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
@@ -69,11 +73,14 @@ from .nodes import (
 )
 from .store import LinkType as LinkType
 from .workchains import (
+    BaseRestartWorkChain as BaseRestartWorkChain,
+    ProcessHandlerReport as ProcessHandlerReport,
     ToContext as ToContext,
     WorkChain as WorkChain,
     append_ as append_,
     assign_ as assign_,
     if_ as if_,
+    process_handler as process_handler,
     return_ as return_,
     while_ as while_,
 )
@@ -90,9 +97,12 @@ _enable_rich_display()  # only inside IPython: process nodes display as live wid
 
 __all__ = [
     "ArrayData",
+    "BaseRestartWorkChain",
     "Bool",
+    "BrokerUnreachableError",
     "CalcFunctionNode",
     "CheckpointError",
+    "CommunicatorError",
     "Data",
     "Dict",
     "ExitCode",
@@ -109,7 +119,10 @@ __all__ = [
     "PortNamespace",
     "PortValidationError",
     "Process",
+    "ProcessBuilder",
+    "ProcessBuilderNamespace",
     "ProcessError",
+    "ProcessHandlerReport",
     "ProcessKilledError",
     "ProcessNode",
     "ProcessNotRunningHereError",
@@ -139,6 +152,7 @@ __all__ = [
     "monitor",
     "pause",
     "play",
+    "process_handler",
     "processes",
     "resume",
     "return_",

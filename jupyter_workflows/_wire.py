@@ -5,9 +5,19 @@ Each carries a ``version``; readers refuse versions they do not know instead of 
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
-__all__ = ["CHECKPOINT_VERSION", "AwaitedChild", "Checkpoint"]
+__all__ = [
+    "BROKER_MESSAGE_VERSION",
+    "CHECKPOINT_VERSION",
+    "MAX_BROKER_MESSAGE_BYTES",
+    "AwaitedChild",
+    "Checkpoint",
+    "ControlReply",
+    "ControlRequest",
+    "ProcessTask",
+    "StateChanged",
+]
 
 CHECKPOINT_VERSION = 2  # 2: unstored data is {"__data__": [node_type, attributes]}, one codec
 
@@ -29,3 +39,45 @@ class Checkpoint(TypedDict):
     awaiting: list[AwaitedChild]  # children to wait for before going on
     children_until: int  # the highest pk among the children it called so far: later ones belong to the next step
     unresumable: str | None  # why this checkpoint cannot be resumed (a context value that is not storable)
+
+
+# Messages over the broker (jupyter_workflows.broker): JSON objects, UTF-8, at most MAX_BROKER_MESSAGE_BYTES.
+BROKER_MESSAGE_VERSION = 1
+MAX_BROKER_MESSAGE_BYTES = 1 << 20  # 1 MiB: these messages name things in the store, they never carry data
+
+
+class ProcessTask(TypedDict):
+    """A task: one worker takes it and runs a new process (``launch``) or resumes one (``continue``)."""
+
+    version: int
+    kind: Literal["launch", "continue"]
+    pk: int  # the process node, already in the store
+    store: str  # the identity of the store that pk belongs to (a worker of another store refuses the task)
+
+
+class ControlRequest(TypedDict):
+    """An RPC to the holder of a process (its identifier is the process's pk)."""
+
+    version: int
+    intent: Literal["pause", "play", "kill", "status"]
+    message: str  # why, in the user's words ("" for none); a kill or pause records it
+
+
+class ControlReply(TypedDict):
+    """The answer to a ControlRequest: a JSON result, or the receiver's error."""
+
+    version: int
+    result: Any  # JSON; None when error is set
+    error: str | None  # the receiver's exception message
+    error_type: str | None  # the receiver's exception class name ("ProcessNotRunningHereError")
+
+
+class StateChanged(TypedDict):
+    """A broadcast on every state change of a process, with the subject ``state_changed.<pk>``."""
+
+    version: int
+    kind: Literal["state_changed"]
+    pk: int
+    from_state: str | None  # None for a process that was just created
+    to_state: str
+    exit_status: int | None  # set once the process terminated

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "jupyter_workflows"
 # neighbours or from above.
 LAYERS: list[set[str]] = [
     {"_core", "_wire", "_format", "_version"},
-    {"store"},
+    {"store", "broker"},
     {"_runtime"},
     {"nodes"},
     {"_processes"},

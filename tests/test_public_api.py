@@ -16,6 +16,9 @@ PUBLIC = {
     # AiiDA's process API (issue 9)
     "Process", "ExitCodesNamespace", "InputPort", "OutputPort", "PortNamespace", "PortValidationError", "LinkType",
     "to_aiida_type",
+    "ProcessBuilder", "ProcessBuilderNamespace",
+    "BrokerUnreachableError", "CommunicatorError",
+    "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
 }  # fmt: skip
 
 

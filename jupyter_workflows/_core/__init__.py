@@ -5,10 +5,17 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 """
 
 from ._attribute_dict import AttributeDict as AttributeDict
+from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace as ProcessBuilderNamespace
 from ._errors import (
+    ArgumentError as ArgumentError,
+    BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CommunicatorError as CommunicatorError,
+    DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,
     InternalError as InternalError,
+    LabelClashError as LabelClashError,
+    MessageError as MessageError,
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
@@ -17,11 +24,15 @@ from ._errors import (
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
     ProvenanceError as ProvenanceError,
+    RecipientNotFoundError as RecipientNotFoundError,
+    RemoteError as RemoteError,
+    RpcTimeoutError as RpcTimeoutError,
     SerializationError as SerializationError,
     SpecError as SpecError,
     StoreError as StoreError,
     StoreUnreachableError as StoreUnreachableError,
     TransitionError as TransitionError,
+    UnknownInputError as UnknownInputError,
     UsageError as UsageError,
     ValidationError as ValidationError,
     WorkflowsError as WorkflowsError,

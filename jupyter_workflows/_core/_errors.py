@@ -14,11 +14,17 @@ class WorkflowsError(Exception):
 
 
 class ValidationError(WorkflowsError, ValueError):
-    """Inputs, outputs or a specification were wrong. ``problems`` lists every problem found, not just the first."""
+    """Inputs, outputs or a specification were wrong. ``problems`` lists every problem found, not just the first.
 
-    def __init__(self, summary: str, problems: Sequence[str] = ()) -> None:
+    ``port_tree``: the inputs the process takes (types, defaults, help), shown below the traceback as an exception
+    note (Python 3.11+ and IPython show notes), so the message itself stays the list of problems."""
+
+    def __init__(self, summary: str, problems: Sequence[str] = (), *, port_tree: str = "") -> None:
         self.summary = summary
         self.problems = list(problems)
+        self.port_tree = port_tree
+        if port_tree:
+            self.__notes__ = [port_tree]  # what add_note() does, also on Python 3.10 (IPython shows it there)
         if not self.problems:
             message = summary
         elif len(self.problems) == 1:
@@ -38,6 +44,20 @@ class PortValidationError(ValidationError):
         self.port = port
 
 
+class UnknownInputError(ValidationError, AttributeError):
+    """An input name the process does not declare (``builder.z = 1``); an AttributeError too, as in AiiDA."""
+
+
+class ArgumentError(ValidationError, TypeError):
+    """A process function was called with arguments its signature does not take (too many positional arguments, a
+    missing or an unknown one). A TypeError, as Python's own for a plain function, and a ValueError, as in AiiDA."""
+
+
+class LabelClashError(ValidationError, RuntimeError):
+    """Two arguments of one call would get the same input label: the items of ``*args`` are labelled ``args_0``,
+    ``args_1``, ... and a parameter has one of these names. A RuntimeError, as in AiiDA; nothing is run or stored."""
+
+
 class SerializationError(ValidationError, TypeError):
     """A value cannot become a storable node or JSON (``Int('a')``, ``Dict({1: 2})``); the message says what was
     wrong, what would work and where. Both ``except ValueError`` and ``except TypeError`` catch it, as in AiiDA."""
@@ -49,11 +69,12 @@ class UsageError(WorkflowsError, TypeError, ValueError):
 
 class SpecError(WorkflowsError, TypeError, ValueError):
     """A process class or function was defined wrongly (bad port, outline or exit code declaration). Both
-    ``except TypeError`` and ``except ValueError`` catch it, as AiiDA raises either for such mistakes."""
+    ``except TypeError`` and ``except ValueError`` catch it: AiiDA raises either, depending on the mistake."""
 
 
-class ProvenanceError(WorkflowsError):
-    """An action would break the provenance graph's rules (for example a calcfunction calling a process)."""
+class ProvenanceError(WorkflowsError, ValueError):
+    """An action would break the provenance graph's rules (a calcfunction returning existing data or calling a
+    process, a workflow returning new data). A ValueError, as AiiDA's link validation raises."""
 
 
 class TransitionError(WorkflowsError):
@@ -98,6 +119,38 @@ class NodeSealedError(StoreError):
 
 class CheckpointError(StoreError):
     """A checkpoint could not be written or read back (for example it is corrupted or of a newer version)."""
+
+
+class CommunicatorError(WorkflowsError):
+    """A message could not be sent, received or answered over the message broker."""
+
+
+class BrokerUnreachableError(CommunicatorError):
+    """The message broker (RabbitMQ) could not be reached within the time allowed; the message says how to fix it."""
+
+
+class MessageError(CommunicatorError, ValueError):
+    """A broker message is malformed, too large, or of a wire-format version this build does not read."""
+
+
+class RecipientNotFoundError(CommunicatorError, LookupError):
+    """Nobody holds the identifier an RPC was sent to (for example no kernel or worker runs that process)."""
+
+
+class RpcTimeoutError(CommunicatorError, TimeoutError):
+    """The holder of an RPC's identifier did not answer in time (its event loop may be busy)."""
+
+
+class RemoteError(CommunicatorError):
+    """The receiver of an RPC raised; ``error_type`` names its exception class, the message is its message."""
+
+    def __init__(self, message: str, error_type: str = "") -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class DuplicateSubscriberError(CommunicatorError):
+    """An RPC identifier is already served, by this communicator or by another one on the same broker."""
 
 
 class GraphvizError(WorkflowsError):

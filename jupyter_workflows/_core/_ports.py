@@ -6,9 +6,8 @@ and how to fix it.
 
 from __future__ import annotations
 
-import copy
 import inspect
-from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from ._errors import PortValidationError, SerializationError, SpecError, ValidationError
@@ -132,6 +131,12 @@ class Port:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} valid_type={type_names(self.valid_type)}>"
+
+    def __str__(self) -> str:
+        """'x: Int, required' and the help: the docstring of the port's attribute on a builder (as AiiDA's)."""
+        from ._port_tree import port_doc  # the port tree module renders ports; it imports this one
+
+        return port_doc(self, self.name)
 
     def get_description(self) -> dict[str, Any]:
         """The port's properties as text, as AiiDA's (for help texts and forms)."""
@@ -418,10 +423,20 @@ class PortNamespace(_StorageFlags, Port, MutableMapping[str, Port]):
                 filled = port._pre_process({}, f"{here}.", owner, problems)
                 if filled:
                     result[name] = filled
-        for name, value in values.items():  # undeclared: only dynamic namespaces take them (validation reports)
-            dynamic = self.dynamic and not isinstance(value, Mapping)
-            result[name] = _serialize(self, value, f"{path}{name}", owner, problems) if dynamic else value
+        for name, value in values.items():  # undeclared: only dynamic namespaces take them (validate() reports)
+            result[name] = self._pre_process_undeclared(value, f"{path}{name}", owner, problems)
         return result
+
+    def _pre_process_undeclared(self, value: Any, path: str, owner: str, problems: list[str]) -> Any:
+        """A value under a name this dynamic namespace does not declare. A dict is a nested namespace of the same
+        kind (as in plumpy), so its plain values become nodes too and are recorded, with labels ``ns__key``."""
+        if not self.dynamic:
+            return value
+        if isinstance(value, Mapping):
+            return {
+                key: self._pre_process_undeclared(item, f"{path}.{key}", owner, problems) for key, item in value.items()
+            }
+        return _serialize(self, value, path, owner, problems)
 
     def serialize(self, mapping: Mapping[str, Any] | None, breadcrumbs: Sequence[str] = ()) -> dict[str, Any] | None:
         """``mapping`` with the values of its input ports serialized, recursively (AiiDA's). Raises
@@ -482,13 +497,30 @@ class PortNamespace(_StorageFlags, Port, MutableMapping[str, Port]):
                 problems.append(f"{owner}{' ' + path.rstrip('.') if path else ''}: {message}")
         return problems
 
+    def accept(self, name: str, value: Any, path: str, owner: str) -> tuple[Any, list[str]]:
+        """``value`` given for ``name`` alone, as a launch would take it: (serialized value, its problems). The other
+        ports of this namespace are not looked at (what is missing is for :meth:`validate_values`)."""
+        problems: list[str] = []
+        here = f"{path}{name}"
+        port = self.ports.get(name)
+        if port is not None:
+            value = _pre_process_one(port, value, here, owner, problems)
+            return value, problems if value is INVALID else problems + port.problems_with(value, here, owner)
+        value = self._pre_process_undeclared(value, here, owner, problems)
+        return value, problems if value is INVALID else problems + self._undeclared_problems(value, here, owner)
+
     def _undeclared_problems(self, value: Any, path: str, owner: str) -> list[str]:
         if not self.dynamic:
             return [f"{owner} has no {self._noun} '{path}'; known: {', '.join(sorted(self.ports)) or 'none'}"]
         if self.valid_type is None:
             return []
         if isinstance(value, Mapping) and not isinstance(value, self.valid_type):  # a nested dynamic namespace
-            return [p for key, item in value.items() for p in self._undeclared_problems(item, f"{path}.{key}", owner)]
+            return [
+                problem
+                for key, item in value.items()
+                if item is not INVALID
+                for problem in self._undeclared_problems(item, f"{path}.{key}", owner)
+            ]
         if not isinstance(value, self.valid_type):
             return [
                 f"'{path}' of {owner} expects {type_names(self.valid_type)} "
@@ -503,63 +535,19 @@ class PortNamespace(_StorageFlags, Port, MutableMapping[str, Port]):
     def absorb(
         self,
         other: PortNamespace,
-        exclude: Collection[str] | None = None,
-        include: Collection[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        include: Sequence[str] | None = None,
         namespace_options: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Take over the ports of ``other`` (copies, so that changing them here leaves ``other`` alone), and its
         namespace properties (``dynamic``, ``valid_type``, ``required``, ...) overridden by ``namespace_options``, as
         AiiDA's. ``include``/``exclude`` (one or the other) name ports, nested ones dotted ('ns.x'). Returns the
         names of the ports taken over."""
+        from ._expose import absorb_ports  # exposing ports is its own module; it imports this one
+
         if not isinstance(other, PortNamespace):
             raise SpecError(f"absorb() takes a PortNamespace, not {type(other).__name__} {other!r}.")
-        if exclude is not None and include is not None:
-            raise SpecError("absorb() takes include or exclude, not both; list the ports to take, or those to leave.")
-        options = dict(namespace_options or {})
-        unknown = sorted(options.keys() - set(_NAMESPACE_PROPERTIES))
-        if unknown:
-            raise SpecError(f"Unknown namespace options {unknown}; known: {', '.join(_NAMESPACE_PROPERTIES)}.")
-        for name in _NAMESPACE_PROPERTIES:
-            setattr(self, name, options.get(name, getattr(other, name)))
-        names: list[str] = []
-        for name, port in other.ports.items():
-            if exclude is not None and name in exclude:
-                continue
-            if isinstance(port, PortNamespace):
-                if include is not None and not any(rule == name or rule.startswith(f"{name}.") for rule in include):
-                    continue
-                copied = copy.copy(port)
-                copied.ports = {}
-                whole = include is None or name in include  # 'ns' takes all of it, 'ns.x' only x
-                copied.absorb(port, _inside(name, exclude), None if whole else _inside(name, include))
-                self.ports[name] = copied
-            else:
-                if include is not None and name not in include:
-                    continue
-                self.ports[name] = copy.copy(port)
-            names.append(name)
-        return names
-
-
-_NAMESPACE_PROPERTIES = (
-    "dynamic",
-    "valid_type",
-    "required",
-    "help",
-    "validator",
-    "default",
-    "populate_defaults",
-    "non_db",
-    "is_metadata",
-)
-
-
-def _inside(namespace: str, rules: Collection[str] | None) -> list[str] | None:
-    """The include/exclude rules that reach inside ``namespace``, relative to it ('ns.x' -> 'x')."""
-    if rules is None:
-        return None
-    prefix = f"{namespace}."
-    return [rule[len(prefix) :] for rule in rules if rule.startswith(prefix)]
+        return absorb_ports(other, self, exclude=exclude, include=include, namespace_options=namespace_options)
 
 
 def _has_required(namespace: PortNamespace) -> bool:
@@ -587,10 +575,14 @@ def _pre_process_one(port: Port, value: Any, path: str, owner: str, problems: li
 
 def _serialize(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:
     serializer = getattr(port, "serializer", None)
-    if serializer is None or value is None:
-        return value
+    if serializer is None or value is None or _is_valid_type(value, port.valid_type):
+        return value  # a value the port takes as it is is not serialized again (a builder serialized it already)
     try:
         return serializer(value)
     except SerializationError as error:
         problems.append(f"Input '{path}' of {owner}: {error}")
         return INVALID
+
+
+def _is_valid_type(value: Any, valid_type: type | tuple[type, ...] | None) -> bool:
+    return valid_type is not None and isinstance(value, valid_type)

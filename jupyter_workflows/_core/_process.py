@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 import greenlet
 
 from ._attribute_dict import AttributeDict
+from ._builder import ProcessBuilder
 from ._errors import UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
 from ._portal import await_, discard, in_background, in_portal
@@ -131,6 +132,12 @@ class Process:
     def get_exit_statuses(cls, exit_code_labels: Iterable[str]) -> list[int]:
         """The statuses of the exit codes with these labels (AttributeError for an unknown label)."""
         return [getattr(cls.exit_codes, label).status for label in exit_code_labels]
+
+    @classmethod
+    def get_builder(cls) -> ProcessBuilder:
+        """A builder for this process's inputs: set them one by one (``builder.x = Int(1)``), each checked as it is
+        set, then launch it with ``run(builder)`` or ``submit(builder)``."""
+        return ProcessBuilder(cls)
 
     @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -459,13 +466,19 @@ class Process:
         spec has no such output, the type is wrong, or the label was registered already (one label, one output)."""
         if value is None:  # as AiiDA: the one argument is the value
             label, value = self.SINGLE_OUTPUT_LINKNAME, label
-        if isinstance(value, Mapping) and isinstance(self.spec().outputs.get_port(label), PortNamespace):
-            for key, item in value.items():
+        port = self.spec().outputs.get_port(label)
+        if isinstance(value, Mapping) and (isinstance(port, PortNamespace) or (port is None and value)):
+            for key, item in value.items():  # a namespace of outputs (declared, or made on the fly in a dynamic one)
                 self.out(f"{label}.{key}", item)
             return
         problems = self._output_problems(label, value)
-        if self.outputs.get_path(label) is not None:
-            problems.append(f"output '{label}' was registered already; each output label takes one value")
+        parts = label.split(".")
+        for depth in range(1, len(parts) + 1):  # the label, or a label above it that holds a value, not outputs
+            path = ".".join(parts[:depth])
+            held = self.outputs.get_path(path)
+            if held is not None and (depth == len(parts) or not isinstance(held, Mapping)):
+                problems.append(f"output '{path}' was registered already; each output label takes one value")
+                break
         if problems:
             raise ValidationError(f"Invalid output of {self.name}", problems)
         self.node.record_output(label, value)
@@ -478,9 +491,19 @@ class Process:
         if port is not None and not isinstance(port, PortNamespace):
             return port.problems_with(value, label, self.name)
         *parents, name = label.split(".")
-        namespace = outputs.get_port(".".join(parents)) if parents else outputs
-        if not isinstance(namespace, PortNamespace):
-            return [f"{self.name} has no output '{label}'; known: {', '.join(sorted(outputs)) or 'none'}"]
+        namespace = outputs
+        for depth, part in enumerate(parents):
+            inner = namespace.ports.get(part)
+            if isinstance(inner, PortNamespace):
+                namespace = inner
+            elif inner is None and namespace.dynamic:  # a namespace made on the fly, as a dict would make it
+                nested: Any = value
+                for key in reversed([*parents[depth + 1 :], name]):
+                    nested = {key: nested}
+                prefix = ".".join(parents[:depth])
+                return namespace.validate_values({part: nested}, f"{prefix}." if prefix else "", self.name)
+            else:
+                return [f"{self.name} has no output '{label}'; known: {', '.join(sorted(outputs)) or 'none'}"]
         return namespace.validate_values({name: value}, f"{'.'.join(parents)}." if parents else "", self.name)
 
     def set_status(self, status: str | None, step: str | None = None) -> None:

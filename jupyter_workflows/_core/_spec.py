@@ -7,6 +7,7 @@ from typing import Any
 
 from ._errors import SpecError
 from ._exit_code import BUILTIN_EXIT_CODES, ExitCode, ExitCodes
+from ._expose import Exposed, expose_ports
 from ._ports import UNSPECIFIED, InputPort, OutputPort, PortNamespace
 
 __all__ = ["ProcessSpec"]
@@ -27,8 +28,8 @@ class ProcessSpec:
         self.inputs = PortNamespace(port_class=InputPort, serializer=self.serializer)
         self.outputs = PortNamespace(port_class=OutputPort)
         self.exit_codes = ExitCodes(BUILTIN_EXIT_CODES)
-        self.exposed_inputs: dict[tuple[str | None, str], list[str]] = {}
-        self.exposed_outputs: dict[tuple[str | None, str], list[str]] = {}
+        self.exposed_inputs: Exposed = {}  # what expose_inputs took over, see _expose
+        self.exposed_outputs: Exposed = {}
         self.sealed = False
 
     # -- declaring ------------------------------------------------------------------------------------------------
@@ -114,34 +115,50 @@ class ProcessSpec:
         self,
         process_class: Any,
         namespace: str | None = None,
-        *,
         exclude: Sequence[str] | None = None,
         include: Sequence[str] | None = None,
+        namespace_options: dict[str, Any] | None = None,
     ) -> None:
-        """Take over the inputs of ``process_class`` (into ``namespace`` if given), to pass them on later with
-        ``self.exposed_inputs(process_class, namespace)``."""
+        """Take over the inputs of ``process_class`` (a process class or process function), into ``namespace`` if
+        given, to pass them on later with ``self.exposed_inputs(process_class, namespace)``. ``include``/``exclude``
+        (one of them) name the ports, 'ns.port' for nested ones; ``namespace_options`` override properties of the
+        namespace (``dynamic``, ``required``, ``help``, ...)."""
         self._check_open()
-        target = self.inputs.namespace(namespace) if namespace else self.inputs
-        names = target.absorb(process_class.spec().inputs, include=include, exclude=exclude)
-        self.exposed_inputs[(namespace, _key(process_class))] = names
+        source = process_class.spec().inputs
+        expose_ports(
+            process_class,
+            source,
+            self.inputs,
+            self.exposed_inputs,
+            namespace=namespace,
+            exclude=exclude,
+            include=include,
+            namespace_options=namespace_options,
+        )
 
     def expose_outputs(
         self,
         process_class: Any,
         namespace: str | None = None,
-        *,
         exclude: Sequence[str] | None = None,
         include: Sequence[str] | None = None,
+        namespace_options: dict[str, Any] | None = None,
     ) -> None:
+        """Take over the outputs of ``process_class``, into ``namespace`` if given, to register them later with
+        ``self.out_many(self.exposed_outputs(node, process_class, namespace))``."""
         self._check_open()
-        target = self.outputs.namespace(namespace) if namespace else self.outputs
-        names = target.absorb(process_class.spec().outputs, include=include, exclude=exclude)
-        self.exposed_outputs[(namespace, _key(process_class))] = names
+        source = process_class.spec().outputs
+        expose_ports(
+            process_class,
+            source,
+            self.outputs,
+            self.exposed_outputs,
+            namespace=namespace,
+            exclude=exclude,
+            include=include,
+            namespace_options=namespace_options,
+        )
 
     def _check_open(self) -> None:
         if self.sealed:
             raise SpecError("The spec is sealed: declare ports and exit codes inside define(cls, spec) only.")
-
-
-def _key(process_class: Any) -> str:
-    return f"{getattr(process_class, '__module__', '?')}.{getattr(process_class, '__qualname__', process_class)}"

@@ -13,35 +13,57 @@ from typing import Any
 
 from .._core import (
     Process,
+    ProcessBuilder,
     ProcessState,
     ProvenanceError,
+    SpecError,
     UsageError,
     ValidationError,
     current_process,
 )
+from .._core._builder import launch_of
+from .._core._port_tree import port_tree_text
 from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
 
-__all__ = ["Launch", "instantiate", "process_class_of"]
+__all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
 
 
 class Launch(enum.Enum):
     SUBMIT = "submit"  # runs in the background: written now as created
+    AWAIT = "await"  # runs in the background while its caller awaits it: written now as created
     RUN = "run"  # runs now: written now as running
     RUN_DEFERRED = "run_deferred"  # runs now and is quick: written whole when it ends (one commit)
 
 
 def process_class_of(process: Any) -> type[Process]:
     """The Process class of a process function (its ``process_class``) or of a Process class itself."""
-    candidate = getattr(process, "process_class", process)
+    if isinstance(process, type) and issubclass(process, Process):
+        return process  # a class may have an attribute 'process_class' of its own (BaseRestartWorkChain has)
+    candidate = getattr(process, "process_class", None)
     if isinstance(candidate, type) and issubclass(candidate, Process):
         return candidate
     raise UsageError(
         f"Expected a @calcfunction, a @workfunction or a WorkChain class, got {type(process).__name__} "
         f"{process!r}; decorate the function with @calcfunction/@workfunction, or pass the WorkChain class itself."
     )
+
+
+def launch_inputs(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[type[Process], dict[str, Any]]:
+    """The process class and inputs of ``run(process, *args, **kwargs)`` (and of submit, run_async, self.submit):
+    a process class or function with its call's arguments, or a builder, with a mapping and/or keyword inputs
+    merged on top of its own."""
+    if not isinstance(process, ProcessBuilder):
+        process_class = process_class_of(process)
+        return process_class, process_class.inputs_from_call(args, kwargs)
+    if len(args) > 1 or (args and not isinstance(args[0], Mapping)):
+        raise UsageError(
+            f"A builder takes its extra inputs as keywords or one dict: run(builder, x=Int(1)); got {len(args)} "
+            "positional argument(s)."
+        )
+    return launch_of(process, {**(args[0] if args else {}), **kwargs})
 
 
 def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
@@ -52,37 +74,73 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     parent = current_process()
     if parent is not None:
         parent.check_killed()  # a process being killed starts no child
-    if parent is not None and isinstance(parent.node, CalculationNode):
-        raise ProvenanceError(
-            f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
-            f"Make {parent.label} a @workfunction, or call {label} outside of it."
-        )
+    node_class = _node_class_of(process_class)
     spec = process_class.spec()
     problems: list[str] = []
     values = spec.inputs.pre_process(inputs, "", label, problems)
     problems += spec.inputs.validate_values(values, "", label)
     if problems:
-        raise ValidationError(f"Invalid inputs for {label}", problems)
+        raise ValidationError(
+            f"Invalid inputs for {label}", problems, port_tree=port_tree_text(spec.inputs, f"Inputs of {label}")
+        )
     metadata = values.get("metadata", {})
-    node: ProcessNode = process_class.node_class(  # type: ignore[attr-defined]
-        process_label=label, label=metadata.get("label", ""), description=metadata.get("description", "")
-    )
+    # A process called by one that stores nothing stores nothing either: it would have no caller to link to.
+    storable = metadata.get("store_provenance", True) and (parent is None or parent.node.storable)  # type: ignore[attr-defined]
+    if not storable:
+        _check_unstored_launch(process_class, launch)
+    elif parent is not None and isinstance(parent.node, CalculationNode):
+        raise ProvenanceError(
+            f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
+            f"Make {parent.label} a @workfunction, call {label} outside of it, or call it with "
+            "metadata={'store_provenance': False}."
+        )
+    node = node_class(process_label=label, label=metadata.get("label", ""), description=metadata.get("description", ""))
     store = runtime.store
     runtime.register_owner_in(store)
     node.prepare(
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
         inputs=list(_data_inputs(values, spec.inputs, "")),
-        caller=parent.node if parent is not None else None,  # type: ignore[arg-type]
+        caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,
-        state=ProcessState.CREATED if launch is Launch.SUBMIT else ProcessState.RUNNING,
+        state=ProcessState.CREATED if launch in (Launch.SUBMIT, Launch.AWAIT) else ProcessState.RUNNING,
+        storable=storable,
     )
     if launch is not Launch.RUN_DEFERRED:
         node.flush()
     new = process_class(values, node, runtime.runner, label=label, parent=parent)
     node.process = new
     return new
+
+
+def _node_class_of(process_class: type[Process]) -> type[ProcessNode]:
+    """The node class a process of ``process_class`` is stored as (``_node_class`` in AiiDA's spelling), checked here,
+    at launch, rather than when the class is defined: AiiDA lets a module define any class, and so does this."""
+    node_class = getattr(process_class, "node_class", None)
+    if not (isinstance(node_class, type) and issubclass(node_class, ProcessNode)):
+        raise SpecError(
+            f"{process_class.__name__}._node_class must be a process node class such as WorkflowNode or "
+            f"CalculationNode (got {node_class!r})."
+        )
+    return node_class
+
+
+def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None:
+    """``store_provenance=False`` runs a process in place, where its caller gets the result; nothing else could
+    find it (as in AiiDA, which refuses to submit one)."""
+    name = process_class.__name__
+    if launch is Launch.SUBMIT:
+        raise UsageError(
+            f"{name} was submitted with store_provenance=False: a process in the background is found and awaited "
+            f"through its stored node. Run it instead (jw.run({name}, ...)), or let it store its provenance."
+        )
+    if getattr(getattr(process_class, "node_class", None), "checkpointed", False):
+        raise UsageError(
+            f"{name} cannot run with store_provenance=False: a WorkChain checkpoints its steps and waits for its "
+            "children through stored nodes. Use it with provenance, or use store_provenance=False for the process "
+            "functions it calls."
+        )
 
 
 def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._core import Process as CoreProcess, SpecError, UsageError
+from .._core import Process as CoreProcess, UsageError
 from ..nodes import ProcessNode, WorkflowNode
 from ._spec import ProcessSpec
 
@@ -38,13 +38,8 @@ class Process(CoreProcess):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        node_class = cls.__dict__.get("_node_class")  # AiiDA's spelling
+        node_class = cls.__dict__.get("_node_class")  # AiiDA's spelling; checked when the class is launched
         if node_class is not None:
-            if not (isinstance(node_class, type) and issubclass(node_class, ProcessNode)):
-                raise SpecError(
-                    f"{cls.__name__}._node_class must be a process node class such as WorkflowNode or CalculationNode "
-                    f"(got {node_class!r})."
-                )
             cls.node_class = node_class
 
     @classmethod

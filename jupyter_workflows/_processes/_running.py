@@ -31,7 +31,7 @@ def run(process_class: type[Process], inputs: dict[str, Any]) -> Process:
     the process runs on the runtime's loop and the calling thread waits for it."""
     runtime = get_runtime()
     if not runtime.runner.on_loop_thread:
-        process = runtime.call_on_loop_thread(start, process_class, inputs)
+        process = runtime.call_on_loop_thread(start, process_class, inputs, awaited=True)
         runtime.await_from_thread(asyncio.wait([process.terminated]))
         return process
     if process_class.runs_inline:
@@ -51,9 +51,10 @@ def _run_inline(process_class: type[Process], inputs: dict[str, Any]) -> Process
     return process
 
 
-def start(process_class: type[Process], inputs: dict[str, Any]) -> Process:
-    """Start a process in the background of the runtime's loop; returns it at once."""
-    process = instantiate(process_class, inputs, launch=Launch.SUBMIT)
+def start(process_class: type[Process], inputs: dict[str, Any], *, awaited: bool = False) -> Process:
+    """Start a process in the background of the runtime's loop; returns it at once. ``awaited``: its caller waits for
+    it (so it may run without storing its provenance)."""
+    process = instantiate(process_class, inputs, launch=Launch.AWAIT if awaited else Launch.SUBMIT)
     process.runner.start(process)
     return process
 
@@ -61,7 +62,7 @@ def start(process_class: type[Process], inputs: dict[str, Any]) -> Process:
 async def run_async(process_class: type[Process], inputs: dict[str, Any]) -> Process:
     """Run a process as a task on the running loop and await its end. Cancelling the awaiting coroutine (interrupting
     the cell) kills the process."""
-    process = instantiate(process_class, inputs, launch=Launch.SUBMIT)
+    process = instantiate(process_class, inputs, launch=Launch.AWAIT)
     task = process.runner.start(process)
     try:
         with process.runner.signals_wake_loop():

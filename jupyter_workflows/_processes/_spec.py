@@ -22,8 +22,8 @@ def _short(value: str, _port: object) -> str | None:
 
 class ProcessSpec(CoreProcessSpec):
     """Inputs and outputs are Data nodes unless declared otherwise; plain Python values given to inputs are wrapped
-    into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description`` and
-    ``call_link_label``, which are not stored as nodes."""
+    into nodes (``1`` -> ``Int(1)``). Every process also takes ``metadata``: ``label``, ``description``,
+    ``call_link_label`` and ``store_provenance``, which are not stored as nodes."""
 
     default_input_type = Data
     default_output_type = Data
@@ -39,3 +39,7 @@ class ProcessSpec(CoreProcessSpec):
         ]:
             port = InputPort(name, valid_type=str, required=False, non_db=True, help=help, validator=validator)
             metadata.add(name, port)
+        store = "False: run it without storing anything (a process function run in place; nothing it creates is stored)"
+        metadata.add(
+            "store_provenance", InputPort("store_provenance", valid_type=bool, required=False, non_db=True, help=store)
+        )

@@ -11,38 +11,28 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-import types
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from .._core import UNSPECIFIED, ExitCode, SpecError, ValidationError
-from .._processes import Process, ProcessSpec, result_of, run, run_async
-from ..nodes import (
-    ArrayData,
-    Bool,
-    CalcFunctionNode,
-    Data,
-    Dict,
-    Float,
-    Int,
-    List,
-    ProcessNode,
-    Str,
-    WorkFunctionNode,
-    to_node,
+from .._core import (
+    UNSPECIFIED,
+    ArgumentError,
+    ExitCode,
+    InputPort,
+    LabelClashError,
+    PortNamespace,
+    ProcessBuilder,
+    SpecError,
 )
+from .._core._port_tree import port_tree_text
+from .._processes import Process, ProcessSpec, result_of, run, run_async
+from ..nodes import CalcFunctionNode, Data, ProcessNode, WorkFunctionNode, to_node
+from ._signature import parameter_help, type_hints, valid_types
 
 __all__ = ["FunctionProcess", "ProcessFunction", "calcfunction", "workfunction"]
 
-_ANNOTATION_TYPES: dict[Any, Any] = {
-    int: Int,
-    float: (Float, Int),
-    str: Str,
-    bool: Bool,
-    list: List,
-    dict: Dict,
-}
+_VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 class FunctionProcess(Process):
@@ -67,7 +57,7 @@ class FunctionProcess(Process):
         namespace = {
             "_func": staticmethod(func),
             "_signature": inspect.signature(func),
-            "_hints": _type_hints(func, scope),
+            "_hints": type_hints(func, scope),
             "_is_async": is_async,
             "runs_inline": is_calculation and not is_async,
             "single_result": True,
@@ -82,24 +72,48 @@ class FunctionProcess(Process):
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:  # type: ignore[override]
         super().define(spec)
-        hints = cls._hints
+        helps = parameter_help(cls._func.__doc__)
         for parameter in cls._signature.parameters.values():
-            if parameter.kind is inspect.Parameter.VAR_KEYWORD or parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            if parameter.kind in _VARIADIC:
                 spec.inputs.dynamic = True
-                continue
-            if parameter.name == "metadata":
-                raise SpecError(f"{cls.__name__}: the parameter name 'metadata' is reserved; rename it.")
-            valid_type, optional = _port_type(hints.get(parameter.name, UNSPECIFIED))
-            has_default = parameter.default is not inspect.Parameter.empty
-            default = parameter.default if has_default and parameter.default is not None else UNSPECIFIED
-            spec.input(
-                parameter.name,
-                valid_type=valid_type,
-                default=default,
-                required=not (has_default or optional),
-            )
+            elif parameter.name == "metadata":
+                cls._check_metadata_default(spec)
+            else:
+                has_default = parameter.default is not inspect.Parameter.empty
+                spec.input(
+                    parameter.name,
+                    valid_type=valid_types(cls._hints.get(parameter.name, Any), parameter.default),
+                    default=parameter.default if has_default and parameter.default is not None else UNSPECIFIED,
+                    required=not has_default,
+                    help=helps.get(parameter.name),
+                )
+        label = spec.inputs.get_port("metadata.label")
+        if isinstance(label, InputPort):  # as in AiiDA: a run is labelled with the function's name unless told
+            label.default = cls._func.__name__
+        spec.inputs.help = inspect.getdoc(cls._func)
         spec.outputs.dynamic = True
         spec.outputs.valid_type = Data
+
+    @classmethod
+    def _metadata_default(cls) -> Any:
+        """The default of a parameter named ``metadata``: the metadata of a call that gives none."""
+        parameter = cls._signature.parameters.get("metadata")
+        if parameter is None or parameter.kind in _VARIADIC or parameter.default in (inspect.Parameter.empty, None):
+            return None
+        return parameter.default
+
+    @classmethod
+    def _check_metadata_default(cls, spec: ProcessSpec) -> None:
+        default = cls._metadata_default()
+        if default is None:
+            return
+        ports = spec.inputs.get_port("metadata")
+        known = sorted(ports) if isinstance(ports, PortNamespace) else []
+        if not isinstance(default, Mapping) or set(default) - set(known):
+            raise SpecError(
+                f"{cls.__name__}: the parameter 'metadata' is the metadata of a run, and its default must be a dict of "
+                f"{', '.join(known)} (got {default!r}); rename the parameter if it is an input."
+            )
 
     # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
@@ -114,22 +128,49 @@ class FunctionProcess(Process):
 
     @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Map a call's arguments to input names (``*args`` become ``args_0``, ``args_1``, ...)."""
+        """Map a call's arguments to input names (``*args`` become ``args_0``, ``args_1``, ...). ``metadata=...``
+        is the metadata of the run (the default of a parameter named ``metadata`` if the call gives none)."""
         kwargs = dict(kwargs)
-        inputs: dict[str, Any] = {"metadata": kwargs.pop("metadata")} if "metadata" in kwargs else {}
+        signature = cls._signature
+        metadata_parameter = "metadata" in signature.parameters
+        metadata = None if metadata_parameter else kwargs.pop("metadata", None)
         try:
-            bound = cls._signature.bind(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise ValidationError(f"Invalid call of {cls.__name__}{cls._signature}", [str(error)]) from None
+            tree = port_tree_text(cls.spec().inputs, f"Inputs of {cls.__name__}")
+            raise ArgumentError(f"Invalid call of {cls.__name__}{signature}", [str(error)], port_tree=tree) from None
+        inputs: dict[str, Any] = {}
+        variadic: dict[str, Any] = {}
         for name, value in bound.arguments.items():
-            kind = cls._signature.parameters[name].kind
+            kind = signature.parameters[name].kind
             if kind is inspect.Parameter.VAR_POSITIONAL:
-                inputs.update({f"{name}_{i}": item for i, item in enumerate(value)})
+                variadic.update({f"{name}_{i}": item for i, item in enumerate(value)})
             elif kind is inspect.Parameter.VAR_KEYWORD:
                 inputs.update(value)
+            elif name == "metadata":
+                metadata = value
             else:
                 inputs[name] = value
+        cls._check_labels(variadic, {*signature.parameters, *inputs})
+        inputs.update(variadic)
+        if metadata is None:
+            metadata = cls._metadata_default()
+        if metadata is not None:
+            inputs["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else metadata
         return inputs
+
+    @classmethod
+    def _check_labels(cls, variadic: Mapping[str, Any], taken: set[str]) -> None:
+        """As in AiiDA: an item of ``*args`` whose label is also a parameter's or a keyword's name is refused (the
+        one would silently overwrite the other)."""
+        clashes = [label for label in variadic if label in taken]
+        if clashes:
+            problems = [
+                f"the variadic argument with index `{label.rsplit('_', 1)[1]}` would get the label `{label}` but this "
+                f"is already the name of another argument; rename the parameter or keyword `{label}`"
+                for label in clashes
+            ]
+            raise LabelClashError(f"Invalid call of {cls.__name__}{cls._signature}", problems)
 
     def _arguments(self) -> tuple[list[Any], dict[str, Any]]:
         """The inverse of :meth:`inputs_from_call`: the function's arguments from the validated inputs."""
@@ -137,27 +178,37 @@ class FunctionProcess(Process):
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for parameter in self._signature.parameters.values():
-            if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
-                args.append(values.pop(parameter.name, parameter.default))
-            elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-                prefix = f"{parameter.name}_"
-                extra = sorted((k for k in values if k.startswith(prefix)), key=lambda k: int(k[len(prefix) :]))
-                args.extend(values.pop(k) for k in extra)
-            elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
-                if parameter.name in values:
-                    kwargs[parameter.name] = values.pop(parameter.name)
+            name, kind = parameter.name, parameter.kind
+            if name == "metadata" and kind not in _VARIADIC:  # the function sees its own default, as in AiiDA
+                required = parameter.default is inspect.Parameter.empty
+                value = dict(self.inputs.get("metadata", {})) if required else parameter.default
+                if kind in _POSITIONAL:
+                    args.append(value)
+                elif required:
+                    kwargs[name] = value
+            elif kind in _POSITIONAL:
+                args.append(values.pop(name, parameter.default))
+            elif kind is inspect.Parameter.VAR_POSITIONAL:
+                prefix = f"{name}_"
+                labels = [k for k in values if k.startswith(prefix) and k[len(prefix) :].isdigit()]
+                args.extend(values.pop(k) for k in sorted(labels, key=lambda k: int(k[len(prefix) :])))
+            elif kind is inspect.Parameter.KEYWORD_ONLY:
+                if name in values:
+                    kwargs[name] = values.pop(name)
             else:
                 kwargs.update(values)
         return args, kwargs
 
     def _register_result(self, result: Any) -> ExitCode | None:
+        """A value is the output ``result``; a dict gives one output per key, a nested dict (or a dotted key)
+        outputs in namespaces, linked as ``namespace__key``."""
         if isinstance(result, ExitCode):
             return result
         if result is None:
             return None
         if isinstance(result, Mapping) and not isinstance(result, Data):
-            for label, value in result.items():
-                self.out(str(label), self._as_output(value))
+            for label, value in _leaves(result, ""):
+                self.out(label, self._as_output(value))
         else:
             self.out("result", self._as_output(result))
         return None
@@ -166,37 +217,12 @@ class FunctionProcess(Process):
         return to_node(value) if not isinstance(value, Data) else value
 
 
-def _type_hints(func: Callable[..., Any], scope: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The resolved annotations; one that does not resolve is refused now, naming it (ignoring it would silently drop
-    every type check of the function)."""
-    try:
-        return typing.get_type_hints(func, localns=dict(scope) if scope is not None else None)
-    except Exception as error:
-        raw = getattr(func, "__annotations__", {})
-        names = [f"{name}: {value!r}" for name, value in raw.items() if isinstance(value, str)]
-        shown = "; ".join(names) or ", ".join(f"{name}: {value!r}" for name, value in raw.items())
-        raise SpecError(
-            f"The annotations of {func.__name__} do not resolve ({type(error).__name__}: {error}); annotations: "
-            f"{shown}. Define or import the names they use before decorating {func.__name__}, or fix the spelling."
-        ) from None
-
-
-def _port_type(annotation: Any) -> tuple[Any, bool]:
-    """(valid_type, optional) for a parameter annotation; unknown annotations accept any data."""
-    if annotation is UNSPECIFIED or annotation is inspect.Parameter.empty:
-        return Data, False
-    origin = typing.get_origin(annotation)
-    if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        optional = len(members) < len(typing.get_args(annotation))
-        if len(members) == 1:
-            return _port_type(members[0])[0], optional
-        return Data, optional
-    if isinstance(annotation, type) and issubclass(annotation, Data):
-        return annotation, False
-    if getattr(annotation, "__module__", "") == "numpy" and getattr(annotation, "__name__", "") == "ndarray":
-        return ArrayData, False
-    return _ANNOTATION_TYPES.get(origin or annotation, Data), False
+def _leaves(values: Mapping[Any, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    for key, value in values.items():
+        if isinstance(value, Mapping):  # an empty one is an empty namespace: no output
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
 
 
 class ProcessFunction:
@@ -210,6 +236,7 @@ class ProcessFunction:
         functools.update_wrapper(self, func)
         self.func = func
         self.process_class = FunctionProcess.build(func, node_class, scope)
+        self.process_class.spec()  # a mistake in the signature shows now, where the function is defined
         self.is_process_function = True
 
     def __repr__(self) -> str:
@@ -217,6 +244,10 @@ class ProcessFunction:
 
     def spec(self) -> ProcessSpec:
         return self.process_class.spec()
+
+    def get_builder(self) -> ProcessBuilder:
+        """A builder for the function's inputs (one per parameter), launched with ``run(builder)``."""
+        return self.process_class.get_builder()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.run_get_node(*args, **kwargs)[0]

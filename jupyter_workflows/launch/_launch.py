@@ -13,7 +13,7 @@ from typing import Any
 from .._core import current_process, in_portal
 from .._core._portal import await_
 from .._processes import (
-    process_class_of,
+    launch_inputs,
     result_of,
     run as run_process,
     run_async as run_process_async,
@@ -32,8 +32,7 @@ def run_get_node(process: Any, *args: Any, **kwargs: Any) -> tuple[Any, ProcessN
 
     Interrupting the kernel while a cell is blocked here kills the process, then raises KeyboardInterrupt. From
     another thread, the process runs on the runtime's loop and this thread waits for it."""
-    process_class = process_class_of(process)
-    done = run_process(process_class, process_class.inputs_from_call(args, kwargs))
+    done = run_process(*launch_inputs(process, args, kwargs))
     return result_of(done), done.node  # type: ignore[return-value]
 
 
@@ -55,15 +54,13 @@ run.get_pk = run_get_pk  # type: ignore[attr-defined]
 async def run_async(process: Any, *args: Any, **kwargs: Any) -> Any:
     """Run ``process`` as a task on the running loop and await its result. Cancelling the awaiting coroutine
     (interrupting the cell) kills the process."""
-    process_class = process_class_of(process)
-    return result_of(await run_process_async(process_class, process_class.inputs_from_call(args, kwargs)))
+    return result_of(await run_process_async(*launch_inputs(process, args, kwargs)))
 
 
 @on_loop_thread
 def submit(process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
     """Start ``process`` in the background of this kernel and return its node at once."""
-    process_class = process_class_of(process)
-    return start(process_class, process_class.inputs_from_call(args, kwargs)).node  # type: ignore[return-value]
+    return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
 
 
 def wait(*nodes: ProcessNode | int, timeout: float | None = None) -> list[ProcessNode]:

@@ -15,8 +15,6 @@ then does it write and start anything. What happens to the orphan's unterminated
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +22,8 @@ from .._core import CheckpointError, NotResumableError, Process
 from .._processes import Launch, end_orphan_tree, instantiate, process_class_of
 from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
 from .._wire import CHECKPOINT_VERSION, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, process_node_of
+from ..nodes import ProcessNode, WorkChainNode, find_process_class, process_node_of
+from ..store import CALL_LINK_TYPES
 from ..workchains import WorkChain
 
 __all__ = ["resume"]
@@ -153,16 +152,13 @@ def _resolve(path: str, node: ProcessNode) -> Any:
     module_name, _, qualname = path.partition(":")
     where = "the notebook" if module_name == "__main__" else f"module {module_name}"
     try:
-        target: Any = sys.modules["__main__"] if module_name == "__main__" else importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
+        return find_process_class(path)
     except (ImportError, AttributeError, KeyError):
         name = qualname.split(".")[0]
         raise NotResumableError(
             f"Cannot resume {_name(node)}: {name} is not defined here (it came from {where}). Define {name} in this "
             "kernel first (re-run its cell, or import it), then resume again."
         ) from None
-    return target
 
 
 # -- taking over: all or nothing ---------------------------------------------------------------------------------------
@@ -207,7 +203,12 @@ def _settle_children(process: WorkChain, plan: _Plan, runtime: Runtime) -> None:
 
 def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
     function_class = process_class_of(_resolve(child.process_class, child))
-    new = parent.context.run(instantiate, function_class, dict(child.inputs), launch=Launch.SUBMIT)
+    inputs: dict[str, Any] = dict(child.inputs)
+    inputs["metadata"] = {"label": child.label, "description": child.description}
+    call = child.provenance_store.get_links(inputs_of=[_pk(child)], link_types=CALL_LINK_TYPES)
+    if call:  # the new attempt keeps the name its caller gave it (a BaseRestartWorkChain's iteration_02)
+        inputs["metadata"]["call_link_label"] = call[0].link_label
+    new = parent.context.run(instantiate, function_class, inputs, launch=Launch.SUBMIT)
     end_orphan_tree(child, f"Its kernel died while it ran; it ran again as {new.name} when its caller was resumed.")
     runtime.runner.start(new)
     return _pk(new.node)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from ._process_node import (
     WorkChainNode as WorkChainNode,
     WorkflowNode as WorkflowNode,
     WorkFunctionNode as WorkFunctionNode,
+    find_process_class as find_process_class,
     process_node_of as process_node_of,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "find_process_class",
     "load_node",
     "process_node_of",
     "to_node",

@@ -7,6 +7,8 @@ engine writes through (so reads cost nothing); otherwise each read asks the stor
 from __future__ import annotations
 
 import contextlib
+import importlib
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,7 +31,7 @@ from ._node import Node, load_node
 from ._storing import node_row, unassign_on_failure
 
 if TYPE_CHECKING:
-    from .._core import Process
+    from .._core import Process, ProcessBuilder
     from ..store import Store
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "WorkChainNode",
     "WorkFunctionNode",
     "WorkflowNode",
+    "find_process_class",
 ]
 
 
@@ -80,11 +83,13 @@ class ProcessNode(Node):
         self._row = NodeRow(pk=0, uuid=self.uuid, node_type=self.node_type, process_label=process_label)
         self._row.process_state = ProcessState.CREATED.value
         self._pending = _Pending()
+        self._storable = True
         self.process: Process | None = None  # the running process, while this kernel runs it
 
     def _load_row(self, row: NodeRow) -> None:
         self._row = row
         self._pending = _Pending()
+        self._storable = True
         self.process = None
 
     # -- the current truth --------------------------------------------------------------------------------------------
@@ -102,6 +107,24 @@ class ProcessNode(Node):
     def process_class(self) -> str:
         """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook)."""
         return str(self._row.attributes.get("process_class", ""))
+
+    def get_builder_restart(self) -> ProcessBuilder:
+        """A builder for the process that made this node, holding the inputs it was given (and its label and
+        description): change what should differ, then ``run(builder)``. The process's class (or function) must be
+        defined in this kernel."""
+        try:
+            process_class = find_process_class(self.process_class)
+        except (ImportError, AttributeError, KeyError):
+            module, _, qualname = self.process_class.partition(":")
+            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
+            raise UsageError(
+                f"Cannot make a builder for {self.process_label}<{self._pk}>: {name} is not defined here (it came "
+                f"from {where}). Define {name} in this kernel first (re-run its cell, or import it)."
+            ) from None
+        builder: ProcessBuilder = process_class.get_builder()
+        metadata = {key: value for key, value in [("label", self.label), ("description", self.description)] if value}
+        builder._merge(self.inputs, metadata=metadata)
+        return builder
 
     @property
     def process_state(self) -> ProcessState:
@@ -185,8 +208,15 @@ class ProcessNode(Node):
 
     # -- links ---------------------------------------------------------------------------------------------------------
     @property
+    def storable(self) -> bool:
+        """False for a process run with ``metadata={'store_provenance': False}``: it is never stored, and neither is
+        anything it creates; its inputs, outputs and reports show in memory only."""
+        return self._storable
+
+    @property
     def inputs(self) -> AttributeDict:
-        return link_namespace(self, incoming=True, link_types=INPUT_LINKS)
+        pending = self._pending.new.inputs if self._pending.new is not None else ()
+        return link_namespace(self, incoming=True, link_types=INPUT_LINKS, pending=pending)
 
     @property
     def outputs(self) -> AttributeDict:
@@ -261,13 +291,16 @@ class ProcessNode(Node):
         call_link_label: str,
         owner: str,
         state: ProcessState,
+        storable: bool = True,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
-        most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction)."""
+        most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
+        Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link."""
         for _, data in inputs:
             validate_link(data, self, self.input_link)
         if caller is not None:
             validate_link(caller, self, self.call_link)
+        self._storable = storable
         self._store = store
         self._row = node_row(self, process_label=self._row.process_label, process_state=state.value, owner=owner)
         self._row.attributes = {"process_class": process_class}
@@ -323,7 +356,8 @@ class ProcessNode(Node):
     def record_output(self, label: str, value: Any) -> None:
         if not isinstance(value, Data):
             raise ProvenanceError(f"Output '{label}' of {self.process_label}<{self._pk}> must be a data node.")
-        self._check_output(label, value)
+        if self._storable:  # the link rules guard the stored graph; an unstored run has none
+            self._check_output(label, value)
         self._pending.outputs.append((flat_label(label), value))
 
     def save_checkpoint(self, data: dict[str, Any]) -> None:
@@ -365,6 +399,11 @@ class ProcessNode(Node):
         Raises ProcessKilledError if the node was sealed meanwhile (ended from another kernel): nothing of this
         process is written any more."""
         pending = self._pending
+        if not self._storable:  # store_provenance=False: it all stays in memory (its views still show it)
+            for name, value in pending.columns.items():
+                setattr(self._row, name, value)
+            self._pending = replace(pending, columns={}, checkpoint=None, drop_checkpoint=False)
+            return
         held: list[tuple[str, Data]] = []
         if self.checkpointed and not step_done and pending.outputs:
             held, pending.outputs = pending.outputs, []
@@ -440,6 +479,16 @@ class ProcessNode(Node):
             )
 
 
+def find_process_class(path: str) -> Any:
+    """The object a process node names as its class, ``"module:QualName"`` (``"__main__:X"``: defined in the
+    notebook). Raises ImportError, AttributeError or KeyError when it is not defined in this interpreter."""
+    module_name, _, qualname = path.partition(":")
+    target: Any = sys.modules["__main__"] if module_name == "__main__" else importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
 def process_node_of(item: ProcessNode | int | str, *, purpose: str = "this") -> ProcessNode:
     """The process node of ``item`` (a process node, its pk or its uuid); ``purpose`` names the caller in the error
     raised for data or anything else."""
@@ -471,7 +520,14 @@ class CalculationNode(ProcessNode):
     call_link = LinkType.CALL_CALC
 
     def _check_output(self, label: str, value: Data) -> None:
-        """Calculations create new data only."""
+        """Calculations create new data only, each node once (one creator, one label)."""
+        twice = [first for first, data in self._pending.outputs if data is value]
+        if twice:
+            raise ProvenanceError(
+                f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}' and as output "
+                f"'{twice[0]}'; a calculation creates each node once: return a copy, e.g. {type(value).__name__}"
+                "(x.value), for the second."
+            )
         if value.pk is not None:
             raise ProvenanceError(
                 f"{self.process_label}<{self._pk}> returned {value!r} as output '{label}', but that node already "

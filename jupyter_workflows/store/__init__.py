@@ -1,6 +1,7 @@
 """Where provenance is kept: nodes, links, reports, checkpoints and owners in SQLite (default) or PostgreSQL."""
 
-from ._config import SecretURL as SecretURL, default_store_url as default_store_url, redact_url as redact_url
+from .._core._secret_url import SecretURL as SecretURL
+from ._config import default_store_url as default_store_url, redact_url as redact_url
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
     DATA_LINK_TYPES as DATA_LINK_TYPES,

@@ -13,7 +13,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError, StatementError
 
 from .._core._errors import StoreUnreachableError
-from ._config import STORE_URL_ENV, SecretURL, default_sqlite_path, redact_url, scrub_secrets
+from .._core._secret_url import SecretURL
+from ._config import STORE_URL_ENV, default_sqlite_path, redact_url, scrub_secrets
 
 BUSY_TIMEOUT_S = 30.0
 """How long an SQLite writer waits for another process's write transaction before giving up."""

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, NodeSealedError, StoreError
+from .._core._secret_url import SecretURL
 from .._core._transactions import transaction_scope
-from ._config import SecretURL
 from ._engine import describe_failure, open_connection, unreachable
 from ._rows import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
 from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version

@@ -4,6 +4,7 @@
 ``add_loop``: a workfunction chaining ``n`` adds. ``recurse``: workfunctions nested ``depth`` deep.
 ``AddAndMultiply``: the tutorial's WorkChain, a calcfunction per step. ``FanOut``: ``k`` add children, summed.
 ``Slow``: reports, ``n`` sleepy children, a total. ``Nested``: a Slow inside a WorkChain (three levels).
+``RetryAdd``: a BaseRestartWorkChain running ``checked_add`` (fails for a negative sum) until it succeeds.
 """
 
 from __future__ import annotations
@@ -11,11 +12,36 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from .._core import ExitCode
 from ..functions import calcfunction, workfunction
-from ..nodes import Float, Int, NumericType
-from ..workchains import ToContext, WorkChain, WorkChainSpec, append_
+from ..nodes import Float, Int, NumericType, ProcessNode
+from ..workchains import (
+    BaseRestartWorkChain,
+    ProcessHandlerReport,
+    ToContext,
+    WorkChain,
+    WorkChainSpec,
+    append_,
+    process_handler,
+    while_,
+)
 
-__all__ = ["AddAndMultiply", "FanOut", "Nested", "Slow", "add", "add_loop", "multiply", "recurse", "sleepy"]
+__all__ = [
+    "NEGATIVE_SUM",
+    "AddAndMultiply",
+    "FanOut",
+    "Nested",
+    "RetryAdd",
+    "Slow",
+    "add",
+    "add_loop",
+    "checked_add",
+    "multiply",
+    "recurse",
+    "sleepy",
+]
+
+NEGATIVE_SUM = ExitCode(410, "The sum of the operands is negative.")
 
 
 @calcfunction
@@ -130,3 +156,37 @@ class Nested(WorkChain):
 
     def done(self) -> None:
         self.report(f"inner finished: {self.ctx.inner.process_state.value}")
+
+
+@calcfunction
+def checked_add(x: Int, y: Int) -> Any:
+    """x + y; fails with exit status 410 (NEGATIVE_SUM) when the sum is negative."""
+    if x.value + y.value < 0:
+        return NEGATIVE_SUM
+    return x + y
+
+
+class RetryAdd(BaseRestartWorkChain):
+    """AiiDA's how-to example: runs ``checked_add`` (inputs in the namespace ``add``) until it succeeds; a negative
+    sum is fixed by taking the absolute values of the operands."""
+
+    _process_class = checked_add
+
+    @classmethod
+    def define(cls, spec: WorkChainSpec) -> None:  # type: ignore[override]
+        super().define(spec)
+        spec.expose_inputs(cls._process_class, namespace="add")
+        spec.expose_outputs(cls._process_class)
+        spec.outline(cls.setup, while_(cls.should_run_process)(cls.run_process, cls.inspect_process), cls.results)
+
+    def setup(self) -> None:
+        super().setup()
+        self.ctx.inputs = self.exposed_inputs(self._process_class, namespace="add")
+
+    @process_handler(exit_codes=NEGATIVE_SUM)
+    def handle_negative_sum(self, node: ProcessNode) -> ProcessHandlerReport:
+        x, y = node.inputs.x.value, node.inputs.y.value
+        self.report(f"the sum of {x} and {y} is negative: taking absolute values")
+        self.ctx.inputs["x"] = Int(abs(x))
+        self.ctx.inputs["y"] = Int(abs(y))
+        return ProcessHandlerReport()

@@ -8,6 +8,7 @@ checkpoint trivial (an int) and resuming exact.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,10 +126,9 @@ class Program(list[Instruction]):
 
 
 def compile_outline(outline: Sequence[Any], owner: str) -> Program:
+    """The program of ``outline``; an empty outline is an empty program (the WorkChain ends at once, as in AiiDA)."""
     program = Program()
     _compile(outline, program, owner)
-    if not program:
-        raise SpecError(f"The outline of {owner} is empty; list its steps: spec.outline(cls.first, cls.second).")
     return program
 
 
@@ -139,6 +139,7 @@ def _compile(block: Sequence[Any], program: Program, owner: str) -> None:
         elif isinstance(item, _While):
             if item.body is None:
                 raise SpecError(f"{owner}: while_({_name(item.condition)}) has no body; write while_(cond)(cls.step).")
+            _check_takes_self(item.condition, owner, "condition")
             start = len(program)
             branch = Branch(item.condition)
             program.append(branch)
@@ -150,6 +151,7 @@ def _compile(block: Sequence[Any], program: Program, owner: str) -> None:
         elif isinstance(item, (tuple, list)):
             _compile(item, program, owner)
         elif callable(item):
+            _check_takes_self(item, owner, "step")
             program.append(Step(item))
         else:
             raise SpecError(
@@ -165,6 +167,7 @@ def _compile_if(item: _If, program: Program, owner: str) -> None:
         if condition is None:
             _compile(body, program, owner)
             continue
+        _check_takes_self(condition, owner, "condition")
         branch = Branch(condition)
         program.append(branch)
         _compile(body, program, owner)
@@ -174,6 +177,21 @@ def _compile_if(item: _If, program: Program, owner: str) -> None:
         branch.target = len(program)
     for jump in jumps_to_end:
         jump.target = len(program)
+
+
+def _check_takes_self(function: Callable[..., Any], owner: str, what: str) -> None:
+    """A step or condition is called with the WorkChain only: refuse one that cannot be, now rather than mid-run."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature: it will tell when called
+        return
+    try:
+        signature.bind(None)
+    except TypeError:
+        raise SpecError(
+            f"{owner}: the {what} {_name(function)}{signature} cannot be called with the WorkChain alone; a {what} "
+            f"takes self only: def {_name(function)}(self): ..."
+        ) from None
 
 
 def _name(function: Callable[..., Any]) -> str:

@@ -12,9 +12,17 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .._core import AttributeDict, ExitCode, ProcessState, SpecError, UsageError, ValidationError
-from .._core._spec import _key
-from .._processes import Process, ProcessSpec, process_class_of, start, wait_terminated
+from .._core import (
+    AttributeDict,
+    ExitCode,
+    PortNamespace,
+    ProcessState,
+    SpecError,
+    UsageError,
+    ValidationError,
+)
+from .._core._expose import exposed_key, namespace_levels
+from .._processes import Process, ProcessSpec, launch_inputs, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
@@ -27,18 +35,23 @@ __all__ = ["WorkChain", "WorkChainSpec"]
 class WorkChainSpec(ProcessSpec):
     def __init__(self) -> None:
         super().__init__()
-        self._outline: tuple[Any, ...] | None = None
-        self.program: Program | None = None
+        self.program = Program()
+        self.has_outline = False
 
     def outline(self, *instructions: Any) -> None:
-        """The steps of the WorkChain: ``spec.outline(cls.a, if_(cls.c)(cls.b), while_(cls.w)(cls.d), cls.e)``."""
+        """The steps of the WorkChain: ``spec.outline(cls.a, if_(cls.c)(cls.b), while_(cls.w)(cls.d), cls.e)``.
+
+        Checked at once: anything that is not a step, a condition or ``return_`` raises SpecError here."""
         self._check_open()
-        self._outline = instructions
+        self.program = compile_outline(instructions, "spec.outline(...)")
+        self.has_outline = True
 
 
 class WorkChain(Process):
     """Base class of WorkChains. Subclasses implement ``define(cls, spec)`` (calling ``super().define(spec)``) with
-    ``spec.input``/``output``/``exit_code``/``outline``, and the step methods the outline names."""
+    ``spec.input``/``output``/``exit_code``/``outline``, and the step methods the outline names.
+
+    A WorkChain without an outline (only inputs, say, for others to expose) can be defined, but not run."""
 
     _spec_class = WorkChainSpec
     node_class: ClassVar[type[ProcessNode]] = WorkChainNode
@@ -48,12 +61,6 @@ class WorkChain(Process):
     def spec(cls) -> WorkChainSpec:
         spec = super().spec()
         assert isinstance(spec, WorkChainSpec)
-        if spec.program is None:
-            if spec._outline is None:
-                raise SpecError(
-                    f"{cls.__name__} has no outline: call spec.outline(cls.first_step, ...) in its define(cls, spec)."
-                )
-            spec.program = compile_outline(spec._outline, cls.__name__)
         return spec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -66,8 +73,13 @@ class WorkChain(Process):
 
     # -- running the outline ------------------------------------------------------------------------------------------
     def _run(self) -> ExitCode | None:
-        program = self.spec().program
-        assert program is not None
+        spec = self.spec()
+        if not spec.has_outline:  # as in AiiDA: defining it is fine, running it is not
+            raise SpecError(
+                f"{type(self).__name__} has no outline, so it has nothing to run: call spec.outline(cls.first_step, "
+                "...) in its define(cls, spec). (A WorkChain without an outline can still have its inputs exposed.)"
+            )
+        program = spec.program
         while True:  # no checkpoint before the first step: resuming without one starts from the beginning
             self._wait_for_children()
             self._step_boundary()
@@ -170,7 +182,6 @@ class WorkChain(Process):
                 self._warned_unresumable = True
                 warnings.warn(f"{self.name} cannot be resumed after a crash: {unresumable}.", stacklevel=2)
         program = self.spec().program
-        assert program is not None
         checkpoint: Checkpoint = {
             "version": CHECKPOINT_VERSION,
             "process_class": f"{type(self).__module__}:{type(self).__qualname__}",
@@ -187,8 +198,7 @@ class WorkChain(Process):
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
         """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
         it by returning ``ToContext(key=node)``."""
-        process_class = process_class_of(process)
-        return start(process_class, process_class.inputs_from_call(args, kwargs)).node  # type: ignore[return-value]
+        return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
 
     def to_context(self, **children: Any) -> None:
         """Wait for these processes after the current step, like returning ``ToContext(**children)``."""
@@ -196,26 +206,58 @@ class WorkChain(Process):
             self._wait_for(key, value)
 
     def exposed_inputs(self, process: Any, namespace: str | None = None, agglomerate: bool = True) -> AttributeDict:
-        """The inputs of this WorkChain that were exposed from ``process`` (to pass on to it)."""
-        names = self.spec().exposed_inputs.get((namespace, _key(process)))
-        if names is None:
+        """The inputs of this WorkChain that were exposed from ``process`` into ``namespace`` (to pass on to it). With
+        ``agglomerate``, also those exposed from it into the namespaces above (the deeper one wins)."""
+        exposed = self.spec().exposed_inputs
+        key = exposed_key(process)
+        result = AttributeDict()
+        found = False
+        for level in namespace_levels(namespace, agglomerate):
+            names = exposed.get(level, {}).get(key)
+            if names is None:
+                continue
+            found = True
+            values = self.inputs if level is None else self.inputs.get_path(level, {})
+            result.update({name: values[name] for name in names if name in values})
+            ports = self.spec().inputs.get_port(level) if level is not None else None
+            if level == namespace and isinstance(ports, PortNamespace) and ports.dynamic:
+                # what the exposed dynamic namespace took beyond its ports is its process's too (AiiDA drops it)
+                result.update({name: value for name, value in values.items() if name not in ports})
+        if not found:
             raise UsageError(
                 f"{type(self).__name__} exposed no inputs of {getattr(process, '__name__', process)}"
                 f"{f' in namespace {namespace!r}' if namespace else ''}; call spec.expose_inputs(...) in define()."
             )
-        source = self.inputs if namespace is None else self.inputs.get_path(namespace, AttributeDict())
-        return AttributeDict({name: source[name] for name in names if name in source})
+        return result
 
-    def exposed_outputs(self, node: ProcessNode, process: Any, namespace: str | None = None) -> AttributeDict:
-        """The outputs of ``node`` (a finished ``process``) that this WorkChain exposed, ready for ``out_many``."""
-        names = self.spec().exposed_outputs.get((namespace, _key(process)))
-        if names is None:
+    def exposed_outputs(
+        self, node: ProcessNode, process: Any, namespace: str | None = None, agglomerate: bool = True
+    ) -> AttributeDict:
+        """The outputs of ``node`` (a finished ``process``) that this WorkChain exposed, keyed by where they go
+        ('namespace.label'), ready for ``self.out_many(...)``. With ``agglomerate``, also those exposed into the
+        namespaces above ``namespace`` (the deeper one wins)."""
+        exposed = self.spec().exposed_outputs
+        key = exposed_key(process)
+        destination: dict[str, str | None] = {}
+        found = False
+        for level in namespace_levels(namespace, agglomerate):
+            names = exposed.get(level, {}).get(key)
+            if names is not None:
+                found = True
+                destination.update(dict.fromkeys(names, level))
+        if not found:
             raise UsageError(
-                f"{type(self).__name__} exposed no outputs of {getattr(process, '__name__', process)}; call "
-                "spec.expose_outputs(...) in define()."
+                f"{type(self).__name__} exposed no outputs of {getattr(process, '__name__', process)}"
+                f"{f' in namespace {namespace!r}' if namespace else ''}; call spec.expose_outputs(...) in define()."
             )
         outputs = node.outputs
-        return AttributeDict({name: outputs[name] for name in names if name in outputs})
+        return AttributeDict(
+            {
+                f"{level}.{name}" if level else name: outputs[name]
+                for name, level in destination.items()
+                if name in outputs
+            }
+        )
 
     def out_many(self, outputs: Mapping[str, Any], namespace: str | None = None) -> None:
         for label, value in outputs.items():

@@ -139,9 +139,9 @@ def test_absorb_copies_ports_with_nested_include_and_exclude_rules():
     other = PortNamespace("other")
     assert other.absorb(source, exclude=["b", "sub.d"], namespace_options={"required": False}) == ["a", "sub"]
     assert list(other["sub"]) == ["c"] and other.required is False
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="include and exclude are mutually exclusive"):
         other.absorb(source, include=["a"], exclude=["b"])
-    with pytest.raises(ValueError, match=r"Unknown namespace options \['colour'\]"):
+    with pytest.raises(ValueError, match=r"namespace_options \['colour'\] are not properties"):
         other.absorb(source, namespace_options={"colour": "red"})
 
 

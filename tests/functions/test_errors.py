@@ -125,3 +125,44 @@ def test_wrong_arguments_are_usage_errors_that_are_also_builtin_errors(bad):
         bad()
     assert isinstance(error.value, TypeError) and isinstance(error.value, ValueError)
     assert isinstance(error.value, jw.WorkflowsError)
+
+
+def test_refusals_are_the_builtin_errors_aiida_raises():
+    @workfunction
+    def only_keywords(**kwargs):
+        return kwargs
+
+    @workfunction
+    def invents():
+        return Int(2)
+
+    @calcfunction
+    def returns_stored():
+        return Int(2).store()
+
+    with pytest.raises(TypeError):  # as Python for a plain function, and AiiDA
+        only_keywords.run_get_node(Int(1))
+    with pytest.raises(ValueError, match="missing a required argument"):  # AiiDA's validation error
+        add(1)
+    with pytest.raises(ValueError, match="unexpected keyword argument 'z'"):
+        add(1, 2, z=3)
+    with pytest.raises(ValueError, match="tried to return new, unstored data"):
+        invents()
+    with pytest.raises(ValueError, match="that node already exists"):
+        returns_stored()
+    for error in (jw.ValidationError, jw.ProvenanceError, jw.SpecError):
+        assert issubclass(error, jw.WorkflowsError)
+
+
+def test_one_node_returned_as_two_outputs_of_a_calcfunction_is_refused():
+    @calcfunction
+    def twice():
+        node = Int(2)
+        return {"a": node, "b": node}
+
+    with pytest.raises(
+        jw.ProvenanceError, match="as output 'b' and as output 'a'; a calculation creates each node once"
+    ):
+        twice()
+    node = jw.load_node(jw.processes(limit=1)[0].pk)
+    assert node.process_label == "twice" and node.is_excepted and node.sealed

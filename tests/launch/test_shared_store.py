@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import jupyter_workflows as jw
+from jupyter_workflows.testing import isolated_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,11 +45,8 @@ def test_two_processes_write_the_same_sqlite_file(sqlite_url):
     for worker, (out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
         assert out.strip() == str(sum(range(300)))
-    jw.configure(store=sqlite_url)
-    try:
+    with isolated_runtime(sqlite_url):  # never the user's default store
         rows = jw.processes(limit=None)
         assert sum(row.process_label == "accumulate" for row in rows) == 2
         assert sum(row.process_label == "add" for row in rows) == 600
         assert all(row.finished_ok for row in rows)
-    finally:
-        jw.configure(store=None)

@@ -55,6 +55,8 @@ def test_02_workchains(tmp_path):
     assert "status=410 message='The input is negative: no real square root.'" in texts[5] and shows_widget(code[5])
     assert texts[6].startswith("excepted - ZeroDivisionError: division by zero") and shows_widget(code[6])
     assert "jw-traceback" in code[6].outputs[-1]["data"]["text/html"]
+    assert texts[7].startswith("root: 2.5\ntries: ['square_root<") and shows_widget(code[7])
+    assert "exit status 410', 'square_root<" in texts[7] and "-6.25 is negative: trying its absolute value" in texts[7]
 
 
 def test_03_steering(tmp_path):

@@ -150,8 +150,14 @@ def test_a_class_derived_from_process_runs_its_run_method():
     assert jw.run.get_node(Collect)[1].exit_status == 300
 
 
-def test_a_node_class_that_is_no_process_node_is_refused():
-    with pytest.raises(jw.SpecError, match=r"_node_class must be a process node class .* \(got <class .*Int'>\)"):
+def test_a_node_class_that_is_no_process_node_is_refused_at_launch_storing_nothing():
+    class Wrong(Process):  # defining it is fine, as in AiiDA (a module may define classes it never runs)
+        _node_class = Int
 
-        class Wrong(Process):
-            _node_class = Int
+        def run(self):
+            raise AssertionError("never runs")
+
+    before = get_runtime().store.count_nodes()
+    with pytest.raises(jw.SpecError, match=r"Wrong._node_class must be a process node class .* \(got <class .*Int'>\)"):
+        jw.run(Wrong)
+    assert get_runtime().store.count_nodes() == before

@@ -58,6 +58,13 @@ def test_submitted_workchains_calling_quick_calcfunctions(store_url: str, tmp_pa
     assert problems_of(store_url, out) == []
 
 
+def test_restart_work_chains_retrying_at_once(store_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "restarts.json"
+    outcome = finish(run_workload(store_url, out, "restarts", "--count", "300"), out)
+    assert len(outcome["results"]) == 300
+    assert problems_of(store_url, out) == []
+
+
 def test_two_os_processes_write_one_store_at_once(store_url: str, tmp_path: Path) -> None:
     outs = [tmp_path / "first.json", tmp_path / "second.json", tmp_path / "third.json"]
     workers = [

@@ -2,6 +2,7 @@
 
     python tests/stress/workloads.py gather URL OUT [--trials 6 --count 200]
     python tests/stress/workloads.py workchains URL OUT [--count 1000]
+    python tests/stress/workloads.py restarts URL OUT [--count 300]
 
 Each writes OUT (JSON): the uuids of every result handed back (``results``), the errors raised (``errors``), and the
 calls every finished workflow must have made (``expected_calls``). The store is checked afterwards from another
@@ -19,7 +20,11 @@ from typing import Any
 
 import jupyter_workflows as jw
 from jupyter_workflows import Int, workfunction
-from jupyter_workflows.testing.workflows import AddAndMultiply, add  # AddAndMultiply: the tutorial's WorkChain
+from jupyter_workflows.testing.workflows import (  # AddAndMultiply: the tutorial's WorkChain
+    AddAndMultiply,
+    RetryAdd,  # AiiDA's BaseRestartWorkChain how-to
+    add,
+)
 
 
 @workfunction
@@ -62,16 +67,44 @@ def workchains(count: int) -> dict[str, Any]:
     return {"results": results, "errors": errors, "expected_calls": {"AddAndMultiply": 2}}
 
 
+async def restarts(count: int) -> dict[str, Any]:
+    """BaseRestartWorkChains whose first child fails (a negative sum) and is retried, half submitted and half
+    gathered with asyncio.gather, all at once."""
+    submitted = [jw.submit(RetryAdd, add={"x": Int(i), "y": Int(-2 * i)}) for i in range(1, count // 2 + 1)]
+    gathered = await asyncio.gather(
+        *(jw.run_async(RetryAdd, add={"x": i, "y": -2 * i}) for i in range(1, count - count // 2 + 1)),
+        return_exceptions=True,
+    )
+    await jw.wait_async(*submitted, timeout=900)
+    results, errors = [], []
+    for i, node in enumerate(submitted, start=1):
+        if not node.is_finished_ok or node.outputs.result.value != 3 * i:
+            errors.append(f"{node!r}: {node.exit_message}")
+        else:
+            results.append(node.outputs.result.uuid)
+    for i, value in enumerate(gathered, start=1):
+        if isinstance(value, BaseException) or value["result"].value != 3 * i:
+            errors.append(f"RetryAdd {i} gave {value!r}")
+        else:
+            results.append(value["result"].uuid)
+    return {"results": results, "errors": errors, "expected_calls": {"RetryAdd": 1}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["gather", "workchains"])
+    parser.add_argument("workload", choices=["gather", "workchains", "restarts"])
     parser.add_argument("url")
     parser.add_argument("out", type=Path)
     parser.add_argument("--trials", type=int, default=6)
     parser.add_argument("--count", type=int, default=200)
     args = parser.parse_args()
     jw.configure(store=args.url)
-    outcome = asyncio.run(gather(args.trials, args.count)) if args.workload == "gather" else workchains(args.count)
+    if args.workload == "gather":
+        outcome = asyncio.run(gather(args.trials, args.count))
+    elif args.workload == "restarts":
+        outcome = asyncio.run(restarts(args.count))
+    else:
+        outcome = workchains(args.count)
     args.out.write_text(json.dumps(outcome))
     sys.exit(0)
 

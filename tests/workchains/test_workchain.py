@@ -18,6 +18,7 @@ from jupyter_workflows import (
     return_,
     while_,
 )
+from jupyter_workflows.workchains import WorkChainSpec
 
 from .._rendezvous import Rendezvous
 
@@ -324,6 +325,28 @@ def test_spec_mistakes_are_reported_clearly():
         jw.run(BadExitCode)
 
 
+def test_empty_outline_finishes_at_once_and_outline_mistakes_are_refused_where_written():
+    class Empty(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline()
+
+    assert jw.run.get_node(Empty)[1].is_finished_ok
+
+    spec = WorkChainSpec()
+    with pytest.raises(TypeError, match="the outline holds 5, which is not a step"):
+        spec.outline(5)
+    with pytest.raises(TypeError, match=r"the step <lambda>\(x, y\) cannot be called with the WorkChain alone"):
+        spec.outline(lambda x, y: None)
+
+    def two_arguments(self, other):
+        return True
+
+    with pytest.raises(jw.SpecError, match=r"the condition two_arguments\(self, other\) cannot be called"):
+        spec.outline(if_(two_arguments)(lambda self: None))
+
+
 def test_output_of_wrong_type_excepts_with_clear_message():
     class WrongOutput(WorkChain):
         @classmethod
@@ -404,3 +427,37 @@ def test_an_output_label_takes_one_value():
     (row,) = [r for r in jw.processes() if r.process_label == "Twice"]
     node = jw.load_node(row.pk)
     assert node.is_excepted and list(node.outputs) == []  # the step died: its outputs never reached the store
+
+
+def test_nested_dict_into_a_declared_dynamic_output_namespace():
+    class Collects(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output_namespace("results", dynamic=True, valid_type=Int)
+            spec.output("total", valid_type=Int)
+            spec.outline(cls.collect)
+
+        def collect(self):
+            self.out("results", {"first": {"value": add(1, 2)}, "second": add(3, 4)})
+            self.out("results.third.deeper.value", add(5, 6))
+            self.out("total", add(10, 11))
+
+    result, node = jw.run.get_node(Collects)
+    assert result["results"]["first"]["value"] == 3 and result["results"]["third"]["deeper"]["value"] == 11
+    store = jw.testing.get_runtime().store
+    labels = {link.link_label for link in store.get_links(outputs_of=[node.pk]) if link.link_type.value == "return"}
+    assert labels == {"results__first__value", "results__second", "results__third__deeper__value", "total"}
+
+    class Closed(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("total", valid_type=Int)
+            spec.outline(cls.collect)
+
+        def collect(self):
+            self.out("extra", {"a": add(1, 2)})
+
+    with pytest.raises(jw.ValidationError, match=r"Closed<.*> has no output 'extra\.a'"):
+        jw.run(Closed)

@@ -1,0 +1,1 @@
+"""aiida-core compatibility harness: see README.md."""

@@ -1,0 +1,90 @@
+"""The Communicator protocol: the three kinds of messages process hosts and clients exchange, whatever carries them.
+
+- **Tasks** (``launch``/``continue`` a process): each goes to exactly one of the task subscribers of the namespace;
+  a task sent while nobody subscribes waits in a durable queue. A task counts as taken when the handler *returns*:
+  a handler takes ownership (claims the process in the store) and returns, it does not run the process. A handler
+  that raises gives the task back once; a second failure dead-letters it.
+- **RPC** to an identifier (a process's pk): the one holder of the identifier answers; nobody holding it is a
+  :class:`RecipientNotFoundError` at once, a holder that does not answer in time an :class:`RpcTimeoutError`, a
+  handler that raises a :class:`RemoteError`.
+- **Broadcasts** (``state_changed``, subject ``state_changed.<pk>``): every subscriber whose pattern matches gets
+  it (``state_changed.*``: all). Fire and forget: a broadcast nobody listens to is dropped.
+
+Handlers are coroutine functions; each runs on the event loop that subscribed it, whatever thread received the
+message. Messages are checked on the way out and on the way in (:mod:`._messages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from .._wire import ControlRequest, ProcessTask, StateChanged
+
+__all__ = [
+    "RPC_TIMEOUT",
+    "BroadcastHandler",
+    "Communicator",
+    "ControlHandler",
+    "Subscription",
+    "TaskHandler",
+]
+
+RPC_TIMEOUT = 10.0
+"""Seconds an RPC waits for its answer by default."""
+
+TaskHandler = Callable[[ProcessTask], Awaitable[None]]
+ControlHandler = Callable[[ControlRequest], Awaitable[Any]]  # returns a JSON value, the RPC's result
+BroadcastHandler = Callable[[StateChanged], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a subscribe call returns; pass it to ``unsubscribe_async``."""
+
+    kind: Literal["task", "rpc", "broadcast"]
+    key: str  # the RPC identifier, or a unique id for task and broadcast subscriptions
+
+
+class Communicator(Protocol):
+    """Tasks, RPC and broadcasts within one namespace. Implementations: LocalCommunicator (in-process, asyncio only)
+    and RabbitMQCommunicator (RabbitMQ, on a thread of its own)."""
+
+    @property
+    def namespace(self) -> str:
+        """The prefix of every queue and exchange (the store's identity): other namespaces see nothing of this one."""
+        ...
+
+    async def send_task_async(self, task: ProcessTask) -> None:
+        """Queue ``task`` durably for one task subscriber (now or later)."""
+        ...
+
+    async def subscribe_tasks_async(self, handler: TaskHandler) -> Subscription:
+        """Take tasks with ``handler`` (on the calling loop) from now on, in turn with the namespace's other
+        subscribers."""
+        ...
+
+    async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
+        """Send ``request`` to the holder of ``identifier`` and return its answer."""
+        ...
+
+    async def serve_rpc_async(self, identifier: str, handler: ControlHandler) -> Subscription:
+        """Answer the RPCs to ``identifier`` with ``handler``; DuplicateSubscriberError if someone holds it already."""
+        ...
+
+    async def broadcast_async(self, message: StateChanged) -> None:
+        """Send ``message`` to every subscriber whose pattern matches its subject."""
+        ...
+
+    async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
+        """Get the broadcasts whose subject matches ``pattern`` (``*``: one word, ``#``: any number)."""
+        ...
+
+    async def unsubscribe_async(self, subscription: Subscription) -> None:
+        """Stop a subscription (an unknown or already stopped one is ignored)."""
+        ...
+
+    async def close_async(self) -> None:
+        """Stop every subscription and release the connection; sending afterwards raises CommunicatorError."""
+        ...

@@ -1,0 +1,193 @@
+"""One AMQP connection kept open: connect, and after a loss reconnect with bounded exponential back-off.
+
+Runs on the communicator's own loop. Each time a connection opens, ``on_connected`` declares the queues and starts
+the consumers again; a lost connection (the broker restarted, a channel was closed, heartbeats stopped) is closed
+and replaced. Passwords never reach a log line or an error: failures are described in words with the URL's
+secrets masked, and raised outside the ``except`` block, so that no chained exception carries aio-pika's URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractConnection
+
+from .._core import BrokerUnreachableError
+from .._core._secret_url import SecretURL, scrub_secrets
+
+__all__ = ["Backoff", "Connector", "describe_failure"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.broker")
+
+
+def _not_a_failed_attempt(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("error when creating transport")
+
+
+# aiormq logs an ERROR for every failed connection attempt; while a broker is down that is one every few seconds
+# in the notebook. The Connector reports the same failures itself, throttled: drop aiormq's line, and only that one.
+logging.getLogger("aiormq.connection").addFilter(_not_a_failed_attempt)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between connection attempts: ``first``, then times ``factor`` each attempt, never more than ``limit``."""
+
+    first: float = 0.05
+    factor: float = 2.0
+    limit: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.limit, self.first * self.factor ** min(attempt, 64)))
+
+
+class Connector:
+    """Keeps a connection to the broker at ``url`` open, reconnecting after a loss."""
+
+    def __init__(
+        self,
+        url: SecretURL,
+        on_connected: Callable[[AbstractConnection], Awaitable[None]],
+        *,
+        name: str,
+        heartbeat: int,
+        backoff: Backoff,
+    ) -> None:
+        self.url = url
+        self.generation = 0
+        """How many connections were opened so far; a message knows the generation it was received on."""
+        self.last_failure = "no connection was attempted yet"
+        self._on_connected = on_connected
+        self._name = name
+        self._heartbeat = heartbeat
+        self._backoff = backoff
+        self._connection: AbstractConnection | None = None
+        self._connected = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._keep_connected())
+
+    async def connection(self, deadline: float) -> AbstractConnection:
+        """The open connection, waiting for one until ``deadline`` (``time.monotonic()``); BrokerUnreachableError
+        after that."""
+        while self._connection is None or not self._connected.is_set():
+            if self._closing:
+                raise BrokerUnreachableError(f"The connection to the message broker at {self.url} is closed.")
+            try:
+                await asyncio.wait_for(self._connected.wait(), max(0.0, deadline - time.monotonic()))
+            except (asyncio.TimeoutError, TimeoutError):
+                raise self.unreachable() from None
+        return self._connection
+
+    def unreachable(self) -> BrokerUnreachableError:
+        return BrokerUnreachableError(
+            f"Cannot reach the message broker at {self.url}: {self.last_failure}. Check that RabbitMQ is running "
+            "(service rabbitmq-server start) and that the URL's host, port, virtual host and login are right; "
+            "messages sent meanwhile were not delivered."
+        )
+
+    def lost(self, reason: str) -> None:
+        """Give up the current connection (a channel closed under us, a publish failed); a new one is made."""
+        if not self._closing and not self._lost.is_set():
+            self.last_failure = reason
+            self._connected.clear()
+            self._lost.set()
+
+    async def close(self) -> None:
+        self._closing = True
+        self._connected.clear()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._drop()
+
+    async def _keep_connected(self) -> None:
+        attempt, down_since = 0, time.monotonic()
+        while True:
+            if await self._connect_once():
+                if self.generation > 1:
+                    _LOGGER.info("Reconnected to the message broker at %s after %.1f s", self.url, _since(down_since))
+                up_since = time.monotonic()
+                await self._lost.wait()
+                down_since = time.monotonic()
+                _LOGGER.warning("Lost the connection to the message broker at %s: %s", self.url, self.last_failure)
+                await self._drop()
+                # A connection that keeps failing at once (a channel error on every publish) must not spin.
+                if down_since - up_since >= self._backoff.limit:
+                    attempt = 0
+                await asyncio.sleep(self._backoff.delay(attempt))
+                attempt += 1
+                continue
+            delay = self._backoff.delay(attempt)
+            attempt += 1
+            # Every attempt while the broker is down would flood the log: the first ones, then one in a hundred.
+            log = _LOGGER.warning if attempt <= 3 or attempt % 100 == 0 else _LOGGER.debug
+            log("Connecting to the message broker at %s failed (%s); attempt %d in %.2f s", self.url,
+                self.last_failure, attempt + 1, delay)  # fmt: skip
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self) -> bool:
+        connection = await self._open()
+        if connection is None:
+            return False
+        connection.close_callbacks.add(self._on_close)
+        self._connection, self._lost = connection, asyncio.Event()
+        try:
+            await self._on_connected(connection)
+        except Exception as exc:
+            self.lost(f"setting up queues failed: {describe_failure(exc, self.url)}")
+        if self._lost.is_set():  # the set-up failed, or the connection was lost meanwhile
+            await self._drop()
+            return False
+        self.generation += 1
+        self._connected.set()
+        return True
+
+    async def _open(self) -> AbstractConnection | None:
+        try:
+            return await aio_pika.connect(
+                self.url.reveal(),
+                timeout=10,
+                heartbeat=self._heartbeat,
+                client_properties={"connection_name": self._name},
+            )
+        except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
+            self.last_failure = describe_failure(exc, self.url)
+            return None
+
+    def _on_close(self, _sender: Any, exc: BaseException | None) -> None:
+        self.lost(describe_failure(exc, self.url) if exc is not None else "the connection closed")
+
+    async def _drop(self) -> None:
+        self._connected.clear()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close_callbacks.discard(self._on_close)
+            with contextlib.suppress(Exception):  # a connection already lost fails to close; it is gone either way
+                await asyncio.wait_for(connection.close(), 5)
+
+
+def describe_failure(exc: BaseException, url: SecretURL) -> str:
+    """An exception in one line of words, with every secret of ``url`` masked."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if type(exc).__name__ not in text:
+        text = f"{type(exc).__name__}: {text}"
+    return scrub_secrets(text, url)
+
+
+def _since(start: float) -> float:
+    return time.monotonic() - start

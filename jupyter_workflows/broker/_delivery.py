@@ -1,0 +1,60 @@
+"""Running a handler on the event loop that subscribed it, from whichever loop or thread received the message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from .._core import UsageError
+
+__all__ = ["Receiver", "StaleDeliveryError"]
+
+M = TypeVar("M")
+
+
+class StaleDeliveryError(Exception):
+    """The message was received on a connection that has since been lost: the broker delivers it again, so the
+    handler must not see this copy."""
+
+
+@dataclass(frozen=True)
+class Receiver(Generic[M]):
+    """A handler and the loop it runs on (the loop that subscribed it)."""
+
+    handler: Callable[[M], Awaitable[Any]]
+    loop: asyncio.AbstractEventLoop
+    key: str = field(default="")
+
+    @classmethod
+    def here(cls, handler: Callable[[M], Awaitable[Any]], key: str = "") -> Receiver[M]:
+        """A receiver for ``handler`` on the running loop (subscribing needs one: it is where handlers run)."""
+        if not callable(handler):
+            raise UsageError(f"A message handler must be a coroutine function (got {type(handler).__name__}).")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise UsageError(
+                "Subscribe from a running event loop (in a coroutine, or a notebook cell): handlers run on the loop "
+                "that subscribed them."
+            ) from None
+        return cls(handler, loop, key)
+
+    def call(self, message: M, still_valid: Callable[[], bool] | None = None) -> asyncio.Future[Any]:
+        """Run the handler on its loop; the result is a future of the calling loop. If ``still_valid`` says no
+        when the handler's turn comes, the handler is not called and the future raises StaleDeliveryError."""
+
+        async def run() -> Any:
+            if still_valid is not None and not still_valid():
+                raise StaleDeliveryError
+            return await self.handler(message)
+
+        coroutine = run()
+        if asyncio.get_running_loop() is self.loop:
+            return asyncio.ensure_future(coroutine)
+        try:
+            return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+        except RuntimeError:  # the subscriber's loop is closed: the caller treats it as a failed delivery
+            coroutine.close()
+            raise

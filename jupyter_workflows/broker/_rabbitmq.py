@@ -1,0 +1,175 @@
+"""The RabbitMQ communicator (aio-pika), on a thread and event loop of its own.
+
+Threading rule:
+
+- The connection lives on the communicator's thread, with its own event loop: heartbeats, reconnects and incoming
+  messages never wait for the caller's loop, so a notebook cell that blocks the kernel for ten minutes keeps its
+  broker link.
+- ``*_async`` methods are awaited from any event loop (each runs on the communicator's loop; the await is bridged
+  with ``run_coroutine_threadsafe`` and ``wrap_future``). ``send_task``, ``rpc``, ``broadcast``,
+  ``wait_connected`` and ``close`` are their blocking variants, for threads; never call them from a handler.
+- A handler runs on the loop that subscribed it (scheduled there with ``call_soon_threadsafe``): a kernel's handlers
+  run on the kernel's loop, between its cells, and wait while a cell blocks it.
+
+Reconnects: after a lost connection the communicator reconnects with bounded exponential back-off, declares the
+namespace again and restarts every subscription. A send while disconnected waits for the connection up to
+``send_timeout`` seconds (an RPC: up to its timeout), then raises :class:`BrokerUnreachableError`. Tasks are
+published with confirms and persisted, and delivered at least once (a send retried over a reconnect may queue a
+task twice): task handlers claim their process in the store, where a second claim fails.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import aio_pika
+
+from .._core import BrokerUnreachableError, UsageError
+from .._core._secret_url import SecretURL
+from .._wire import ControlRequest, ProcessTask, StateChanged
+from ._communicator import RPC_TIMEOUT, BroadcastHandler, ControlHandler, Subscription, TaskHandler
+from ._connection import Backoff, describe_failure
+from ._delivery import Receiver
+from ._loop_thread import LoopThread
+from ._names import Names, check_identifier, check_namespace
+from ._rabbitmq_session import RabbitMQSession
+from ._rabbitmq_topology import delete_namespace
+from ._subjects import check_pattern
+
+__all__ = ["RabbitMQCommunicator", "delete_namespace_async"]
+
+
+class RabbitMQCommunicator:
+    """The Communicator protocol over RabbitMQ. It starts connecting at once; sends wait for the connection.
+
+    ``url`` is an AMQP URL (``amqp://user:password@host:5672/vhost``); its password never appears in a repr, log line
+    or error. ``namespace`` prefixes every queue and exchange. ``task_prefetch`` is how many tasks the broker hands
+    this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds."""
+
+    def __init__(
+        self,
+        url: str | SecretURL,
+        namespace: str,
+        *,
+        task_prefetch: int = 32,
+        send_timeout: float = 30.0,
+        heartbeat: int = 30,
+        backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
+    ) -> None:
+        names = Names(check_namespace(namespace))
+        self._url = _checked_url(url)
+        self._session = RabbitMQSession(
+            self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
+            backoff=backoff,
+        )  # fmt: skip
+        self._thread = LoopThread(f"jupyter_workflows broker {namespace}")
+        self._thread.submit(self._session.start()).result()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "connected" if self.is_connected else "disconnected"
+        return f"RabbitMQCommunicator({str(self._url)!r}, namespace={self.namespace!r}, {state})"
+
+    @property
+    def namespace(self) -> str:
+        return self._session.names.namespace
+
+    @property
+    def is_connected(self) -> bool:
+        return self._session.connector.is_connected
+
+    @property
+    def connections_made(self) -> int:
+        """How many times a connection was opened (1 + the reconnects)."""
+        return self._session.connector.generation
+
+    # Sending (async and blocking)
+
+    async def send_task_async(self, task: ProcessTask) -> None:
+        await self._thread.run_async(self._session.send_task(task))
+
+    def send_task(self, task: ProcessTask) -> None:
+        self._thread.run(self._session.send_task(task))
+
+    async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
+        return await self._thread.run_async(self._session.rpc(check_identifier(identifier), request, timeout))
+
+    def rpc(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
+        return self._thread.run(self._session.rpc(check_identifier(identifier), request, timeout))
+
+    async def broadcast_async(self, message: StateChanged) -> None:
+        await self._thread.run_async(self._session.broadcast(message))
+
+    def broadcast(self, message: StateChanged) -> None:
+        self._thread.run(self._session.broadcast(message))
+
+    async def wait_connected_async(self, timeout: float = 10.0) -> None:
+        """Return once connected; BrokerUnreachableError (saying why) after ``timeout`` seconds."""
+        await self._thread.run_async(self._wait_connected(timeout))
+
+    def wait_connected(self, timeout: float = 10.0) -> None:
+        self._thread.run(self._wait_connected(timeout))
+
+    async def _wait_connected(self, timeout: float) -> None:
+        await self._session.connector.connection(time.monotonic() + timeout)
+
+    # Subscribing (from the loop the handler runs on)
+
+    async def subscribe_tasks_async(self, handler: TaskHandler) -> Subscription:
+        return await self._subscribe(Subscription("task", uuid.uuid4().hex), Receiver.here(handler))
+
+    async def serve_rpc_async(self, identifier: str, handler: ControlHandler) -> Subscription:
+        return await self._subscribe(Subscription("rpc", check_identifier(identifier)), Receiver.here(handler))
+
+    async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
+        subscription = Subscription("broadcast", uuid.uuid4().hex)
+        return await self._subscribe(subscription, Receiver.here(handler), check_pattern(pattern))
+
+    async def _subscribe(self, subscription: Subscription, receiver: Receiver[Any], pattern: str = "") -> Subscription:
+        await self._thread.run_async(self._session.subscribe(subscription, receiver, pattern))
+        return subscription
+
+    async def unsubscribe_async(self, subscription: Subscription) -> None:
+        await self._thread.run_async(self._session.unsubscribe(subscription))
+
+    # Closing
+
+    async def close_async(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._thread.run_async(self._session.close())
+            self._thread.stop()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._thread.run(self._session.close())
+            self._thread.stop()
+
+
+async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
+    """Delete ``namespace``'s queues and exchanges from the broker at ``url``, with the tasks and dead letters they
+    hold (for a store that is gone, and for tests). Communicators of the namespace must be closed first."""
+    url, names = _checked_url(url), Names(check_namespace(namespace))
+    failure = ""
+    try:
+        connection = await aio_pika.connect(url.reveal(), timeout=10)
+    except Exception as exc:
+        failure = describe_failure(exc, url)
+    if failure:  # raised outside the except block: no chained exception carries aio-pika's URL
+        raise BrokerUnreachableError(f"Cannot reach the message broker at {url}: {failure}.")
+    async with connection:
+        await delete_namespace(connection, names)
+
+
+def _checked_url(url: object) -> SecretURL:
+    secret = SecretURL(url) if isinstance(url, (str, SecretURL)) else None
+    if secret is None or not secret.reveal().startswith(("amqp://", "amqps://")):
+        shown = str(secret) if secret is not None else repr(url)
+        raise UsageError(
+            f"The broker URL {shown} is not an AMQP URL: write amqp://user:password@host:5672/vhost "
+            "(or amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
+        )
+    return secret

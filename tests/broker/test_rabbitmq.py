@@ -1,0 +1,123 @@
+"""What only the RabbitMQ communicator does: dead-lettering on the broker, and a link that a blocked loop keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import threading
+import time
+from typing import Any
+
+import aio_pika
+import pytest
+
+from jupyter_workflows import UsageError
+from jupyter_workflows._wire import MAX_BROKER_MESSAGE_BYTES
+from jupyter_workflows.broker import Names, RabbitMQCommunicator, control_request, encode, process_task, state_changed
+
+from .conftest import Communicators, dead_letters, eventually, new_namespace
+
+BAD_TASKS = {
+    b"launch 42": "task message is not JSON",
+    pickle.dumps({"task": "launch", "pk": 42}): "task message is not UTF-8 text",
+    b'{"version": 99, "kind": "launch", "pk": 42, "store": "s"}': "wire-format version 99",
+    b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
+    b'{"version": 1, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
+}
+
+
+def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Communicators, caplog):
+    namespace = new_namespace()
+    names = Names(namespace)
+    worker, caller = rabbitmq.make(namespace), rabbitmq.make(namespace)
+    tasks: list[int] = []
+    news: list[int] = []
+
+    async def take(task: Any) -> None:
+        tasks.append(task["pk"])
+
+    async def hear(message: Any) -> None:
+        news.append(message["pk"])
+
+    async def answer(request: Any) -> Any:
+        return "fine"
+
+    async def scenario() -> tuple[Any, list[bytes]]:
+        await worker.subscribe_tasks_async(take)
+        await worker.subscribe_broadcasts_async("#", hear)
+        await worker.serve_rpc_async("42", answer)
+        connection = await aio_pika.connect(rabbitmq.url)
+        async with connection:
+            channel = await connection.channel()
+            for body in BAD_TASKS:
+                await channel.default_exchange.publish(aio_pika.Message(body), names.tasks)
+            rpc = await channel.get_exchange(names.rpc_exchange)
+            await rpc.publish(aio_pika.Message(b'{"version": 1, "intent": "pause"}', reply_to="nowhere"), "42")
+            broadcast = await channel.get_exchange(names.broadcast_exchange)
+            await broadcast.publish(aio_pika.Message(b"\x00garbage"), "state_changed.1")
+            wrong_subject = encode("broadcast", state_changed(1, None, "created"))
+            await broadcast.publish(aio_pika.Message(wrong_subject), "state_changed.2")
+        await caller.send_task_async(process_task("launch", 7, "s"))
+        await caller.broadcast_async(state_changed(8, None, "created"))
+        answered = await caller.rpc_async("42", control_request("status"))
+        await eventually(lambda: tasks == [7] and news == [8], "the valid messages")
+        await eventually(lambda: len(caplog.records) >= len(BAD_TASKS) + 3, "a log line per rejected message")
+        return answered, await dead_letters(rabbitmq.url, namespace)
+
+    with caplog.at_level(logging.WARNING, logger="jupyter_workflows.broker"):
+        answered, dead = asyncio.run(scenario())
+    assert answered == "fine" and tasks == [7] and news == [8]
+    assert len(dead) == len(BAD_TASKS) + 3 and set(BAD_TASKS) <= set(dead)
+    logged = caplog.text
+    for problem in [*BAD_TASKS.values(), "field 'message' is missing", "does not match its message (pk 1)"]:
+        assert problem in logged
+    assert f"It is kept in the queue {names.dead_letters}" in logged
+
+
+def test_a_blocked_subscriber_loop_keeps_the_broker_link(rabbitmq: Communicators):
+    """Heartbeats come from the communicator's thread: a loop blocked for longer than the broker allows between
+    heartbeats (a cell stuck in plain Python code) keeps its connection, and answers once it is free again."""
+    namespace = new_namespace()
+    holder = rabbitmq.make(namespace, heartbeat=1)  # the broker closes a link silent for about 2 heartbeats
+    caller = rabbitmq.make(namespace)
+    answers: list[Any] = []
+
+    async def status(request: Any) -> Any:
+        return "answered after the block"
+
+    async def scenario() -> None:
+        await holder.serve_rpc_async("42", status)
+        request = control_request("status")
+        thread = threading.Thread(target=lambda: answers.append(caller.rpc("42", request, timeout=60)))
+        thread.start()
+        time.sleep(5)  # noqa: ASYNC251 - the point: block this loop, where the holder's handler runs, as a cell can
+        await asyncio.to_thread(thread.join)
+
+    asyncio.run(scenario())
+    assert answers == ["answered after the block"]
+    assert holder.connections_made == 1  # type: ignore[attr-defined]
+
+
+def test_blocking_variants_work_from_a_plain_thread(rabbitmq: Communicators):
+    namespace = new_namespace()
+    sender, worker = rabbitmq.make(namespace), rabbitmq.make(namespace)
+    got: list[Any] = []
+
+    async def take(task: Any) -> None:
+        got.append(task["pk"])
+
+    async def scenario() -> None:
+        await worker.subscribe_tasks_async(take)
+        await asyncio.to_thread(sender.send_task, process_task("launch", 3, "s"))  # type: ignore[attr-defined]
+        await asyncio.to_thread(sender.broadcast, state_changed(3, None, "created"))  # type: ignore[attr-defined]
+        await eventually(lambda: got == [3], "the task")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("url", ["postgresql://me:pw@host/db", "", None, "127.0.0.1:5672"])
+def test_a_url_that_is_not_amqp_is_refused_with_an_example(url):
+    with pytest.raises(UsageError, match="is not an AMQP URL: write amqp://") as caught:
+        RabbitMQCommunicator(url, "jw-test")
+    assert "pw" not in str(caught.value)
