@@ -13,6 +13,9 @@ PUBLIC = {
     "processes", "resume", "return_", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait",
     "wait_async", "while_", "workfunction", "monitor", "graph", "GraphvizError",
     "load_ipython_extension", "unload_ipython_extension", "SerializationError", "UsageError",
+    # AiiDA's process API (issue 9)
+    "Process", "ExitCodesNamespace", "InputPort", "OutputPort", "PortNamespace", "PortValidationError", "LinkType",
+    "to_aiida_type",
     "ProcessBuilder", "ProcessBuilderNamespace",
     "BrokerUnreachableError", "CommunicatorError",
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",

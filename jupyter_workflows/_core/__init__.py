@@ -19,6 +19,7 @@ from ._errors import (
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
+    PortValidationError as PortValidationError,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
@@ -37,7 +38,7 @@ from ._errors import (
     WorkflowsError as WorkflowsError,
 )
 from ._events import EventBus as EventBus, ProcessEvent as ProcessEvent
-from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes
+from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes, ExitCodesNamespace as ExitCodesNamespace
 from ._interrupts import InterruptTarget as InterruptTarget, interrupts_go_to as interrupts_go_to
 from ._portal import await_ as await_, in_portal as in_portal
 from ._ports import (
@@ -46,7 +47,12 @@ from ._ports import (
     OutputPort as OutputPort,
     PortNamespace as PortNamespace,
 )
-from ._process import Process as Process, ProcessRecord as ProcessRecord, current_process as current_process
+from ._process import (
+    REPORT_LOGGER_NAME as REPORT_LOGGER_NAME,
+    Process as Process,
+    ProcessRecord as ProcessRecord,
+    current_process as current_process,
+)
 from ._runner import Runner as Runner
 from ._spec import ProcessSpec as ProcessSpec
 from ._states import ACTIVE_STATES as ACTIVE_STATES, TERMINAL_STATES as TERMINAL_STATES, ProcessState as ProcessState

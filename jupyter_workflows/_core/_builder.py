@@ -217,7 +217,7 @@ class ProcessBuilderNamespace(MutableMapping[str, Any]):
             if not found:  # given as a whole, a namespace must be complete (as in AiiDA)
                 here = f"{self._path}{name}"
                 filled = port.pre_process(nested._inputs(prune=True), f"{here}.", self._owner, found)
-                found += port.validate(filled, here, self._owner)
+                found += port.problems_with(filled, here, self._owner)
             problems += found
             return nested
         accepted, found = self._port_namespace.accept(name, value, self._path, self._owner)

@@ -7,7 +7,8 @@ is a *tag*: a dict with exactly one key of the form ``__name__`` whose value is 
                                                                         back: NaN, infinities, -0.0, from 1e16 on
     {"__tuple__": [...]}                                                a tuple
     {"__attrdict__": {...}}                                             an AttributeDict
-    {"__exit_code__": [status, message, label]}                         an ExitCode
+    {"__exit_code__": [status, message, invalidates_cache]}             an ExitCode (read back also from the older
+                                                                        [status, message, label])
     {"__dict__": {...}}                                                 a dict that would otherwise read as a tag
 
 A user's dict with a single ``__something__`` key is written inside ``__dict__``, so every single-key dict with such a
@@ -71,7 +72,7 @@ class Codec:
             "__float__": _decode_float,
             "__tuple__": lambda payload, path: tuple(self._decode_list(payload, path)),
             "__attrdict__": lambda payload, path: AttributeDict(self._decode_dict(payload, path)),
-            "__exit_code__": lambda payload, path: ExitCode(*self._decode_list(payload, path)),
+            "__exit_code__": lambda payload, path: _decode_exit_code(self._decode_list(payload, path)),
             "__dict__": self._decode_dict,
         }
         for extension in self._extensions:
@@ -164,6 +165,12 @@ def _encode_float(value: float) -> Any:
     if math.isfinite(value) and abs(value) < _EXPONENT_FROM and not negative_zero:
         return value
     return {"__float__": repr(value)}
+
+
+def _decode_exit_code(fields: list[Any]) -> ExitCode:
+    if len(fields) == 3 and not isinstance(fields[2], bool):  # written before exit codes lost their label
+        fields = fields[:2]
+    return ExitCode(*fields)
 
 
 def _decode_float(payload: Any, path: str) -> float:

@@ -34,6 +34,16 @@ class ValidationError(WorkflowsError, ValueError):
         super().__init__(message)
 
 
+class PortValidationError(ValidationError):
+    """What ``port.validate(value)`` returns (as AiiDA's) when ``value`` does not fit: ``message`` says what is wrong
+    and ``port`` is the dotted path of the port."""
+
+    def __init__(self, message: str, port: str) -> None:
+        super().__init__(f"Invalid value for port '{port}'", [message])
+        self.message = message
+        self.port = port
+
+
 class UnknownInputError(ValidationError, AttributeError):
     """An input name the process does not declare (``builder.z = 1``); an AttributeError too, as in AiiDA."""
 

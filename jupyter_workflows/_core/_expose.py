@@ -9,15 +9,25 @@ take over its outputs.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._errors import SpecError
 from ._ports import PortNamespace
 
-__all__ = ["NAMESPACE_OPTIONS", "Exposed", "expose_ports", "exposed_key", "namespace_levels"]
+__all__ = ["NAMESPACE_OPTIONS", "Exposed", "absorb_ports", "expose_ports", "exposed_key", "namespace_levels"]
 
-NAMESPACE_OPTIONS = ("valid_type", "dynamic", "required", "help", "validator", "populate_defaults", "non_db")
+NAMESPACE_OPTIONS = (
+    "valid_type",
+    "dynamic",
+    "required",
+    "help",
+    "validator",
+    "default",
+    "populate_defaults",
+    "non_db",
+    "is_metadata",
+)
 """The properties of a namespace that exposing takes over from the exposed one (``namespace_options`` override them);
 ``dynamic`` comes after ``valid_type`` because a valid type makes a namespace dynamic."""
 
@@ -41,11 +51,43 @@ def expose_ports(
     namespace: str | None,
     exclude: Sequence[str] | None,
     include: Sequence[str] | None,
-    namespace_options: dict[str, Any] | None,
+    namespace_options: Mapping[str, Any] | None,
 ) -> None:
     """Copy the ports of ``source`` into ``destination`` (into its sub-namespace ``namespace`` if given) and remember
     their names in ``memory``. Include and exclude rules may name nested ports ('namespace.port')."""
     what = f"exposing the ports of {getattr(process, '__name__', process)}"
+    options = _checked_options(what, include, exclude, namespace_options)
+    target = destination.namespace(namespace) if namespace else destination
+    _take_properties(source, target, options)
+    target.serializer = source.serializer  # plain values given to the exposed namespace become nodes as before
+    # At the top level the process keeps its own metadata (label, description, ...): passing them on to the exposed
+    # process would give it the caller's label.
+    skip = ("metadata",) if not namespace else ()
+    names = _absorb(source, target, include=include, exclude=[*(exclude or ()), *skip])
+    memory.setdefault(namespace, {})[exposed_key(process)] = names
+
+
+def absorb_ports(
+    source: PortNamespace,
+    target: PortNamespace,
+    *,
+    exclude: Sequence[str] | None = None,
+    include: Sequence[str] | None = None,
+    namespace_options: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """``PortNamespace.absorb`` (AiiDA's): copies of the ports of ``source`` go into ``target``, which takes the
+    properties of ``source`` unless ``namespace_options`` give them. Returns the names of the ports taken."""
+    options = _checked_options("absorb()", include, exclude, namespace_options)
+    _take_properties(source, target, options)
+    return _absorb(source, target, include=include, exclude=exclude)
+
+
+def _checked_options(
+    what: str,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    namespace_options: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     if exclude is not None and include is not None:
         raise SpecError(f"{what}: include and exclude are mutually exclusive; give one of them.")
     for rules in (include, exclude):
@@ -58,18 +100,15 @@ def expose_ports(
             f"{what}: namespace_options {unknown} are not properties of a port namespace; "
             f"known: {', '.join(NAMESPACE_OPTIONS)}."
         )
-    target = destination.namespace(namespace) if namespace else destination
+    return options
+
+
+def _take_properties(source: PortNamespace, target: PortNamespace, options: dict[str, Any]) -> None:
     for name in NAMESPACE_OPTIONS:
         if name in options:
             setattr(target, name, options[name])
         elif hasattr(source, name):
             setattr(target, name, getattr(source, name))
-    target.serializer = source.serializer  # plain values given to the exposed namespace become nodes as before
-    # At the top level the process keeps its own metadata (label, description, ...): passing them on to the exposed
-    # process would give it the caller's label.
-    skip = ("metadata",) if not namespace else ()
-    names = _absorb(source, target, include=include, exclude=[*(exclude or ()), *skip])
-    memory.setdefault(namespace, {})[exposed_key(process)] = names
 
 
 def _absorb(
@@ -80,14 +119,15 @@ def _absorb(
         if exclude and name in exclude:
             continue
         if isinstance(port, PortNamespace):
-            if include and not any(rule == name or rule.startswith(f"{name}.") for rule in include):
+            if include is not None and not any(rule == name or rule.startswith(f"{name}.") for rule in include):
                 continue
             inner = copy.copy(port)
             inner.ports = {}
             target.add(name, inner)
-            _absorb(port, inner, include=_strip(name, include), exclude=_strip(name, exclude))
+            whole = include is None or name in include  # 'ns' takes all of it, 'ns.x' only x
+            _absorb(port, inner, include=None if whole else _strip(name, include), exclude=_strip(name, exclude))
         else:
-            if include and name not in include:
+            if include is not None and name not in include:
                 continue
             target.add(name, copy.copy(port))
         names.append(name)

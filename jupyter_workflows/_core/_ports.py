@@ -7,12 +7,21 @@ and how to fix it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from ._errors import SerializationError, SpecError
+from ._errors import PortValidationError, SerializationError, SpecError, ValidationError
 
-__all__ = ["UNSPECIFIED", "InputPort", "OutputPort", "Port", "PortNamespace", "type_names"]
+__all__ = [
+    "UNSPECIFIED",
+    "InputPort",
+    "OutputPort",
+    "Port",
+    "PortNamespace",
+    "breadcrumbs_to_port",
+    "check_port_name",
+    "type_names",
+]
 
 
 class _Unspecified:
@@ -78,7 +87,31 @@ def _call_validator(validator: Validator, value: Any, port: Port) -> str | None:
     return validator(value, port) if takes_port else validator(value)
 
 
+def check_port_name(name: str) -> None:
+    """Refuse a name that cannot be a link label (AiiDA's rules): letters, digits and single underscores, neither
+    first nor last, since ``__`` in a link label separates namespaces (``'ns__x'`` is input ``ns.x``)."""
+    if not isinstance(name, str):
+        raise SpecError(f"A port name must be a str, not {type(name).__name__} {name!r}.")
+    problem = None
+    if not (name.isidentifier() and name.isascii()):
+        problem = "use ASCII letters, digits and '_' only, not starting with a digit"
+    elif name.startswith("_") or name.endswith("_"):
+        problem = "it may not start or end with '_'"
+    elif "__" in name:
+        problem = "'__' separates namespaces in link labels; use a single '_'"
+    if problem:
+        raise SpecError(f"Invalid port name {name!r}: {problem}.")
+
+
+def breadcrumbs_to_port(breadcrumbs: Sequence[str]) -> str:
+    """The dotted path of a port from the names leading to it (empty names, of top-level namespaces, left out)."""
+    return ".".join(part for part in breadcrumbs if part)
+
+
 class Port:
+    """A named value a process takes or gives: its ``valid_type``, ``help``, whether it is ``required``, and a
+    ``validator(value, port)`` returning an error message or None."""
+
     def __init__(
         self,
         name: str,
@@ -105,23 +138,88 @@ class Port:
 
         return port_doc(self, self.name)
 
-    def validate(self, value: Any, path: str, owner: str) -> list[str]:
-        """Problems with ``value`` for this port ([] when fine). ``path`` is the dotted name shown to the user."""
+    def get_description(self) -> dict[str, Any]:
+        """The port's properties as text, as AiiDA's (for help texts and forms)."""
+        description: dict[str, Any] = {"name": self.name, "required": str(self.required)}
+        if self.valid_type is not None:
+            description["valid_type"] = str(self.valid_type)
+        if self.help:
+            description["help"] = self.help.strip()
+        return description
+
+    def validate(self, value: Any = UNSPECIFIED, breadcrumbs: Sequence[str] = ()) -> PortValidationError | None:
+        """What is wrong with ``value`` for this port, as AiiDA's: a PortValidationError, or None when it is fine.
+        ``UNSPECIFIED`` stands for no value at all."""
+        path = breadcrumbs_to_port((*breadcrumbs, self.name))
+        if value is UNSPECIFIED:
+            return PortValidationError("required value was not provided", path) if self.required else None
+        problem = self._problem(value)
+        return None if problem is None else PortValidationError(problem.lstrip(": "), path)
+
+    def problems_with(self, value: Any, path: str, owner: str) -> list[str]:
+        """Problems with ``value`` for this port ([] when fine). ``path`` is the dotted name shown to the user and
+        ``owner`` the process it belongs to."""
+        problem = self._problem(value)
+        return [] if problem is None else [f"{self._kind} '{path}' of {owner}{problem}"]
+
+    def _problem(self, value: Any) -> str | None:
+        """' expects Int (got ...)' or ': <the validator's message>', or None."""
         if self.valid_type is not None and not isinstance(value, self.valid_type):
-            return [
-                f"{self._kind} '{path}' of {owner} expects {type_names(self.valid_type)} "
-                f"(got {_describe(value)}){_fix_hint(self.valid_type)}"
-            ]
+            return f" expects {type_names(self.valid_type)} (got {_describe(value)}){_fix_hint(self.valid_type)}"
         if self.validator is not None:
             message = _call_validator(self.validator, value, self)
             if message:
-                return [f"{self._kind} '{path}' of {owner}: {message}"]
-        return []
+                return f": {message}"
+        return None
 
     _kind = "Port"
 
 
-class InputPort(Port):
+class _StorageFlags:
+    """``non_db`` (passed to the process, never stored as a node) and ``is_metadata`` (an option of the run, such as
+    its label), each remembering whether it was set explicitly: a namespace passes its own on to ports added to it
+    that did not set theirs (as AiiDA's)."""
+
+    non_db_explicitly_set: bool
+    is_metadata_explicitly_set: bool
+    _non_db: bool
+    _is_metadata: bool
+
+    def _init_flags(self, non_db: bool | None, is_metadata: bool | None) -> None:
+        self.non_db_explicitly_set = non_db is not None
+        self.is_metadata_explicitly_set = is_metadata is not None
+        self._non_db = bool(non_db)
+        self._is_metadata = bool(is_metadata)
+
+    @property
+    def non_db(self) -> bool:
+        return self._non_db
+
+    @non_db.setter
+    def non_db(self, value: bool) -> None:
+        self.non_db_explicitly_set = True
+        self._non_db = value
+
+    @property
+    def is_metadata(self) -> bool:
+        return self._is_metadata
+
+    @is_metadata.setter
+    def is_metadata(self, value: bool) -> None:
+        self.is_metadata_explicitly_set = True
+        self._is_metadata = value
+
+    def _inherit_flags(self, namespace: PortNamespace) -> None:
+        if not self.non_db_explicitly_set:
+            self._non_db = namespace.non_db
+        if not self.is_metadata_explicitly_set:
+            self._is_metadata = namespace.is_metadata
+
+
+class InputPort(_StorageFlags, Port):
+    """An input. ``default`` (a value, or a callable making one per run) fills it in when it is not given, and
+    ``serializer`` turns plain values given to it into nodes (``to_aiida_type``)."""
+
     _kind = "Input"
 
     def __init__(
@@ -130,13 +228,14 @@ class InputPort(Port):
         *,
         default: Any = UNSPECIFIED,
         serializer: Callable[[Any], Any] | None = None,
-        non_db: bool = False,
+        non_db: bool | None = None,
+        is_metadata: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, **kwargs)
         self.default = default
         self.serializer = serializer
-        self.non_db = non_db  # passed to the process but not stored as a node (AiiDA's non_db)
+        self._init_flags(non_db, is_metadata)
 
     @property
     def has_default(self) -> bool:
@@ -145,13 +244,27 @@ class InputPort(Port):
     def default_value(self) -> Any:
         return self.default() if callable(self.default) and not isinstance(self.default, type) else self.default
 
+    def serialize(self, value: Any) -> Any:
+        """``value`` through the serializer (None, and values without a serializer, pass unchanged)."""
+        return value if self.serializer is None or value is None else self.serializer(value)
+
+    def get_description(self) -> dict[str, Any]:
+        description = super().get_description()
+        if self.has_default:
+            description["default"] = str(self.default)
+        description["is_metadata"] = str(self.is_metadata)
+        description["non_db"] = str(self.non_db)
+        return description
+
 
 class OutputPort(Port):
     _kind = "Output"
 
 
-class PortNamespace(Port, Mapping[str, Port]):
-    """A named group of ports. A ``dynamic`` namespace also accepts names it does not declare (of ``valid_type``)."""
+class PortNamespace(_StorageFlags, Port, MutableMapping[str, Port]):
+    """A named group of ports, nested with dotted paths (``'a.b.x'``). A ``dynamic`` namespace also takes names it
+    does not declare, of ``valid_type`` if given (setting ``valid_type`` makes it dynamic, as in AiiDA).
+    ``populate_defaults=False``: the defaults inside are filled in only when a value is given for the namespace."""
 
     def __init__(
         self,
@@ -164,19 +277,65 @@ class PortNamespace(Port, Mapping[str, Port]):
         required: bool = True,
         validator: Validator | None = None,
         serializer: Callable[[Any], Any] | None = None,
+        populate_defaults: bool = True,
+        non_db: bool | None = None,
+        is_metadata: bool | None = None,
+        default: Any = UNSPECIFIED,
     ) -> None:
+        self._dynamic = dynamic
         if name:
-            super().__init__(name, valid_type=valid_type, help=help, required=required, validator=validator)
+            super().__init__(name, help=help, required=required, validator=validator)
         else:  # the unnamed top-level namespace of a spec
-            self.name, self.valid_type, self.help, self.required, self.validator = "", valid_type, help, True, validator
+            self.name, self.help, self.required, self.validator = "", help, True, validator
+        self.valid_type = valid_type
         self.ports: dict[str, Port] = {}
-        self.dynamic = dynamic or valid_type is not None
         self.port_class = port_class
         self.serializer = serializer
+        self.populate_defaults = populate_defaults
+        self.default = default
+        self._init_flags(non_db, is_metadata)
+
+    @property
+    def dynamic(self) -> bool:
+        return self._dynamic
+
+    @dynamic.setter
+    def dynamic(self, dynamic: bool) -> None:
+        self._dynamic = dynamic
+
+    @property
+    def valid_type(self) -> type | tuple[type, ...] | None:
+        return self._valid_type
+
+    @valid_type.setter
+    def valid_type(self, valid_type: type | tuple[type, ...] | None) -> None:
+        self._valid_type = valid_type
+        if valid_type is not None:
+            self._dynamic = True
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSPECIFIED
 
     # -- Mapping --------------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Port:
         return self.ports[name]
+
+    def __setitem__(self, name: str, port: Port) -> None:
+        """Add ``port`` as ``name``: it takes this namespace's ``non_db``/``is_metadata`` unless it set its own, and
+        an input that stores nodes takes its serializer unless it has one."""
+        if not isinstance(port, Port):
+            raise SpecError(f"Only ports go into a PortNamespace, not {type(port).__name__} {port!r}.")
+        check_port_name(name)
+        if isinstance(port, _StorageFlags):
+            port._inherit_flags(self)
+            stores_nodes = not (port.is_metadata or port.non_db)
+            if stores_nodes and getattr(port, "serializer", UNSPECIFIED) is None:
+                port.serializer = self.serializer  # type: ignore[attr-defined]
+        self.ports[name] = port
+
+    def __delitem__(self, name: str) -> None:
+        del self.ports[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ports)
@@ -187,19 +346,22 @@ class PortNamespace(Port, Mapping[str, Port]):
     def __repr__(self) -> str:
         return f"<PortNamespace {self.name or '(top)'!r} ports={list(self.ports)} dynamic={self.dynamic}>"
 
+    def get_description(self) -> dict[str, Any]:
+        attributes = {
+            "default": self.default if self.has_default else None,
+            "dynamic": self.dynamic,
+            "valid_type": str(self.valid_type),
+            "required": str(self.required),
+            "help": self.help,
+        }
+        return {"_attrs": attributes, **{name: port.get_description() for name, port in self.ports.items()}}
+
     # -- building -------------------------------------------------------------------------------------------------
     def add(self, path: str, port: Port) -> Port:
         """Add ``port`` at dotted ``path`` ('a.b.x'), creating the namespaces on the way."""
         *parents, _ = path.split(".")
-        namespace = self
-        for part in parents:
-            existing = namespace.ports.get(part)
-            if existing is None:
-                existing = namespace.ports[part] = PortNamespace(part, port_class=self.port_class)
-            if not isinstance(existing, PortNamespace):
-                raise SpecError(f"Cannot add '{path}': '{part}' is a port, not a namespace.")
-            namespace = existing
-        namespace.ports[port.name] = port
+        namespace = self.namespace(".".join(parents)) if parents else self
+        namespace[port.name] = port
         return port
 
     def namespace(self, path: str, **kwargs: Any) -> PortNamespace:
@@ -209,16 +371,20 @@ class PortNamespace(Port, Mapping[str, Port]):
         existing = parent.ports.get(name)
         if existing is None:
             existing = PortNamespace(name, port_class=self.port_class, **kwargs)
-            parent.add(name, existing)
+            parent[name] = existing
         elif not isinstance(existing, PortNamespace):
             raise SpecError(f"'{path}' is already a port, not a namespace.")
         else:
             for key, value in kwargs.items():
                 setattr(existing, key, value)
-            existing.dynamic = existing.dynamic or existing.valid_type is not None
         return existing
 
+    def create_port_namespace(self, path: str, **kwargs: Any) -> PortNamespace:
+        """AiiDA's name for :meth:`namespace`."""
+        return self.namespace(path, **kwargs)
+
     def get_port(self, path: str) -> Port | None:
+        """The port at dotted ``path``, or None if there is none."""
         node: Port = self
         for part in path.split("."):
             if not isinstance(node, PortNamespace) or part not in node.ports:
@@ -228,9 +394,23 @@ class PortNamespace(Port, Mapping[str, Port]):
 
     # -- using ----------------------------------------------------------------------------------------------------
     def pre_process(
+        self,
+        values: Mapping[str, Any] | None,
+        path: str = "",
+        owner: str = "",
+        problems: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Serialize plain values and fill in defaults. Values that cannot be serialized become ``problems`` (raised
+        as one ValidationError when no list is given)."""
+        found: list[str] = [] if problems is None else problems
+        result = self._pre_process(values, path, owner or self.name or "the namespace", found)
+        if problems is None and found:
+            raise ValidationError("Invalid values", found)
+        return result
+
+    def _pre_process(
         self, values: Mapping[str, Any] | None, path: str, owner: str, problems: list[str]
     ) -> dict[str, Any]:
-        """Serialize plain values and fill in defaults. Values that cannot be serialized become ``problems``."""
         values = dict(values or {})
         result: dict[str, Any] = {}
         for name, port in self.ports.items():
@@ -239,8 +419,8 @@ class PortNamespace(Port, Mapping[str, Port]):
                 result[name] = _pre_process_one(port, values.pop(name), here, owner, problems)
             elif isinstance(port, InputPort) and port.has_default:
                 result[name] = _serialize(port, port.default_value(), here, owner, problems)
-            elif isinstance(port, PortNamespace) and port.ports:
-                filled = port.pre_process({}, f"{here}.", owner, problems)
+            elif isinstance(port, PortNamespace) and port.ports and port.populate_defaults:
+                filled = port._pre_process({}, f"{here}.", owner, problems)
                 if filled:
                     result[name] = filled
         for name, value in values.items():  # undeclared: only dynamic namespaces take them (validate() reports)
@@ -258,7 +438,42 @@ class PortNamespace(Port, Mapping[str, Port]):
             }
         return _serialize(self, value, path, owner, problems)
 
-    def validate(self, value: Any, path: str, owner: str) -> list[str]:
+    def serialize(self, mapping: Mapping[str, Any] | None, breadcrumbs: Sequence[str] = ()) -> dict[str, Any] | None:
+        """``mapping`` with the values of its input ports serialized, recursively (AiiDA's). Raises
+        SerializationError naming the namespace that got something else than a dict, or a value that cannot be
+        serialized."""
+        if mapping is None:
+            return None
+        here = (*breadcrumbs, self.name)
+        if not isinstance(mapping, Mapping):
+            raise SerializationError(
+                f"Port namespace '{breadcrumbs_to_port(here)}' expects a dict of values (got {_describe(mapping)})."
+            )
+        result: dict[str, Any] = {}
+        for name, value in mapping.items():
+            port = self.ports.get(name)
+            if isinstance(port, PortNamespace):
+                result[name] = port.serialize(value, here)
+            elif isinstance(port, InputPort):
+                result[name] = port.serialize(value)
+            else:
+                result[name] = value
+        return result
+
+    def validate(self, value: Any = UNSPECIFIED, breadcrumbs: Sequence[str] = ()) -> PortValidationError | None:
+        """What is wrong with ``value`` (a dict) for this namespace, as AiiDA's: every problem found, in one
+        PortValidationError, or None when it is fine."""
+        path = breadcrumbs_to_port((*breadcrumbs, self.name))
+        if value is UNSPECIFIED or value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            return PortValidationError(f"expects a dict (got {_describe(value)})", path)
+        if not value and not self.required:
+            return None
+        problems = self.validate_values(value, f"{path}." if path else "", f"'{path}'" if path else "the namespace")
+        return PortValidationError("; ".join(problems), path) if problems else None
+
+    def problems_with(self, value: Any, path: str, owner: str) -> list[str]:
         """Problems with ``value`` given for this namespace as a whole (it must be a dict)."""
         if not isinstance(value, Mapping):
             return [f"'{path}' of {owner} is a namespace and expects a dict (got {_describe(value)})"]
@@ -272,7 +487,7 @@ class PortNamespace(Port, Mapping[str, Port]):
                 if port.required and not (isinstance(port, PortNamespace) and not _has_required(port)):
                     problems.append(_missing(port, f"{path}{name}", owner))
             elif values[name] is not INVALID:
-                problems += port.validate(values[name], f"{path}{name}", owner)
+                problems += port.problems_with(values[name], f"{path}{name}", owner)
         for name in sorted(values.keys() - self.ports.keys()):
             if values[name] is not INVALID:
                 problems += self._undeclared_problems(values[name], f"{path}{name}", owner)
@@ -290,22 +505,23 @@ class PortNamespace(Port, Mapping[str, Port]):
         port = self.ports.get(name)
         if port is not None:
             value = _pre_process_one(port, value, here, owner, problems)
-            return value, problems if value is INVALID else problems + port.validate(value, here, owner)
-        if self.dynamic and not isinstance(value, Mapping):
-            value = _serialize(self, value, here, owner, problems)
+            return value, problems if value is INVALID else problems + port.problems_with(value, here, owner)
+        value = self._pre_process_undeclared(value, here, owner, problems)
         return value, problems if value is INVALID else problems + self._undeclared_problems(value, here, owner)
 
     def _undeclared_problems(self, value: Any, path: str, owner: str) -> list[str]:
         if not self.dynamic:
             return [f"{owner} has no {self._noun} '{path}'; known: {', '.join(sorted(self.ports)) or 'none'}"]
-        if isinstance(value, Mapping):  # a nested namespace: each of its values must fit
+        if self.valid_type is None:
+            return []
+        if isinstance(value, Mapping) and not isinstance(value, self.valid_type):  # a nested dynamic namespace
             return [
                 problem
                 for key, item in value.items()
                 if item is not INVALID
                 for problem in self._undeclared_problems(item, f"{path}.{key}", owner)
             ]
-        if self.valid_type is not None and not isinstance(value, self.valid_type):
+        if not isinstance(value, self.valid_type):
             return [
                 f"'{path}' of {owner} expects {type_names(self.valid_type)} "
                 f"(got {_describe(value)}){_fix_hint(self.valid_type)}"
@@ -315,6 +531,23 @@ class PortNamespace(Port, Mapping[str, Port]):
     @property
     def _noun(self) -> str:
         return "output" if self.port_class is OutputPort else "input"
+
+    def absorb(
+        self,
+        other: PortNamespace,
+        exclude: Sequence[str] | None = None,
+        include: Sequence[str] | None = None,
+        namespace_options: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Take over the ports of ``other`` (copies, so that changing them here leaves ``other`` alone), and its
+        namespace properties (``dynamic``, ``valid_type``, ``required``, ...) overridden by ``namespace_options``, as
+        AiiDA's. ``include``/``exclude`` (one or the other) name ports, nested ones dotted ('ns.x'). Returns the
+        names of the ports taken over."""
+        from ._expose import absorb_ports  # exposing ports is its own module; it imports this one
+
+        if not isinstance(other, PortNamespace):
+            raise SpecError(f"absorb() takes a PortNamespace, not {type(other).__name__} {other!r}.")
+        return absorb_ports(other, self, exclude=exclude, include=include, namespace_options=namespace_options)
 
 
 def _has_required(namespace: PortNamespace) -> bool:
@@ -337,7 +570,7 @@ def _missing(port: Port, path: str, owner: str) -> str:
 def _pre_process_one(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:
     if not isinstance(port, PortNamespace):
         return _serialize(port, value, path, owner, problems)
-    return port.pre_process(value, f"{path}.", owner, problems) if isinstance(value, Mapping) else value
+    return port._pre_process(value, f"{path}.", owner, problems) if isinstance(value, Mapping) else value
 
 
 def _serialize(port: Port, value: Any, path: str, owner: str, problems: list[str]) -> Any:

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
@@ -23,7 +23,7 @@ import greenlet
 from ._attribute_dict import AttributeDict
 from ._builder import ProcessBuilder
 from ._errors import UsageError, ValidationError
-from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode
+from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
 from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
 from ._spec import ProcessSpec
@@ -32,12 +32,13 @@ from ._states import ProcessState, check_transition
 if TYPE_CHECKING:
     from ._runner import Runner
 
-__all__ = ["Process", "ProcessRecord", "current_process"]
+__all__ = ["REPORT_LOGGER_NAME", "Process", "ProcessRecord", "current_process"]
 
 T = TypeVar("T")
 REPORT = 23  # logging level of process reports, between INFO and WARNING (as AiiDA's REPORT)
 logging.addLevelName(REPORT, "REPORT")
-_LOGGER = logging.getLogger("jupyter_workflows.report")
+REPORT_LOGGER_NAME = "jupyter_workflows.report"
+_LOGGER = logging.getLogger(REPORT_LOGGER_NAME)
 
 _CURRENT: contextvars.ContextVar[Process | None] = contextvars.ContextVar(
     "jupyter_workflows.current_process", default=None
@@ -80,6 +81,13 @@ class ProcessRecord(Protocol):
     def flush(self) -> None: ...
 
 
+class _ExitCodesOfClass:
+    """``exit_codes`` read on a process class (``MyWorkChain.exit_codes.ERROR_X``) or on one of its processes."""
+
+    def __get__(self, instance: object, owner: type[Process]) -> ExitCodes:
+        return owner.spec().exit_codes
+
+
 class _Killed(BaseException):
     """Unwinds a process that was asked to die. A BaseException so that ``except Exception`` in user code lets it by."""
 
@@ -95,6 +103,14 @@ class Process:
     node_kind: ClassVar[str] = "process"
     runs_inline: ClassVar[bool] = False  # a plain call that never waits (a synchronous calcfunction)
     single_result: ClassVar[bool] = False  # a run returns the output 'result' itself when it is the only one
+    SINGLE_OUTPUT_LINKNAME: ClassVar[str] = "result"  # the output label of a lone value: ``out(value)``
+    exit_codes = _ExitCodesOfClass()
+
+    @classmethod
+    def current(cls) -> Process | None:
+        """The process whose code runs right now (a calcfunction or workfunction body, a WorkChain step, and what
+        they call), or None outside any process. Each process of an ``asyncio.gather`` sees itself."""
+        return current_process()
 
     # -- the spec ---------------------------------------------------------------------------------------------------
     @classmethod
@@ -112,9 +128,10 @@ class Process:
             cls._jw_spec = cached  # type: ignore[attr-defined]
         return cached
 
-    @property
-    def exit_codes(self) -> Any:
-        return self.spec().exit_codes
+    @classmethod
+    def get_exit_statuses(cls, exit_code_labels: Iterable[str]) -> list[int]:
+        """The statuses of the exit codes with these labels (AttributeError for an unknown label)."""
+        return [getattr(cls.exit_codes, label).status for label in exit_code_labels]
 
     @classmethod
     def get_builder(cls) -> ProcessBuilder:
@@ -469,9 +486,11 @@ class Process:
         _LOGGER.log(REPORT, "[%s|%s]: %s", self.pk, self.label, text)
         self._publish("report", levelname="REPORT", message=text)
 
-    def out(self, label: str, value: Any) -> None:
-        """Register an output. Raises ValidationError at once if the spec has no such output, the type is wrong, or
-        the label was registered already (one label, one output)."""
+    def out(self, label: Any, value: Any = None) -> None:
+        """Register an output; ``out(value)`` alone registers it as ``result``. Raises ValidationError at once if the
+        spec has no such output, the type is wrong, or the label was registered already (one label, one output)."""
+        if value is None:  # as AiiDA: the one argument is the value
+            label, value = self.SINGLE_OUTPUT_LINKNAME, label
         port = self.spec().outputs.get_port(label)
         if isinstance(value, Mapping) and (isinstance(port, PortNamespace) or (port is None and value)):
             for key, item in value.items():  # a namespace of outputs (declared, or made on the fly in a dynamic one)
@@ -495,7 +514,7 @@ class Process:
         outputs = self.spec().outputs
         port = outputs.get_port(label)
         if port is not None and not isinstance(port, PortNamespace):
-            return port.validate(value, label, self.name)
+            return port.problems_with(value, label, self.name)
         *parents, name = label.split(".")
         namespace = outputs
         for depth, part in enumerate(parents):

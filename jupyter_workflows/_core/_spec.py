@@ -27,7 +27,7 @@ class ProcessSpec:
     def __init__(self) -> None:
         self.inputs = PortNamespace(port_class=InputPort, serializer=self.serializer)
         self.outputs = PortNamespace(port_class=OutputPort)
-        self.exit_codes = ExitCodes({code.label: code for code in BUILTIN_EXIT_CODES if code.label})
+        self.exit_codes = ExitCodes(BUILTIN_EXIT_CODES)
         self.exposed_inputs: Exposed = {}  # what expose_inputs took over, see _expose
         self.exposed_outputs: Exposed = {}
         self.sealed = False
@@ -43,7 +43,8 @@ class ProcessSpec:
         validator: Callable[..., str | None] | None = None,
         help: str | None = None,
         serializer: Callable[[Any], Any] | None = UNSPECIFIED,
-        non_db: bool = False,
+        non_db: bool | None = None,
+        is_metadata: bool | None = None,
     ) -> InputPort:
         """Declare an input; ``name`` may be dotted ('code.parameters') to place it in a namespace."""
         self._check_open()
@@ -54,8 +55,9 @@ class ProcessSpec:
             required=required,
             validator=validator,
             help=help,
-            serializer=self.serializer if serializer is UNSPECIFIED else serializer,
+            serializer=None if serializer is UNSPECIFIED else serializer,  # None: the namespace's, unless metadata
             non_db=non_db,
+            is_metadata=is_metadata,
         )
         return self.inputs.add(name, port)  # type: ignore[return-value]
 
@@ -81,8 +83,6 @@ class ProcessSpec:
     def input_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
         """Declare a namespace of inputs (``dynamic=True`` accepts any names, optionally of ``valid_type``)."""
         self._check_open()
-        kwargs.pop("populate_defaults", None)  # accepted for AiiDA compatibility; defaults are always filled in
-        kwargs.setdefault("serializer", self.serializer)
         return self.inputs.namespace(name, **kwargs)
 
     def output_namespace(self, name: str, **kwargs: Any) -> PortNamespace:
@@ -90,18 +90,24 @@ class ProcessSpec:
         return self.outputs.namespace(name, **kwargs)
 
     def exit_code(self, status: int, label: str, message: str, invalidates_cache: bool = False) -> ExitCode:
-        """Declare an exit code: a positive status, an UPPER_CASE label and a message."""
-        self._check_open()
-        if not _positive_int(status):
-            raise SpecError(f"Exit code status must be a positive int (got {status!r} for {label!r}).")
-        if not _identifier(label):
-            raise SpecError(f"Exit code label must be a valid identifier such as 'ERROR_NEGATIVE' (got {label!r}).")
-        if not isinstance(message, str):
-            raise SpecError(f"Exit code message must be a str, such as 'The input was negative.' (got {message!r}).")
-        for other in self.exit_codes.values():
-            if other.status == status and other.label != label:
-                raise SpecError(f"Exit code status {status} is used by both {other.label!r} and {label!r}.")
-        code = ExitCode(status, message, label, invalidates_cache)
+        """Declare an exit code: a status (an int >= 0), a label (``self.exit_codes.LABEL``) and a message, which may
+        hold ``{placeholders}`` for ``.format(...)``. A label declared again (in a subclass) takes the new code."""
+        declared: list[tuple[str, object, type]] = [
+            ("status", status, int),
+            ("label", label, str),
+            ("message", message, str),
+            ("invalidates_cache", invalidates_cache, bool),
+        ]
+        problems = [
+            f"{what} must be {kind.__name__} (got {type(value).__name__} {value!r})"
+            for what, value, kind in declared
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        ]
+        if problems:
+            raise SpecError(f"Invalid exit code {label!r}: {'; '.join(problems)}.")
+        if status < 0:
+            raise SpecError(f"Invalid exit code {label!r}: its status must be 0 or more (got {status}).")
+        code = ExitCode(status, message, invalidates_cache)
         self.exit_codes[label] = code
         return code
 
@@ -156,11 +162,3 @@ class ProcessSpec:
     def _check_open(self) -> None:
         if self.sealed:
             raise SpecError("The spec is sealed: declare ports and exit codes inside define(cls, spec) only.")
-
-
-def _identifier(value: object) -> bool:
-    return isinstance(value, str) and value.isidentifier()
-
-
-def _positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0

@@ -7,12 +7,14 @@ from ._instantiate import (
     process_class_of as process_class_of,
 )
 from ._orphans import end_orphan_tree as end_orphan_tree
+from ._process import Process as Process
 from ._running import result_of as result_of, run as run, run_async as run_async, start as start
 from ._spec import ProcessSpec as ProcessSpec
 from ._waiting import wait_terminated as wait_terminated
 
 __all__ = [
     "Launch",
+    "Process",
     "ProcessSpec",
     "end_orphan_tree",
     "instantiate",

@@ -16,6 +16,7 @@ from .._core import (
     ProcessBuilder,
     ProcessState,
     ProvenanceError,
+    SpecError,
     UsageError,
     ValidationError,
     current_process,
@@ -74,6 +75,7 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     parent = current_process()
     if parent is not None:
         parent.check_killed()  # a process being killed starts no child
+    node_class = _node_class_of(process_class)
     spec = process_class.spec()
     problems: list[str] = []
     values = spec.inputs.pre_process(inputs, "", label, problems)
@@ -93,7 +95,6 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
             f"Make {parent.label} a @workfunction, call {label} outside of it, or call it with "
             "metadata={'store_provenance': False}."
         )
-    node_class: type[ProcessNode] = process_class.node_class  # type: ignore[attr-defined]
     node = node_class(process_label=label, label=metadata.get("label", ""), description=metadata.get("description", ""))
     store = runtime.store
     runtime.register_owner_in(store)
@@ -119,6 +120,18 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     if source is not None:
         replay(new, source)
     return new
+
+
+def _node_class_of(process_class: type[Process]) -> type[ProcessNode]:
+    """The node class a process of ``process_class`` is stored as (``_node_class`` in AiiDA's spelling), checked here,
+    at launch, rather than when the class is defined: AiiDA lets a module define any class, and so does this."""
+    node_class = getattr(process_class, "node_class", None)
+    if not (isinstance(node_class, type) and issubclass(node_class, ProcessNode)):
+        raise SpecError(
+            f"{process_class.__name__}._node_class must be a process node class such as WorkflowNode or "
+            f"CalculationNode (got {node_class!r})."
+        )
+    return node_class
 
 
 def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None:

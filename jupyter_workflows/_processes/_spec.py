@@ -31,7 +31,7 @@ class ProcessSpec(CoreProcessSpec):
 
     def __init__(self) -> None:
         super().__init__()
-        metadata = self.inputs.namespace("metadata", required=False, serializer=None)
+        metadata = self.inputs.namespace("metadata", required=False, serializer=None, is_metadata=True)
         for name, help, validator in [
             ("label", "a short name for this run, shown in process lists and graphs", _short),
             ("description", "a longer description of this run", None),

@@ -24,12 +24,11 @@ from .._core import (
     InputPort,
     LabelClashError,
     PortNamespace,
-    Process,
     ProcessBuilder,
     SpecError,
 )
 from .._core._port_tree import port_tree_text
-from .._processes import ProcessSpec, result_of, run, run_async
+from .._processes import Process, ProcessSpec, result_of, run, run_async
 from ..nodes import CalcFunctionNode, Data, ProcessNode, WorkFunctionNode, to_node
 from ._signature import parameter_help, type_hints, valid_types
 
@@ -287,7 +286,7 @@ class ProcessFunction:
         return f"<{self.process_class.node_kind} {self.__name__}>"
 
     def spec(self) -> ProcessSpec:
-        return self.process_class.spec()  # type: ignore[return-value]
+        return self.process_class.spec()
 
     def get_builder(self) -> ProcessBuilder:
         """A builder for the function's inputs (one per parameter), launched with ``run(builder)``."""

@@ -1,6 +1,7 @@
 """Nodes of the provenance graph: data (Int, Float, Str, Bool, List, Dict) and process nodes."""
 
 from ._array import ArrayData as ArrayData
+from ._base import NodeAttributes as NodeAttributes, NodeBase as NodeBase
 from ._data import (
     Bool as Bool,
     Data as Data,
@@ -12,6 +13,8 @@ from ._data import (
     Str as Str,
     to_node as to_node,
 )
+from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
+from ._log import LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
 from ._process_node import (
     CalcFunctionNode as CalcFunctionNode,
@@ -33,8 +36,15 @@ __all__ = [
     "Dict",
     "Float",
     "Int",
+    "LinkManager",
+    "LinkTriple",
     "List",
+    "LogEntry",
     "Node",
+    "NodeAttributes",
+    "NodeBase",
+    "NodeLinks",
+    "NodeLog",
     "NumericType",
     "ProcessNode",
     "Str",

@@ -1,23 +1,96 @@
-"""``node.base``: AiiDA's namespace of a node's facets (``node.base.caching``, ...)."""
+"""``node.base``: AiiDA's namespace of a node's less used parts, ``links``, ``log``, ``attributes`` and
+``caching``.
+
+Each part is one ``cached_property`` of :class:`NodeBase`, made on first use; adding a part is adding one more.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from typing import Any
 
 from ._caching import NodeCaching
+from ._data import Data, Dict, List
+from ._links import NodeLinks
+from ._log import NodeLog
+from ._node import Node
+from ._process_node import ProcessNode
 
-if TYPE_CHECKING:
-    from ._node import Node
+__all__ = ["NodeAttributes", "NodeBase"]
 
-__all__ = ["NodeBase"]
+_NO_DEFAULT: Any = object()
 
 
 class NodeBase:
-    """``node.base``: ``caching`` (hash, cache source, whether it may serve as one)."""
+    """The ``base`` namespace of a node: ``node.base.links``, ``.log``, ``.attributes`` and ``.caching``."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def __repr__(self) -> str:
+        return f"<NodeBase of {self._node!r}>"
+
+    @cached_property
+    def links(self) -> NodeLinks:
+        return NodeLinks(self._node)
+
+    @cached_property
+    def log(self) -> NodeLog:
+        return NodeLog(self._node)
+
+    @cached_property
+    def attributes(self) -> NodeAttributes:
+        return NodeAttributes(self._node)
+
+    @cached_property
+    def caching(self) -> NodeCaching:
+        return NodeCaching(self._node)
+
+
+class NodeAttributes:
+    """A node's attributes as AiiDA names them, read-only: ``get(key, default)``, ``all``, ``keys()``, ``items()``.
+    A data node has its ``value`` (a Dict its keys, a List its ``list``); a process node its process columns
+    (``process_state``, ``exit_status``, ``exit_message``, ...)."""
 
     def __init__(self, node: Node) -> None:
         self._node = node
 
     @property
-    def caching(self) -> NodeCaching:
-        return NodeCaching(self._node)
+    def all(self) -> dict[str, Any]:
+        """Every attribute (a copy)."""
+        node = self._node
+        if isinstance(node, ProcessNode):
+            return node.attribute_values()
+        if isinstance(node, Dict):
+            return dict(node.value)
+        if isinstance(node, List):
+            return {"list": list(node.value)}
+        if isinstance(node, Data):
+            return {"value": node.value}
+        return {}
+
+    def get(self, key: str, default: Any = _NO_DEFAULT) -> Any:
+        """The attribute ``key``; ``default`` if it has none, or AttributeError without a default."""
+        values = self.all
+        if key in values:
+            return values[key]
+        if default is _NO_DEFAULT:
+            raise AttributeError(f"{self._node!r} has no attribute {key!r}; it has: {', '.join(values) or 'none'}.")
+        return default
+
+    def get_many(self, keys: Iterable[str]) -> list[Any]:
+        values = self.all
+        return [self.get(key) if key not in values else values[key] for key in keys]
+
+    def keys(self) -> Iterator[str]:
+        return iter(self.all)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.all.items())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.all
+
+    def __repr__(self) -> str:
+        return f"<NodeAttributes {self.all!r}>"

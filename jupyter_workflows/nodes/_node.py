@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 import uuid as uuid_module
 import weakref
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._core import UsageError
 from .._runtime import get_runtime, on_loop_thread
 
 if TYPE_CHECKING:
-    from ..store import NodeRow, Store
+    from ..store import LinkType, NodeRow, Store
     from ._base import NodeBase
 
 __all__ = ["Node", "load_node", "node_class_for"]
@@ -57,10 +58,11 @@ class Node:
     def __hash__(self) -> int:
         return hash(self._uuid)
 
-    @property
+    @cached_property
     def base(self) -> NodeBase:
-        """AiiDA's ``node.base`` namespaces: ``node.base.caching`` (hash, cache source)."""
-        from ._base import NodeBase
+        """AiiDA's namespace of the node's less used parts: ``base.links``, ``base.log``, ``base.attributes``,
+        ``base.caching``."""
+        from ._base import NodeBase  # _base builds on every node module, this one included
 
         return NodeBase(self)
 
@@ -101,6 +103,10 @@ class Node:
             nodes.pop(self._pk, None)
         self._pk = None
         self._store = None
+
+    def unstored_links(self, *, incoming: bool) -> list[tuple[Node, LinkType, str]]:
+        """(node, link type, label) of links that exist but are not stored yet (see ProcessNode)."""
+        return []
 
     @property
     def provenance_store(self) -> Store:

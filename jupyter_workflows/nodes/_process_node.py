@@ -234,6 +234,35 @@ class ProcessNode(Node):
     def caller(self) -> ProcessNode | None:
         return caller_of(self)
 
+    def unstored_links(self, *, incoming: bool) -> list[tuple[Node, LinkType, str]]:
+        """(node, link type, label) of the links this kernel holds for the process but has not stored yet: outputs
+        registered since its last commit, and before its first commit its inputs and the link from its caller."""
+        pending = self._pending
+        if not incoming:
+            return [(data, self.output_link, label) for label, data in pending.outputs]
+        if pending.new is None:
+            return []
+        links: list[tuple[Node, LinkType, str]] = [(data, self.input_link, label) for label, data in pending.new.inputs]
+        if pending.new.caller is not None:
+            links.append((pending.new.caller, self.call_link, pending.new.call_link_label))
+        return links
+
+    def attribute_values(self) -> dict[str, Any]:
+        """What AiiDA keeps as this node's attributes (``node.base.attributes``): its process columns, from one read."""
+        row = self._current()
+        values = {
+            "process_label": row.process_label,
+            "process_state": row.process_state,
+            "process_status": row.process_status,
+            "exit_status": row.exit_status,
+            "exit_message": row.exit_message,
+            "exception": row.exception,
+            "paused": row.paused or None,
+            "sealed": row.sealed or None,
+            **row.attributes,
+        }
+        return {key: value for key, value in values.items() if value is not None}
+
     @property
     def reports(self) -> list[ReportRow]:
         """The report log, oldest first; while this kernel runs the process, also what it has not stored yet."""

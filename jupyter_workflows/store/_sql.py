@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -22,7 +22,7 @@ from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
 from ._rows import CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
 from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
-from ._statements import NODE_FIELDS, Statements, uuid_prefix_bounds
+from ._statements import LINK_COLUMNS, NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
 
 UPDATABLE_COLUMNS = frozenset(NODE_FIELDS) - {"pk", "uuid", "node_type", "ctime"}
@@ -292,6 +292,19 @@ class Store:
                 if pks is not None:
                     found.update(self._links_touching(pks, by_input=by_input, types=types))
         return [found[key] for key in sorted(found)]
+
+    def get_neighbours(
+        self, pk: int, *, incoming: bool, link_types: Iterable[LinkType] | None = None
+    ) -> list[tuple[LinkRow, NodeRow]]:
+        """The links into (``incoming``) or out of node ``pk`` with the node at each one's other end, in one query;
+        only links of ``link_types`` if given. Ordered by creation."""
+        types = None if link_types is None else [_link_type(t).value for t in link_types]
+        statement = self._sql.neighbours_of(incoming=incoming, typed=types is not None)
+        params: dict[str, Any] = {"pk": pk} if types is None else {"pk": pk, "types": types}
+        with self._read("read linked nodes") as conn:
+            rows = conn.execute(statement, params).all()
+        width = len(LINK_COLUMNS)
+        return [(LinkRow(row[0], row[1], _LINK_TYPES[row[2]], row[3]), _node_row(row[width:])) for row in rows]
 
     def traverse(
         self,
@@ -572,8 +585,8 @@ def _inserted_pk(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def _node_row(row: Row[Any]) -> NodeRow:
-    return NodeRow(*row)  # type: ignore[call-arg]  # by position: the columns follow NodeRow's fields
+def _node_row(row: Sequence[Any]) -> NodeRow:
+    return NodeRow(*row)  # by position: the columns follow NodeRow's fields
 
 
 def _link_values(link: LinkRow) -> dict[str, Any]:

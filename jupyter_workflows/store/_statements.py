@@ -98,6 +98,11 @@ class Statements:
             for by_input in (False, True)
             for typed in (False, True)
         }
+        self._neighbours_of = {
+            (incoming, typed): self._select_neighbours(incoming=incoming, typed=typed)
+            for incoming in (False, True)
+            for typed in (False, True)
+        }
 
     def _clock(self) -> ColumnElement[float]:
         """The database's own time in seconds since the epoch: owners on several hosts are judged by one clock."""
@@ -126,6 +131,23 @@ class Statements:
     def _select_links(self, *, by_input: bool, typed: bool) -> Select[Any]:
         column = links.c.input_pk if by_input else links.c.output_pk
         statement = select(links.c.id, *LINK_COLUMNS).where(self.among(column))
+        if typed:
+            statement = statement.where(links.c.link_type.in_(bindparam("types", expanding=True)))
+        return statement
+
+    def neighbours_of(self, *, incoming: bool, typed: bool) -> Select[Any]:
+        """The links into (``incoming``) or out of node ``pk``, each with the node at its other end, by link id;
+        only links whose type is in ``types`` if ``typed``."""
+        return self._neighbours_of[incoming, typed]
+
+    def _select_neighbours(self, *, incoming: bool, typed: bool) -> Select[Any]:
+        here, there = (links.c.output_pk, links.c.input_pk) if incoming else (links.c.input_pk, links.c.output_pk)
+        statement = (
+            select(*LINK_COLUMNS, nodes)
+            .join(nodes, nodes.c.pk == there)
+            .where(here == bindparam("pk"))
+            .order_by(links.c.id)
+        )
         if typed:
             statement = statement.where(links.c.link_type.in_(bindparam("types", expanding=True)))
         return statement

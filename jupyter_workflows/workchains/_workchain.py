@@ -16,14 +16,13 @@ from .._core import (
     AttributeDict,
     ExitCode,
     PortNamespace,
-    Process,
     ProcessState,
     SpecError,
     UsageError,
     ValidationError,
 )
 from .._core._expose import exposed_key, namespace_levels
-from .._processes import ProcessSpec, launch_inputs, start, wait_terminated
+from .._processes import Process, ProcessSpec, launch_inputs, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context

@@ -40,7 +40,7 @@ values = st.recursive(
         | st.lists(children, max_size=4).map(tuple)
         | st.dictionaries(keys, children, max_size=4)
         | st.dictionaries(keys, children, max_size=4).map(AttributeDict)
-        | st.builds(ExitCode, st.integers(0, 999), st.none() | st.text(), st.none() | st.text())
+        | st.builds(ExitCode, st.integers(0, 999), st.none() | st.text(), st.booleans())
     ),
     max_leaves=25,
 )
@@ -109,9 +109,14 @@ def test_the_tags():
     ]
     assert PLAIN.encode((1, "a")) == {"__tuple__": [1, "a"]}
     assert PLAIN.encode(AttributeDict(a=1)) == {"__attrdict__": {"a": 1}}
-    assert PLAIN.encode(ExitCode(3, "bad", "ERROR")) == {"__exit_code__": [3, "bad", "ERROR", False]}
+    assert PLAIN.encode(ExitCode(3, "bad", True)) == {"__exit_code__": [3, "bad", True]}
     assert PLAIN.encode({"__float__": "inf"}) == {"__dict__": {"__float__": "inf"}}
-    assert isinstance(PLAIN.decode({"__exit_code__": [3, "bad", "ERROR"]}), ExitCode)
+    assert isinstance(PLAIN.decode({"__exit_code__": [3, "bad", True]}), ExitCode)
+
+
+def test_an_exit_code_written_with_its_old_label_still_reads():
+    assert PLAIN.decode({"__exit_code__": [3, "bad", "ERROR_BAD"]}) == ExitCode(3, "bad", False)
+    assert PLAIN.decode({"__exit_code__": [3, None, None]}) == ExitCode(3)
 
 
 def test_the_old_float_encoding_still_reads():

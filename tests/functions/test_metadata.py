@@ -48,7 +48,10 @@ def test_metadata_default_in_the_signature_and_at_call_time():
 
 
 def test_metadata_parameter_with_a_wrong_default_is_refused_at_once():
-    with pytest.raises(jw.SpecError, match="default must be a dict of call_link_label, description, disable_cache, label, store_provenance"):
+    with pytest.raises(
+        jw.SpecError,
+        match="default must be a dict of call_link_label, description, disable_cache, label, store_provenance",
+    ):
 
         @calcfunction
         def wrong(x, metadata={"colour": "red"}):  # noqa: B006

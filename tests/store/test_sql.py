@@ -215,6 +215,23 @@ def test_get_links_incoming_outgoing_and_typed(store: Store, calculation: dict[s
     assert [link.link_label for link in store.get_links(link_types=["return"])] == ["sum"]  # type: ignore[list-item]
 
 
+def test_get_neighbours_gives_each_link_with_the_node_at_its_other_end(
+    store: Store, calculation: dict[str, int]
+) -> None:
+    calc, workflow, result = calculation["calc"], calculation["workflow"], calculation["result"]
+    incoming = store.get_neighbours(calc, incoming=True)
+    assert [(link.link_label, row.pk) for link, row in incoming] == [
+        ("x", calculation["x"]),
+        ("y", calculation["y"]),
+        ("CALL", workflow),
+    ]
+    assert all(link.output_pk == calc and link.input_pk == row.pk for link, row in incoming)
+    assert incoming[2][1].node_type == "process.workchain" and incoming[0][1].attributes == {"value": 1}
+    ((link, row),) = store.get_neighbours(workflow, incoming=False, link_types=[LinkType.RETURN])
+    assert link == LinkRow(workflow, result, LinkType.RETURN, "sum") and row.pk == result
+    assert store.get_neighbours(result, incoming=False) == []
+
+
 def test_link_rows_carry_link_type_enums(store: Store, calculation: dict[str, int]) -> None:
     (link,) = store.get_links(outputs_of=[calculation["calc"]])
     assert link.link_type is LinkType.CREATE

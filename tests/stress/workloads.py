@@ -30,8 +30,11 @@ from jupyter_workflows.testing.workflows import (  # AddAndMultiply: the tutoria
 
 @workfunction
 def add_five_times(x):
+    me, start = jw.Process.current(), x
     for _ in range(5):
         x = add(x, 1)
+    if jw.Process.current() is not me or me.node.base.links.get_incoming().one().node is not start:
+        raise RuntimeError(f"{me!r} lost track of itself: Process.current() is {jw.Process.current()!r}")
     return x
 
 

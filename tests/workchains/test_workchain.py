@@ -315,13 +315,13 @@ def test_spec_mistakes_are_reported_clearly():
         @classmethod
         def define(cls, spec):
             super().define(spec)
-            spec.exit_code(0, "OK", "zero is success, not an exit code")
+            spec.exit_code(-1, "ERROR_NEGATIVE", "statuses are 0 or more")
             spec.outline(cls.step)
 
         def step(self):
             pass
 
-    with pytest.raises(jw.SpecError, match="positive int"):
+    with pytest.raises(jw.SpecError, match="its status must be 0 or more"):
         jw.run(BadExitCode)
 
 
