@@ -17,6 +17,7 @@ PUBLIC = {
     "BrokerUnreachableError", "CommunicatorError",
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
     "enable_caching", "disable_caching",
+    "CodeTravelError",
 }  # fmt: skip
 
 
