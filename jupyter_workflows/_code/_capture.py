@@ -93,9 +93,9 @@ def capture(process: Any, namespace: Mapping[str, Any]) -> CapturedCode:
     qualname = str(getattr(process, "__qualname__", ""))
     root = qualname.split(".", 1)[0]
     if "<locals>" in qualname:
-        outer = qualname.split(".<locals>", 1)[0]
+        outer, _, name = qualname.partition(".<locals>.")
         raise CodeTravelError(
-            f"{root} cannot run in another process: it is defined inside the function {outer}(), and a definition "
+            f"{name} cannot run in another process: it is defined inside the function {outer}(), and a definition "
             "made by a function may use that function's local variables, which do not travel. Define it at the top "
             f"level of a cell, {_MOVE_IT}."
         )
@@ -266,28 +266,67 @@ def _globals_read(source: str) -> set[str]:
     return found - defined
 
 
+_Definition = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+
+
 def _definition_source(target: type | types.FunctionType) -> str | None:
     """Found through a code object of the definition: its file's lines (a cell's are in ``linecache``, as IPython
-    keeps them) hold the innermost def or class of that name around the code's first line."""
+    keeps them) hold the innermost def or class of that name around the code's first line. A class without methods
+    has no code: it is the last class of its name, among the files Python keeps lines of, whose body defines the
+    same names as the class has."""
     code = _code_of(target)
     if code is None:
-        return None
+        return _class_source_by_members(target) if isinstance(target, type) else None
     lines = linecache.getlines(code.co_filename)
+    around = [
+        node
+        for node in _definitions(lines, target)
+        if _first_line(node) <= code.co_firstlineno <= (node.end_lineno or 0)
+    ]
+    return _text(lines, max(around, key=_first_line)) if around else None
+
+
+def _class_source_by_members(target: type) -> str | None:
+    members = set(vars(target))  # a superset of what its body assigns: the engine caches its spec there too
+    bases = [base.__name__ for base in target.__bases__ if base is not object]
+    found = None
+    for filename in list(linecache.cache):
+        lines = linecache.getlines(filename)
+        if not any(f"class {target.__name__}" in line for line in lines):
+            continue
+        for node in _definitions(lines, target):
+            if isinstance(node, ast.ClassDef) and _base_names(node) == bases and _assigned_in_body(node) <= members:
+                found = _text(lines, node)
+    return found
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    return [base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "?") for base in node.bases]
+
+
+def _definitions(lines: list[str], target: type | types.FunctionType) -> list[_Definition]:
+    """The defs (or classes) named as ``target`` in a file's lines."""
     try:
         tree = ast.parse("".join(lines))
     except (SyntaxError, ValueError):
-        return None
+        return []
     kinds = (ast.ClassDef,) if isinstance(target, type) else (ast.FunctionDef, ast.AsyncFunctionDef)
-    around: list[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, kinds)
-        and node.name == target.__name__
-        and _first_line(node) <= code.co_firstlineno <= (node.end_lineno or 0)
-    ]
-    if not around:
-        return None
-    node = max(around, key=_first_line)
+    return [node for node in ast.walk(tree) if isinstance(node, kinds) and node.name == target.__name__]
+
+
+def _assigned_in_body(node: _Definition) -> set[str]:
+    names = set()
+    for statement in node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
+            targets = [statement.target]
+        names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return {name for name in names if not (name.startswith("__") and name.endswith("__"))}
+
+
+def _text(lines: list[str], node: _Definition) -> str:
     return textwrap.dedent("".join(lines[_first_line(node) - 1 : node.end_lineno]))
 
 
@@ -303,7 +342,7 @@ def _code_of(target: type | types.FunctionType) -> types.CodeType | None:
     return None
 
 
-def _first_line(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+def _first_line(node: _Definition) -> int:
     return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
 
 

@@ -53,7 +53,7 @@ class _Travelling:
         self.captured: dict[str, CapturedCode] = {}
         self.loaded: dict[str, types.ModuleType] = {}
         self.saved: weakref.WeakKeyDictionary[Store, set[str]] = weakref.WeakKeyDictionary()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # code being loaded may load other stored code
 
 
 _TRAVELLING = _Travelling()
@@ -70,14 +70,16 @@ def capture_for_travel(process: Any, store: Store | None = None) -> str:
     process_class = getattr(process, "process_class", process) if not isinstance(process, type) else process
     if getattr(process, "__module__", None) != "__main__" and "<locals>" not in getattr(process, "__qualname__", ""):
         return class_path(process_class)  # importable, or loaded from the store already
-    captured = _current_capture(process) or capture(process, vars(sys.modules["__main__"]))
+    captured = _current_capture(process)
+    if captured is None:
+        captured = capture(process, vars(sys.modules["__main__"]))
+        _register(captured)
     store = store if store is not None else get_runtime().store
     with _TRAVELLING.lock:
         saved = _TRAVELLING.saved.setdefault(store, set())
     if captured.sha256 not in saved:
         store.save_code(captured.sha256, captured.source)
         saved.add(captured.sha256)
-    _register(captured)
     return class_path(process_class)
 
 
