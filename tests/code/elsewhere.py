@@ -52,7 +52,9 @@ def main() -> None:
         elif mode == "builder":
             node = run_builder(int(argument))
         else:
-            print(json.dumps({"module": find_process_class(argument).__module__}))
+            found = find_process_class(argument)
+            process_type = found.build_process_type() if hasattr(found, "build_process_type") else None
+            print(json.dumps({"module": found.__module__, "process_type": process_type}))
             return
     except CodeTravelError as error:
         print(json.dumps({"error": str(error)}))

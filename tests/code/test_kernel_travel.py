@@ -25,6 +25,17 @@ from .test_travel import elsewhere
 pytestmark = pytest.mark.kernel
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECONDS = 2.0  # each Child's slow_add: the kernel is killed while they sleep
+NOISY = """
+import os
+log = open(os.devnull, "w")
+
+@calcfunction
+def noisy(x):
+    log.write(str(x))
+    return x
+
+capture_for_travel(noisy)
+"""
 
 
 def start_kernel(name: str, url: str) -> Kernel:
@@ -42,16 +53,15 @@ def run_cell(kernel: Kernel, code: str) -> dict[str, Any]:
     return outcome
 
 
-def wait_until_waiting_for_children(url: str, pk: int) -> None:
-    """Until the WorkChain checkpointed its fan-out step: its children are sleeping now."""
+def wait_until_grandchildren_sleep(url: str, count: int) -> None:
+    """Until ``count`` slow_add calls (one per Child) are under way: the whole tree is in the middle of its run."""
     deadline = time.monotonic() + 120
     with Store(url) as store:
         while time.monotonic() < deadline:
-            checkpoint = store.load_checkpoint(pk)
-            if checkpoint is not None and checkpoint["awaiting"]:
+            if len(store.query_processes(states=["running"], process_labels=["slow_add"])) == count:
                 return
             time.sleep(0.02)
-    raise AssertionError(f"process {pk} did not reach its fan-out step")
+    raise AssertionError(f"{count} slow_add calls did not start")
 
 
 def finished_tree(node: jw.ProcessNode) -> list[Any]:
@@ -72,7 +82,7 @@ def test_a_notebook_workchain_killed_with_its_kernel_resumes_in_a_fresh_process(
             f"node = jw.submit(Survey, n=Int(3), seconds=Float({SECONDS}))\n"
             "print(json.dumps({'path': path, 'clean': clean.pk, 'pk': node.pk}))",
         )
-        wait_until_waiting_for_children(store_url, ids["pk"])
+        wait_until_grandchildren_sleep(store_url, 3)
         kernel.kill()
     finally:
         kernel.close()
@@ -93,8 +103,15 @@ def test_every_kernel_captures_the_same_code_and_it_runs_elsewhere(kernel_name, 
     kernel = start_kernel(kernel_name, sqlite_url)
     try:
         path = run_cell(kernel, "print(json.dumps(capture_for_travel(Survey)))")
+        refused = kernel.run(NOISY)
     finally:
         kernel.close()
+    assert refused.error == (
+        "CodeTravelError",
+        "noisy cannot run in another process: its code uses the global 'log', an open file or stream "
+        "(_io.TextIOWrapper), which cannot travel. Pass it as an input, create it inside the function or step that "
+        "uses it, or move it, with the code that uses it, into a module the other process can import.",
+    )
     namespace = cells(*CELLS)  # the same cells, run here: the same text, the same hash, whatever the Python
     assert path == f"code:{capture(namespace['Survey'], namespace).sha256}:Survey"
     ran = elsewhere(sqlite_url, "run", path, 2)

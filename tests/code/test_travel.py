@@ -77,6 +77,8 @@ def test_a_scripts_workchain_runs_in_a_process_that_never_saw_it(store_url, tmp_
         called = {child.process_class for child in survey.called}
         assert called == {f"code:{sha}:Child", f"code:{sha}:add.process_class"}
     assert stored_code_rows(store_url) == 1
+    loaded = elsewhere(store_url, "load", f"code:{sha}:add.process_class")
+    assert loaded == {"module": f"_jw_code_{sha}", "process_type": "__main__.add"}  # caching rules name it so there
 
 
 def test_two_programs_submitting_at_once_store_the_code_once(store_url, tmp_path):
