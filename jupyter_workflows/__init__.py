@@ -9,6 +9,7 @@ from typing import Any
 from ._core import (
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CodeTravelError as CodeTravelError,
     CommunicatorError as CommunicatorError,
     ExitCode as ExitCode,
     ExitCodesNamespace as ExitCodesNamespace,
@@ -106,6 +107,7 @@ __all__ = [
     "BrokerUnreachableError",
     "CalcFunctionNode",
     "CheckpointError",
+    "CodeTravelError",
     "CommunicatorError",
     "Data",
     "Dict",

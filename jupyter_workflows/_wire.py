@@ -32,7 +32,7 @@ class Checkpoint(TypedDict):
     """A WorkChain's state between two steps, saved after every step (table ``checkpoints``)."""
 
     version: int
-    process_class: str  # "module:QualName"; "__main__:X" for a class defined in a notebook
+    process_class: str  # "module:QualName"; "__main__:X" for a notebook class; "code:<sha256>:X" for stored code
     outline: str  # fingerprint of the compiled outline; resuming with a changed outline is refused
     pc: int  # the next instruction of the compiled outline
     ctx: Any  # the encoded context (see workchains._checkpoint)

@@ -19,6 +19,7 @@ LAYERS: list[set[str]] = [
     {"_core", "_wire", "_format", "_version"},
     {"store", "broker"},
     {"_runtime"},
+    {"_code"},
     {"nodes"},
     {"_processes"},
     {"functions", "workchains"},

@@ -10,6 +10,7 @@ from ._errors import (
     ArgumentError as ArgumentError,
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
+    CodeTravelError as CodeTravelError,
     CommunicatorError as CommunicatorError,
     DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,

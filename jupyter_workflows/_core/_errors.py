@@ -101,6 +101,12 @@ class NotResumableError(WorkflowsError):
     """A process cannot be resumed (no checkpoint, a process function, or it already terminated)."""
 
 
+class CodeTravelError(WorkflowsError):
+    """A process defined in a notebook (or a script's ``__main__``) cannot run in another process: its code uses
+    something that cannot travel with it (a closure, an open file), its source is not available, or the stored code
+    cannot be loaded there. The message names what, and how to fix it."""
+
+
 class StoreError(WorkflowsError):
     """The provenance store failed or was asked something it cannot do."""
 

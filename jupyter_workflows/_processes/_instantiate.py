@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .._code import class_path
 from .._core import (
     Process,
     ProcessBuilder,
@@ -103,7 +104,7 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     source = cache_source_for(process_class, node_class, hash, metadata, store) if storable else None
     node.prepare(
         store,
-        process_class=f"{process_class.__module__}:{process_class.__qualname__}",
+        process_class=class_path(process_class),
         inputs=data_inputs,
         caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",

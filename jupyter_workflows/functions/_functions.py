@@ -17,6 +17,7 @@ import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
+from .._code import origin_module
 from .._core import (
     UNSPECIFIED,
     ArgumentError,
@@ -121,8 +122,9 @@ class FunctionProcess(Process):
 
     @classmethod
     def build_process_type(cls) -> str:
-        """``module.qualname`` of the function (``__main__.add`` for one defined in a notebook)."""
-        return f"{cls._func.__module__}.{getattr(cls._func, '__qualname__', cls.__name__)}"
+        """``module.qualname`` of the function (``__main__.add`` for one defined in a notebook, also where its code
+        travelled to)."""
+        return f"{origin_module(cls._func.__module__)}.{getattr(cls._func, '__qualname__', cls.__name__)}"
 
     @classmethod
     def code_digest(cls) -> str:

@@ -152,7 +152,7 @@ def _resolve(path: str, node: ProcessNode) -> Any:
     module_name, _, qualname = path.partition(":")
     where = "the notebook" if module_name == "__main__" else f"module {module_name}"
     try:
-        return find_process_class(path)
+        return find_process_class(path, node.provenance_store)
     except (ImportError, AttributeError, KeyError):
         name = qualname.split(".")[0]
         raise NotResumableError(

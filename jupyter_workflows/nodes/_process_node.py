@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .._code import is_code_path, load_stored_class
 from .._core import (
     AttributeDict,
     InternalError,
@@ -107,7 +108,8 @@ class ProcessNode(Node):
 
     @property
     def process_class(self) -> str:
-        """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook)."""
+        """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook), or
+        ``"code:<sha256>:QualName"`` for notebook code kept in the store (see ``jupyter_workflows._code``)."""
         return str(self._row.attributes.get("process_class", ""))
 
     def get_builder_restart(self) -> ProcessBuilder:
@@ -115,7 +117,7 @@ class ProcessNode(Node):
         description): change what should differ, then ``run(builder)``. The process's class (or function) must be
         defined in this kernel."""
         try:
-            process_class = find_process_class(self.process_class)
+            process_class = find_process_class(self.process_class, self.provenance_store)
         except (ImportError, AttributeError, KeyError):
             module, _, qualname = self.process_class.partition(":")
             name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
@@ -491,9 +493,13 @@ class ProcessNode(Node):
             )
 
 
-def find_process_class(path: str) -> Any:
+def find_process_class(path: str, store: Store | None = None) -> Any:
     """The object a process node names as its class, ``"module:QualName"`` (``"__main__:X"``: defined in the
-    notebook). Raises ImportError, AttributeError or KeyError when it is not defined in this interpreter."""
+    notebook). Raises ImportError, AttributeError or KeyError when it is not defined in this interpreter.
+    ``"code:<sha256>:QualName"``: notebook code kept in ``store`` (default: the current one), loaded once per process;
+    CodeTravelError says why when it cannot be."""
+    if is_code_path(path):
+        return load_stored_class(path, store if store is not None else get_runtime().store)
     module_name, _, qualname = path.partition(":")
     target: Any = sys.modules["__main__"] if module_name == "__main__" else importlib.import_module(module_name)
     for part in qualname.split("."):

@@ -9,7 +9,7 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
 from .._core._errors import InternalError
-from ._schema import SCHEMA_VERSION, cache_source_index, nodes, schema_version
+from ._schema import SCHEMA_VERSION, cache_source_index, code, nodes, schema_version
 
 __all__ = ["upgrade"]
 
@@ -38,4 +38,9 @@ def _caching(conn: Connection) -> None:
     cache_source_index.create(conn)
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching}
+def _stored_code(conn: Connection) -> None:
+    """2 -> 3: the ``code`` table, where notebook code that travels to other processes is kept."""
+    code.create(conn)
+
+
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: _stored_code}

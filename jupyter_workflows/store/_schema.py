@@ -18,9 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the tables change (and add the step from the previous version to ``_migrations``); a store whose
-``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching)."""
+``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching).
+3: the ``code`` table (notebook code that travels to other processes)."""
 
 # SQLite only aliases the rowid (fast, autoincrementing) for a column declared exactly INTEGER PRIMARY KEY.
 _PK = BigInteger().with_variant(Integer(), "sqlite")
@@ -92,6 +93,16 @@ checkpoints = Table(
     Column("version", Integer, nullable=False),  # revision: 1 for the first save, +1 on each later save
     Column("data", Text, nullable=False),  # JSON text, parsed on load so corruption is reported, not hidden
     Column("mtime", Double, nullable=False),
+)
+
+# Code of processes defined in a notebook (or a script's __main__), captured so that another process can run them
+# (schema version 3): one row per distinct source text, keyed by its sha256. Never updated, never deleted.
+code = Table(
+    "code",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("ctime", Double, nullable=False),
 )
 
 owners = Table(

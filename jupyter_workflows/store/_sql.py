@@ -216,6 +216,19 @@ class Store:
         with self._write("delete a checkpoint") as conn:
             conn.execute(self._sql.delete_checkpoint, {"pk": pk})
 
+    def save_code(self, sha256: str, source: str) -> None:
+        """Keep the source text of code that travels to other processes under its sha256 (once: saving it again, from
+        here or from another program at the same time, changes nothing)."""
+        values = {"sha256": sha256, "source": source, "ctime": _time.time()}
+        with self._write("save code") as conn:
+            conn.execute(self._sql.save_code, values)
+
+    def load_code(self, sha256: str) -> str | None:
+        """The source text kept under ``sha256``, or None."""
+        with self._read("load code") as conn:
+            source: str | None = conn.execute(self._sql.load_code, {"sha256": sha256}).scalar_one_or_none()
+        return source
+
     def register_owner(self, owner: OwnerRow) -> None:
         """Insert the owner, or replace the row of an owner with the same id. Its heartbeat is the store's now."""
         values = {name: getattr(owner, name) for name in ("id", "hostname", "pid", "kind", "started")}

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .._core._errors import InternalError
 from ._rows import NodeRow
-from ._schema import checkpoints, links, nodes, owners, reports
+from ._schema import checkpoints, code, links, nodes, owners, reports
 
 NODE_FIELDS = tuple(f.name for f in fields(NodeRow))
 if tuple(nodes.c.keys()) != NODE_FIELDS:
@@ -86,6 +86,11 @@ class Statements:
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
         )
+        # Content-addressed: of several programs storing the same code at once, one row results.
+        self.save_code: Insert = (postgresql.insert if self.postgresql else sqlite.insert)(code).on_conflict_do_nothing(
+            index_elements=[code.c.sha256]
+        )
+        self.load_code: Select[Any] = select(code.c.source).where(code.c.sha256 == bindparam("sha256"))
         self.cache_source: Select[Any] = self._select_cache_source()
         self.cache_sources: Select[Any] = select(nodes).where(self._is_cache_source()).order_by(nodes.c.pk)
         # The one column a sealed node may still change: whether it serves as a cache source.

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from .._code import class_path
 from .._core import (
     AttributeDict,
     ExitCode,
@@ -184,7 +185,7 @@ class WorkChain(Process):
         program = self.spec().program
         checkpoint: Checkpoint = {
             "version": CHECKPOINT_VERSION,
-            "process_class": f"{type(self).__module__}:{type(self).__qualname__}",
+            "process_class": class_path(type(self)),
             "outline": program.fingerprint,
             "pc": self._pc,
             "ctx": ctx,

@@ -3,20 +3,22 @@ keeps everything it held, and works as a new one from then on."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, create_engine, inspect, select
+from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
 import jupyter_workflows as jw
 from jupyter_workflows.store import LinkRow, LinkType, NodeRow, Store
-from jupyter_workflows.store._schema import SCHEMA_VERSION, metadata, schema_version
+from jupyter_workflows.store._schema import SCHEMA_VERSION, code, metadata, schema_version
 from jupyter_workflows.testing import temporary_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CACHING_COLUMNS = ("hash", "cache_valid")
+LATER_TABLES = ("code",)  # added by schema version 3
 
 
 def make_version_1_store(url: str) -> dict[str, str]:
@@ -24,6 +26,8 @@ def make_version_1_store(url: str) -> dict[str, str]:
     holding a finished calcfunction add(x=1, y=2) -> 3 as version 1 wrote it; returns the uuids by role."""
     old = MetaData()
     for table in metadata.sorted_tables:
+        if table.name in LATER_TABLES:
+            continue
         if table.name == "nodes":
             columns = [column._copy() for column in table.c if column.name not in CACHING_COLUMNS]
             Table("nodes", old, *columns)
@@ -118,3 +122,40 @@ def test_programs_opening_an_old_store_at_once_upgrade_it_once(sqlite_url: str) 
     with Store(sqlite_url) as store:
         store.insert_nodes([NodeRow(0, str(uuid.uuid4()), "data.Int", attributes={"value": 5}, hash="h")])
         assert store.count_nodes() == 5
+
+
+def make_version_2_store(url: str) -> None:
+    """The tables exactly as schema version 2 had them (no ``code`` table), holding one data node."""
+    old = MetaData()
+    for table in metadata.sorted_tables:
+        if table.name not in LATER_TABLES:
+            table.to_metadata(old)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        old.create_all(conn)
+        conn.execute(old.tables["schema_version"].insert(), {"id": 1, "version": 2})
+        conn.execute(
+            old.tables["nodes"].insert(),
+            {"uuid": str(uuid.uuid4()), "node_type": "data.Int", "attributes": {"value": 7}, "label": "",
+             "description": "", "ctime": 1.0, "mtime": 1.0},
+        )  # fmt: skip
+    engine.dispose()
+
+
+def test_a_version_2_store_gets_the_code_table(store_url: str) -> None:
+    make_version_2_store(store_url)
+    sha = hashlib.sha256(b"X = 1\n").hexdigest()
+    with Store(store_url) as store:
+        assert store.count_nodes() == 1
+        assert store.load_code(sha) is None
+        store.save_code(sha, "X = 1\n")
+        store.save_code(sha, "X = 1\n")  # content addressed: kept once
+        assert store.load_code(sha) == "X = 1\n"
+    engine = create_engine(store_url)
+    try:
+        assert "code" in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            assert conn.execute(select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
+            assert conn.execute(select(func.count()).select_from(code)).scalar_one() == 1
+    finally:
+        engine.dispose()
