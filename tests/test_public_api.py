@@ -20,6 +20,7 @@ PUBLIC = {
     "BrokerUnreachableError", "CommunicatorError",
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
     "enable_caching", "disable_caching",
+    "InvalidOperationError",
 }  # fmt: skip
 
 

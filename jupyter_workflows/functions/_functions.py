@@ -285,6 +285,11 @@ class ProcessFunction:
     def __repr__(self) -> str:
         return f"<{self.process_class.node_kind} {self.__name__}>"
 
+    @property
+    def node_class(self) -> type[ProcessNode]:
+        """The class of the nodes of its runs: CalcFunctionNode or WorkFunctionNode."""
+        return self.process_class.node_class
+
     def spec(self) -> ProcessSpec:
         return self.process_class.spec()
 

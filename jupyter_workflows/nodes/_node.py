@@ -136,8 +136,18 @@ def node_from_row(row: NodeRow, store: Store) -> Node:
 
 
 @on_loop_thread
-def load_node(identifier: int | str, *, store: Store | None = None) -> Node:
-    """Load a node by pk, by uuid or by a unique uuid prefix; the same object comes back for the same node."""
+def load_node(
+    identifier: int | str | None = None, *, pk: int | None = None, uuid: str | None = None, store: Store | None = None
+) -> Node:
+    """Load a node by pk, by uuid or by a unique uuid prefix (``load_node(5)``, or AiiDA's ``load_node(pk=5)``,
+    ``load_node(uuid=...)``); the same object comes back for the same node."""
+    given = [value for value in (identifier, pk, uuid) if value is not None]
+    if len(given) != 1:
+        raise UsageError(
+            f"load_node() takes one of identifier, pk= or uuid= (got {len(given)}): load_node(5), load_node(pk=5) "
+            "or load_node(uuid='...')."
+        )
+    identifier = given[0]
     if isinstance(identifier, Node):
         return identifier
     store = store if store is not None else get_runtime().store

@@ -106,24 +106,39 @@ class ProcessNode(Node):
         return self._row.process_label or ""
 
     @property
-    def process_class(self) -> str:
+    def process_class_path(self) -> str:
         """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook)."""
         return str(self._row.attributes.get("process_class", ""))
+
+    @property
+    def process_class(self) -> type[Process]:
+        """The class of the process that made this node (a process function's: its ``process_class``). UsageError
+        if it is not defined in this kernel (see :attr:`process_class_path` for where it was)."""
+        return self._find_process_class("The process class of")  # type: ignore[no-any-return]
+
+    @property
+    def process_type(self) -> str | None:
+        """``module.qualname`` of the process's code, as ``enable_caching(identifier=...)`` matches it (AiiDA's
+        process type of a process without an entry point); None for a node stored before it was recorded."""
+        process_type = self._row.attributes.get("process_type")
+        return str(process_type) if process_type is not None else None
+
+    def _find_process_class(self, failed: str) -> Any:
+        try:
+            return find_process_class(self.process_class_path)
+        except (ImportError, AttributeError, KeyError):
+            module, _, qualname = self.process_class_path.partition(":")
+            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
+            raise UsageError(
+                f"{failed} {self.process_label}<{self._pk}> is not available: {name} is not defined here (it came from "
+                f"{where}). Define {name} in this kernel first (re-run its cell, or import it)."
+            ) from None
 
     def get_builder_restart(self) -> ProcessBuilder:
         """A builder for the process that made this node, holding the inputs it was given (and its label and
         description): change what should differ, then ``run(builder)``. The process's class (or function) must be
         defined in this kernel."""
-        try:
-            process_class = find_process_class(self.process_class)
-        except (ImportError, AttributeError, KeyError):
-            module, _, qualname = self.process_class.partition(":")
-            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
-            raise UsageError(
-                f"Cannot make a builder for {self.process_label}<{self._pk}>: {name} is not defined here (it came "
-                f"from {where}). Define {name} in this kernel first (re-run its cell, or import it)."
-            ) from None
-        builder: ProcessBuilder = process_class.get_builder()
+        builder: ProcessBuilder = self._find_process_class("A builder for").get_builder()
         metadata = {key: value for key, value in [("label", self.label), ("description", self.description)] if value}
         builder._merge(self.inputs, metadata=metadata)
         return builder
@@ -288,6 +303,7 @@ class ProcessNode(Node):
         store: Store,
         *,
         process_class: str,
+        process_type: str,
         inputs: list[tuple[str, Data]],
         caller: ProcessNode | None,
         call_link_label: str,
@@ -309,12 +325,18 @@ class ProcessNode(Node):
         self._store = store
         columns = {"process_label": self._row.process_label, "process_state": state.value, "owner": owner}
         self._row = node_row(self, **columns, hash=hash)
-        self._row.attributes = {"process_class": process_class}
+        self._row.attributes = {"process_class": process_class, "process_type": process_type}
         if cached_from is not None:
             self._row.attributes[CACHED_FROM] = cached_from
         self._pending.new = _NewProcess(inputs, caller, call_link_label)
 
     # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
+    def relabel(self, process_label: str) -> None:
+        """Record another process label (``Process._build_process_label``), before the node is stored."""
+        if self._pk is not None:
+            raise UsageError(f"{self!r} is stored: its process label stays {self.process_label!r}.")
+        self._row.process_label = process_label
+
     def record_state(
         self,
         state: ProcessState,

@@ -15,8 +15,11 @@ from typing import Any, ClassVar
 from .._core import (
     AttributeDict,
     ExitCode,
+    FrozenAttributeDict,
+    InvalidOperationError,
     PortNamespace,
     ProcessState,
+    ProtectedMethodError,
     SpecError,
     UsageError,
     ValidationError,
@@ -24,7 +27,7 @@ from .._core import (
 from .._core._expose import exposed_key, namespace_levels
 from .._processes import Process, ProcessSpec, launch_inputs, start, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, load_node
+from ..nodes import Bool, ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
 from ._context import awaited
 from ._outline import Branch, Jump, Program, Return, Step, compile_outline
@@ -63,7 +66,20 @@ class WorkChain(Process):
         assert isinstance(spec, WorkChainSpec)
         return spec
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            raise ProtectedMethodError(
+                f"{cls.__name__} overrides run(): the method `run` is protected cannot be overridden. A WorkChain runs "
+                "its outline: name the method differently and put it in spec.outline(...)."
+            )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if type(self) is WorkChain:
+            raise InvalidOperationError(
+                "The base WorkChain class cannot be made or launched: derive a class from it with an outline in "
+                "define(cls, spec), and launch that."
+            )
         super().__init__(*args, **kwargs)
         self.ctx = AttributeDict()
         self._pc = 0
@@ -91,7 +107,7 @@ class WorkChain(Process):
                 if stop is not None:
                     return stop
             elif isinstance(instruction, Branch):
-                self._pc = self._pc + 1 if self._call(instruction.condition) else instruction.target
+                self._pc = self._pc + 1 if self._holds(instruction.condition) else instruction.target
             elif isinstance(instruction, Jump):
                 self._pc = instruction.target
             elif isinstance(instruction, Return):
@@ -110,6 +126,19 @@ class WorkChain(Process):
                 return exit_code
         self._checkpoint()
         return None
+
+    def _holds(self, condition: Callable[[Any], Any]) -> bool:
+        """Whether the condition of an ``if_``/``while_`` holds. A value that is no bool (or Bool node) is taken by
+        its truth, with a warning, as AiiDA does: ``return 'false'`` would otherwise silently count as true."""
+        result = self._call(condition)
+        if not isinstance(result, (bool, Bool)) and type(result).__name__ != "bool_":  # numpy's bool
+            warnings.warn(
+                f"The conditional predicate `{condition.__name__}` returned `{result}` of type "
+                f"{type(result).__name__} instead of a bool; it is taken as {bool(result)}. Return True or False.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return bool(result)
 
     def _call(self, function: Callable[[Any], Any]) -> Any:
         result = self._user(function, self)
@@ -218,11 +247,11 @@ class WorkChain(Process):
                 continue
             found = True
             values = self.inputs if level is None else self.inputs.get_path(level, {})
-            result.update({name: values[name] for name in names if name in values})
+            result.update({name: _thawed(values[name]) for name in names if name in values})
             ports = self.spec().inputs.get_port(level) if level is not None else None
             if level == namespace and isinstance(ports, PortNamespace) and ports.dynamic:
                 # what the exposed dynamic namespace took beyond its ports is its process's too (AiiDA drops it)
-                result.update({name: value for name, value in values.items() if name not in ports})
+                result.update({name: _thawed(value) for name, value in values.items() if name not in ports})
         if not found:
             raise UsageError(
                 f"{type(self).__name__} exposed no inputs of {getattr(process, '__name__', process)}"
@@ -270,3 +299,8 @@ class WorkChain(Process):
             f"Step of {self.name} returned {type(result).__name__} {result!r}",
             ["return None to go on, ToContext(...) to wait for submitted processes, or an exit code to stop"],
         )
+
+
+def _thawed(value: Any) -> Any:
+    """What ``exposed_inputs`` hands out: namespaces as changeable AttributeDicts, ready to adapt and pass on."""
+    return value.thawed() if isinstance(value, FrozenAttributeDict) else value
