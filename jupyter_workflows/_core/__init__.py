@@ -13,6 +13,7 @@ from ._errors import (
     CommunicatorError as CommunicatorError,
     DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,
+    IncompleteDefineError as IncompleteDefineError,
     InternalError as InternalError,
     InvalidOperationError as InvalidOperationError,
     LabelClashError as LabelClashError,

@@ -72,6 +72,11 @@ class SpecError(WorkflowsError, TypeError, ValueError):
     ``except TypeError`` and ``except ValueError`` catch it: AiiDA raises either, depending on the mistake."""
 
 
+class IncompleteDefineError(SpecError, AssertionError):
+    """A process class's ``define(cls, spec)`` does not call ``super().define(spec)``. An AssertionError, as AiiDA's
+    (plumpy asserts it)."""
+
+
 class ProtectedMethodError(SpecError, RuntimeError):
     """A WorkChain class overrides a method the engine runs it by (``run``). A RuntimeError, as in AiiDA."""
 

@@ -24,7 +24,7 @@ import greenlet
 
 from ._attribute_dict import AttributeDict, frozen_tree
 from ._builder import ProcessBuilder
-from ._errors import SpecError, UsageError, ValidationError
+from ._errors import IncompleteDefineError, SpecError, UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
 from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
@@ -162,6 +162,7 @@ class Process(metaclass=ProcessType):
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:
         """Declare inputs, outputs and exit codes on ``spec``. Call ``super().define(spec)`` first."""
+        spec.defined_by_base = True
 
     @classmethod
     def spec(cls) -> ProcessSpec:
@@ -170,6 +171,11 @@ class Process(metaclass=ProcessType):
         if cached is None:
             cached = cls._spec_class()
             cls.define(cached)
+            if not cached.defined_by_base:
+                raise IncompleteDefineError(
+                    f"{cls.__name__}.define(spec) does not call super().define(spec): the ports and exit codes of "
+                    f"the classes it derives from would be missing. Call super().define(spec) first in it."
+                )
             cached.sealed = True
             cls._jw_spec = cached  # type: ignore[attr-defined]
         return cached

@@ -17,12 +17,14 @@ from .._core import (
     Process,
     ProcessBuilder,
     ProcessState,
+    SerializationError,
     SpecError,
     UsageError,
     ValidationError,
     current_process,
 )
 from .._core._builder import launch_of
+from .._core._codec import PLAIN
 from .._core._port_tree import port_tree_text
 from .._core._ports import PortNamespace
 from .._runtime import get_runtime
@@ -122,6 +124,7 @@ def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: 
         storable=storable,
         hash=hash,
         cached_from=source.uuid if source is not None else None,
+        metadata_inputs=metadata_inputs(spec.inputs, inputs),
     )
     store_now = written_at_start or (launch is Launch.RUN and source is None)  # a cache hit: one commit
     return PreparedProcess(
@@ -163,6 +166,24 @@ def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None
             "children through stored nodes. Use it with provenance, or use store_provenance=False for the process "
             "functions it calls."
         )
+
+
+def metadata_inputs(port: Any, value: Any) -> Any:
+    """What of the inputs as given (``value``, for ``port``) went to metadata ports and is JSON: the options of a run
+    that a builder for it again needs (``node.get_metadata_inputs()``); None where nothing is."""
+    if port is None or value is None:
+        return None
+    if isinstance(port, PortNamespace):
+        if not isinstance(value, Mapping):
+            return None
+        kept = {key: metadata_inputs(port.get(key), item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item is not None} or None
+    if not port.is_metadata:
+        return None
+    try:
+        return PLAIN.encode(value)
+    except SerializationError:  # a node, an object: passed to the run, not recorded
+        return None
 
 
 def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:

@@ -21,6 +21,7 @@ from .._core import (
     UNSPECIFIED,
     ArgumentError,
     ExitCode,
+    FrozenAttributeDict,
     InputPort,
     LabelClashError,
     PortNamespace,
@@ -193,7 +194,9 @@ class FunctionProcess(Process):
 
     def _arguments(self) -> tuple[list[Any], dict[str, Any]]:
         """The inverse of :meth:`inputs_from_call`: the function's arguments from the validated inputs."""
-        values = {k: v for k, v in self.inputs.items() if k != "metadata"}
+        # A namespace reaches the body as a dict of its own (AttributeDict): the body is a plain Python function.
+        values = {k: v.thawed() if isinstance(v, FrozenAttributeDict) else v for k, v in self.inputs.items()}
+        values.pop("metadata", None)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for parameter in self._signature.parameters.values():

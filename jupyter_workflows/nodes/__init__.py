@@ -15,6 +15,7 @@ from ._data import (
     to_node as to_node,
 )
 from ._enum import EnumData as EnumData
+from ._extras import NodeExtras as NodeExtras
 from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
 from ._log import LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
@@ -46,6 +47,7 @@ __all__ = [
     "Node",
     "NodeAttributes",
     "NodeBase",
+    "NodeExtras",
     "NodeLinks",
     "NodeLog",
     "NumericType",

@@ -42,6 +42,7 @@ class Node:
         self.label = label
         self.description = description
         self.ctime = time.time()
+        self.unstored_extras: dict[str, Any] = {}  # node.base.extras before the node is stored (JSON form)
 
     @property
     def pk(self) -> int | None:
@@ -61,7 +62,7 @@ class Node:
     @cached_property
     def base(self) -> NodeBase:
         """AiiDA's namespace of the node's less used parts: ``base.links``, ``base.log``, ``base.attributes``,
-        ``base.caching``."""
+        ``base.extras``, ``base.caching``."""
         from ._base import NodeBase  # _base builds on every node module, this one included
 
         return NodeBase(self)
@@ -81,6 +82,7 @@ class Node:
         node.label = row.label
         node.description = row.description
         node.ctime = row.ctime
+        node.unstored_extras = {}  # a stored node's extras are read from the store
         node._load_row(row)
         return node
 

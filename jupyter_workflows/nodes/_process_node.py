@@ -23,8 +23,9 @@ from .._core import (
     StoreError,
     UsageError,
 )
+from .._core._codec import PLAIN
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
-from ..store import LinkRow, LinkType, NodeRow, ReportRow
+from ..store import EXTRAS, LinkRow, LinkType, NodeRow, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
@@ -34,6 +35,8 @@ from ._storing import node_row, unassign_on_failure
 if TYPE_CHECKING:
     from .._core import Process, ProcessBuilder
     from ..store import Store
+
+METADATA_INPUTS = "metadata_inputs"  # the attribute holding get_metadata_inputs()
 
 __all__ = [
     "CalcFunctionNode",
@@ -116,6 +119,12 @@ class ProcessNode(Node):
         if it is not defined in this kernel (see :attr:`process_class_path` for where it was)."""
         return self._find_process_class("The process class of")  # type: ignore[no-any-return]
 
+    def get_metadata_inputs(self) -> dict[str, Any] | None:
+        """The inputs of metadata ports (``is_metadata``) given to the run, where they are JSON (defaults not
+        included), nested as given; None if there were none."""
+        stored = self._row.attributes.get(METADATA_INPUTS)
+        return PLAIN.decode(stored) if stored is not None else None  # type: ignore[no-any-return]
+
     @property
     def process_type(self) -> str | None:
         """``module.qualname`` of the process's code, as ``enable_caching(identifier=...)`` matches it (AiiDA's
@@ -185,6 +194,8 @@ class ProcessNode(Node):
     @property
     def sealed(self) -> bool:
         return bool(self._current().sealed)
+
+    is_sealed = sealed  # AiiDA's name: a sealed process node never changes again
 
     def owner_status(self) -> OwnerStatus:
         """Who can steer this process now: this runtime, another live one (with its row), nobody (orphaned), or
@@ -274,7 +285,7 @@ class ProcessNode(Node):
             "exception": row.exception,
             "paused": row.paused or None,
             "sealed": row.sealed or None,
-            **row.attributes,
+            **{key: value for key, value in row.attributes.items() if key != EXTRAS},
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -312,6 +323,7 @@ class ProcessNode(Node):
         storable: bool = True,
         hash: str | None = None,
         cached_from: str | None = None,
+        metadata_inputs: dict[str, Any] | None = None,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
         most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
@@ -328,6 +340,8 @@ class ProcessNode(Node):
         self._row.attributes = {"process_class": process_class, "process_type": process_type}
         if cached_from is not None:
             self._row.attributes[CACHED_FROM] = cached_from
+        if metadata_inputs:
+            self._row.attributes[METADATA_INPUTS] = metadata_inputs
         self._pending.new = _NewProcess(inputs, caller, call_link_label)
 
     # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
@@ -479,6 +493,8 @@ class ProcessNode(Node):
         links: list[LinkRow] = []
         if pending.new is not None:  # the new inputs, the node and its new outputs in one statement
             row = replace(self._row, **pending.columns)
+            if self.unstored_extras:  # set while it was unstored (extras are not process columns)
+                row.attributes = {**row.attributes, EXTRAS: dict(self.unstored_extras)}
             inputs, outputs = _unique(new_inputs), _unique(new_outputs)  # an output is never an input: _check_output
             pks = store.insert_nodes([*map(node_row, inputs), row, *map(node_row, outputs)])
             pk = pks[len(inputs)]

@@ -179,6 +179,8 @@ class WorkChain(Process):
                 "self.submit(...) returned."
             )
         self._awaiting.append({"key": key, "pk": node.pk, "mode": mode})  # type: ignore[typeddict-item]
+        first = [load_node(entry["pk"]) for entry in self._awaiting[:5]]
+        self.set_status(_waiting_status(first, len(self._awaiting)))  # as in AiiDA: at once, not only once it waits
 
     def _wait_for_children(self) -> None:
         if not self._awaiting:
@@ -187,9 +189,7 @@ class WorkChain(Process):
         pending = [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
         if pending:
             self._move(ProcessState.WAITING)
-            labels = ", ".join(f"{n.process_label}<{n.pk}>" for n in pending[:5])  # type: ignore[attr-defined]
-            more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
-            self.set_status(f"Waiting for {len(pending)} process(es): {labels}{more}")
+            self.set_status(_waiting_status(pending[:5], len(pending)))
             self._await(wait_terminated(pending))  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
@@ -304,3 +304,11 @@ class WorkChain(Process):
 def _thawed(value: Any) -> Any:
     """What ``exposed_inputs`` hands out: namespaces as changeable AttributeDicts, ready to adapt and pass on."""
     return value.thawed() if isinstance(value, FrozenAttributeDict) else value
+
+
+def _waiting_status(first: list[Any], count: int) -> str:
+    """The process status of a WorkChain waiting for ``count`` processes, of which ``first`` (process nodes) are
+    named."""
+    labels = ", ".join(f"{node.process_label}<{node.pk}>" for node in first)
+    more = f" and {count - len(first)} more" if count > len(first) else ""
+    return f"Waiting for {count} process(es): {labels}{more}"

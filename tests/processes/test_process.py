@@ -184,3 +184,14 @@ def test_the_inputs_of_a_process_cannot_change():
             assert self.inputs == {"x": 1, "group": {"one": 1}} and "two" not in self.inputs.group
 
     assert jw.run.get_node(Frozen, x=Int(1), group={"one": Int(1)})[1].is_finished_ok
+
+
+def test_a_define_that_does_not_call_super_is_refused_when_the_spec_is_built():
+    class Forgetful(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            spec.input("x", valid_type=Int)
+
+    with pytest.raises(jw.SpecError, match=r"Forgetful.define\(spec\) does not call super\(\).define\(spec\)") as error:
+        jw.run(Forgetful, x=Int(1))
+    assert isinstance(error.value, AssertionError)  # as AiiDA's

@@ -282,6 +282,41 @@ def test_a_context_key_under_a_list_is_refused_when_the_children_are_collected()
         jw.run(Overlaps)
 
 
+def test_the_status_names_the_awaited_children_as_soon_as_they_are_awaited():
+    class Awaits(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.launch)
+
+        def launch(self):
+            children = [self.submit(add, i, 1) for i in range(2)]
+            for child in children:
+                self.to_context(children=append_(child))
+            expected = f"Waiting for 2 process(es): add<{children[0].pk}>, add<{children[1].pk}>"
+            assert self.node.process_status == expected
+
+    assert jw.run.get_node(Awaits)[1].is_finished_ok
+
+
+def test_a_non_db_input_takes_any_value_unless_it_says_otherwise():
+    class PassesOn(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("settings.options", non_db=True)
+            spec.input_namespace("config", non_db=True)
+            spec.input("config.retries", valid_type=int)
+            spec.outline(cls.check)
+
+        def check(self):
+            assert self.inputs.settings.options == {"a": [1, 2]} and self.inputs.config.retries == 3
+
+    assert jw.run.get_node(PassesOn, settings={"options": {"a": [1, 2]}}, config={"retries": 3})[1].is_finished_ok
+    with pytest.raises(jw.ValidationError, match=r"Input 'config.retries' of PassesOn expects int \(got str"):
+        jw.run(PassesOn, settings={"options": 1}, config={"retries": "3"})
+
+
 def test_async_steps():
     class Sleeper(WorkChain):
         @classmethod
