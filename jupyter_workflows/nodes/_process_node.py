@@ -123,7 +123,7 @@ class ProcessNode(Node):
         """The inputs of metadata ports (``is_metadata``) given to the run, where they are JSON (defaults not
         included), nested as given; None if there were none."""
         stored = self._row.attributes.get(METADATA_INPUTS)
-        return PLAIN.decode(stored) if stored is not None else None  # type: ignore[no-any-return]
+        return PLAIN.decode(stored) if stored is not None else None
 
     @property
     def process_type(self) -> str | None:
