@@ -60,8 +60,11 @@ class Process(CoreProcess):
                 f"{cls.__name__}(runner=...) got {runner!r}, not the runner of this kernel's runtime "
                 f"({runtime.runner!r}); leave runner out."
             )
-        if not runtime.runner.on_loop_thread:
-            return runtime.call_on_loop_thread(prepare, cls, inputs, launch=Launch.CREATE)
+        if not runtime.runner.on_loop_thread:  # its node is written, and its on_create runs, on that thread
+            raise UsageError(
+                f"{cls.__name__}(...) was called from a thread other than the one running the event loop; make the "
+                f"process there (the notebook's main thread), or launch it from here with jw.run({cls.__name__}, ...)."
+            )
         return prepare(cls, inputs, launch=Launch.CREATE)
 
     @classmethod

@@ -3,6 +3,7 @@ node as created; ``jw.run(process)`` or ``jw.submit(process)`` launches it, once
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 import pytest
@@ -168,3 +169,18 @@ def test_the_top_level_submit_in_a_workchain_step_is_refused():
 
     with pytest.raises(jw.InvalidOperationError, match=r"jw.submit\(\) was called in a step of SubmitsGlobally<\d+>"):
         jw.run(SubmitsGlobally)
+
+
+def test_a_process_is_made_on_the_thread_of_the_event_loop():
+    errors = []
+
+    def make():
+        try:
+            AddOne(inputs={"x": Int(1)})
+        except jw.UsageError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=make)
+    thread.start()
+    thread.join()
+    assert errors and "AddOne(...) was called from a thread other than the one running the event loop" in errors[0]
