@@ -25,7 +25,7 @@ from .._core import (
     ValidationError,
 )
 from .._core._expose import exposed_key, namespace_levels
-from .._processes import Process, ProcessSpec, launch_inputs, start, wait_terminated
+from .._processes import Process, ProcessSpec, launch_inputs, start, start_created, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import Bool, ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
@@ -225,8 +225,10 @@ class WorkChain(Process):
 
     # -- what steps use -----------------------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
-        """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
-        it by returning ``ToContext(key=node)``."""
+        """Start a child process (a WorkChain or a process function, or a process made by its constructor) in the
+        background; returns its node. Wait for it by returning ``ToContext(key=node)``."""
+        if isinstance(process, Process) and not (args or kwargs):
+            return start_created(process).node  # type: ignore[return-value]
         return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
 
     def to_context(self, **children: Any) -> None:

@@ -184,3 +184,24 @@ def test_a_process_is_made_on_the_thread_of_the_event_loop():
     thread.start()
     thread.join()
     assert errors and "AddOne(...) was called from a thread other than the one running the event loop" in errors[0]
+
+
+def test_a_workchain_submits_a_process_it_made():
+    class Parent(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("result", valid_type=Int)
+            spec.outline(cls.launch, cls.collect)
+
+        def launch(self):
+            child = AddOne(inputs={"x": Int(6)})
+            assert child.node.caller is self.node  # the process running when it was made called it
+            return jw.ToContext(child=self.submit(child))
+
+        def collect(self):
+            self.out("result", self.ctx.child.outputs.result)
+
+    result, node = jw.run.get_node(Parent)
+    assert result["result"] == 7 and [child.process_label for child in node.called] == ["AddOne"]
+    assert provenance_problems(get_runtime().store) == []
