@@ -296,9 +296,13 @@ class Process(metaclass=ProcessType):
             return
         try:
             self._user(self.on_create)
-        except BaseException as error:
+        except BaseException as error:  # it never starts: it ends here, as a run that raised (or was interrupted)
             self._started = True
-            self._end_excepted(error)
+            if isinstance(error, KeyboardInterrupt):
+                self.request_kill("Interrupted by the user (KeyboardInterrupt).")
+                self._end_killed()
+            else:
+                self._end_excepted(error)
             self._release()
             raise
 

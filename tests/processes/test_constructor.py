@@ -205,3 +205,14 @@ def test_a_workchain_submits_a_process_it_made():
     result, node = jw.run.get_node(Parent)
     assert result["result"] == 7 and [child.process_label for child in node.called] == ["AddOne"]
     assert provenance_problems(get_runtime().store) == []
+
+
+def test_an_interrupted_on_create_leaves_a_killed_node():
+    class Interrupted(AddOne):
+        def on_create(self):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Interrupted(inputs={"x": Int(1)})
+    (row,) = [row for row in jw.processes() if row.process_label == "Interrupted"]
+    assert jw.load_node(row.pk).is_killed
