@@ -21,6 +21,7 @@ PUBLIC = {
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
     "enable_caching", "disable_caching",
     "CodeTravelError",
+    "InvalidOperationError",
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ Pure asyncio (plus greenlet): this package never imports IPython, ipywidgets, ju
 SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers above.
 """
 
-from ._attribute_dict import AttributeDict as AttributeDict
+from ._attribute_dict import AttributeDict as AttributeDict, FrozenAttributeDict as FrozenAttributeDict
 from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace as ProcessBuilderNamespace
 from ._errors import (
     ArgumentError as ArgumentError,
@@ -14,7 +14,9 @@ from ._errors import (
     CommunicatorError as CommunicatorError,
     DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,
+    IncompleteDefineError as IncompleteDefineError,
     InternalError as InternalError,
+    InvalidOperationError as InvalidOperationError,
     LabelClashError as LabelClashError,
     MessageError as MessageError,
     NodeNotFoundError as NodeNotFoundError,
@@ -24,6 +26,7 @@ from ._errors import (
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,
     ProcessNotRunningHereError as ProcessNotRunningHereError,
+    ProtectedMethodError as ProtectedMethodError,
     ProvenanceError as ProvenanceError,
     RecipientNotFoundError as RecipientNotFoundError,
     RemoteError as RemoteError,
@@ -50,6 +53,7 @@ from ._ports import (
 )
 from ._process import (
     REPORT_LOGGER_NAME as REPORT_LOGGER_NAME,
+    PreparedProcess as PreparedProcess,
     Process as Process,
     ProcessRecord as ProcessRecord,
     current_process as current_process,

@@ -6,7 +6,7 @@ is a *tag*: a dict with exactly one key of the form ``__name__`` whose value is 
     {"__float__": "nan"}  {"__float__": "-0.0"}  {"__float__": "1e+20"}  a float PostgreSQL's JSONB would not give
                                                                         back: NaN, infinities, -0.0, from 1e16 on
     {"__tuple__": [...]}                                                a tuple
-    {"__attrdict__": {...}}                                             an AttributeDict
+    {"__attrdict__": {...}}                                             an AttributeDict (a frozen one reads back so)
     {"__exit_code__": [status, message, invalidates_cache]}             an ExitCode (read back also from the older
                                                                         [status, message, label])
     {"__dict__": {...}}                                                 a dict that would otherwise read as a tag
@@ -20,10 +20,10 @@ raises :class:`UnreadableValue` naming where it is; encoding a value that JSON c
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ._attribute_dict import AttributeDict
+from ._attribute_dict import AttributeDict, FrozenAttributeDict
 from ._errors import SerializationError
 from ._exit_code import ExitCode
 
@@ -98,7 +98,7 @@ class Codec:
             return {tag: self._encode_list(value, path)}
         if isinstance(value, list):
             return self._encode_list(value, path)
-        if isinstance(value, dict):
+        if isinstance(value, (dict, FrozenAttributeDict)):  # a process's inputs, or a namespace of them
             return self._encode_dict(value, path)
         raise SerializationError(
             f"{path} holds a {type(value).__name__}, which cannot be stored as JSON; use numbers, strings, booleans, "
@@ -108,7 +108,7 @@ class Codec:
     def _encode_list(self, value: list[Any] | tuple[Any, ...], path: str) -> list[Any]:
         return [self.encode(item, f"{path}[{i}]") for i, item in enumerate(value)]
 
-    def _encode_dict(self, value: dict[Any, Any], path: str) -> dict[str, Any]:
+    def _encode_dict(self, value: Mapping[Any, Any], path: str) -> dict[str, Any]:
         items = {}
         for key, item in value.items():
             if not isinstance(key, str):
@@ -116,7 +116,7 @@ class Codec:
                     f"{path} has the key {key!r} ({type(key).__name__}); JSON keys must be str, e.g. {str(key)!r}"
                 )
             items[key] = self.encode(item, f"{path}[{key!r}]")
-        if isinstance(value, AttributeDict):
+        if isinstance(value, (AttributeDict, FrozenAttributeDict)):
             return {"__attrdict__": items}
         if len(items) == 1 and is_tag_key(next(iter(items))):
             return {"__dict__": items}  # would read as a tag otherwise

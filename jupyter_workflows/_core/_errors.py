@@ -72,9 +72,24 @@ class SpecError(WorkflowsError, TypeError, ValueError):
     ``except TypeError`` and ``except ValueError`` catch it: AiiDA raises either, depending on the mistake."""
 
 
+class IncompleteDefineError(SpecError, AssertionError):
+    """A process class's ``define(cls, spec)`` does not call ``super().define(spec)``. An AssertionError, as AiiDA's
+    (plumpy asserts it)."""
+
+
+class ProtectedMethodError(SpecError, RuntimeError):
+    """A WorkChain class overrides a method the engine runs it by (``run``). A RuntimeError, as in AiiDA."""
+
+
 class ProvenanceError(WorkflowsError, ValueError):
     """An action would break the provenance graph's rules (a calcfunction returning existing data or calling a
     process, a workflow returning new data). A ValueError, as AiiDA's link validation raises."""
+
+
+class InvalidOperationError(UsageError, ProvenanceError):
+    """An operation that is not allowed where it was attempted (AiiDA's ``InvalidOperation``): launching the base
+    WorkChain class itself, a calcfunction calling a process, submitting a process that stores no provenance, the
+    top-level ``submit`` inside a WorkChain step (use ``self.submit``). A UsageError and a ProvenanceError."""
 
 
 class TransitionError(WorkflowsError):

@@ -7,8 +7,10 @@ inline when called synchronously, or in its own asyncio task when submitted. It 
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import os
 import time
@@ -20,9 +22,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import greenlet
 
-from ._attribute_dict import AttributeDict
+from ._attribute_dict import AttributeDict, frozen_tree
 from ._builder import ProcessBuilder
-from ._errors import UsageError, ValidationError
+from ._errors import IncompleteDefineError, SpecError, UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
 from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
@@ -32,9 +34,10 @@ from ._states import ProcessState, check_transition
 if TYPE_CHECKING:
     from ._runner import Runner
 
-__all__ = ["REPORT_LOGGER_NAME", "Process", "ProcessRecord", "current_process"]
+__all__ = ["REPORT_LOGGER_NAME", "PreparedProcess", "Process", "ProcessRecord", "current_process"]
 
 T = TypeVar("T")
+P = TypeVar("P", bound="Process")
 REPORT = 23  # logging level of process reports, between INFO and WARNING (as AiiDA's REPORT)
 logging.addLevelName(REPORT, "REPORT")
 REPORT_LOGGER_NAME = "jupyter_workflows.report"
@@ -42,6 +45,9 @@ _LOGGER = logging.getLogger(REPORT_LOGGER_NAME)
 
 _CURRENT: contextvars.ContextVar[Process | None] = contextvars.ContextVar(
     "jupyter_workflows.current_process", default=None
+)
+_PREPARED: contextvars.ContextVar[PreparedProcess | None] = contextvars.ContextVar(
+    "jupyter_workflows.prepared_process", default=None
 )
 
 
@@ -80,6 +86,32 @@ class ProcessRecord(Protocol):
 
     def flush(self) -> None: ...
 
+    def relabel(self, process_label: str) -> None: ...
+
+    process: Process | None  # the process object writing through this record, while it runs here
+
+
+@dataclasses.dataclass
+class PreparedProcess:
+    """Everything a new process object is made of, prepared (inputs validated, node described) by the launcher.
+
+    ``store_now``: the node is written when the object exists (before ``on_create``); False for a run written
+    whole when it ends, or a cache hit. ``resumed``: the process is taken up again (``jw.resume``), not created, so
+    ``on_create`` is not called."""
+
+    process_class: type[Process]
+    inputs: Mapping[str, Any]
+    node: ProcessRecord
+    runner: Runner
+    label: str
+    parent: Process | None
+    store_now: bool = True
+    resumed: bool = False
+    # A cache hit: the process ends as an earlier run of the same code on the same inputs did, with these outputs
+    # (label, value; validated when that run made them) and this exit code, instead of running.
+    replayed: tuple[list[tuple[str, Any]], ExitCode] | None = None
+    taken: bool = False
+
 
 class _ExitCodesOfClass:
     """``exit_codes`` read on a process class (``MyWorkChain.exit_codes.ERROR_X``) or on one of its processes."""
@@ -96,8 +128,22 @@ class _Killed(BaseException):
         self.message = message
 
 
-class Process:
-    """Base of every process. Subclasses implement ``_run()``, returning None, an exit status or an ExitCode."""
+class ProcessType(abc.ABCMeta):
+    """The metaclass of processes: once every ``__init__`` of a new process ran, its node is stored and its
+    ``on_create`` is called (plumpy's order, which AiiDA's processes rely on). An ABCMeta, so that a process class
+    may also derive from ``abc.ABC``."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        process = super().__call__(*args, **kwargs)
+        process._created()
+        return process
+
+
+class Process(metaclass=ProcessType):
+    """Base of every process. Subclasses implement ``_run()``, returning None, an exit status or an ExitCode.
+
+    ``Process(inputs={...})`` (AiiDA's way) validates the inputs and makes the process with its node, not started;
+    the engine makes its processes through :meth:`from_prepared`."""
 
     _spec_class: ClassVar[type[ProcessSpec]] = ProcessSpec
     node_kind: ClassVar[str] = "process"
@@ -116,6 +162,7 @@ class Process:
     @classmethod
     def define(cls, spec: ProcessSpec) -> None:
         """Declare inputs, outputs and exit codes on ``spec``. Call ``super().define(spec)`` first."""
+        spec.defined_by_base = True
 
     @classmethod
     def spec(cls) -> ProcessSpec:
@@ -124,6 +171,11 @@ class Process:
         if cached is None:
             cached = cls._spec_class()
             cls.define(cached)
+            if not cached.defined_by_base:
+                raise IncompleteDefineError(
+                    f"{cls.__name__}.define(spec) does not call super().define(spec): the ports and exit codes of "
+                    f"the classes it derives from would be missing. Call super().define(spec) first in it."
+                )
             cached.sealed = True
             cls._jw_spec = cached  # type: ignore[attr-defined]
         return cached
@@ -162,14 +214,44 @@ class Process:
         return kwargs
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
+    @classmethod
+    def prepare(cls, inputs: Mapping[str, Any], runner: Runner | None) -> PreparedProcess:
+        """Validate ``inputs`` and describe the node of a new process of this class (the layer that stores nodes
+        implements it)."""
+        raise UsageError(f"{cls.__name__} cannot be made directly; launch it with jw.run({cls.__name__}, ...).")
+
+    @classmethod
+    def from_prepared(cls: type[P], prepared: PreparedProcess) -> P:
+        """The process object of what a launcher prepared: through ``__init__`` (a subclass's too) and ``on_create``."""
+        token = _PREPARED.set(prepared)
+        try:
+            return cls()
+        finally:
+            _PREPARED.reset(token)
+
     def __init__(
-        self, inputs: Mapping[str, Any], node: ProcessRecord, runner: Runner, *, label: str, parent: Process | None
+        self,
+        inputs: Mapping[str, Any] | None = None,
+        logger: logging.Logger | None = None,
+        runner: Runner | None = None,
+        parent_pid: int | None = None,
+        enable_persistence: bool = True,
     ) -> None:
-        self.inputs = _attribute_tree(inputs)
-        self.node = node
-        self.runner = runner
-        self.label = label
-        self.parent = parent
+        """A new process of this class with these inputs, validated at once (ValidationError), not started: run it
+        with ``jw.run(process)``. AiiDA's signature; ``runner`` is the runtime's runner (or None), and ``logger``,
+        ``parent_pid`` and ``enable_persistence`` take their defaults only: reports go to the node's log, the
+        caller is the process running now, and a WorkChain always checkpoints."""
+        prepared = _PREPARED.get()
+        if prepared is None or prepared.taken or prepared.process_class is not type(self):
+            _check_defaults(type(self).__name__, logger=logger, parent_pid=parent_pid, persist=enable_persistence)
+            prepared = type(self).prepare(inputs or {}, runner)
+        prepared.taken = True
+        self._prepared: PreparedProcess | None = prepared
+        self.inputs = frozen_tree(prepared.inputs)
+        self.node = prepared.node
+        self.runner = prepared.runner
+        self.label = prepared.label
+        self.parent = prepared.parent
         self.children: list[Process] = []
         self.state = ProcessState.CREATED
         self.paused = False
@@ -177,9 +259,9 @@ class Process:
         self.user_seconds = 0.0  # time spent in its user code (waits inside it included)
         self.outputs = AttributeDict()
         self.exit_code: ExitCode | None = None
-        self.replayed: tuple[list[tuple[str, Any]], ExitCode] | None = None  # see replay()
+        self.replayed: tuple[list[tuple[str, Any]], ExitCode] | None = prepared.replayed
         self.exception: BaseException | None = None
-        self.terminated: asyncio.Future[Process] = runner.loop.create_future()
+        self.terminated: asyncio.Future[Process] = self.runner.loop.create_future()
         self.task: asyncio.Task[Any] | None = None
         self._started = False
         self._announced = False
@@ -189,10 +271,48 @@ class Process:
         self._play: asyncio.Future[None] | None = None
         self.context = contextvars.copy_context()
         self.context.run(_CURRENT.set, self)
-        runner.adopt(self)
-        if parent is not None:
-            parent.children.append(self)
+
+    def _created(self) -> None:
+        """After every ``__init__``: store the node (unless the launcher defers it), adopt the process, call
+        ``on_create``. A process whose ``on_create`` raised ends as excepted, and the error propagates."""
+        prepared = self.__dict__.get("_prepared")
+        if prepared is None:
+            raise SpecError(
+                f"{type(self).__name__}.__init__ must call super().__init__(...): the process has no node otherwise."
+            )
+        self._prepared = None
+        self.node.process = self
+        label = self._build_process_label()
+        if label != self.label and not prepared.resumed:
+            self.label = label
+            self.node.relabel(label)
+        if prepared.store_now:
+            self.node.flush()
+        self.runner.adopt(self)
+        if self.parent is not None:
+            self.parent.children.append(self)
         self._announce()
+        if prepared.resumed:
+            return
+        try:
+            self._user(self.on_create)
+        except BaseException as error:  # it never starts: it ends here, as a run that raised (or was interrupted)
+            self._started = True
+            if isinstance(error, KeyboardInterrupt):
+                self.request_kill("Interrupted by the user (KeyboardInterrupt).")
+                self._end_killed()
+            else:
+                self._end_excepted(error)
+            self._release()
+            raise
+
+    def _build_process_label(self) -> str:
+        """The process label its node records (the class's name); override it for another (AiiDA's hook)."""
+        return self.label
+
+    def on_create(self) -> None:
+        """Called once a new process and its node exist, before it starts (not when it is resumed). Override it to
+        set up ``self.ctx`` or attributes; call ``super().on_create()`` first."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.state.value}{' paused' if self.paused else ''}>"
@@ -201,6 +321,11 @@ class Process:
     def pk(self) -> int | None:
         """The pk of the process node; None until it is stored."""
         return self.node.pk
+
+    @property
+    def started(self) -> bool:
+        """Whether it was launched (a process runs once), or ended before it could start (killed)."""
+        return self._started
 
     @property
     def name(self) -> str:
@@ -242,11 +367,6 @@ class Process:
 
     def _run(self) -> Any:
         raise NotImplementedError
-
-    def replay(self, outputs: list[tuple[str, Any]], exit_code: ExitCode) -> None:
-        """Before it starts: end as an earlier run of the same code on the same inputs did (a cache hit), with these
-        outputs (label, value; validated when that run made them) and this exit code, instead of running."""
-        self.replayed = (outputs, exit_code)
 
     def _replay(self) -> ExitCode:
         assert self.replayed is not None
@@ -555,8 +675,21 @@ def _in_user_code(frame: FrameType | None) -> bool:
     return False
 
 
-def _attribute_tree(values: Mapping[str, Any]) -> AttributeDict:
-    return AttributeDict({k: _attribute_tree(v) if isinstance(v, dict) else v for k, v in values.items()})
+def _check_defaults(name: str, *, logger: Any, parent_pid: Any, persist: bool) -> None:
+    given = [
+        text
+        for text, differs in [
+            (f"logger={logger!r}", logger is not None),
+            (f"parent_pid={parent_pid!r}", parent_pid is not None),
+            ("enable_persistence=False", not persist),
+        ]
+        if differs
+    ]
+    if given:
+        raise UsageError(
+            f"{name}({', '.join(given)}): a process reports to its node's log, its caller is the process running "
+            "when it is made, and it always stores its progress; leave these arguments out."
+        )
 
 
 def _collect_missing(namespace: PortNamespace, values: Mapping[str, Any], prefix: str, missing: list[str]) -> None:

@@ -16,7 +16,8 @@ __all__ = ["ProcessSpec"]
 class ProcessSpec:
     """Inputs, outputs and exit codes of a process class.
 
-    ``default_input_type`` is the ``valid_type`` of inputs declared without one, and ``serializer`` turns plain
+    ``default_input_type`` is the ``valid_type`` of inputs declared without one (that store nodes: a ``non_db``
+    or metadata input takes any value unless it says otherwise), and ``serializer`` turns plain
     Python values given to inputs into nodes (both are set by the layer that knows about nodes).
     """
 
@@ -31,6 +32,7 @@ class ProcessSpec:
         self.exposed_inputs: Exposed = {}  # what expose_inputs took over, see _expose
         self.exposed_outputs: Exposed = {}
         self.sealed = False
+        self.defined_by_base = False  # set by Process.define: a define() that skips super().define(spec) is refused
 
     # -- declaring ------------------------------------------------------------------------------------------------
     def input(
@@ -50,7 +52,7 @@ class ProcessSpec:
         self._check_open()
         port = InputPort(
             name.rsplit(".", 1)[-1],
-            valid_type=self.default_input_type if valid_type is UNSPECIFIED else valid_type,
+            valid_type=None if valid_type is UNSPECIFIED else valid_type,
             default=default,
             required=required,
             validator=validator,
@@ -59,7 +61,10 @@ class ProcessSpec:
             non_db=non_db,
             is_metadata=is_metadata,
         )
-        return self.inputs.add(name, port)  # type: ignore[return-value]
+        self.inputs.add(name, port)
+        if valid_type is UNSPECIFIED and not (port.non_db or port.is_metadata):  # flags known once it is placed
+            port.valid_type = self.default_input_type  # a value passed on as it is takes any type
+        return port
 
     def output(
         self,

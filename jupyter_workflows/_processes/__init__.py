@@ -8,7 +8,14 @@ from ._instantiate import (
 )
 from ._orphans import end_orphan_tree as end_orphan_tree
 from ._process import Process as Process
-from ._running import result_of as result_of, run as run, run_async as run_async, start as start
+from ._running import (
+    result_of as result_of,
+    run as run,
+    run_async as run_async,
+    run_created as run_created,
+    start as start,
+    start_created as start_created,
+)
 from ._spec import ProcessSpec as ProcessSpec
 from ._waiting import wait_terminated as wait_terminated
 
@@ -23,6 +30,8 @@ __all__ = [
     "result_of",
     "run",
     "run_async",
+    "run_created",
     "start",
+    "start_created",
     "wait_terminated",
 ]

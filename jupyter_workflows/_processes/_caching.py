@@ -14,7 +14,7 @@ from ..nodes._links import NAMESPACE_SEPARATOR
 from ..nodes._node import node_class_for
 from ..store import CacheSource, NodeRow, Store
 
-__all__ = ["cache_source_for", "hash_of_run", "replay"]
+__all__ = ["cache_source_for", "hash_of_run", "replayed_end"]
 
 
 def hash_of_run(process_class: type[Process], node_class: type[ProcessNode], inputs: list[tuple[str, Data]]) -> str:
@@ -44,11 +44,11 @@ def _rebuildable(row: NodeRow) -> bool:
     return node_class_for(row.node_type).node_type == row.node_type
 
 
-def replay(process: Process, source: CacheSource) -> None:
-    """Make ``process`` end as ``source`` did: with clones of its outputs (CREATE links, as AiiDA's) and its exit
-    code, without running."""
+def replayed_end(source: CacheSource) -> tuple[list[tuple[str, Any]], ExitCode]:
+    """How a new process ends as ``source`` did, without running (``PreparedProcess.replayed``): with clones of its
+    outputs (CREATE links, as AiiDA's) and its exit code."""
     outputs = [(label.replace(NAMESPACE_SEPARATOR, "."), _clone(row)) for label, row in source.outputs]
-    process.replay(outputs, ExitCode(source.exit_status or 0, source.exit_message))
+    return outputs, ExitCode(source.exit_status or 0, source.exit_message)
 
 
 def _clone(row: NodeRow) -> Data:

@@ -13,27 +13,31 @@ from typing import Any
 
 from .._code import class_path
 from .._core import (
+    InvalidOperationError,
+    PreparedProcess,
     Process,
     ProcessBuilder,
     ProcessState,
-    ProvenanceError,
+    SerializationError,
     SpecError,
     UsageError,
     ValidationError,
     current_process,
 )
 from .._core._builder import launch_of
+from .._core._codec import PLAIN
 from .._core._port_tree import port_tree_text
 from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
-from ._caching import cache_source_for, hash_of_run, replay
+from ._caching import cache_source_for, hash_of_run, replayed_end
 
-__all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
+__all__ = ["Launch", "instantiate", "launch_inputs", "prepare", "process_class_of"]
 
 
 class Launch(enum.Enum):
+    CREATE = "create"  # made by its constructor, ``Process(inputs=...)``, to be run later: written now as created
     SUBMIT = "submit"  # runs in the background: written now as created
     AWAIT = "await"  # runs in the background while its caller awaits it: written now as created
     RUN = "run"  # runs now: written now as running
@@ -71,6 +75,12 @@ def launch_inputs(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
     """Validate ``inputs``, prepare (and unless deferred, store) the process node with its inputs and links, and
     return the process, not started."""
+    return process_class.from_prepared(prepare(process_class, inputs, launch=launch))
+
+
+def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: Launch) -> PreparedProcess:
+    """Validate ``inputs`` and describe the process node with its inputs and links (stored when the process object
+    exists, unless the launch defers it): what a new process object is made of."""
     runtime = get_runtime()
     label = process_class.__name__
     parent = current_process()
@@ -91,7 +101,7 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     if not storable:
         _check_unstored_launch(process_class, launch)
     elif parent is not None and isinstance(parent.node, CalculationNode):
-        raise ProvenanceError(
+        raise InvalidOperationError(
             f"{parent.name} is a calcfunction and cannot call {label}: calculations only create data. "
             f"Make {parent.label} a @workfunction, call {label} outside of it, or call it with "
             "metadata={'store_provenance': False}."
@@ -102,25 +112,32 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     data_inputs = list(_data_inputs(values, spec.inputs, ""))
     hash = hash_of_run(process_class, node_class, data_inputs)
     source = cache_source_for(process_class, node_class, hash, metadata, store) if storable else None
+    written_at_start = launch in (Launch.CREATE, Launch.SUBMIT, Launch.AWAIT)
     node.prepare(
         store,
         process_class=class_path(process_class),
+        process_type=process_class.build_process_type(),
         inputs=data_inputs,
         caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
         owner=runtime.owner_id,
-        state=ProcessState.CREATED if launch in (Launch.SUBMIT, Launch.AWAIT) else ProcessState.RUNNING,
+        state=ProcessState.CREATED if written_at_start else ProcessState.RUNNING,
         storable=storable,
         hash=hash,
         cached_from=source.uuid if source is not None else None,
+        metadata_inputs=metadata_inputs(spec.inputs, inputs),
     )
-    if launch in (Launch.SUBMIT, Launch.AWAIT) or (launch is Launch.RUN and source is None):  # a cache hit: one commit
-        node.flush()
-    new = process_class(values, node, runtime.runner, label=label, parent=parent)
-    node.process = new
-    if source is not None:
-        replay(new, source)
-    return new
+    store_now = written_at_start or (launch is Launch.RUN and source is None)  # a cache hit: one commit
+    return PreparedProcess(
+        process_class,
+        values,
+        node,
+        runtime.runner,
+        label,
+        parent,
+        store_now=store_now,
+        replayed=replayed_end(source) if source is not None else None,
+    )
 
 
 def _node_class_of(process_class: type[Process]) -> type[ProcessNode]:
@@ -140,7 +157,7 @@ def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None
     find it (as in AiiDA, which refuses to submit one)."""
     name = process_class.__name__
     if launch is Launch.SUBMIT:
-        raise UsageError(
+        raise InvalidOperationError(
             f"{name} was submitted with store_provenance=False: a process in the background is found and awaited "
             f"through its stored node. Run it instead (jw.run({name}, ...)), or let it store its provenance."
         )
@@ -150,6 +167,24 @@ def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None
             "children through stored nodes. Use it with provenance, or use store_provenance=False for the process "
             "functions it calls."
         )
+
+
+def metadata_inputs(port: Any, value: Any) -> Any:
+    """What of the inputs as given (``value``, for ``port``) went to metadata ports and is JSON: the options of a run
+    that a builder for it again needs (``node.get_metadata_inputs()``); None where nothing is."""
+    if port is None or value is None:
+        return None
+    if isinstance(port, PortNamespace):
+        if not isinstance(value, Mapping):
+            return None
+        kept = {key: metadata_inputs(port.get(key), item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item is not None} or None
+    if not port.is_metadata:
+        return None
+    try:
+        return PLAIN.encode(value)
+    except SerializationError:  # a node, an object: passed to the run, not recorded
+        return None
 
 
 def _data_inputs(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> Iterator[tuple[str, Data]]:

@@ -7,14 +7,17 @@ ports in ``define(cls, spec)``, set ``_node_class`` (a WorkflowNode by default) 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._core import Process as CoreProcess, UsageError
+from .._core import PreparedProcess, Process as CoreProcess, UsageError
+from .._runtime import get_runtime
 from ..nodes import ProcessNode, WorkflowNode
+from ._instantiate import Launch, prepare
 from ._spec import ProcessSpec
 
 if TYPE_CHECKING:
-    from .._core import PortNamespace
+    from .._core import PortNamespace, Runner
 
 __all__ = ["Process"]
 
@@ -49,6 +52,22 @@ class Process(CoreProcess):
         return spec
 
     @classmethod
+    def prepare(cls, inputs: Mapping[str, Any], runner: Runner | None) -> PreparedProcess:
+        """What ``cls(inputs=...)`` makes: validated inputs and a node, written as created (AiiDA's ``on_create``)."""
+        runtime = get_runtime()
+        if runner is not None and runner is not runtime.runner:
+            raise UsageError(
+                f"{cls.__name__}(runner=...) got {runner!r}, not the runner of this kernel's runtime "
+                f"({runtime.runner!r}); leave runner out."
+            )
+        if not runtime.runner.on_loop_thread:  # its node is written, and its on_create runs, on that thread
+            raise UsageError(
+                f"{cls.__name__}(...) was called from a thread other than the one running the event loop; make the "
+                f"process there (the notebook's main thread), or launch it from here with jw.run({cls.__name__}, ...)."
+            )
+        return prepare(cls, inputs, launch=Launch.CREATE)
+
+    @classmethod
     def is_valid_cache(cls, node: ProcessNode) -> bool:
         """Whether ``node`` (a finished run of this class) may serve as a cache source: not if its exit code says
         ``invalidates_cache``. Override to refine; return False at least where this returns False."""
@@ -61,8 +80,9 @@ class Process(CoreProcess):
             return True
 
     def run(self) -> Any:
-        """What a process of a class derived directly from Process does; WorkChains and functions do not use it."""
-        raise NotImplementedError(f"{type(self).__name__} derives from Process and must implement run(self).")
+        """What a process of a class derived directly from Process does (nothing, unless overridden: as in AiiDA, a
+        class may declare only its spec); WorkChains and functions do not use it."""
+        return None
 
     def _run(self) -> Any:
         result = self._user(self.run)

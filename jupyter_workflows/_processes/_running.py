@@ -12,11 +12,19 @@ import asyncio
 import weakref
 from typing import Any
 
-from .._core import AttributeDict, Process, ProcessKilledError, ProcessState, interrupts_go_to
+from .._core import (
+    AttributeDict,
+    InvalidOperationError,
+    Process,
+    ProcessKilledError,
+    ProcessState,
+    UsageError,
+    interrupts_go_to,
+)
 from .._runtime import get_runtime
 from ._instantiate import Launch, instantiate
 
-__all__ = ["QUICK_SECONDS", "result_of", "run", "run_async", "start"]
+__all__ = ["QUICK_SECONDS", "result_of", "run", "run_async", "run_created", "start", "start_created"]
 
 QUICK_SECONDS = 0.005
 """A calcfunction whose body took less than this last time is deferred (written whole when it ends)."""
@@ -42,14 +50,50 @@ def run(process_class: type[Process], inputs: dict[str, Any]) -> Process:
 
 def _run_inline(process_class: type[Process], inputs: dict[str, Any]) -> Process:
     launch = Launch.RUN_DEFERRED if _quick.get(process_class, False) else Launch.RUN
-    process = instantiate(process_class, inputs, launch=launch)
+    return _execute_inline(instantiate(process_class, inputs, launch=launch))
+
+
+def _execute_inline(process: Process) -> Process:
     with interrupts_go_to(process) as owned:
         process.context.run(process.execute)
     if process.replayed is None:  # a cache hit says nothing of how long the body takes
-        _quick[process_class] = process.user_seconds < QUICK_SECONDS
+        _quick[type(process)] = process.user_seconds < QUICK_SECONDS
     if owned and process.interrupted:
         raise KeyboardInterrupt
     return process
+
+
+def run_created(process: Process) -> Process:
+    """Run a process made by its constructor (``MyWorkChain(inputs={...})``) to its end, as :func:`run` does."""
+    _check_not_started(process)
+    runtime = get_runtime()
+    if not runtime.runner.on_loop_thread:
+        runtime.call_on_loop_thread(process.runner.start, process)
+        runtime.await_from_thread(asyncio.wait([process.terminated]))
+        return process
+    if process.runs_inline:
+        return _execute_inline(process)
+    return process.runner.run_to_end(process)
+
+
+def start_created(process: Process) -> Process:
+    """Start a process made by its constructor in the background, as :func:`start` does."""
+    _check_not_started(process)
+    if not process.node.storable:  # type: ignore[attr-defined]
+        raise InvalidOperationError(
+            f"{process.name} stores no provenance (store_provenance=False), so it cannot be submitted: a process in "
+            "the background is found and awaited through its stored node. Run it instead: jw.run(process)."
+        )
+    process.runner.start(process)
+    return process
+
+
+def _check_not_started(process: Process) -> None:
+    if process.started:
+        raise UsageError(
+            f"{process.name} was launched already (it is {process.state.value}); a process runs once. Make a new "
+            f"one to run it again: {type(process).__name__}(inputs={{...}})."
+        )
 
 
 def start(process_class: type[Process], inputs: dict[str, Any], *, awaited: bool = False) -> Process:

@@ -53,6 +53,10 @@ class Runtime:
     def owner_id(self) -> str:
         return self.runner.id
 
+    def get_runner(self) -> Runner:
+        """The runner of this runtime (AiiDA's ``get_manager().get_runner()``): what ``Process(runner=...)`` takes."""
+        return self.runner
+
     def _live_stores(self) -> set[Store]:
         """The stores this runtime's live processes write to (read from the heartbeat thread: retried if the set of
         live processes changes while it is read)."""

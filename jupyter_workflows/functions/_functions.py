@@ -22,6 +22,7 @@ from .._core import (
     UNSPECIFIED,
     ArgumentError,
     ExitCode,
+    FrozenAttributeDict,
     InputPort,
     LabelClashError,
     PortNamespace,
@@ -195,7 +196,9 @@ class FunctionProcess(Process):
 
     def _arguments(self) -> tuple[list[Any], dict[str, Any]]:
         """The inverse of :meth:`inputs_from_call`: the function's arguments from the validated inputs."""
-        values = {k: v for k, v in self.inputs.items() if k != "metadata"}
+        # A namespace reaches the body as a dict of its own (AttributeDict): the body is a plain Python function.
+        values = {k: v.thawed() if isinstance(v, FrozenAttributeDict) else v for k, v in self.inputs.items()}
+        values.pop("metadata", None)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for parameter in self._signature.parameters.values():
@@ -286,6 +289,11 @@ class ProcessFunction:
 
     def __repr__(self) -> str:
         return f"<{self.process_class.node_kind} {self.__name__}>"
+
+    @property
+    def node_class(self) -> type[ProcessNode]:
+        """The class of the nodes of its runs: CalcFunctionNode or WorkFunctionNode."""
+        return self.process_class.node_class
 
     def spec(self) -> ProcessSpec:
         return self.process_class.spec()

@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._core import current_process, in_portal
+from .._core import InvalidOperationError, Process, UsageError, current_process, in_portal
 from .._core._portal import await_
 from .._processes import (
     launch_inputs,
     result_of,
     run as run_process,
     run_async as run_process_async,
+    run_created,
     start,
+    start_created,
     wait_terminated,
 )
 from .._runtime import get_runtime, on_loop_thread
 from ..nodes import ProcessNode, process_node_of
+from ..workchains import WorkChain
 
 __all__ = ["run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
 
@@ -31,8 +34,13 @@ def run_get_node(process: Any, *args: Any, **kwargs: Any) -> tuple[Any, ProcessN
     and ProcessKilledError if it was killed; a failed process (non-zero exit status) returns normally.
 
     Interrupting the kernel while a cell is blocked here kills the process, then raises KeyboardInterrupt. From
-    another thread, the process runs on the runtime's loop and this thread waits for it."""
-    done = run_process(*launch_inputs(process, args, kwargs))
+    another thread, the process runs on the runtime's loop and this thread waits for it.
+
+    ``process`` may also be a process made by its constructor, ``MyWorkChain(inputs={...})``, not run yet."""
+    if isinstance(process, Process):
+        done = run_created(_made(process, args, kwargs, "run"))
+    else:
+        done = run_process(*launch_inputs(process, args, kwargs))
     return result_of(done), done.node  # type: ignore[return-value]
 
 
@@ -60,7 +68,25 @@ async def run_async(process: Any, *args: Any, **kwargs: Any) -> Any:
 @on_loop_thread
 def submit(process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
     """Start ``process`` in the background of this kernel and return its node at once."""
+    caller = current_process()
+    if isinstance(caller, WorkChain):
+        raise InvalidOperationError(
+            f"jw.submit() was called in a step of {caller.name}: a WorkChain submits with self.submit(...), which "
+            "it can then wait for (return ToContext(child=self.submit(...)))."
+        )
+    if isinstance(process, Process):
+        return start_created(_made(process, args, kwargs, "submit")).node  # type: ignore[return-value]
     return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
+
+
+def _made(process: Process, args: tuple[Any, ...], kwargs: dict[str, Any], launcher: str) -> Process:
+    """A process made by its constructor, launched as it is: it has its inputs already."""
+    if args or kwargs:
+        raise UsageError(
+            f"{launcher}() got a process made already ({process.name}) and inputs on top; its inputs were given when "
+            f"it was made. Call {launcher}(process) alone, or {launcher}({type(process).__name__}, ...)."
+        )
+    return process
 
 
 def wait(*nodes: ProcessNode | int, timeout: float | None = None) -> list[ProcessNode]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._core import CheckpointError, NotResumableError, Process
+from .._core import CheckpointError, NotResumableError, PreparedProcess, Process
 from .._processes import Launch, end_orphan_tree, instantiate, process_class_of
 from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
 from .._wire import CHECKPOINT_VERSION, Checkpoint
@@ -71,7 +71,7 @@ def _plan(node: ProcessNode) -> _Plan:
     dead_owner = _check_orphan(node)
     assert isinstance(node, WorkChainNode)
     checkpoint = _checkpoint_of(node)
-    cls = _resolve(checkpoint["process_class"] if checkpoint else node.process_class, node)
+    cls = _resolve(checkpoint["process_class"] if checkpoint else node.process_class_path, node)
     program = cls.spec().program
     assert program is not None
     if checkpoint is not None and program.fingerprint != checkpoint["outline"]:
@@ -93,7 +93,7 @@ def _plan(node: ProcessNode) -> _Plan:
             if isinstance(child, WorkChainNode):
                 plan.resumed.append(_plan(child))
             else:
-                _resolve(child.process_class, child)  # it must be runnable again
+                _resolve(child.process_class_path, child)  # it must be runnable again
                 plan.rerun.append(child)
         elif (child.pk or 0) > done_until:
             plan.ended.append((child, STEP_RAN_AGAIN))
@@ -185,9 +185,11 @@ def _take(plan: _Plan, runtime: Runtime, parent: Process | None, taken: list[tup
         )
     inputs: dict[str, Any] = dict(node.inputs)
     inputs["metadata"] = {"label": node.label, "description": node.description}
-    process = plan.cls(inputs, node, runtime.runner, label=node.process_label, parent=parent)
+    taken_up = PreparedProcess(
+        plan.cls, inputs, node, runtime.runner, node.process_label, parent, store_now=False, resumed=True
+    )
+    process = plan.cls.from_prepared(taken_up)
     process.restore(plan.checkpoint, state=node.process_state, paused=node.paused, outputs=node.outputs)
-    node.process = process
     taken.append((process, plan))
     for child in plan.resumed:
         _take(child, runtime, process, taken)
@@ -202,7 +204,7 @@ def _settle_children(process: WorkChain, plan: _Plan, runtime: Runtime) -> None:
 
 
 def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
-    function_class = process_class_of(_resolve(child.process_class, child))
+    function_class = process_class_of(_resolve(child.process_class_path, child))
     inputs: dict[str, Any] = dict(child.inputs)
     inputs["metadata"] = {"label": child.label, "description": child.description}
     call = child.provenance_store.get_links(inputs_of=[_pk(child)], link_types=CALL_LINK_TYPES)

@@ -1,4 +1,5 @@
-"""Nodes of the provenance graph: data (Int, Float, Str, Bool, List, Dict) and process nodes."""
+"""Nodes of the provenance graph: data (Int, Float, Str, Bool, List, Dict, ArrayData, EnumData) and process
+nodes."""
 
 from ._array import ArrayData as ArrayData
 from ._base import NodeAttributes as NodeAttributes, NodeBase as NodeBase
@@ -13,6 +14,8 @@ from ._data import (
     Str as Str,
     to_node as to_node,
 )
+from ._enum import EnumData as EnumData
+from ._extras import NodeExtras as NodeExtras
 from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
 from ._log import LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
@@ -34,6 +37,7 @@ __all__ = [
     "CalculationNode",
     "Data",
     "Dict",
+    "EnumData",
     "Float",
     "Int",
     "LinkManager",
@@ -43,6 +47,7 @@ __all__ = [
     "Node",
     "NodeAttributes",
     "NodeBase",
+    "NodeExtras",
     "NodeLinks",
     "NodeLog",
     "NumericType",

@@ -1,5 +1,5 @@
-"""``node.base``: AiiDA's namespace of a node's less used parts, ``links``, ``log``, ``attributes`` and
-``caching``.
+"""``node.base``: AiiDA's namespace of a node's less used parts, ``links``, ``log``, ``attributes``, ``extras``
+and ``caching``.
 
 Each part is one ``cached_property`` of :class:`NodeBase`, made on first use; adding a part is adding one more.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from ._caching import NodeCaching
 from ._data import Data, Dict, List
+from ._extras import NodeExtras
 from ._links import NodeLinks
 from ._log import NodeLog
 from ._node import Node
@@ -23,7 +24,7 @@ _NO_DEFAULT: Any = object()
 
 
 class NodeBase:
-    """The ``base`` namespace of a node: ``node.base.links``, ``.log``, ``.attributes`` and ``.caching``."""
+    """The ``base`` namespace of a node: ``node.base.links``, ``.log``, ``.attributes``, ``.extras``, ``.caching``."""
 
     def __init__(self, node: Node) -> None:
         self._node = node
@@ -42,6 +43,10 @@ class NodeBase:
     @cached_property
     def attributes(self) -> NodeAttributes:
         return NodeAttributes(self._node)
+
+    @cached_property
+    def extras(self) -> NodeExtras:
+        return NodeExtras(self._node)
 
     @cached_property
     def caching(self) -> NodeCaching:

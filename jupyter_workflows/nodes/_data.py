@@ -11,6 +11,7 @@ would read as tags.
 from __future__ import annotations
 
 import copy
+import enum
 import numbers
 import operator
 import sys
@@ -384,14 +385,22 @@ class Dict(Data):
     __hash__ = Data.__hash__
 
 
-_PLAIN_TO_NODE: list[tuple[type, type[Data]]] = [(bool, Bool), (numbers.Integral, Int), (numbers.Real, Float)]
+_PLAIN_TO_NODE: list[tuple[type, type[Data]]] = [
+    (bool, Bool),
+    (numbers.Integral, Int),
+    (numbers.Real, Float),
+    (str, Str),
+    (list, List),
+    (tuple, List),
+    (Mapping, Dict),
+]
 
 
 def to_node(value: Any) -> Data:
     """Wrap a plain Python value into a new data node; data nodes pass through unchanged.
 
     bool -> Bool, int -> Int, float -> Float, str -> Str, list/tuple -> List, dict -> Dict, a numpy array ->
-    ArrayData. Anything else raises
+    ArrayData, an enum member -> EnumData. Anything else raises
     SerializationError saying what would work.
     """
     if isinstance(value, Data):
@@ -402,19 +411,17 @@ def to_node(value: Any) -> Data:
     for plain, node_class in _PLAIN_TO_NODE:
         if isinstance(value, plain):
             return node_class(value)
-    if isinstance(value, str):
-        return Str(value)
-    if isinstance(value, (list, tuple)):
-        return List(value)
-    if isinstance(value, Mapping):
-        return Dict(value)
     if is_numpy_array(value):
         from ._array import ArrayData
 
         return ArrayData(value)
+    if isinstance(value, enum.Enum):  # after int and str: an IntEnum member is an Int, as in AiiDA
+        from ._enum import EnumData
+
+        return EnumData(value)
     raise SerializationError(
         f"got {type(value).__name__} {_short(value)}, which cannot be stored; pass an int, float, str, bool, list, "
-        "dict or numpy array, or a data node such as Int(...)"
+        "dict, enum member or numpy array, or a data node such as Int(...)"
     )
 
 

@@ -42,6 +42,7 @@ class Node:
         self.label = label
         self.description = description
         self.ctime = time.time()
+        self.unstored_extras: dict[str, Any] = {}  # node.base.extras before the node is stored (JSON form)
 
     @property
     def pk(self) -> int | None:
@@ -61,7 +62,7 @@ class Node:
     @cached_property
     def base(self) -> NodeBase:
         """AiiDA's namespace of the node's less used parts: ``base.links``, ``base.log``, ``base.attributes``,
-        ``base.caching``."""
+        ``base.extras``, ``base.caching``."""
         from ._base import NodeBase  # _base builds on every node module, this one included
 
         return NodeBase(self)
@@ -81,6 +82,7 @@ class Node:
         node.label = row.label
         node.description = row.description
         node.ctime = row.ctime
+        node.unstored_extras = {}  # a stored node's extras are read from the store
         node._load_row(row)
         return node
 
@@ -136,8 +138,18 @@ def node_from_row(row: NodeRow, store: Store) -> Node:
 
 
 @on_loop_thread
-def load_node(identifier: int | str, *, store: Store | None = None) -> Node:
-    """Load a node by pk, by uuid or by a unique uuid prefix; the same object comes back for the same node."""
+def load_node(
+    identifier: int | str | None = None, *, pk: int | None = None, uuid: str | None = None, store: Store | None = None
+) -> Node:
+    """Load a node by pk, by uuid or by a unique uuid prefix (``load_node(5)``, or AiiDA's ``load_node(pk=5)``,
+    ``load_node(uuid=...)``); the same object comes back for the same node."""
+    given = [value for value in (identifier, pk, uuid) if value is not None]
+    if len(given) != 1:
+        raise UsageError(
+            f"load_node() takes one of identifier, pk= or uuid= (got {len(given)}): load_node(5), load_node(pk=5) "
+            "or load_node(uuid='...')."
+        )
+    identifier = given[0]
     if isinstance(identifier, Node):
         return identifier
     store = store if store is not None else get_runtime().store

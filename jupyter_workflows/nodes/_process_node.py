@@ -24,8 +24,9 @@ from .._core import (
     StoreError,
     UsageError,
 )
+from .._core._codec import PLAIN
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
-from ..store import LinkRow, LinkType, NodeRow, ReportRow
+from ..store import EXTRAS, LinkRow, LinkType, NodeRow, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
@@ -35,6 +36,8 @@ from ._storing import node_row, unassign_on_failure
 if TYPE_CHECKING:
     from .._core import Process, ProcessBuilder
     from ..store import Store
+
+METADATA_INPUTS = "metadata_inputs"  # the attribute holding get_metadata_inputs()
 
 __all__ = [
     "CalcFunctionNode",
@@ -107,25 +110,46 @@ class ProcessNode(Node):
         return self._row.process_label or ""
 
     @property
-    def process_class(self) -> str:
+    def process_class_path(self) -> str:
         """Where the process's class is defined, as ``"module:QualName"`` (``"__main__:X"`` for a notebook), or
         ``"code:<sha256>:QualName"`` for notebook code kept in the store (see ``jupyter_workflows._code``)."""
         return str(self._row.attributes.get("process_class", ""))
+
+    @property
+    def process_class(self) -> type[Process]:
+        """The class of the process that made this node (a process function's: its ``process_class``). UsageError
+        if it is not defined in this kernel (see :attr:`process_class_path` for where it was)."""
+        return self._find_process_class("The process class of")  # type: ignore[no-any-return]
+
+    def get_metadata_inputs(self) -> dict[str, Any] | None:
+        """The inputs of metadata ports (``is_metadata``) given to the run, where they are JSON (defaults not
+        included), nested as given; None if there were none."""
+        stored = self._row.attributes.get(METADATA_INPUTS)
+        return PLAIN.decode(stored) if stored is not None else None
+
+    @property
+    def process_type(self) -> str | None:
+        """``module.qualname`` of the process's code, as ``enable_caching(identifier=...)`` matches it (AiiDA's
+        process type of a process without an entry point); None for a node stored before it was recorded."""
+        process_type = self._row.attributes.get("process_type")
+        return str(process_type) if process_type is not None else None
+
+    def _find_process_class(self, failed: str) -> Any:
+        try:
+            return find_process_class(self.process_class_path, self.provenance_store)
+        except (ImportError, AttributeError, KeyError):
+            module, _, qualname = self.process_class_path.partition(":")
+            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
+            raise UsageError(
+                f"{failed} {self.process_label}<{self._pk}> is not available: {name} is not defined here (it came from "
+                f"{where}). Define {name} in this kernel first (re-run its cell, or import it)."
+            ) from None
 
     def get_builder_restart(self) -> ProcessBuilder:
         """A builder for the process that made this node, holding the inputs it was given (and its label and
         description): change what should differ, then ``run(builder)``. The process's class (or function) must be
         defined in this kernel."""
-        try:
-            process_class = find_process_class(self.process_class, self.provenance_store)
-        except (ImportError, AttributeError, KeyError):
-            module, _, qualname = self.process_class.partition(":")
-            name, where = qualname.split(".")[0], "the notebook" if module == "__main__" else f"module {module}"
-            raise UsageError(
-                f"Cannot make a builder for {self.process_label}<{self._pk}>: {name} is not defined here (it came "
-                f"from {where}). Define {name} in this kernel first (re-run its cell, or import it)."
-            ) from None
-        builder: ProcessBuilder = process_class.get_builder()
+        builder: ProcessBuilder = self._find_process_class("A builder for").get_builder()
         metadata = {key: value for key, value in [("label", self.label), ("description", self.description)] if value}
         builder._merge(self.inputs, metadata=metadata)
         return builder
@@ -172,6 +196,8 @@ class ProcessNode(Node):
     @property
     def sealed(self) -> bool:
         return bool(self._current().sealed)
+
+    is_sealed = sealed  # AiiDA's name: a sealed process node never changes again
 
     def owner_status(self) -> OwnerStatus:
         """Who can steer this process now: this runtime, another live one (with its row), nobody (orphaned), or
@@ -261,7 +287,7 @@ class ProcessNode(Node):
             "exception": row.exception,
             "paused": row.paused or None,
             "sealed": row.sealed or None,
-            **row.attributes,
+            **{key: value for key, value in row.attributes.items() if key != EXTRAS},
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -290,6 +316,7 @@ class ProcessNode(Node):
         store: Store,
         *,
         process_class: str,
+        process_type: str,
         inputs: list[tuple[str, Data]],
         caller: ProcessNode | None,
         call_link_label: str,
@@ -298,6 +325,7 @@ class ProcessNode(Node):
         storable: bool = True,
         hash: str | None = None,
         cached_from: str | None = None,
+        metadata_inputs: dict[str, Any] | None = None,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
         most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
@@ -311,12 +339,20 @@ class ProcessNode(Node):
         self._store = store
         columns = {"process_label": self._row.process_label, "process_state": state.value, "owner": owner}
         self._row = node_row(self, **columns, hash=hash)
-        self._row.attributes = {"process_class": process_class}
+        self._row.attributes = {"process_class": process_class, "process_type": process_type}
         if cached_from is not None:
             self._row.attributes[CACHED_FROM] = cached_from
+        if metadata_inputs:
+            self._row.attributes[METADATA_INPUTS] = metadata_inputs
         self._pending.new = _NewProcess(inputs, caller, call_link_label)
 
     # -- what the engine writes (the ProcessRecord protocol) -----------------------------------------------------------
+    def relabel(self, process_label: str) -> None:
+        """Record another process label (``Process._build_process_label``), before the node is stored."""
+        if self._pk is not None:
+            raise UsageError(f"{self!r} is stored: its process label stays {self.process_label!r}.")
+        self._row.process_label = process_label
+
     def record_state(
         self,
         state: ProcessState,
@@ -459,6 +495,8 @@ class ProcessNode(Node):
         links: list[LinkRow] = []
         if pending.new is not None:  # the new inputs, the node and its new outputs in one statement
             row = replace(self._row, **pending.columns)
+            if self.unstored_extras:  # set while it was unstored (extras are not process columns)
+                row.attributes = {**row.attributes, EXTRAS: dict(self.unstored_extras)}
             inputs, outputs = _unique(new_inputs), _unique(new_outputs)  # an output is never an input: _check_output
             pks = store.insert_nodes([*map(node_row, inputs), row, *map(node_row, outputs)])
             pk = pks[len(inputs)]

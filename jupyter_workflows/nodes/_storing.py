@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .._runtime import get_runtime
-from ..store import NodeRow
+from ..store import EXTRAS, NodeRow
 from ._data import Data
 from ._node import Node
 
@@ -23,6 +23,8 @@ def node_row(node: Node, **columns: object) -> NodeRow:
     attributes = getattr(node, "attributes", {})
     if isinstance(node, Data):
         columns.setdefault("hash", node.content_hash(attributes))
+    if node.unstored_extras:  # after the hash: extras are no part of the content
+        attributes = {**attributes, EXTRAS: dict(node.unstored_extras)}
     return NodeRow(
         pk=0,
         uuid=node.uuid,

@@ -5,6 +5,7 @@ from ._config import default_store_url as default_store_url, redact_url as redac
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
     DATA_LINK_TYPES as DATA_LINK_TYPES,
+    EXTRAS as EXTRAS,
     LOGIC_LINK_TYPES as LOGIC_LINK_TYPES,
     CacheSource as CacheSource,
     LinkRow as LinkRow,
@@ -19,6 +20,7 @@ from ._sql import Store as Store, storable_text as storable_text
 __all__ = [
     "CALL_LINK_TYPES",
     "DATA_LINK_TYPES",
+    "EXTRAS",
     "LOGIC_LINK_TYPES",
     "CacheSource",
     "LinkRow",

@@ -25,6 +25,10 @@ DATA_LINK_TYPES = (LinkType.INPUT_CALC, LinkType.CREATE)
 LOGIC_LINK_TYPES = (LinkType.INPUT_WORK, LinkType.RETURN)  # as AiiDA: CALL links are in neither
 CALL_LINK_TYPES = (LinkType.CALL_CALC, LinkType.CALL_WORK)
 
+EXTRAS = "extras"
+"""The key of a node's ``attributes`` that holds its extras (``node.base.extras``): what users note on a node, which
+may change at any time, sealed or not, and is no part of its content (nor of its hash)."""
+
 
 @dataclass(slots=True)
 class NodeRow:

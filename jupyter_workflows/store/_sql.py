@@ -20,7 +20,7 @@ from .._core._secret_url import SecretURL
 from .._core._transactions import transaction_scope
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
-from ._rows import CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
+from ._rows import EXTRAS, CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
 from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
 from ._statements import LINK_COLUMNS, NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
@@ -187,6 +187,24 @@ class Store:
             merged = {**current, **attributes}
             statement = self._sql.update_node(("attributes", "mtime"))
             conn.execute(statement, {"attributes": merged, "mtime": _time.time(), "pk_": pk})
+
+    def update_extras(
+        self, pk: int, *, values: dict[str, Any] | None = None, deleted: Iterable[str] = (), clear: bool = False
+    ) -> dict[str, Any]:
+        """Change the extras of node ``pk`` (its ``attributes["extras"]``), sealed or not, in one read-modify-write
+        under the row's write lock: ``clear`` them all, then delete the keys ``deleted``, then set ``values``.
+        Returns the extras as they are now. Raises NodeNotFoundError."""
+        with self._write("update a node's extras") as conn:
+            current = conn.execute(self._sql.attributes_for_update, {"pk": pk}).scalar_one_or_none()
+            if current is None:
+                raise _node_not_found(pk)
+            extras = {} if clear else dict(current.get(EXTRAS, {}))
+            for key in deleted:
+                extras.pop(key, None)
+            extras.update(values or {})
+            attributes = {**current, EXTRAS: extras} if extras else {k: v for k, v in current.items() if k != EXTRAS}
+            conn.execute(self._sql.set_attributes, {"attributes": attributes, "pk_": pk})
+        return extras
 
     def add_report(self, pk: int, levelname: str, message: str, time: float | None = None) -> None:
         """Attach a log line to node ``pk`` (``time`` defaults to now)."""

@@ -59,6 +59,10 @@ class Statements:
         self.attributes_for_update: Select[Any] = (
             select(nodes.c.attributes).where(nodes.c.pk == bindparam("pk")).with_for_update()
         )
+        # Not guarded by ``sealed``: what may change on a sealed node (its extras) is written through this.
+        self.set_attributes: Update = (
+            nodes.update().where(nodes.c.pk == bindparam("pk_")).values(attributes=bindparam("attributes"))
+        )
         self.count_nodes: Select[Any] = select(func.count()).select_from(nodes)
         self.reports_of: Select[Any] = (
             select(reports.c.node_pk, reports.c.time, reports.c.levelname, reports.c.message)

@@ -16,16 +16,19 @@ from .._code import class_path
 from .._core import (
     AttributeDict,
     ExitCode,
+    FrozenAttributeDict,
+    InvalidOperationError,
     PortNamespace,
     ProcessState,
+    ProtectedMethodError,
     SpecError,
     UsageError,
     ValidationError,
 )
 from .._core._expose import exposed_key, namespace_levels
-from .._processes import Process, ProcessSpec, launch_inputs, start, wait_terminated
+from .._processes import Process, ProcessSpec, launch_inputs, start, start_created, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
-from ..nodes import ProcessNode, WorkChainNode, load_node
+from ..nodes import Bool, ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
 from ._context import awaited
 from ._outline import Branch, Jump, Program, Return, Step, compile_outline
@@ -64,7 +67,20 @@ class WorkChain(Process):
         assert isinstance(spec, WorkChainSpec)
         return spec
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            raise ProtectedMethodError(
+                f"{cls.__name__} overrides run(): the method `run` is protected cannot be overridden. A WorkChain runs "
+                "its outline: name the method differently and put it in spec.outline(...)."
+            )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if type(self) is WorkChain:
+            raise InvalidOperationError(
+                "The base WorkChain class cannot be made or launched: derive a class from it with an outline in "
+                "define(cls, spec), and launch that."
+            )
         super().__init__(*args, **kwargs)
         self.ctx = AttributeDict()
         self._pc = 0
@@ -92,7 +108,7 @@ class WorkChain(Process):
                 if stop is not None:
                     return stop
             elif isinstance(instruction, Branch):
-                self._pc = self._pc + 1 if self._call(instruction.condition) else instruction.target
+                self._pc = self._pc + 1 if self._holds(instruction.condition) else instruction.target
             elif isinstance(instruction, Jump):
                 self._pc = instruction.target
             elif isinstance(instruction, Return):
@@ -111,6 +127,19 @@ class WorkChain(Process):
                 return exit_code
         self._checkpoint()
         return None
+
+    def _holds(self, condition: Callable[[Any], Any]) -> bool:
+        """Whether the condition of an ``if_``/``while_`` holds. A value that is no bool (or Bool node) is taken by
+        its truth, with a warning, as AiiDA does: ``return 'false'`` would otherwise silently count as true."""
+        result = self._call(condition)
+        if not isinstance(result, (bool, Bool)) and type(result).__name__ != "bool_":  # numpy's bool
+            warnings.warn(
+                f"The conditional predicate `{condition.__name__}` returned `{result}` of type "
+                f"{type(result).__name__} instead of a bool; it is taken as {bool(result)}. Return True or False.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return bool(result)
 
     def _call(self, function: Callable[[Any], Any]) -> Any:
         result = self._user(function, self)
@@ -151,6 +180,8 @@ class WorkChain(Process):
                 "self.submit(...) returned."
             )
         self._awaiting.append({"key": key, "pk": node.pk, "mode": mode})  # type: ignore[typeddict-item]
+        first = [load_node(entry["pk"]) for entry in self._awaiting[:5]]
+        self.set_status(_waiting_status(first, len(self._awaiting)))  # as in AiiDA: at once, not only once it waits
 
     def _wait_for_children(self) -> None:
         if not self._awaiting:
@@ -159,9 +190,7 @@ class WorkChain(Process):
         pending = [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
         if pending:
             self._move(ProcessState.WAITING)
-            labels = ", ".join(f"{n.process_label}<{n.pk}>" for n in pending[:5])  # type: ignore[attr-defined]
-            more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
-            self.set_status(f"Waiting for {len(pending)} process(es): {labels}{more}")
+            self.set_status(_waiting_status(pending[:5], len(pending)))
             self._await(wait_terminated(pending))  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
@@ -197,8 +226,10 @@ class WorkChain(Process):
 
     # -- what steps use -----------------------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
-        """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
-        it by returning ``ToContext(key=node)``."""
+        """Start a child process (a WorkChain or a process function, or a process made by its constructor) in the
+        background; returns its node. Wait for it by returning ``ToContext(key=node)``."""
+        if isinstance(process, Process) and not (args or kwargs):
+            return start_created(process).node  # type: ignore[return-value]
         return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
 
     def to_context(self, **children: Any) -> None:
@@ -219,11 +250,11 @@ class WorkChain(Process):
                 continue
             found = True
             values = self.inputs if level is None else self.inputs.get_path(level, {})
-            result.update({name: values[name] for name in names if name in values})
+            result.update({name: _thawed(values[name]) for name in names if name in values})
             ports = self.spec().inputs.get_port(level) if level is not None else None
             if level == namespace and isinstance(ports, PortNamespace) and ports.dynamic:
                 # what the exposed dynamic namespace took beyond its ports is its process's too (AiiDA drops it)
-                result.update({name: value for name, value in values.items() if name not in ports})
+                result.update({name: _thawed(value) for name, value in values.items() if name not in ports})
         if not found:
             raise UsageError(
                 f"{type(self).__name__} exposed no inputs of {getattr(process, '__name__', process)}"
@@ -271,3 +302,16 @@ class WorkChain(Process):
             f"Step of {self.name} returned {type(result).__name__} {result!r}",
             ["return None to go on, ToContext(...) to wait for submitted processes, or an exit code to stop"],
         )
+
+
+def _thawed(value: Any) -> Any:
+    """What ``exposed_inputs`` hands out: namespaces as changeable AttributeDicts, ready to adapt and pass on."""
+    return value.thawed() if isinstance(value, FrozenAttributeDict) else value
+
+
+def _waiting_status(first: list[Any], count: int) -> str:
+    """The process status of a WorkChain waiting for ``count`` processes, of which ``first`` (process nodes) are
+    named."""
+    labels = ", ".join(f"{node.process_label}<{node.pk}>" for node in first)
+    more = f" and {count - len(first)} more" if count > len(first) else ""
+    return f"Waiting for {count} process(es): {labels}{more}"

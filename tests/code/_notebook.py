@@ -85,13 +85,13 @@ def expected_total(n: int) -> int:
 
 MAIN = """
 def submit(count, seconds):
-    before = jw.run_get_node(add, Int(1), Int(2))[1].process_class  # a local run needs no capture
+    before = jw.run_get_node(add, Int(1), Int(2))[1].process_class_path  # a local run needs no capture
     nodes = []
     for _ in range(count):  # as a daemon submit does: capture (cheap when unchanged), then submit
         path = capture_for_travel(Survey)
         nodes.append(jw.submit(Survey, n=Int(3), seconds=Float(seconds)))
     jw.wait(*nodes, timeout=600)
-    after = jw.run_get_node(add, Int(1), Int(2))[1].process_class
+    after = jw.run_get_node(add, Int(1), Int(2))[1].process_class_path
     print(json.dumps({"path": path, "pks": [node.pk for node in nodes], "add": [before, after]}))
 
 

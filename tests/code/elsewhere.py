@@ -61,7 +61,7 @@ def main() -> None:
         return
     assert not {"Survey", "Child", "add"} & set(vars(sys.modules["__main__"]))  # it never saw them
     outputs = {label: output.value for label, output in node.outputs.items()}
-    classes = sorted({process.process_class for process in descendants(node)})
+    classes = sorted({process.process_class_path for process in descendants(node)})
     print(json.dumps({"pk": node.pk, "state": node.process_state.value, "outputs": outputs, "classes": classes}))
 
 

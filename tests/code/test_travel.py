@@ -74,7 +74,7 @@ def test_a_scripts_workchain_runs_in_a_process_that_never_saw_it(store_url, tmp_
     with temporary_store(store_url):
         survey = jw.load_node(submitted["pks"][0])
         assert survey.outputs.total.value == expected_total(3)
-        called = {child.process_class for child in survey.called}
+        called = {child.process_class_path for child in survey.called}
         assert called == {f"code:{sha}:Child", f"code:{sha}:add.process_class"}
     assert stored_code_rows(store_url) == 1
     loaded = elsewhere(store_url, "load", f"code:{sha}:add.process_class")

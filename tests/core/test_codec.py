@@ -271,3 +271,12 @@ def test_a_corrupted_context_is_a_checkpoint_error_naming_the_path(store):
     for message, encoded in corrupted.items():
         with pytest.raises(CheckpointError, match=r"^The checkpoint's context is corrupted: " + message):
             decode_context(encoded)
+
+
+def test_the_inputs_of_a_process_are_written_as_attribute_dicts_and_read_back_changeable():
+    from jupyter_workflows._core._attribute_dict import frozen_tree
+
+    inputs = frozen_tree({"x": 1, "group": {"y": [2]}})
+    decoded = PLAIN.decode(json.loads(json.dumps(PLAIN.encode(inputs))))
+    assert type(decoded) is AttributeDict and type(decoded.group) is AttributeDict
+    assert decoded == {"x": 1, "group": {"y": [2]}}

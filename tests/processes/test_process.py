@@ -161,3 +161,37 @@ def test_a_node_class_that_is_no_process_node_is_refused_at_launch_storing_nothi
     with pytest.raises(jw.SpecError, match=r"Wrong._node_class must be a process node class .* \(got <class .*Int'>\)"):
         jw.run(Wrong)
     assert get_runtime().store.count_nodes() == before
+
+
+def test_the_inputs_of_a_process_cannot_change():
+    class Frozen(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("x", valid_type=Int)
+            spec.input_namespace("group", dynamic=True)
+            spec.outline(cls.try_to_change)
+
+        def try_to_change(self):
+            with pytest.raises(TypeError, match=r"The inputs of a process cannot change \('x'\): they are recorded"):
+                self.inputs["x"] = Int(3)
+            with pytest.raises(TypeError, match=r"cannot change \('one'\)"):
+                self.inputs.group.one = Int(3)
+            with pytest.raises(AttributeError, match=r"pop\(\) would change the inputs of a process"):
+                self.inputs.group.pop("one")
+            copy = self.inputs.thawed()
+            copy.group["two"] = Int(2)  # a changeable copy, namespaces included
+            assert self.inputs == {"x": 1, "group": {"one": 1}} and "two" not in self.inputs.group
+
+    assert jw.run.get_node(Frozen, x=Int(1), group={"one": Int(1)})[1].is_finished_ok
+
+
+def test_a_define_that_does_not_call_super_is_refused_when_the_spec_is_built():
+    class Forgetful(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            spec.input("x", valid_type=Int)
+
+    with pytest.raises(jw.SpecError, match=r"Forgetful.define\(spec\) does not call super\(\).define\(spec\)") as error:
+        jw.run(Forgetful, x=Int(1))
+    assert isinstance(error.value, AssertionError)  # as AiiDA's

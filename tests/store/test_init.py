@@ -8,6 +8,7 @@ PUBLIC = [
     "CALL_LINK_TYPES",
     "CacheSource",
     "DATA_LINK_TYPES",
+    "EXTRAS",
     "LOGIC_LINK_TYPES",
     "LinkRow",
     "LinkType",

@@ -64,8 +64,14 @@ async def cached(trials: int, count: int) -> dict[str, Any]:
 
 
 def workchains(count: int) -> dict[str, Any]:
-    """Submitted WorkChains whose steps call quick calcfunctions, all waited for at the end."""
-    nodes = [jw.submit(AddAndMultiply, x=Int(i), y=Int(1), z=Int(2)) for i in range(count)]
+    """Submitted WorkChains whose steps call quick calcfunctions, all waited for at the end; every other one made by
+    its constructor first (AiiDA's ``AddAndMultiply(inputs=...)``) and submitted as it is."""
+    nodes = [
+        jw.submit(AddAndMultiply, x=Int(i), y=Int(1), z=Int(2))
+        if i % 2
+        else jw.submit(AddAndMultiply(inputs={"x": Int(i), "y": Int(1), "z": Int(2)}))
+        for i in range(count)
+    ]
     jw.wait(*nodes, timeout=900)
     results, errors = [], []
     for i, node in enumerate(nodes):

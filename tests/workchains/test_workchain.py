@@ -159,6 +159,36 @@ def test_if_elif_else_and_while():
     assert node.step == "finish"
 
 
+def test_a_condition_returning_no_bool_is_taken_by_its_truth_with_a_warning():
+    class Conditions(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("flag", valid_type=jw.Bool)
+            spec.outline(if_(cls.flag_node)(cls.count), while_(cls.text)(cls.stop))
+
+        def flag_node(self):
+            return self.inputs.flag  # a Bool node: a bool, no warning
+
+        def text(self):
+            return "false"
+
+        def count(self):
+            self.ctx.counted = True
+
+        def stop(self):
+            return 1
+
+    with pytest.warns(UserWarning, match="The conditional predicate `text` returned") as warned:
+        node = jw.run.get_node(Conditions, flag=jw.Bool(True))[1]
+    assert node.exit_status == 1  # 'false' is a non-empty str: true
+    (message,) = [str(w.message) for w in warned]
+    assert message == (
+        "The conditional predicate `text` returned `false` of type str instead of a bool; it is taken as True. "
+        "Return True or False."
+    )
+
+
 def test_exit_code_from_a_step():
     result, node = jw.run.get_node(Collatz, n=Int(-2))
     assert node.is_failed and not node.is_finished_ok
@@ -232,6 +262,59 @@ def test_children_submitted_in_parallel_and_collected_with_append():
     assert result["total"] == 0 + 1 + 4 + 9 + 16
     assert rendezvous.all_started_before_any_ended(), rendezvous.log  # the five children ran at the same time
     assert [c.process_label for c in node.called] == ["square_with_the_others"] * 5
+
+
+def test_a_context_key_under_a_list_is_refused_when_the_children_are_collected():
+    class Overlaps(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.launch, cls.never)
+
+        def launch(self):
+            self.to_context(children=append_(self.submit(add, 1, 2)))
+            return ToContext(**{"children.first": self.submit(add, 3, 4)})
+
+        def never(self):
+            raise AssertionError("the children cannot be collected")
+
+    with pytest.raises(jw.UsageError, match=r"Cannot set 'children.first': 'children' holds a list, not a namespace"):
+        jw.run(Overlaps)
+
+
+def test_the_status_names_the_awaited_children_as_soon_as_they_are_awaited():
+    class Awaits(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.launch)
+
+        def launch(self):
+            children = [self.submit(add, i, 1) for i in range(2)]
+            for child in children:
+                self.to_context(children=append_(child))
+            expected = f"Waiting for 2 process(es): add<{children[0].pk}>, add<{children[1].pk}>"
+            assert self.node.process_status == expected
+
+    assert jw.run.get_node(Awaits)[1].is_finished_ok
+
+
+def test_a_non_db_input_takes_any_value_unless_it_says_otherwise():
+    class PassesOn(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.input("settings.options", non_db=True)
+            spec.input_namespace("config", non_db=True)
+            spec.input("config.retries", valid_type=int)
+            spec.outline(cls.check)
+
+        def check(self):
+            assert self.inputs.settings.options == {"a": [1, 2]} and self.inputs.config.retries == 3
+
+    assert jw.run.get_node(PassesOn, settings={"options": {"a": [1, 2]}}, config={"retries": 3})[1].is_finished_ok
+    with pytest.raises(jw.ValidationError, match=r"Input 'config.retries' of PassesOn expects int \(got str"):
+        jw.run(PassesOn, settings={"options": 1}, config={"retries": "3"})
 
 
 def test_async_steps():
