@@ -6,21 +6,19 @@ Each part is one ``cached_property`` of :class:`NodeBase`, made on first use; ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
 from ._caching import NodeCaching
 from ._data import Data, Dict, List
 from ._extras import NodeExtras
+from ._keyed import NamedValues
 from ._links import NodeLinks
 from ._log import NodeLog
 from ._node import Node
 from ._process_node import ProcessNode
 
 __all__ = ["NodeAttributes", "NodeBase"]
-
-_NO_DEFAULT: Any = object()
 
 
 class NodeBase:
@@ -53,13 +51,12 @@ class NodeBase:
         return NodeCaching(self._node)
 
 
-class NodeAttributes:
+class NodeAttributes(NamedValues):
     """A node's attributes as AiiDA names them, read-only: ``get(key, default)``, ``all``, ``keys()``, ``items()``.
     A data node has its ``value`` (a Dict its keys, a List its ``list``); a process node its process columns
     (``process_state``, ``exit_status``, ``exit_message``, ...)."""
 
-    def __init__(self, node: Node) -> None:
-        self._node = node
+    noun = "attribute"
 
     @property
     def all(self) -> dict[str, Any]:
@@ -74,28 +71,3 @@ class NodeAttributes:
         if isinstance(node, Data):
             return {"value": node.value}
         return {}
-
-    def get(self, key: str, default: Any = _NO_DEFAULT) -> Any:
-        """The attribute ``key``; ``default`` if it has none, or AttributeError without a default."""
-        values = self.all
-        if key in values:
-            return values[key]
-        if default is _NO_DEFAULT:
-            raise AttributeError(f"{self._node!r} has no attribute {key!r}; it has: {', '.join(values) or 'none'}.")
-        return default
-
-    def get_many(self, keys: Iterable[str]) -> list[Any]:
-        values = self.all
-        return [self.get(key) if key not in values else values[key] for key in keys]
-
-    def keys(self) -> Iterator[str]:
-        return iter(self.all)
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        return iter(self.all.items())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.all
-
-    def __repr__(self) -> str:
-        return f"<NodeAttributes {self.all!r}>"

@@ -13,7 +13,7 @@ from).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._core import UsageError
@@ -21,23 +21,18 @@ from .._core._codec import PLAIN
 from ..store import EXTRAS
 from ._caching import NodeCaching
 from ._data import _plain
-from ._node import Node
+from ._keyed import NamedValues
 
 __all__ = ["NodeExtras"]
 
-_NO_DEFAULT: Any = object()
 _HASH, _CACHED_FROM = "_aiida_hash", "_aiida_cached_from"
 
 
-class NodeExtras:
+class NodeExtras(NamedValues):
     """A node's extras: ``get(key, default)``, ``set(key, value)``, ``set_many``, ``reset``, ``delete``, ``clear``,
     ``all``, ``keys()``, ``items()``."""
 
-    def __init__(self, node: Node) -> None:
-        self._node = node
-
-    def __repr__(self) -> str:
-        return f"<NodeExtras {self.all!r}>"
+    noun = "extra"
 
     # -- reading ------------------------------------------------------------------------------------------------------
     @property
@@ -51,31 +46,6 @@ class NodeExtras:
             if value is not None:
                 values[key] = value
         return values
-
-    def get(self, key: str, default: Any = _NO_DEFAULT) -> Any:
-        """The extra ``key``; ``default`` if it has none, or AttributeError without a default."""
-        values = self.all
-        if key in values:
-            return values[key]
-        if default is _NO_DEFAULT:
-            raise AttributeError(f"{self._node!r} has no extra {key!r}; it has: {', '.join(values) or 'none'}.")
-        return default
-
-    def get_many(self, keys: Iterable[str]) -> list[Any]:
-        values = self.all
-        return [values[key] if key in values else self.get(key) for key in keys]
-
-    def keys(self) -> Iterator[str]:
-        return iter(self.all)
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        return iter(self.all.items())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.all
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
 
     # -- writing ------------------------------------------------------------------------------------------------------
     def set(self, key: str, value: Any) -> None:
