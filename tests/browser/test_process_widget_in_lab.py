@@ -160,7 +160,9 @@ def steer(page, lab, shots: Path) -> None:
     children = widget.locator('.jw-called-row .jw-badge[data-state="killed"]')
     children.nth(1).wait_for(timeout=10_000)  # both children died with it
     assert children.count() == 2
-    assert widget.locator("button:visible", has_text="Pause").count() == 0  # nothing left to steer: no buttons
+    # nothing left to steer: the buttons go (their layout updates may reach the page just after the badge's)
+    widget.locator("button", has_text="Pause").first.wait_for(state="hidden", timeout=10_000)
+    assert widget.locator("button:visible", has_text="Pause").count() == 0
     page.screenshot(path=str(shots / "4-killed.png"), full_page=True)
     plain = []
     for _ in range(5):
