@@ -154,10 +154,12 @@ class Lease:
         self._stop.set()
 
     def _beat(self) -> None:
-        # store -> a connection of this thread's own to the same database (gone with the store)
-        connections: weakref.WeakKeyDictionary[Store, Store] = weakref.WeakKeyDictionary()
+        # a store -> a connection of this thread's own to the same database. Held by a weak reference to the store,
+        # so that the connection is closed here (not dropped open) once the store is closed or gone.
+        connections: dict[weakref.ref[Store], Store] = {}
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
+                _close_abandoned(connections)
                 live = self._live_stores()
                 with self._lock:
                     stores = [store for store in self._stores if store in live and not store.closed]
@@ -167,14 +169,23 @@ class Lease:
             for connection in connections.values():
                 connection.close()
 
-    def _beat_once(self, store: Store, connections: weakref.WeakKeyDictionary[Store, Store]) -> None:
+    def _beat_once(self, store: Store, connections: dict[weakref.ref[Store], Store]) -> None:
+        key = weakref.ref(store)
         try:
-            connection = connections.get(store)
+            connection = connections.get(key)
             if connection is None:
-                connection = connections[store] = store.open_another()
+                connection = connections[key] = store.open_another()
             connection.heartbeat(self.owner_id)
         except StoreError as error:  # the database is away for a moment: try again at the next beat
             _LOGGER.warning("Could not record a heartbeat in %s: %s", store.url, error)
-            stale = connections.pop(store, None)
+            stale = connections.pop(key, None)
             if stale is not None:
                 stale.close()
+
+
+def _close_abandoned(connections: dict[weakref.ref[Store], Store]) -> None:
+    """Close the heartbeat connections whose store was closed or garbage-collected."""
+    for key in list(connections):
+        store = key()
+        if store is None or store.closed:
+            connections.pop(key).close()

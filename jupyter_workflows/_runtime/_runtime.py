@@ -231,6 +231,7 @@ def _rebind(previous: Runtime | None, loop: asyncio.AbstractEventLoop | None) ->
     if previous is not None:
         runtime._opened.update(previous._opened)
     _current.runtime = runtime
+    _close_retired_loops()  # asyncio.set_event_loop above may have replaced one
     return runtime
 
 
@@ -243,13 +244,29 @@ def _retire(previous: Runtime) -> None:
             len(runner.live),
             ", ".join(p.name for p in list(runner.live)[:5]),
         )
-    elif (
-        runner.private_loop
-        and not runner.loop.is_running()
-        and not runner.loop.is_closed()
-        and runner.loop is not _current_event_loop()  # still this thread's loop: asyncio.run may use it again
-    ):
-        runner.loop.close()
+    elif runner.private_loop and not runner.loop.is_running() and not runner.loop.is_closed():
+        if runner.loop is _current_event_loop():  # still this thread's loop: closed once something replaces it
+            _retired_loops.append((threading.current_thread(), runner.loop))
+        else:
+            runner.loop.close()
+    _close_retired_loops()
+
+
+_retired_loops: list[tuple[threading.Thread, asyncio.AbstractEventLoop]] = []
+"""Private loops of retired runtimes that were still their thread's current loop; held (so that they are never
+garbage-collected open) until :func:`_close_retired_loops` finds them replaced."""
+
+
+def _close_retired_loops() -> None:
+    """Close the retired private loops that are no longer their thread's current loop (or whose thread ended)."""
+    here, current = threading.current_thread(), _current_event_loop()
+    for entry in list(_retired_loops):
+        thread, loop = entry
+        if loop.is_running() or (thread is here and loop is current) or (thread is not here and thread.is_alive()):
+            continue
+        _retired_loops.remove(entry)
+        if not loop.is_closed():
+            loop.close()
 
 
 def _current_event_loop() -> asyncio.AbstractEventLoop | None:

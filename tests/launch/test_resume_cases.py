@@ -70,7 +70,7 @@ def test_a_failed_resume_claims_nothing_and_can_be_tried_again(any_store, store_
         jw.resume(node)
     assert node.owner == owner and node.process is None  # nothing was taken over
     assert not get_runtime().runner.live
-    jw.configure(store=store_url)  # nothing runs here: switching stores is allowed
+    jw.configure(store=any_store)  # nothing runs here: switching stores is allowed
     monkeypatch.undo()
     jw.resume(node)
     jw.wait(node, timeout=120)

@@ -4,6 +4,7 @@ hostname differs; the lease is made short for the test with ``JUPYTER_WORKFLOWS_
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -12,10 +13,12 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 from pathlib import Path
 
 import jupyter_workflows as jw
 from jupyter_workflows._runtime import Ownership, _lease
+from jupyter_workflows.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BEAT = 0.3
@@ -67,3 +70,26 @@ def test_a_kernel_on_another_host_keeps_its_lease_and_loses_it_when_it_dies(stor
         assert time.monotonic() < deadline, "the dead owner's lease never expired"
         time.sleep(BEAT)
     assert node.process_state is jw.ProcessState.RUNNING  # nobody moves it on: orphaned, until resumed or killed
+
+
+def test_a_heartbeat_connection_is_closed_with_its_store_not_left_for_the_garbage_collector(postgres_url, monkeypatch):
+    monkeypatch.setattr(_lease, "HEARTBEAT_SECONDS", 0.05)
+    store = Store(postgres_url)
+    held = weakref.ref(store)  # the lease must not keep the store alive
+    lease = _lease.Lease("owner-of-the-test", "script", lambda: {s for s in [held()] if s is not None})
+    lease.register_in(store)
+    registered = store.get_owners(["owner-of-the-test"])["owner-of-the-test"].heartbeat
+    deadline = time.monotonic() + 30
+    while store.get_owners(["owner-of-the-test"])["owner-of-the-test"].heartbeat == registered:
+        assert time.monotonic() < deadline, "no heartbeat was recorded"
+        time.sleep(0.05)
+    store.close()
+    del store
+    gc.collect()  # a connection dropped open here would be a ResourceWarning, an error under filterwarnings=error
+    time.sleep(0.3)  # a few beats: the heartbeat thread closes its connection to the closed store
+    lease.end()
+    lease_thread = lease._thread
+    assert lease_thread is not None
+    lease_thread.join(10)
+    assert not lease_thread.is_alive()
+    gc.collect()
