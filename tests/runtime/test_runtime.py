@@ -82,3 +82,21 @@ def test_isolated_runtimes_have_their_own_owner_and_store():
 def test_run_of_something_that_is_not_a_process_is_a_usage_error(bad):
     with pytest.raises(jw.UsageError, match="Expected a @calcfunction, a @workfunction or a WorkChain class"):
         jw.run(bad)
+
+
+async def _runtime_loop() -> asyncio.AbstractEventLoop:
+    return get_runtime().runner.loop
+
+
+def test_a_private_loop_retired_while_still_current_is_closed_once_replaced():
+    with isolated_runtime():
+        private = get_runtime().runner.loop  # a script's own loop, this thread's current one
+        other = asyncio.new_event_loop()  # run without becoming the current loop: the runtime moves to it
+        try:
+            assert other.run_until_complete(_runtime_loop()) is other
+            assert not private.is_closed()  # still this thread's loop: asyncio.run could use it
+        finally:
+            other.close()
+        asyncio.run(asyncio.sleep(0))  # replaces it as the current loop
+        assert Int(1).store().pk is not None  # the next use of the runtime closes it, not the garbage collector
+        assert private.is_closed()
