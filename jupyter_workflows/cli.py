@@ -151,7 +151,7 @@ def _run_graph(args: argparse.Namespace) -> int:
     link_types: str | list[str] = names[0] if len(names) == 1 else names
     with Store(args.store or default_store_url()) as store:
         drawn = graph(
-            *args.nodes,
+            *(int(node) if node.strip().isdigit() else node for node in args.nodes),  # digits: a pk
             ancestors=args.ancestor_depth,
             descendants=args.descendant_depth,
             link_types=link_types,

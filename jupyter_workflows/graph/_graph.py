@@ -246,6 +246,4 @@ def _pk_of(node: NodeIdentifier, store: Store) -> int:
         return node.pk
     if isinstance(node, bool) or not isinstance(node, (int, str)):
         raise ValidationError(f"graph() takes nodes, pks or uuids, not {type(node).__name__} {node!r}")
-    if isinstance(node, str) and node.strip().isdigit():
-        return int(node)
-    return node if isinstance(node, int) else store.get_node(node).pk
+    return node if isinstance(node, int) else store.get_node(node).pk  # a str is a uuid or its prefix, as in load_node

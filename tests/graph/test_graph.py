@@ -195,3 +195,10 @@ def test_other_engines(workchain):
 
 def test_graph_class_is_what_graph_returns(workchain):
     assert isinstance(graph(workchain), Graph)
+
+
+def test_a_uuid_prefix_of_digits_is_a_uuid_not_a_pk(store):
+    node = Int(0).store()
+    while not node.uuid[:8].isdigit():  # about one uuid in 43 starts with eight decimal digits
+        node = Int(0).store()
+    assert graph(node.uuid[:8]).subgraph.origins == [node.pk]
