@@ -3,15 +3,16 @@ opens it (so that of several programs opening an old store at once, one upgrades
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
 from .._core._errors import InternalError
-from ._schema import SCHEMA_VERSION, cache_source_index, nodes, schema_version
+from ._schema import SCHEMA_VERSION, cache_source_index, identity, nodes, schema_version
 
-__all__ = ["upgrade"]
+__all__ = ["add_identity", "upgrade"]
 
 
 def upgrade(conn: Connection, found: int) -> None:
@@ -38,4 +39,10 @@ def _caching(conn: Connection) -> None:
     cache_source_index.create(conn)
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching}
+def add_identity(conn: Connection) -> None:
+    """2 -> 3 (and a new store): the store's identity, a new uuid."""
+    identity.create(conn)
+    conn.execute(identity.insert(), {"id": 1, "uuid": str(uuid.uuid4())})
+
+
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: add_identity}

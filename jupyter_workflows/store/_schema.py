@@ -18,9 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the tables change (and add the step from the previous version to ``_migrations``); a store whose
-``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching)."""
+``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching). 3: the
+store's ``identity``."""
 
 # SQLite only aliases the rowid (fast, autoincrementing) for a column declared exactly INTEGER PRIMARY KEY.
 _PK = BigInteger().with_variant(Integer(), "sqlite")
@@ -103,6 +104,15 @@ owners = Table(
     Column("kind", String(32), nullable=False),
     Column("started", Double, nullable=False),
     Column("heartbeat", Double, nullable=False),
+)
+
+# Schema version 3: the store's identity, a uuid made once when the store is created (or upgraded to version 3). It
+# tells stores apart wherever a URL cannot (the same database reached by two URLs): broker namespaces derive from it.
+identity = Table(
+    "identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: the table holds one row
+    Column("uuid", String(36), nullable=False),
 )
 
 schema_version = Table(

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import ColumnElement, Row, Select, func, select, text
 from sqlalchemy.engine import Connection, CursorResult
@@ -21,7 +22,7 @@ from .._core._transactions import transaction_scope
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
 from ._rows import CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
-from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
+from ._schema import SCHEMA_VERSION, identity, links, metadata, nodes, schema_version
 from ._statements import NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
 
@@ -47,6 +48,7 @@ class Store:
 
     url: str  # the URL with any password replaced by ***
     dialect: str  # "sqlite" or "postgresql"
+    identity: str  # a uuid made when the store was created: the same database has it under any URL
 
     def __init__(self, url: str | SecretURL) -> None:
         """Open (and create if needed) the store at an SQLAlchemy URL.
@@ -502,6 +504,7 @@ class Store:
                 found = self._schema_version(conn)
                 if found is None:  # nobody created it meanwhile
                     metadata.create_all(conn)
+                    conn.execute(identity.insert(), {"id": 1, "uuid": str(uuid4())})
                     conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
                     found = SCHEMA_VERSION
                 elif found < SCHEMA_VERSION:  # made by an earlier version, and nobody upgraded it meanwhile
@@ -512,6 +515,8 @@ class Store:
                 f"The store at {self.url} has schema version {found}, newer than this jupyter_workflows "
                 f"understands ({SCHEMA_VERSION}); upgrade jupyter_workflows (pip install -U jupyter_workflows)"
             )
+        with self._read("read the store's identity") as conn:
+            self.identity = str(conn.execute(select(identity.c.uuid)).scalar_one())
 
     @staticmethod
     def _schema_version(conn: Connection) -> int | None:
