@@ -88,6 +88,10 @@ class _Killed(BaseException):
         self.message = message
 
 
+class _HandedOver(BaseException):
+    """Unwinds a process that stops running here, as stored, for another runtime to continue (see ``hand_over``)."""
+
+
 class Process:
     """Base of every process. Subclasses implement ``_run()``, returning None, an exit status or an ExitCode."""
 
@@ -154,6 +158,7 @@ class Process:
         self.label = label
         self.parent = parent
         self.children: list[Process] = []
+        self.last_call = 0  # the highest pk among the processes it called (here or on a daemon worker)
         self.state = ProcessState.CREATED
         self.paused = False
         self.interrupted = False  # an interrupt (SIGINT) killed it while the main thread waited for it
@@ -168,7 +173,9 @@ class Process:
         self._announced = False
         self._kill_reason: str | None = None  # why it was asked to die (the user's words)
         self._kill_message: str | None = None  # what is recorded: the reason, and the caller it came through
+        self._handing_over = False  # asked to stop here at its next checkpoint (see hand_over)
         self._waiting: asyncio.Future[Any] | None = None
+        self._waiting_at_checkpoint = False  # what it waits for may be left (a hand-over) without losing a step
         self._play: asyncio.Future[None] | None = None
         self.context = contextvars.copy_context()
         self.context.run(_CURRENT.set, self)
@@ -201,6 +208,8 @@ class Process:
             result = self._run() if self.replayed is None else self._replay()
             self._check_killed()
             self._finish(result)
+        except _HandedOver:
+            self.node.flush()  # it stays as stored, in the state it had: another runtime continues it
         except _Killed:
             self._end_killed()
         except asyncio.CancelledError:
@@ -290,7 +299,7 @@ class Process:
 
     def _release(self) -> None:
         self._waiting = None
-        if not self.terminated.done():
+        if not self.terminated.done() and (self.state.is_terminal or not self._handing_over):
             self.terminated.set_result(self)
         self.runner.release(self)
 
@@ -300,7 +309,10 @@ class Process:
         check_transition(self.name, old, state)
         self.state = self.node.record_state(state, **info)  # ended elsewhere meanwhile: that end stands
         self._announce()
-        self._publish("state", old=old.value, new=state.value)
+        ended = {"exit_status": info.get("exit_status")} if state.is_terminal else {}
+        if state is ProcessState.KILLED:
+            ended["reason"] = self._kill_reason
+        self._publish("state", old=old.value, new=state.value, **ended)
 
     def _announce(self) -> None:
         """Tell the caller's observers about this process, once it has a pk."""
@@ -308,7 +320,12 @@ class Process:
             return
         self._announced = True
         if self.parent is not None:
-            self.parent._publish("called", child=self.node.pk)
+            self.parent.record_call(self.node.pk)
+
+    def record_call(self, pk: int) -> None:
+        """A process this one called got its pk (it runs here, or was sent to a daemon worker): tell observers."""
+        self.last_call = max(self.last_call, pk)
+        self._publish("called", child=pk)
 
     def _publish(self, kind: str, **data: Any) -> None:
         pk = self.node.pk
@@ -320,24 +337,31 @@ class Process:
         """Wait for ``awaitable`` from this process's synchronous code (a step, a body); a kill interrupts it."""
         return self._await(awaitable)
 
-    def _await(self, awaitable: Awaitable[T], *, commit: bool = True) -> T:
+    def _await(self, awaitable: Awaitable[T], *, commit: bool = True, at_checkpoint: bool = False) -> T:
         """Wait for ``awaitable`` through the portal; kill interrupts the wait. Only place a process ever waits.
 
         What the process recorded so far is committed first, so that other kernels see it while it waits (no
         transaction is ever open across the wait either way); ``commit=False`` for a wait of one loop iteration.
+        ``at_checkpoint``: the store holds everything of the process up to this wait, so a hand-over may end it.
         """
         if self._kill_message is not None:
             discard(awaitable)
             raise _Killed(self._kill_message)
+        if at_checkpoint and self._handing_over:
+            discard(awaitable)
+            raise _HandedOver
         if commit:
             self.node.flush()
         future = asyncio.ensure_future(awaitable, loop=self.runner.loop)
         self._waiting = future
+        self._waiting_at_checkpoint = at_checkpoint
         try:
             return await_(future)
         except asyncio.CancelledError:
             if self._kill_message is not None:
                 raise _Killed(self._kill_message) from None
+            if at_checkpoint and self._handing_over:
+                raise _HandedOver from None
             raise
         except BaseException:
             if not future.done():
@@ -345,6 +369,7 @@ class Process:
             raise
         finally:
             self._waiting = None
+            self._waiting_at_checkpoint = False
 
     def _await_user(self, awaitable: Awaitable[T]) -> T:
         """Await what user code returned (an ``async def`` body or step) as a task in the process's context. A
@@ -357,7 +382,8 @@ class Process:
         return self._await(task)
 
     def _step_boundary(self) -> None:
-        """Between two steps: take a turn if other work waits for the loop, stop if killed, hold while paused."""
+        """Between two steps (the store holds all of the process): take a turn if other work waits for the loop,
+        stop if killed or handed over, hold while paused."""
         if in_background():
             turn = self.runner.time_slices.turn()
             if turn is not None:
@@ -365,8 +391,10 @@ class Process:
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()
-            self._await(self._play)
+            self._await(self._play, at_checkpoint=True)
         self._check_killed()
+        if self._handing_over:
+            raise _HandedOver
 
     def _check_killed(self) -> None:
         if self._kill_message is not None:
@@ -411,6 +439,23 @@ class Process:
         self.request_kill(message or "Killed by the user.")
         self._apply_kill()
         return True
+
+    def hand_over(self) -> bool:
+        """Stop running this process here at its next checkpoint (before it starts, at a step boundary, or while it
+        waits for children or for play), leaving it in the store as it is, for another runtime to continue. Its
+        ``task`` then ends; ``terminated`` stays pending, since it did not terminate. A process function that
+        started ends first (it keeps no checkpoint). False if it already terminated."""
+        if self.state.is_terminal:
+            return False
+        self._handing_over = True
+        if self._waiting is not None and self._waiting_at_checkpoint and not self._waiting.done():
+            self._waiting.cancel()
+        return True
+
+    @property
+    def handed_over(self) -> bool:
+        """Whether it stopped here without terminating, handed over to another runtime (see :meth:`hand_over`)."""
+        return self._handing_over and not self.state.is_terminal and self not in self.runner.live
 
     def request_kill(self, reason: str, *, via: Process | None = None) -> None:
         """Mark this process and its descendants to die, without acting yet (safe inside a signal handler).

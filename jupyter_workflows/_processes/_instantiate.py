@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .._core import (
@@ -26,12 +27,14 @@ from .._core._ports import PortNamespace
 from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
+from ..store import CacheSource
 from ._caching import cache_source_for, hash_of_run, replay
 
-__all__ = ["Launch", "instantiate", "launch_inputs", "process_class_of"]
+__all__ = ["Launch", "enqueue", "instantiate", "launch_inputs", "process_class_of"]
 
 
 class Launch(enum.Enum):
+    QUEUE = "queue"  # runs on a daemon worker: written now as created, held by nobody (no process object here)
     SUBMIT = "submit"  # runs in the background: written now as created
     AWAIT = "await"  # runs in the background while its caller awaits it: written now as created
     RUN = "run"  # runs now: written now as running
@@ -69,6 +72,31 @@ def launch_inputs(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
     """Validate ``inputs``, prepare (and unless deferred, store) the process node with its inputs and links, and
     return the process, not started."""
+    return _process_of(_prepare(process_class, inputs, launch))
+
+
+def enqueue(process_class: type[Process], inputs: dict[str, Any]) -> tuple[ProcessNode, Process | None]:
+    """Validate ``inputs`` and store the process node as created and held by nobody, for a daemon worker to take
+    (the caller sends the task). A run the cache serves is not worth a worker: it is returned as a process to start
+    here (second item; None otherwise)."""
+    prepared = _prepare(process_class, inputs, Launch.QUEUE)
+    if prepared.launch is Launch.QUEUE:
+        return prepared.node, None
+    process = _process_of(prepared)
+    return prepared.node, process
+
+
+@dataclass
+class _Prepared:
+    process_class: type[Process]
+    values: dict[str, Any]
+    node: ProcessNode
+    parent: Process | None
+    launch: Launch
+    source: CacheSource | None
+
+
+def _prepare(process_class: type[Process], inputs: dict[str, Any], launch: Launch) -> _Prepared:
     runtime = get_runtime()
     label = process_class.__name__
     parent = current_process()
@@ -78,6 +106,8 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     problems: list[str] = []
     values = spec.inputs.pre_process(inputs, "", label, problems)
     problems += spec.inputs.validate_values(values, "", label)
+    if launch is Launch.QUEUE:
+        problems += _not_sendable(values, spec.inputs, "")
     if problems:
         raise ValidationError(
             f"Invalid inputs for {label}", problems, port_tree=port_tree_text(spec.inputs, f"Inputs of {label}")
@@ -100,32 +130,65 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     data_inputs = list(_data_inputs(values, spec.inputs, ""))
     hash = hash_of_run(process_class, node_class, data_inputs)
     source = cache_source_for(process_class, node_class, hash, metadata, store) if storable else None
+    if launch is Launch.QUEUE and source is not None:
+        launch = Launch.SUBMIT  # replaying a cached run costs one commit: it is done here
     node.prepare(
         store,
         process_class=f"{process_class.__module__}:{process_class.__qualname__}",
         inputs=data_inputs,
         caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
-        owner=runtime.owner_id,
-        state=ProcessState.CREATED if launch in (Launch.SUBMIT, Launch.AWAIT) else ProcessState.RUNNING,
+        owner=None if launch is Launch.QUEUE else runtime.owner_id,
+        state=ProcessState.RUNNING if launch in (Launch.RUN, Launch.RUN_DEFERRED) else ProcessState.CREATED,
         storable=storable,
         hash=hash,
         cached_from=source.uuid if source is not None else None,
     )
-    if launch in (Launch.SUBMIT, Launch.AWAIT) or (launch is Launch.RUN and source is None):  # a cache hit: one commit
+    if launch is not Launch.RUN_DEFERRED and (launch is not Launch.RUN or source is None):  # a hit: one commit
         node.flush()
-    new = process_class(values, node, runtime.runner, label=label, parent=parent)
+    if launch is Launch.QUEUE and parent is not None and node.pk is not None:
+        parent.record_call(node.pk)
+    return _Prepared(process_class, values, node, parent, launch, source)
+
+
+def _process_of(prepared: _Prepared) -> Process:
+    node, runner = prepared.node, get_runtime().runner
+    label = prepared.process_class.__name__
+    new = prepared.process_class(prepared.values, node, runner, label=label, parent=prepared.parent)
     node.process = new
-    if source is not None:
-        replay(new, source)
+    if prepared.source is not None:
+        replay(new, prepared.source)
     return new
+
+
+def _not_sendable(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> list[str]:
+    """Inputs a daemon worker would not get: it reads the inputs from the store, where only data nodes (and the
+    label, description and call link label) are kept."""
+    problems: list[str] = []
+    for name, value in values.items():
+        port = ports.get(name)
+        if name == "metadata" and not prefix:
+            kept = {"label", "description", "call_link_label", "disable_cache", "store_provenance"}
+            problems += [
+                f"metadata.{key} cannot be sent to a daemon worker; run the process here instead (daemon=False)"
+                for key in value
+                if key not in kept
+            ]
+        elif isinstance(port, PortNamespace) and isinstance(value, Mapping):
+            problems += _not_sendable(value, port, f"{prefix}{name}.")
+        elif getattr(port, "non_db", False) or not isinstance(value, (Data, Mapping)):
+            problems.append(
+                f"input '{prefix}{name}' is not stored in the provenance graph, so a daemon worker would not get it; "
+                "run the process here instead (daemon=False), or make it a data input"
+            )
+    return problems
 
 
 def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None:
     """``store_provenance=False`` runs a process in place, where its caller gets the result; nothing else could
     find it (as in AiiDA, which refuses to submit one)."""
     name = process_class.__name__
-    if launch is Launch.SUBMIT:
+    if launch in (Launch.SUBMIT, Launch.QUEUE):
         raise UsageError(
             f"{name} was submitted with store_provenance=False: a process in the background is found and awaited "
             f"through its stored node. Run it instead (jw.run({name}, ...)), or let it store its provenance."

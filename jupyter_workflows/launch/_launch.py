@@ -17,7 +17,7 @@ from .._processes import (
     result_of,
     run as run_process,
     run_async as run_process_async,
-    start,
+    submit as submit_process,
     wait_terminated,
 )
 from .._runtime import get_runtime, on_loop_thread
@@ -58,9 +58,11 @@ async def run_async(process: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @on_loop_thread
-def submit(process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
-    """Start ``process`` in the background of this kernel and return its node at once."""
-    return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
+def submit(process: Any, *args: Any, daemon: bool | None = None, **kwargs: Any) -> ProcessNode:
+    """Start ``process`` in the background and return its node at once: in this kernel, or with ``daemon=True``
+    on a daemon worker (any worker of the broker configured with ``jw.configure(broker=...)``; the default is
+    ``jw.configure(daemon=...)``). A daemon process outlives the kernel; its node reads its state from the store."""
+    return submit_process(*launch_inputs(process, args, kwargs), daemon=daemon)
 
 
 def wait(*nodes: ProcessNode | int, timeout: float | None = None) -> list[ProcessNode]:

@@ -10,9 +10,9 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
 from .._core._errors import InternalError
-from ._schema import SCHEMA_VERSION, cache_source_index, identity, nodes, schema_version
+from ._schema import SCHEMA_VERSION, cache_source_index, held_index, identity, nodes, schema_version
 
-__all__ = ["add_identity", "upgrade"]
+__all__ = ["upgrade"]
 
 
 def upgrade(conn: Connection, found: int) -> None:
@@ -39,10 +39,11 @@ def _caching(conn: Connection) -> None:
     cache_source_index.create(conn)
 
 
-def add_identity(conn: Connection) -> None:
-    """2 -> 3 (and a new store): the store's identity, a new uuid."""
+def _daemon(conn: Connection) -> None:
+    """2 -> 3: the store's identity (a new uuid), and the index of the processes each owner holds."""
     identity.create(conn)
     conn.execute(identity.insert(), {"id": 1, "uuid": str(uuid.uuid4())})
+    held_index.create(conn)
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: add_identity}
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: _daemon}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
@@ -21,7 +22,7 @@ from sqlalchemy.types import JSON
 SCHEMA_VERSION = 3
 """Bump when the tables change (and add the step from the previous version to ``_migrations``); a store whose
 ``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching). 3: the
-store's ``identity``."""
+store's ``identity``, and an index of the processes each owner holds."""
 
 # SQLite only aliases the rowid (fast, autoincrementing) for a column declared exactly INTEGER PRIMARY KEY.
 _PK = BigInteger().with_variant(Integer(), "sqlite")
@@ -63,6 +64,11 @@ _CACHE_SOURCE = nodes.c.cache_valid.is_(True)
 cache_source_index = Index(
     "ix_nodes_cache_source", nodes.c.hash, nodes.c.pk, sqlite_where=_CACHE_SOURCE, postgresql_where=_CACHE_SOURCE
 )
+
+_HELD = and_(nodes.c.owner.is_not(None), nodes.c.sealed.is_(False))
+# Partial (schema version 3): the processes an owner holds now, so that looking for a dead worker's processes reads
+# the active processes only, however large the store.
+held_index = Index("ix_nodes_held", nodes.c.owner, sqlite_where=_HELD, postgresql_where=_HELD)
 
 links = Table(
     "links",

@@ -238,6 +238,12 @@ class Store:
         with self._write("claim a process") as conn:
             return bool(conn.execute(self._sql.claim_process, values).rowcount == 1)
 
+    def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
+        """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with
+        its owner's row (``silence`` by the store's clock), oldest process first."""
+        with self._read("read the processes of owners") as conn:
+            return [(row[0], OwnerRow(*row[1:])) for row in conn.execute(self._sql.held_by_kind, {"kind": kind})]
+
     def add_reports(self, reports: Sequence[ReportRow]) -> None:
         """Attach several log lines at once."""
         values = [

@@ -74,6 +74,13 @@ class Statements:
         self.owners_by_ids: Select[Any] = select(owners, (self.now - owners.c.heartbeat).label("silence")).where(
             self.among(owners.c.id, strings=True)
         )
+        # Unsealed processes held by owners of one kind, with the owner (where workers look for a dead worker's).
+        self.held_by_kind: Select[Any] = (
+            select(nodes.c.pk, owners, (self.now - owners.c.heartbeat).label("silence"))
+            .join(owners, nodes.c.owner == owners.c.id)
+            .where(owners.c.kind == bindparam("kind"), nodes.c.sealed.is_(False))
+            .order_by(nodes.c.pk)
+        )
         # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
         self.claim_process: Update = (
             nodes.update()

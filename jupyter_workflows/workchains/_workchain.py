@@ -23,7 +23,7 @@ from .._core import (
     ValidationError,
 )
 from .._core._expose import exposed_key, namespace_levels
-from .._processes import ProcessSpec, launch_inputs, start, wait_terminated
+from .._processes import ProcessSpec, launch_inputs, submit, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
@@ -69,7 +69,6 @@ class WorkChain(Process):
         self.ctx = AttributeDict()
         self._pc = 0
         self._awaiting: list[AwaitedChild] = []
-        self._children_until = 0  # see Checkpoint.children_until
         self._warned_unresumable = False
 
     # -- running the outline ------------------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ class WorkChain(Process):
         self.ctx = decode_context(checkpoint["ctx"])
         self._pc = checkpoint["pc"]
         self._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
-        self._children_until = checkpoint.get("children_until", 0)
+        self.last_call = checkpoint.get("children_until", 0)
 
     @property
     def awaiting(self) -> list[AwaitedChild]:
@@ -162,7 +161,7 @@ class WorkChain(Process):
             labels = ", ".join(f"{n.process_label}<{n.pk}>" for n in pending[:5])  # type: ignore[attr-defined]
             more = f" and {len(pending) - 5} more" if len(pending) > 5 else ""
             self.set_status(f"Waiting for {len(pending)} process(es): {labels}{more}")
-            self._await(wait_terminated(pending))  # type: ignore[arg-type]
+            self._await(wait_terminated(pending), at_checkpoint=True)  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
         for entry, node in zip(self._awaiting, nodes, strict=True):
@@ -190,7 +189,7 @@ class WorkChain(Process):
             "pc": self._pc,
             "ctx": ctx,
             "awaiting": list(self._awaiting),
-            "children_until": max([self._children_until, *(pk for c in self.children if (pk := c.pk) is not None)]),
+            "children_until": self.last_call,
             "unresumable": unresumable,
         }
         self.node.save_checkpoint(checkpoint)  # type: ignore[attr-defined]
@@ -198,8 +197,9 @@ class WorkChain(Process):
     # -- what steps use -----------------------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
         """Start a child process (a WorkChain or a process function) in the background; returns its node. Wait for
-        it by returning ``ToContext(key=node)``."""
-        return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
+        it by returning ``ToContext(key=node)``. On a daemon worker (or with ``jw.configure(daemon=True)``) the
+        child goes to the daemon's queue, and any worker may run it."""
+        return submit(*launch_inputs(process, args, kwargs))
 
     def to_context(self, **children: Any) -> None:
         """Wait for these processes after the current step, like returning ``ToContext(**children)``."""

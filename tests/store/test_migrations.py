@@ -17,7 +17,8 @@ from jupyter_workflows.testing import temporary_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CACHING_COLUMNS = ("hash", "cache_valid")
-LATER_TABLES = {1: {"identity"}, 2: {"identity"}}  # tables an old schema version did not have yet
+LATER_TABLES = {1: {"identity"}, 2: {"identity"}}  # tables an old schema version did not have yet (and in version
+# 2, the nodes had no index of held processes)
 
 
 def make_version_1_store(url: str, version: int = 1) -> dict[str, str]:
@@ -31,6 +32,9 @@ def make_version_1_store(url: str, version: int = 1) -> dict[str, str]:
         if table.name == "nodes" and version == 1:
             columns = [column._copy() for column in table.c if column.name not in CACHING_COLUMNS]
             Table("nodes", old, *columns)
+        elif table.name == "nodes":  # version 2: without the index of held processes
+            copied = table.to_metadata(old)
+            copied.indexes = {index for index in copied.indexes if index.name != "ix_nodes_held"}
         else:
             table.to_metadata(old)
     uuids = {role: str(uuid.uuid4()) for role in ("x", "y", "add", "result")}
@@ -112,6 +116,11 @@ def test_a_version_2_store_gets_an_identity_that_stays(store_url: str) -> None:
     with Store(store_url) as store:
         identity = store.identity
         assert uuid.UUID(identity) and store.get_node(uuids["add"]).process_state == "finished"
+        engine = create_engine(store_url)
+        try:
+            assert "ix_nodes_held" in {index["name"] for index in inspect(engine).get_indexes("nodes")}
+        finally:
+            engine.dispose()
     with Store(store_url) as again:
         assert again.identity == identity  # made once, by the upgrade
 

@@ -1,0 +1,108 @@
+"""``continue_process``: take over one process that nobody runs, and run it here (what a daemon worker does with a
+``continue`` task, and with the processes of a worker that died).
+
+It is skipped when it terminated, runs here already, or a live kernel or worker holds it. Otherwise it is claimed
+with compare-and-set on its owner (of two workers, one wins; the other skips it) and started:
+
+- a WorkChain from its last checkpoint (from the beginning if it has none), with ``resume``'s checks; the
+  children it called after that checkpoint are killed wherever they run (the step runs again and calls them again);
+  its other children are continued on their own, each by the worker that takes it;
+- a process function from the start if it had not started, or if it is a calcfunction (nothing of a calcfunction
+  reaches the store before its end, which writes its outputs and state together); a workfunction that had started is
+  recorded as killed (running it again would call its children twice).
+
+A process whose class cannot be loaded here is recorded as excepted, with the reason: nothing else could run it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from typing import Any
+
+from .._core import CheckpointError, NotResumableError, Process, ProcessState, WorkflowsError
+from .._processes import end_orphan_tree, process_class_of, steer_async
+from .._runtime import Ownership, get_runtime
+from ..nodes import CalculationNode, ProcessNode, WorkChainNode, load_node
+from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, resolve_class, take_over
+
+__all__ = ["continue_process"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.worker")
+WORKFUNCTION_STARTED = (
+    "Its worker died while it ran; a workfunction cannot continue (its calls would be made twice): run it again."
+)
+
+
+async def continue_process(pk: int) -> Process | None:
+    """Claim process ``pk`` for this runtime and start it in the background; None if it was skipped (terminated,
+    run here, held by a live owner, or taken by another runtime just now)."""
+    node = load_node(pk)
+    if not isinstance(node, ProcessNode):
+        raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
+    if node.process is not None or node.is_terminated:
+        return None
+    if node.owner_status().ownership not in (Ownership.QUEUED, Ownership.ORPHANED):
+        return None
+    owner = node.owner  # what the compare-and-set expects: nobody, or the owner that died
+    get_runtime().register_owner_in(node.provenance_store)
+    try:
+        plan = plan_from_checkpoint(node, owner) if isinstance(node, WorkChainNode) else None
+        cls = process_class_of(resolve_class(node.process_class, node)) if plan is None else plan.cls
+    except (NotResumableError, CheckpointError) as error:
+        _record_excepted(node, owner, error)
+        return None
+    if plan is not None:
+        return await _continue_workchain(plan)
+    return _continue_function(node, owner, cls)
+
+
+async def _continue_workchain(plan: Plan) -> Process | None:
+    runtime = get_runtime()
+    try:
+        ((process, _),) = take_over(plan, runtime)
+    except NotResumableError:  # another runtime took it just now
+        return None
+    done_until = plan.checkpoint.get("children_until", 0) if plan.checkpoint else 0
+    for child in plan.node.called:
+        if not child.is_terminated and (child.pk or 0) > done_until:
+            try:
+                await steer_async(child, "kill", STEP_RAN_AGAIN)
+            except WorkflowsError as error:  # the rerun step calls it again: a duplicate, but nothing lost
+                _LOGGER.error("Could not kill %s, called after the last checkpoint: %s", child, error)
+    runtime.runner.start(process)
+    return process
+
+
+def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process]) -> Process | None:
+    runtime = get_runtime()
+    started = node.process_state is not ProcessState.CREATED
+    if not node.claim(runtime.owner_id, expected=owner):
+        return None
+    if started and not isinstance(node, CalculationNode):
+        end_orphan_tree(node, WORKFUNCTION_STARTED)
+        return None
+    inputs: dict[str, Any] = dict(node.inputs)
+    inputs["metadata"] = {"label": node.label, "description": node.description}
+    process = cls(inputs, node, runtime.runner, label=node.process_label, parent=None)
+    node.process = process
+    if node.paused:
+        process.pause()
+    runtime.runner.start(process)
+    return process
+
+
+def _record_excepted(node: ProcessNode, owner: str | None, error: Exception) -> None:
+    """End a process this runtime cannot run (its class is not defined here, its checkpoint is unreadable), saying
+    why; claimed first, so that a runtime that took it meanwhile keeps it."""
+    runtime = get_runtime()
+    if not node.claim(runtime.owner_id, expected=owner):
+        return
+    _LOGGER.error("%s<%s> cannot run here: %s", node.process_label, node.pk, error)
+    node.record_state(
+        ProcessState.EXCEPTED,
+        exit_message=f"The {runtime.kind} pid {os.getpid()} on {socket.gethostname()} could not run it: {error}",
+        exception="".join(traceback.format_exception_only(type(error), error)),
+    )
