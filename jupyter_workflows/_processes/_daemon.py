@@ -49,21 +49,20 @@ def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool
     node, here = enqueue(process_class, inputs)
     if here is not None:
         runtime.runner.start(here)
-    else:
+        return node
+    try:
         queue_continue(node)
+    except WorkflowsError as error:  # nothing would ever run it: say so on the node too
+        end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
+        raise
     return node
 
 
 def queue_continue(node: ProcessNode) -> None:
-    """Queue a ``continue`` task for ``node`` (a process held by nobody). If the broker cannot take it, the process
-    is recorded as killed with the reason (nothing would ever run it), and the error raised."""
+    """Queue a ``continue`` task for ``node`` (a process held by nobody), for one daemon worker to take. Raises
+    BrokerUnreachableError if the broker cannot take it in time."""
     from ..broker import process_task
 
-    store = node.provenance_store
-    task = process_task("continue", node.pk or 0, store.identity)
-    try:
-        communicator()
-        get_runtime().broker.send_task(task)
-    except WorkflowsError as error:
-        end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
-        raise
+    task = process_task("continue", node.pk or 0, node.provenance_store.identity)
+    communicator()
+    get_runtime().broker.send_task(task)

@@ -9,6 +9,7 @@ from ._caching import (
     use_cache as use_cache,
 )
 from ._lease import (
+    HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
     Lease as Lease,
     Ownership as Ownership,
     OwnerStatus as OwnerStatus,
@@ -27,6 +28,7 @@ from ._runtime import (
 
 __all__ = [
     "BROKER_URL_ENV",
+    "HEARTBEAT_SECONDS",
     "BrokerLink",
     "Lease",
     "OwnerStatus",

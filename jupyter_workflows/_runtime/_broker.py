@@ -47,6 +47,8 @@ class BrokerLink:
         self._communicator: RabbitMQCommunicator | None = None
         self._unsubscribe_events: list[Callable[[], None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
+        self.serving: asyncio.Future[Any] | None = None
+        """Done once the communicator answers the control RPCs to this runtime (None: no communicator yet)."""
 
     def __repr__(self) -> str:
         return f"<BrokerLink {self.url if self.url is not None else 'none'} {self._communicator!r}>"
@@ -95,7 +97,7 @@ class BrokerLink:
         communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch)
         self._communicator = communicator
         self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
-        self.spawn(self._serve(communicator, responder))
+        self.serving = self.spawn(self._serve(communicator, responder))
         return communicator
 
     def close(self) -> None:
@@ -106,6 +108,7 @@ class BrokerLink:
         self._unsubscribe_events = []
         for future in list(self._pending):
             future.cancel()
+        self.serving = None
         if communicator is not None:
             communicator.close()
 
