@@ -3,44 +3,39 @@ task ends (terminated, or handed over)."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 
 __all__ = ["Slots"]
 
 
 class Slots:
-    """``size`` slots; :meth:`take` waits for a free one, or returns False once the worker stops."""
+    """``size`` slots. ``on_change()`` is called whenever one is taken or given back (and when they close)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, on_change: Callable[[], None] = lambda: None) -> None:
         self.size = size
         self.used = 0
-        self._free = asyncio.Semaphore(size)
-        self._stopping = asyncio.Event()
+        self.closed = False  # the worker stops: no slot is given any more
+        self._on_change = on_change
+
+    def __repr__(self) -> str:
+        return f"<Slots {self.used}/{self.size}{' closed' if self.closed else ''}>"
 
     @property
     def full(self) -> bool:
         return self.used >= self.size
 
-    async def take(self) -> bool:
-        """Wait for a free slot and take it (True), or for the worker to stop (False, no slot taken)."""
-        if self._stopping.is_set():
+    def take(self) -> bool:
+        """Take a free slot (True); False when all are used or the worker stops."""
+        if self.closed or self.full:
             return False
-        taking = asyncio.ensure_future(self._free.acquire())
-        stopping = asyncio.ensure_future(self._stopping.wait())
-        await asyncio.wait({taking, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if taking.done() and not taking.cancelled():
-            if not self._stopping.is_set():
-                self.used += 1
-                return True
-            self._free.release()
-        taking.cancel()
-        return False
+        self.used += 1
+        self._on_change()
+        return True
 
     def give(self) -> None:
         self.used -= 1
-        self._free.release()
+        self._on_change()
 
-    def stop(self) -> None:
-        """Every :meth:`take` waiting now, and every later one, returns False."""
-        self._stopping.set()
+    def close(self) -> None:
+        self.closed = True
+        self._on_change()

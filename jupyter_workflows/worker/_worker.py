@@ -5,7 +5,9 @@
   terminated or that a live owner holds is skipped) and starts it; the task is acked once the handler returned, that
   is once the worker owns the process (never held for the process's life: see RabbitMQ's ``consumer_timeout``).
 - **Slots** bound how many processes it runs at once (a WorkChain waiting for its children holds its slot, as in
-  AiiDA: give enough slots for the deepest tree). The broker hands it at most ``min(slots, 32)`` tasks ahead.
+  AiiDA: give enough slots for the deepest tree). With every slot used it stops consuming, so the queue's tasks go
+  to the other workers; a task that reached it meanwhile is queued again, as a new task (never held unacked: a
+  worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free.
 - **Dead workers.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host: its pid is
   gone; another host: its heartbeat stopped for three periods) and continues them itself, as far as it has slots;
   compare-and-set makes it safe for several workers to look at once.
@@ -34,7 +36,7 @@ from ..store import SecretURL
 from ._slots import Slots
 
 if TYPE_CHECKING:
-    from ..broker import Subscription
+    from ..broker import RabbitMQCommunicator, Subscription
 
 __all__ = ["Worker"]
 
@@ -60,7 +62,9 @@ class Worker:
         if slots < 1:
             raise WorkflowsError(f"A worker needs at least one slot (got slots={slots}).")
         self.store_url, self.broker_url = SecretURL(store), SecretURL(broker)
-        self.slots = Slots(slots)
+        self._slots_changed = asyncio.Event()
+        self.slots = Slots(slots, on_change=self._slots_changed.set)
+        self._ready = asyncio.Event()
         self.sweep_seconds = sweep_seconds
         self.grace = grace
         self.held: set[Process] = set()  # processes it runs (claimed, not ended or handed over yet)
@@ -88,17 +92,18 @@ class Worker:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
         try:
-            subscription = await self._start(runtime)
+            communicator = await self._start(runtime)
+            consuming = asyncio.ensure_future(self._consume(communicator))
             sweeping = asyncio.ensure_future(self._sweep())
             await self._stop.wait()
-            await self._hand_over(subscription, sweeping)
+            await self._hand_over(consuming, sweeping)
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
             swap_runtime(previous)
             runtime.close()
 
-    async def _start(self, runtime: Runtime) -> Subscription:
+    async def _start(self, runtime: Runtime) -> RabbitMQCommunicator:
         store = runtime.use_store(self.store_url)
         runtime.register_owner_in(store)
         runtime.broker.task_prefetch = min(self.slots.size, MAX_PREFETCH)
@@ -106,12 +111,36 @@ class Worker:
         communicator = connect()
         assert communicator is not None and runtime.broker.serving is not None
         await runtime.broker.serving  # control reaches its processes from the moment it takes any
-        subscription = await communicator.subscribe_tasks_async(self._on_task)
-        _LOGGER.info(
-            "Worker pid %d on %s ready: store %s (identity %s), broker %s, %d slots",
-            os.getpid(), socket.gethostname(), store.url, store.identity, self.broker_url, self.slots.size,
-        )  # fmt: skip
-        return subscription
+        return communicator
+
+    async def _consume(self, communicator: RabbitMQCommunicator) -> None:
+        """Subscribe to the task queue while a slot is free; stop consuming while all are used (until a batch of
+        them is free again), and for good when the worker stops."""
+        resume_at = max(0, self.slots.size - MAX_PREFETCH)
+        subscription: Subscription | None = None
+        try:
+            while not self.slots.closed:
+                self._slots_changed.clear()
+                if subscription is None and self.slots.used <= resume_at:
+                    subscription = await communicator.subscribe_tasks_async(self._on_task)
+                    self._announce_ready()
+                elif subscription is not None and self.slots.full:
+                    await communicator.unsubscribe_async(subscription)
+                    subscription = None
+                else:
+                    await self._slots_changed.wait()
+        finally:
+            if subscription is not None:
+                await communicator.unsubscribe_async(subscription)
+
+    def _announce_ready(self) -> None:
+        if not self._ready.is_set():
+            self._ready.set()
+            store = self.runtime.store
+            _LOGGER.info(
+                "Worker pid %d on %s ready: store %s (identity %s), broker %s, %d slots",
+                os.getpid(), socket.gethostname(), store.url, store.identity, self.broker_url, self.slots.size,
+            )  # fmt: skip
 
     # -- taking processes ----------------------------------------------------------------------------------------------
     async def _on_task(self, task: ProcessTask) -> None:
@@ -121,7 +150,7 @@ class Worker:
                 f"A task for store {task['store']} reached a worker of store {store.identity}: the namespace is "
                 "derived from the store's identity, so a worker of another store should never see it."
             )
-        if not await self.slots.take():  # stopping: a task for another worker replaces this one
+        if not self.slots.take():  # full, or stopping: a new task replaces this one, for another worker
             node = load_node(task["pk"])
             assert isinstance(node, ProcessNode)
             queue_continue(node)
@@ -166,18 +195,16 @@ class Worker:
         for pk, owner in self.runtime.store.processes_held_by("worker"):
             if owner.id == me or alive.setdefault(owner.id, owner_alive(owner)):
                 continue
-            if self.slots.full or not await self.slots.take():
+            if not self.slots.take():
                 return
             _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
             await self._continue(pk)
 
     # -- stopping ------------------------------------------------------------------------------------------------------
-    async def _hand_over(self, subscription: Subscription, sweeping: asyncio.Future[Any]) -> None:
-        self.slots.stop()
+    async def _hand_over(self, consuming: asyncio.Future[Any], sweeping: asyncio.Future[Any]) -> None:
+        self.slots.close()
         sweeping.cancel()
-        communicator = self.runtime.broker.communicator
-        if communicator is not None:
-            await communicator.unsubscribe_async(subscription)
+        await asyncio.wait([consuming])  # unsubscribed: no task comes any more
         held = list(self.held)
         for process in held:
             process.hand_over()
