@@ -106,8 +106,12 @@ class BrokerLink:
         for unsubscribe in self._unsubscribe_events:
             unsubscribe()
         self._unsubscribe_events = []
-        for future in list(self._pending):
+        pending = list(self._pending)
+        for future in pending:
             future.cancel()
+        loop = self._runner.loop
+        if pending and not loop.is_running() and not loop.is_closed():  # a script's loop: let the cancels land
+            loop.run_until_complete(asyncio.wait(pending))
         self.serving = None
         if communicator is not None:
             communicator.close()

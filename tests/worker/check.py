@@ -33,9 +33,7 @@ def tree(node: Any) -> dict[str, Any]:
 def main() -> None:
     url, *pks = sys.argv[1:]
     store = jw.configure(store=url)
-    parents = {
-        row.pk: row.process_label for row in jw.processes(limit=None) if row.process_label == "Parent"
-    }
+    parents = {row.pk: row.process_label for row in jw.processes(limit=None) if row.process_label == "Parent"}
     expected = {}
     if parents:
         node = jw.load_node(next(iter(parents)))
