@@ -80,12 +80,14 @@ def on_private_broker(
     tmp_path: Path,
 ) -> Iterator[tuple[Runtime, DaemonWorkers, RabbitMQNode]]:
     private_node.start()
-    with isolated_runtime(sqlite_url, broker=private_node.url) as runtime:
-        with daemon_workers(sqlite_url, private_node.url, workers=1, log_dir=tmp_path) as workers:
-            try:
-                yield runtime, workers, private_node
-            finally:
-                private_node.start()  # the workers stop cleanly, the namespace is deleted
+    with (
+        isolated_runtime(sqlite_url, broker=private_node.url) as runtime,
+        daemon_workers(sqlite_url, private_node.url, workers=1, log_dir=tmp_path) as workers,
+    ):
+        try:
+            yield runtime, workers, private_node
+        finally:
+            private_node.start()  # the workers stop cleanly, the namespace is deleted
 
 
 def test_a_wait_whose_broadcast_is_lost_ends_by_polling_the_store(
