@@ -99,6 +99,8 @@ class Process:
     node_kind: ClassVar[str] = "process"
     runs_inline: ClassVar[bool] = False  # a plain call that never waits (a synchronous calcfunction)
     single_result: ClassVar[bool] = False  # a run returns the output 'result' itself when it is the only one
+    writes_at_end: ClassVar[bool] = False  # nothing of a run is stored before it ends: it may stop at any wait
+    # (a hand-over) and run again from the start (a calcfunction)
 
     # -- the spec ---------------------------------------------------------------------------------------------------
     @classmethod
@@ -347,6 +349,7 @@ class Process:
         if self._kill_message is not None:
             discard(awaitable)
             raise _Killed(self._kill_message)
+        at_checkpoint = at_checkpoint or self.writes_at_end
         if at_checkpoint and self._handing_over:
             discard(awaitable)
             raise _HandedOver
@@ -442,9 +445,10 @@ class Process:
 
     def hand_over(self) -> bool:
         """Stop running this process here at its next checkpoint (before it starts, at a step boundary, or while it
-        waits for children or for play), leaving it in the store as it is, for another runtime to continue. Its
-        ``task`` then ends; ``terminated`` stays pending, since it did not terminate. A process function that
-        started ends first (it keeps no checkpoint). False if it already terminated."""
+        waits for children or for play; a calcfunction, which stores nothing before its end, at any wait), leaving
+        it in the store as it is, for another runtime to continue. Its ``task`` then ends; ``terminated`` stays
+        pending, since it did not terminate. A process function that started ends first, unless it waits (it keeps
+        no checkpoint). False if it already terminated."""
         if self.state.is_terminal:
             return False
         self._handing_over = True

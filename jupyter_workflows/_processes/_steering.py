@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._core import (
     Process,
@@ -31,6 +31,9 @@ from .._runtime import Ownership, Runtime, get_runtime
 from .._wire import ControlRequest
 from ..nodes import ProcessNode, load_node
 from ._orphans import end_orphan_tree
+
+if TYPE_CHECKING:
+    from ..broker import RabbitMQCommunicator
 
 __all__ = ["Intent", "propagate_kills", "respond", "steer", "steer_async"]
 
@@ -56,6 +59,7 @@ def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
         if not isinstance(action, _Remote):
             return action
         try:
+            _connect()
             return bool(get_runtime().broker.rpc(action.owner, _request(intent, node, message)))
         except (RemoteError, RecipientNotFoundError) as error:
             _check_moved(node, intent, action, error)
@@ -69,7 +73,7 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
         action = _act_here(node, intent, message)
         if not isinstance(action, _Remote):
             return action
-        communicator = get_runtime().broker.communicator
+        communicator = _connect()
         if communicator is None:
             raise _no_broker(node, intent, action.where)
         try:
@@ -144,6 +148,12 @@ def _kill_orphan(node: ProcessNode, message: str) -> None:
             f"{_name(child)} was left running: {child.owner_status().describe()} runs it. Kill it from there.",
             stacklevel=5,
         )
+
+
+def _connect() -> RabbitMQCommunicator | None:
+    from ._daemon import communicator
+
+    return communicator()
 
 
 def _request(intent: Intent, node: ProcessNode, message: str) -> ControlRequest:

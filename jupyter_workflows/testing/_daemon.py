@@ -60,8 +60,9 @@ class DaemonWorkers:
         self.heartbeat = heartbeat
         self.workers: list[WorkerProcess] = []
 
-    def start(self, *, slots: int = 200, grace: float = 60.0, wait: bool = True) -> WorkerProcess:
-        """Start a worker (and by default wait until it takes tasks)."""
+    def start(self, *, slots: int = 200, grace: float = 10.0, wait: bool = True) -> WorkerProcess:
+        """Start a worker (and by default wait until it takes tasks). ``grace``: how long a stop waits for its
+        processes to reach a checkpoint."""
         log = self.log_dir / f"worker-{len(self.workers) + 1}.log"
         env = dict(os.environ, JUPYTER_WORKFLOWS_HEARTBEAT_SECONDS=str(self.heartbeat))
         command = [sys.executable, "-m", "jupyter_workflows.worker", "--store", self._store.reveal()]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,11 +23,13 @@ def tree() -> dict[str, jw.Data]:
 
 
 def naps_running(root: jw.ProcessNode) -> bool:
-    """Whether a nap of ``root``'s children is running (its WorkChains then wait, holding their checkpoint)."""
-    return any(
-        grandchild.process_label == "nap" and grandchild.process_state is ProcessState.RUNNING
-        for child in root.called
-        for grandchild in child.called
+    """Whether every child of ``root`` waits for its nap, which runs: each has checkpointed the step that submitted
+    it (a crash before that checkpoint runs the step again: a killed nap and a new one, not what a clean run has)."""
+    children = root.called
+    return len(children) == 2 and all(
+        child.process_state is ProcessState.WAITING
+        and any(grandchild.process_label == "nap" and not grandchild.is_terminated for grandchild in child.called)
+        for child in children
     )
 
 
@@ -50,7 +53,7 @@ def test_a_sigkilled_workers_workchains_are_continued_by_the_other(
     found = check(store_url, clean.pk, crashed.pk)
     assert found["problems"] == []
     clean_tree, crashed_tree = found["trees"]
-    assert crashed_tree == clean_tree  # no lost, killed or duplicated process, link or output
+    assert crashed_tree == clean_tree, json.dumps(crashed_tree, indent=1)  # nothing lost, killed or duplicated
 
 
 def test_a_stopped_worker_hands_its_processes_over_and_a_new_one_continues_them(
