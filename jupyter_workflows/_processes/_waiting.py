@@ -109,21 +109,24 @@ def _watching(pks: set[int], ended: Callable[[int], None], subscribed: Callable[
         from ._daemon import communicator as connect
 
         communicator = connect()
-    subscribing = None
+    done = asyncio.Event()  # never cancel a subscription in flight: the broker would close its channel
     if communicator is not None:
-        subscribing = runtime.broker.spawn(_subscribe(communicator, pks, ended, subscribed))
+        runtime.broker.spawn(_subscribe(communicator, pks, ended, subscribed, done))
     try:
         yield communicator is not None
     finally:
         unsubscribe()
-        if subscribing is not None:
-            subscribing.cancel()
+        done.set()
 
 
 async def _subscribe(
-    communicator: RabbitMQCommunicator, pks: set[int], ended: Callable[[int], None], subscribed: Callable[[], None]
+    communicator: RabbitMQCommunicator,
+    pks: set[int],
+    ended: Callable[[int], None],
+    subscribed: Callable[[], None],
+    done: asyncio.Event,
 ) -> None:
-    """Subscribe to the broadcasts of ``pks`` until cancelled (while the broker is away, that waits for it)."""
+    """Subscribe to the broadcasts of ``pks`` until ``done`` (while the broker is away, that waits for it)."""
 
     async def on_broadcast(message: StateChanged) -> None:
         if message["to_state"] in _TERMINAL and message["pk"] in pks:
@@ -133,9 +136,11 @@ async def _subscribe(
     subscriptions: list[Subscription] = []
     try:
         for pattern in patterns:
+            if done.is_set():
+                return
             subscriptions.append(await communicator.subscribe_broadcasts_async(pattern, on_broadcast))
         subscribed()
-        await asyncio.Event().wait()  # until cancelled
+        await done.wait()
     finally:
         for subscription in subscriptions:
             with contextlib.suppress(Exception):

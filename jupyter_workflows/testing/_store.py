@@ -60,8 +60,16 @@ def isolated_runtime(url: str | None = None, *, broker: str | None = None) -> It
 
 
 def _delete_namespace(broker: str, namespace: str) -> None:
-    """Delete a namespace's queues and exchanges, on a thread of its own (the caller may be inside a running loop)."""
+    """Delete a namespace's queues and exchanges, on a thread of its own (the caller may be inside a running loop)
+    with a loop of its own (not ``asyncio.run``: nest-asyncio2, once applied, makes that leave its loop open)."""
     from ..broker import delete_namespace_async
 
+    def delete() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(delete_namespace_async(broker, namespace))
+        finally:
+            loop.close()
+
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, delete_namespace_async(broker, namespace)).result()
+        thread.submit(delete).result()
