@@ -93,8 +93,6 @@ class Runtime:
                 f"{len(live)} process(es) still run on the current store ({names}); wait for them (jw.wait) or kill "
                 "them before switching stores."
             )
-        if self._store is not None and self._store is not spec:
-            self.broker.close()  # its namespace is the store's: the next use connects for the new one
         if isinstance(spec, Store):
             store = spec
         else:
@@ -103,6 +101,8 @@ class Runtime:
             found = self._opened.get(key)
             store = found if found is not None and not found.closed else Store(url)
             self._opened[key] = store
+        if store is not self._store:
+            self.broker.close()  # its namespace is the store's: the next use connects for the new one
         self._store = store
         return store
 
