@@ -8,9 +8,10 @@ A run the cache serves is replayed here instead (one commit: not worth a worker)
 from __future__ import annotations
 
 import functools
+import logging
 from typing import TYPE_CHECKING, Any
 
-from .._core import Process, UsageError, WorkflowsError
+from .._core import Process, UsageError
 from .._runtime import get_runtime
 from ..nodes import ProcessNode
 from ._instantiate import enqueue
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from ..broker import RabbitMQCommunicator
 
 __all__ = ["communicator", "queue_continue", "submit"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.daemon")
 
 
 def communicator() -> RabbitMQCommunicator | None:
@@ -50,11 +53,15 @@ def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool
     if here is not None:
         runtime.runner.start(here)
         return node
-    try:
-        queue_continue(node)
-    except WorkflowsError as error:  # nothing would ever run it: say so on the node too
+    from ..broker import process_task
+
+    def failed(error: BaseException) -> None:  # nothing would ever run it: say so on the node
+        _LOGGER.error("%s<%s> could not be sent to the daemon workers: %s", node.process_label, node.pk, error)
         end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
-        raise
+
+    # Not waiting for the broker's confirmation (a fsync of the queue) makes a submit cost one commit; a task lost
+    # all the same (this process died first) is found by the workers' look for processes queued too long.
+    runtime.broker.send_task_soon(process_task("continue", node.pk or 0, node.provenance_store.identity), failed)
     return node
 
 

@@ -85,11 +85,11 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
 
 def _act_here(node: ProcessNode, intent: Intent, message: str) -> bool | _Remote:
     """Act on the process if this runtime can (it runs here, is queued or orphaned); else say whom to ask."""
-    if node.is_terminated:
-        return False
     if node.process is not None:
         return _apply(node.process, intent, message)
-    status = node.owner_status()
+    status = node.owner_status()  # one read of the node (and of its owner, if held): a control costs little
+    if status.ownership is Ownership.DONE:
+        return False
     if status.ownership is Ownership.ELSEWHERE:
         assert status.owner is not None
         if get_runtime().broker.url is None:

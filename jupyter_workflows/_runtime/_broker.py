@@ -11,8 +11,11 @@ processes go on, broadcasts are dropped (waiters fall back to polling the store)
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
 import logging
 import os
+import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +34,16 @@ _SERVE_RETRY = (0.1, 5.0)  # seconds between attempts to serve RPCs while the br
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 
 
+_UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with tasks not confirmed yet
+
+
+@atexit.register
+def _wait_sent_at_exit() -> None:
+    """A script that submits and ends at once still gets its tasks to the broker."""
+    for link in list(_UNCONFIRMED):
+        link.wait_sent()
+
+
 def namespace_of(store: Store) -> str:
     """The broker namespace of a store: its identity, so the same database gets the same namespace under any URL."""
     return f"jw-{store.identity}"
@@ -47,6 +60,7 @@ class BrokerLink:
         self._communicator: RabbitMQCommunicator | None = None
         self._unsubscribe_events: list[Callable[[], None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
+        self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
         self.serving: asyncio.Future[Any] | None = None
         """Done once the communicator answers the control RPCs to this runtime (None: no communicator yet)."""
 
@@ -101,7 +115,9 @@ class BrokerLink:
         return communicator
 
     def close(self) -> None:
-        """Close the communicator (if any); a later :meth:`connect` makes a new one."""
+        """Close the communicator (if any), once the tasks sent are confirmed (or failed); a later :meth:`connect`
+        makes a new one."""
+        self.wait_sent()
         communicator, self._communicator = self._communicator, None
         for unsubscribe in self._unsubscribe_events:
             unsubscribe()
@@ -120,6 +136,29 @@ class BrokerLink:
     def send_task(self, task: ProcessTask) -> None:
         """Queue ``task``; BrokerUnreachableError if the broker cannot be reached in time."""
         self._required().send_task(task)
+
+    def send_task_soon(self, task: ProcessTask, failed: Callable[[BaseException], None]) -> None:
+        """Queue ``task`` without waiting for the broker to confirm it; if it cannot, ``failed(error)`` is called on
+        this runtime's loop. Tasks not confirmed yet are waited for when the link closes, and at exit."""
+        future = self._required().send_task_soon(task)
+        if not self._sending:
+            _UNCONFIRMED.add(self)
+        self._sending.add(future)
+        loop = self._runner.loop
+
+        def done(future: concurrent.futures.Future[None]) -> None:  # on the communicator's thread
+            self._sending.discard(future)
+            error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
+            if error is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(failed, error)
+
+        future.add_done_callback(done)
+
+    def wait_sent(self, timeout: float = 60.0) -> None:
+        """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`."""
+        if self._sending:
+            concurrent.futures.wait(list(self._sending), timeout=timeout)
+        _UNCONFIRMED.discard(self)
 
     def rpc(self, owner_id: str, request: ControlRequest, timeout: float = 10.0) -> Any:
         """Ask the runtime ``owner_id`` to act on a process it holds; its answer, or the error it raised."""

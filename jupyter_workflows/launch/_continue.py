@@ -24,8 +24,9 @@ from typing import Any
 
 from .._core import CheckpointError, NotResumableError, Process, ProcessState, WorkflowsError
 from .._processes import end_orphan_tree, process_class_of, steer_async
-from .._runtime import Ownership, get_runtime
-from ..nodes import CalculationNode, ProcessNode, WorkChainNode, load_node
+from .._runtime import get_runtime, owner_alive
+from ..nodes import CalculationNode, ProcessNode, WorkChainNode
+from ..nodes._node import node_from_row
 from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, resolve_class, take_over
 
 __all__ = ["continue_process"]
@@ -39,24 +40,34 @@ WORKFUNCTION_STARTED = (
 async def continue_process(pk: int) -> Process | None:
     """Claim process ``pk`` for this runtime and start it in the background; None if it was skipped (terminated,
     run here, held by a live owner, or taken by another runtime just now)."""
-    node = load_node(pk)
+    runtime = get_runtime()
+    store = runtime.store
+    row = store.get_node(pk)  # one read decides (a worker takes hundreds of processes a second)
+    node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
-    if node.process is not None or node.is_terminated:
+    if node.process is not None or row.sealed or _held_by_a_live_owner(row.owner, runtime.owner_id):
         return None
-    if node.owner_status().ownership not in (Ownership.QUEUED, Ownership.ORPHANED):
-        return None
-    owner = node.owner  # what the compare-and-set expects: nobody, or the owner that died
-    get_runtime().register_owner_in(node.provenance_store)
+    runtime.register_owner_in(store)
     try:
-        plan = plan_from_checkpoint(node, owner) if isinstance(node, WorkChainNode) else None
+        plan = plan_from_checkpoint(node, row.owner) if isinstance(node, WorkChainNode) else None
         cls = process_class_of(resolve_class(node.process_class, node)) if plan is None else plan.cls
     except (NotResumableError, CheckpointError) as error:
-        _record_excepted(node, owner, error)
+        _record_excepted(node, row.owner, error)
         return None
     if plan is not None:
         return await _continue_workchain(plan)
-    return _continue_function(node, owner, cls)
+    started = row.process_state != ProcessState.CREATED.value
+    return _continue_function(node, row.owner, cls, started=started)
+
+
+def _held_by_a_live_owner(owner: str | None, me: str) -> bool:
+    if owner is None:
+        return False
+    if owner == me:
+        return True
+    row = get_runtime().store.get_owners([owner]).get(owner)
+    return row is not None and owner_alive(row)
 
 
 async def _continue_workchain(plan: Plan) -> Process | None:
@@ -76,9 +87,8 @@ async def _continue_workchain(plan: Plan) -> Process | None:
     return process
 
 
-def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process]) -> Process | None:
+def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process], *, started: bool) -> Process | None:
     runtime = get_runtime()
-    started = node.process_state is not ProcessState.CREATED
     if not node.claim(runtime.owner_id, expected=owner):
         return None
     if started and not isinstance(node, CalculationNode):

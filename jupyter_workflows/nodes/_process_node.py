@@ -356,9 +356,10 @@ class ProcessNode(Node):
     def claim(self, owner: str | None, *, expected: str | None) -> bool:
         """Take over this process for ``owner`` if nobody else did meanwhile (compare-and-set on its owner)."""
         assert self._pk is not None
-        if not self.provenance_store.claim_process(self._pk, owner, expected=expected):
+        row = self.provenance_store.claim_process(self._pk, owner, expected=expected)
+        if row is None:
             return False
-        self._row = self.provenance_store.get_node(self._pk)
+        self._row = row
         return True
 
     def _stage(self, columns: dict[str, Any]) -> None:

@@ -230,19 +230,27 @@ class Store:
             if conn.execute(self._sql.heartbeat, {"owner_id": owner_id}).rowcount == 0:
                 raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
 
-    def claim_process(self, pk: int, owner: str | None, *, expected: str | None) -> bool:
-        """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed.
+    def claim_process(self, pk: int, owner: str | None, *, expected: str | None) -> NodeRow | None:
+        """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed; the
+        process's row as the claim left it, or None if it did not happen.
 
-        A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets True."""
+        A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets the row."""
         values = {"pk_": pk, "owner": owner, "expected": expected, "mtime": _time.time()}
         with self._write("claim a process") as conn:
-            return bool(conn.execute(self._sql.claim_process, values).rowcount == 1)
+            row = conn.execute(self._sql.claim_process, values).first()
+        return None if row is None else _node_row(row)
 
     def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
         """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with
         its owner's row (``silence`` by the store's clock), oldest process first."""
         with self._read("read the processes of owners") as conn:
             return [(row[0], OwnerRow(*row[1:])) for row in conn.execute(self._sql.held_by_kind, {"kind": kind})]
+
+    def queued_processes(self, before: float) -> list[int]:
+        """The processes held by nobody (queued for a daemon worker) whose row last changed before ``before``
+        (seconds since the epoch), oldest first."""
+        with self._read("read the queued processes") as conn:
+            return list(conn.execute(self._sql.queued_before, {"before": before}).scalars())
 
     def add_reports(self, reports: Sequence[ReportRow]) -> None:
         """Attach several log lines at once."""

@@ -81,6 +81,17 @@ class Statements:
             .where(owners.c.kind == bindparam("kind"), nodes.c.sealed.is_(False))
             .order_by(nodes.c.pk)
         )
+        # Processes held by nobody (queued for a worker) since before a time: where workers look for lost tasks.
+        self.queued_before: Select[Any] = (
+            select(nodes.c.pk)
+            .where(
+                nodes.c.process_state.in_(["created", "running", "waiting"]),
+                nodes.c.owner.is_(None),
+                nodes.c.sealed.is_(False),
+                nodes.c.mtime < bindparam("before"),
+            )
+            .order_by(nodes.c.pk)
+        )
         # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
         self.claim_process: Update = (
             nodes.update()
@@ -92,6 +103,7 @@ class Statements:
                 )
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
+            .returning(*nodes.c)
         )
         self.cache_source: Select[Any] = self._select_cache_source()
         self.cache_sources: Select[Any] = select(nodes).where(self._is_cache_source()).order_by(nodes.c.pk)

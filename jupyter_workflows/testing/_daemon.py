@@ -60,13 +60,16 @@ class DaemonWorkers:
         self.heartbeat = heartbeat
         self.workers: list[WorkerProcess] = []
 
-    def start(self, *, slots: int = 200, grace: float = 10.0, wait: bool = True) -> WorkerProcess:
+    def start(
+        self, *, slots: int = 200, grace: float = 10.0, lost_after: float = 600.0, wait: bool = True
+    ) -> WorkerProcess:
         """Start a worker (and by default wait until it takes tasks). ``grace``: how long a stop waits for its
-        processes to reach a checkpoint."""
+        processes to reach a checkpoint; ``lost_after``: how long a process may wait in the queue."""
         log = self.log_dir / f"worker-{len(self.workers) + 1}.log"
         env = dict(os.environ, JUPYTER_WORKFLOWS_HEARTBEAT_SECONDS=str(self.heartbeat))
         command = [sys.executable, "-m", "jupyter_workflows.worker", "--store", self._store.reveal()]
         command += ["--broker", self._broker.reveal(), "--slots", str(slots), "--grace", str(grace)]
+        command += ["--lost-after", str(lost_after)]
         with log.open("ab") as output:
             popen = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         worker = WorkerProcess(popen, log)

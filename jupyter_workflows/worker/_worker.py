@@ -8,9 +8,11 @@
   AiiDA: give enough slots for the deepest tree). With every slot used it stops consuming, so the queue's tasks go
   to the other workers; a task that reached it meanwhile is queued again, as a new task (never held unacked: a
   worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free.
-- **Dead workers.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host: its pid is
-  gone; another host: its heartbeat stopped for three periods) and continues them itself, as far as it has slots;
-  compare-and-set makes it safe for several workers to look at once.
+- **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
+  its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
+  ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
+  itself, as far as it has slots; compare-and-set makes it safe for several workers to look at once, and a task that
+  comes later for a process taken that way is skipped.
 - **Stopping** (SIGTERM or SIGINT): it takes no more tasks, hands over what it runs at the next checkpoint (a step
   boundary or a wait: the store holds all of it there), gives each back to the queue (owner cleared, a new
   ``continue`` task), and exits. A process function that does not end within ``grace`` seconds stays held by the
@@ -24,6 +26,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 from .._core import Process, Runner, WorkflowsError
@@ -43,6 +46,7 @@ __all__ = ["Worker"]
 _LOGGER = logging.getLogger("jupyter_workflows.worker")
 DEFAULT_SLOTS = 200  # as AiiDA's daemon.worker_process_slots
 MAX_PREFETCH = 32
+LOST_AFTER = 600.0  # seconds a process waits in the queue before its task counts as lost (a backlog may be long)
 
 
 class Worker:
@@ -58,6 +62,7 @@ class Worker:
         slots: int = DEFAULT_SLOTS,
         sweep_seconds: float = HEARTBEAT_SECONDS,
         grace: float = 60.0,
+        lost_after: float = LOST_AFTER,
     ) -> None:
         if slots < 1:
             raise WorkflowsError(f"A worker needs at least one slot (got slots={slots}).")
@@ -67,6 +72,7 @@ class Worker:
         self._ready = asyncio.Event()
         self.sweep_seconds = sweep_seconds
         self.grace = grace
+        self.lost_after = lost_after
         self.held: set[Process] = set()  # processes it runs (claimed, not ended or handed over yet)
         self._runtime: Runtime | None = None
         self._stop = asyncio.Event()
@@ -190,14 +196,19 @@ class Worker:
                 _LOGGER.warning("Looking for the processes of dead workers failed: %s", error)
 
     async def _continue_orphans(self) -> None:
-        me = self.runtime.owner_id
+        me, store = self.runtime.owner_id, self.runtime.store
         alive: dict[str, bool] = {}
-        for pk, owner in self.runtime.store.processes_held_by("worker"):
+        for pk, owner in store.processes_held_by("worker"):
             if owner.id == me or alive.setdefault(owner.id, owner_alive(owner)):
                 continue
             if not self.slots.take():
                 return
             _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
+            await self._continue(pk)
+        for pk in store.queued_processes(before=time.time() - self.lost_after):
+            if not self.slots.take():
+                return
+            _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, self.lost_after)
             await self._continue(pk)
 
     # -- stopping ------------------------------------------------------------------------------------------------------

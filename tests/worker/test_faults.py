@@ -11,6 +11,7 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
+from jupyter_workflows._processes import enqueue
 from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daemon_workers, isolated_runtime
 from tests.broker.conftest import private_node  # noqa: F401 - the fixture
 from tests.worker.conftest import check, until
@@ -74,6 +75,16 @@ def test_a_stopped_worker_hands_its_processes_over_and_a_new_one_continues_them(
     found = check(store_url, clean.pk, stopped.pk)
     assert found["problems"] == []
     assert found["trees"][1] == found["trees"][0]
+
+
+def test_a_process_whose_task_was_lost_is_taken_by_a_worker_after_a_while(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    node, here = enqueue(add.process_class, {"x": Int(1), "y": Int(2)})  # stored, but no task sent: as if this
+    assert here is None and node.owner is None  # process had died between its commit and its send
+    workers.start(lost_after=1.0)
+    jw.wait(node, timeout=120)
+    assert node.is_finished_ok and node.outputs.result.value == 3
 
 
 @pytest.fixture
