@@ -6,6 +6,7 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 
 from typing import Any
 
+from . import daemon as daemon
 from ._core import (
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
@@ -152,6 +153,7 @@ __all__ = [
     "assign_",
     "calcfunction",
     "configure",
+    "daemon",
     "disable_caching",
     "enable_caching",
     "graph",
