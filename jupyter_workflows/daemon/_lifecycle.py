@@ -35,6 +35,8 @@ DEFAULT_GRACE = 60.0  # seconds a stopping worker waits for its processes to rea
 READY_TIMEOUT = 60.0
 POLL = 0.05
 StoreSpec = str | SecretURL | Store | None
+_SPAWNED: list[subprocess.Popen[bytes]] = []
+"""Supervisors this OS process started, held until they exit and are reaped (no zombie, no ResourceWarning)."""
 
 
 @contextlib.contextmanager
@@ -106,6 +108,16 @@ def stop(*, store: StoreSpec = None, timeout: float | None = None, root: str | o
                     f"log, {files.supervisor_log}."
                 )
             time.sleep(POLL)
+        _reap(wait_for=pid)
+
+
+def _reap(wait_for: int | None = None) -> None:
+    for spawned in list(_SPAWNED):
+        if spawned.pid == wait_for:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                spawned.wait(10.0)  # it released its lock: it is exiting
+        if spawned.poll() is not None:
+            _SPAWNED.remove(spawned)
 
 
 def restart(
@@ -199,8 +211,9 @@ def _spawn(
     command = [sys.executable, "-m", "jupyter_workflows.daemon", "--root", str(files.folder.parent)]
     command += ["--identity", files.identity, "--workers", str(workers), "--slots", str(slots), "--grace", str(grace)]
     environment = {**os.environ, STORE_URL_ENV: store.reveal(), BROKER_URL_ENV: broker.reveal()}
+    _reap()
     with files.supervisor_log.open("ab") as log:
-        return subprocess.Popen(
+        spawned = subprocess.Popen(
             command,
             env=environment,
             stdin=subprocess.DEVNULL,
@@ -209,6 +222,8 @@ def _spawn(
             start_new_session=True,  # not in the kernel's (or terminal's) session: a Ctrl-C there leaves it alone
             close_fds=True,
         )
+    _SPAWNED.append(spawned)
+    return spawned
 
 
 def _wait(
