@@ -312,7 +312,7 @@ def _stop_leftovers(files: DaemonFiles) -> int:
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + state.get("grace", DEFAULT_GRACE) + STOP_MARGIN
     while left and time.monotonic() < deadline:
-        left = [pid for pid in left if process_start_time(pid) != 0.0]
+        left = [pid for pid in left if not _ended(pid)]
         time.sleep(POLL)
     files.write_state({**state, "stopped": True, "workers": []})
     return count
@@ -321,7 +321,27 @@ def _stop_leftovers(files: DaemonFiles) -> int:
 def _alive(worker: dict[str, Any]) -> bool:
     """Whether a worker the state names still runs (its pid, started when it did: not a reused pid)."""
     pid, started = worker.get("pid"), worker.get("start_time")
-    return pid is not None and started is not None and abs(process_start_time(pid) - started) < 2.0
+    if not isinstance(pid, int):
+        return False
+    if not started:  # no /proc (macOS): all we can tell is whether the pid runs
+        return not _ended(pid)
+    return bool(abs(process_start_time(pid) - float(started)) < 2.0)
+
+
+def _ended(pid: int) -> bool:
+    """Whether OS process ``pid`` ended (a zombie whose new parent has not reaped it yet counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -17,6 +17,7 @@ from tests.worker.conftest import check, until
 from tests.worker.workflows import Parent
 
 IN_FLIGHT = 3
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

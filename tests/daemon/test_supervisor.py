@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,11 @@ import jupyter_workflows as jw
 from jupyter_workflows import Float, ProcessState
 from jupyter_workflows.daemon import DaemonError
 from jupyter_workflows.testing import Runtime, isolated_runtime
-from tests.daemon.conftest import cli
+from tests.daemon.conftest import ROOT, cli
 from tests.worker.conftest import until
 from tests.worker.workflows import nap
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -26,9 +30,37 @@ def kernel(sqlite_url: str, rabbitmq_url: str, daemon_root: Path) -> Iterator[Ru
         yield runtime
 
 
+def ended(pid: int) -> bool:
+    """Whether OS process ``pid`` is gone (or a zombie: its new parent may not reap it at once)."""
+    status = Path(f"/proc/{pid}/status")
+    return not status.exists() or "zombie" in status.read_text()
+
+
 def worker_pids(url: str) -> dict[int, int]:
     """Worker number -> pid of the ready workers, as ``jw.daemon.status`` shows them."""
     return {worker.number: worker.pid for worker in jw.daemon.status(store=url).workers if worker.state == "ready"}
+
+
+def follow_logs_during(connection: list[str], action: Callable[[], object]) -> list[str]:
+    """What ``daemon logs -f`` shows while ``action()`` runs, up to the line about a third worker; then Ctrl-C."""
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_workflows.cli", "daemon", "logs", "-f", "-n", "0", *connection],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert follow.stdout is not None
+        followed = [follow.stdout.readline()]  # the first log's header: it follows from now on
+        action()
+        while "Adding worker 3" not in followed[-1] and len(followed) < 50:  # the other headers, then what comes
+            followed.append(follow.stdout.readline())
+        follow.send_signal(signal.SIGINT)  # Ctrl-C ends a follow
+        assert follow.wait(30) == 0
+        return followed
+    finally:
+        follow.kill()
+        follow.wait()
+        if follow.stdout is not None:
+            follow.stdout.close()
 
 
 def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: Runtime, daemon_root: Path) -> None:
@@ -63,8 +95,9 @@ def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: 
     jw.wait(node, timeout=60)
     assert node.is_killed and node.exit_message == "from the terminal"
 
-    more = cli("daemon", "incr", *connection, check=True).stdout
-    assert more.count(" ready ") == 3
+    followed = follow_logs_during(connection, lambda: cli("daemon", "incr", *connection, check=True).stdout)
+    assert followed[0].startswith("==> ") and followed[-1].startswith("[supervisor] "), followed
+    assert len(worker_pids(sqlite_url)) == 3
     fewer = cli("daemon", "decr", "2", *connection, check=True).stdout
     assert fewer.count(" ready ") == 1
     too_few = cli("daemon", "decr", *connection)
@@ -98,3 +131,13 @@ def test_errors_say_what_to_do(sqlite_url: str, daemon_root: Path, monkeypatch: 
     bad = cli("daemon", "start", "0", "--store", sqlite_url)
     assert bad.returncode == 2 and "is not a number of workers" in bad.stderr
     assert not any(path.name == "supervisor.lock" and path.read_text() for path in daemon_root.rglob("*"))
+
+
+def test_a_killed_supervisors_workers_are_stopped_by_the_next_start(sqlite_url: str, kernel: Runtime) -> None:
+    first = jw.daemon.start(workers=1)
+    os.kill(first.pid or 0, signal.SIGKILL)  # the workers live on, unsupervised
+    until(lambda: not jw.daemon.status().running, "the supervisor to be gone")
+    assert not ended(first.pids[0])
+    second = jw.daemon.start(workers=1)  # stops the workers the killed supervisor left, then starts afresh
+    assert second.running and second.pids != first.pids and ended(first.pids[0])
+    jw.daemon.stop()

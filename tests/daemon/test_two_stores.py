@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import jupyter_workflows as jw
 from jupyter_workflows import Int
 from jupyter_workflows.testing import isolated_runtime
@@ -12,6 +14,7 @@ from tests.worker.conftest import check
 from tests.worker.workflows import Parent, add
 
 EACH = 20
+pytestmark = pytest.mark.slow
 
 
 def test_two_stores_on_one_broker_never_see_each_others_tasks(
