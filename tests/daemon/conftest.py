@@ -18,11 +18,13 @@ from jupyter_workflows.daemon._files import DAEMON_DIR_ENV, DaemonFiles
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def stop_every_daemon(root: Path, timeout: float = 90.0) -> list[int]:
-    """SIGTERM every supervisor whose files are under ``root`` and wait for it (SIGKILL it and its workers after
-    ``timeout``); the pids of those that ran."""
+def stop_every_daemon(root: Path, identity: str | None = None, timeout: float = 90.0) -> list[int]:
+    """SIGTERM every supervisor whose files are under ``root`` (only the one of the store ``identity``, if given)
+    and wait for it (SIGKILL it and its workers after ``timeout``); the pids of those that ran."""
     stopped = []
     for folder in root.iterdir() if root.is_dir() else []:
+        if identity is not None and folder.name != identity:
+            continue
         files = DaemonFiles(folder.name, root)
         pid = files.supervisor_pid()
         if pid is None or pid <= 0:

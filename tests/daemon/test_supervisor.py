@@ -16,7 +16,7 @@ import jupyter_workflows as jw
 from jupyter_workflows import Float, ProcessState
 from jupyter_workflows.daemon import DaemonError
 from jupyter_workflows.testing import Runtime, isolated_runtime
-from tests.daemon.conftest import ROOT, cli
+from tests.daemon.conftest import ROOT, cli, stop_every_daemon
 from tests.worker.conftest import until
 from tests.worker.workflows import nap
 
@@ -27,7 +27,10 @@ pytestmark = pytest.mark.slow
 def kernel(sqlite_url: str, rabbitmq_url: str, daemon_root: Path) -> Iterator[Runtime]:
     """This test process as a kernel of the store and broker (stop the daemon before the namespace goes)."""
     with isolated_runtime(sqlite_url, broker=rabbitmq_url) as runtime:
-        yield runtime
+        try:
+            yield runtime
+        finally:  # before the namespace goes
+            stop_every_daemon(daemon_root)
 
 
 def ended(pid: int) -> bool:

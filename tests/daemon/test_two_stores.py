@@ -3,13 +3,16 @@ own store's daemon, and each store's provenance is complete (checked from a fres
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Int
-from jupyter_workflows.testing import isolated_runtime
+from jupyter_workflows.testing import Runtime, isolated_runtime
+from tests.daemon.conftest import stop_every_daemon
 from tests.worker.conftest import check
 from tests.worker.workflows import Parent, add
 
@@ -17,14 +20,23 @@ EACH = 20
 pytestmark = pytest.mark.slow
 
 
+@contextlib.contextmanager
+def stopping_daemon(root: Path, runtime: Runtime) -> Iterator[None]:
+    """Stop the daemon of the runtime's store at the end of the block (before its namespace is deleted)."""
+    try:
+        yield
+    finally:
+        stop_every_daemon(root, runtime.store.identity)
+
+
 def test_two_stores_on_one_broker_never_see_each_others_tasks(
     sqlite_url: str, postgres_url: str, rabbitmq_url: str, daemon_root: Path
 ) -> None:
-    with isolated_runtime(sqlite_url, broker=rabbitmq_url) as first:
+    with isolated_runtime(sqlite_url, broker=rabbitmq_url) as first, stopping_daemon(daemon_root, first):
         first_daemon = jw.daemon.start(workers=1)
         sums = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(EACH)]
         chains = [jw.submit(Parent, n=Int(2), daemon=True) for _ in range(EACH // 4)]
-        with isolated_runtime(postgres_url, broker=rabbitmq_url) as second:
+        with isolated_runtime(postgres_url, broker=rabbitmq_url) as second, stopping_daemon(daemon_root, second):
             second_daemon = jw.daemon.start(workers=1)
             assert first_daemon.folder != second_daemon.folder  # one folder per store identity
             others = [jw.submit(add, Int(i), Int(2), daemon=True) for i in range(EACH)]
