@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_an_aiida_archive_comes_in_as_aiida_shows_it(store, aiida_archive) -> None:
-    path, uuids, theirs = aiida_archive
+    path, _, theirs = aiida_archive
     summary = jw.import_archive(path)
     assert summary.nodes_added == len(theirs["nodes"]) and summary.nodes_present == 0
     assert summary.links_added == len(theirs["links"])
