@@ -23,8 +23,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jupyter_workflows as jw
 from graph import WIDTH, environment, rounds  # the workflow and environment of the graph benchmark
+
+import jupyter_workflows as jw
 from jupyter_workflows.testing import temporary_store
 
 

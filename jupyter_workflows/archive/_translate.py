@@ -222,8 +222,10 @@ def _process_columns(row: NodeRow, node: AiidaNode) -> dict[str, Any]:
         value = attributes.pop(name, None)
         setattr(row, name, None if value is None else (int(value) if name == "exit_status" else str(value)))
     row.paused = bool(attributes.pop("paused", False))
-    sealed = bool(attributes.pop("sealed", False))
-    row.sealed = sealed or row.process_state in TERMINAL
+    attributes.pop("sealed", None)
+    # Sealed whatever its state: nothing runs it here, so nothing may ever change it (nor resume it as an orphan).
+    # aiida-core exports terminated processes only; a process of another state keeps the state the archive names.
+    row.sealed = True
     attributes.pop(CHECKPOINTS, None)
     if node.process_type:
         attributes["process_type"] = node.process_type
