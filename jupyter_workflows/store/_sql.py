@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -126,6 +127,17 @@ class Store:
                 self._depth = 0
             with self._errors("commit a transaction"):
                 self._commit()
+
+    @contextmanager
+    def serialized(self, name: str) -> Iterator[None]:
+        """A transaction (as :meth:`transaction`) that no other ``serialized(name)`` block runs beside, from any
+        program: what it reads stays true until it commits (PostgreSQL: an advisory lock on ``name``; SQLite: the
+        write lock that every transaction takes first)."""
+        with self.transaction():
+            if self.dialect == "postgresql":
+                with self._write(f"take the lock {name!r}") as conn:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(name)})
+            yield
 
     # -- writes -------------------------------------------------------------------------------------------------
     def insert_node(self, row: NodeRow) -> int:
@@ -319,6 +331,14 @@ class Store:
                     found[row[0]] = _node_row(row)
         return found
 
+    def pks_by_uuid(self, uuids: Iterable[str]) -> dict[str, int]:
+        """The pk of every stored node among ``uuids`` (full uuids); unknown ones are absent from the result."""
+        found: dict[str, int] = {}
+        with self._read("look up nodes by uuid") as conn:
+            for chunk in self._sql.chunks(set(uuids)):
+                found.update(conn.execute(self._sql.pks_by_uuids, {"ids": chunk}).all())
+        return found
+
     def get_links(
         self,
         *,
@@ -435,6 +455,11 @@ class Store:
     def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
         """Every process of this hash and node type that may serve as a cache source, oldest first."""
         return self._node_rows(self._sql.cache_sources.params(hash=hash, node_type=node_type), "look up cache sources")
+
+    def node_pks(self) -> list[int]:
+        """The pk of every node, in order."""
+        with self._read("list nodes") as conn:
+            return list(conn.execute(select(nodes.c.pk).order_by(nodes.c.pk)).scalars())
 
     def count_nodes(self) -> int:
         """How many nodes the store holds."""
@@ -581,6 +606,11 @@ class Store:
         if not conn.dialect.has_table(conn, schema_version.name):
             return None
         return conn.execute(select(schema_version.c.version)).scalar_one_or_none()
+
+
+def _advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _process_filters(
