@@ -46,11 +46,11 @@ def clean_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in dropped}
 
 
-def fresh_venv(path: Path) -> Path:
-    """A new venv at ``path`` (any old one is removed) made by this interpreter's Python; returns its python."""
+def fresh_venv(path: Path, python: str = sys.executable) -> Path:
+    """A new venv at ``path`` (any old one is removed) made by ``python``; returns the venv's python."""
     shutil.rmtree(path, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    run([sys.executable, "-m", "venv", path])
+    run([python, "-m", "venv", path])
     return path / "bin" / "python"
 
 
@@ -65,15 +65,13 @@ def register_kernel(python: Path, name: str, jupyter_dir: Path, monkeypatch: pyt
     monkeypatch.delenv("PYTHONPATH", raising=False)  # the kernel must import the installed package, not this checkout
 
 
-def run_tutorial(name: str, kernel_name: str, store_dir: Path, *, extra_cells: Sequence[str] = ()) -> NotebookNode:
-    """Run notebooks/<name> (plus ``extra_cells`` at its end) in the kernel, in notebooks/, on a fresh SQLite store;
-    fail on any cell error, and return the executed notebook."""
+def run_tutorial(name: str, kernel_name: str, *, store: Path | None, extra_cells: Sequence[str] = ()) -> NotebookNode:
+    """Run notebooks/<name> (plus ``extra_cells`` at its end) in the kernel, in notebooks/, on the SQLite file
+    ``store`` (None: the default store); fail on any cell error, and return the executed notebook."""
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
-    store = f"sqlite:///{store_dir / (Path(name).stem + '.sqlite')}"
-    executed = execute_notebook(
-        notebook, kernel_name, cwd=NOTEBOOKS, env={"JUPYTER_WORKFLOWS_STORE": store}, timeout=180
-    )
+    env = {"JUPYTER_WORKFLOWS_STORE": f"sqlite:///{store}"} if store else {}
+    executed = execute_notebook(notebook, kernel_name, cwd=NOTEBOOKS, env=env, timeout=180)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     errors = [(cell.source.splitlines()[0], cell_error(cell)) for cell in code if cell_error(cell)]
     assert not errors, f"{name} in kernel {kernel_name}: {errors}"

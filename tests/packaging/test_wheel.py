@@ -73,7 +73,7 @@ def test_the_installed_wheel_runs_the_getting_started_tutorial(dist, tmp_path, m
 
     register_kernel(python, "jw-wheel", tmp_path / "jupyter", monkeypatch)
     check = "import jupyter_workflows as jw, sys\nprint(jw.__version__, jw.__file__, sys.prefix)"
-    executed = run_tutorial("01-getting-started.ipynb", "jw-wheel", tmp_path, extra_cells=[check])
+    executed = run_tutorial("01-getting-started.ipynb", "jw-wheel", store=tmp_path / "p.sqlite", extra_cells=[check])
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert cell_text(code[0]) == "<Int: pk=4 value=3>\n"  # the cell that imports the package runs a calcfunction
     assert any("image/svg+xml" in output.get("data", {}) for cell in code for output in cell.outputs)  # jw.graph
