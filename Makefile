@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install system-deps services kernels test stress demo bench compat lint format clean distclean
+.PHONY: help venv install system-deps services kernels test stress demo docs bench compat lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -86,6 +86,22 @@ demo: install ## Run the demo (scripts/demo.py)
 	@scripts/ensure-system-deps.sh graphviz
 	$(VENV_PYTHON) scripts/demo.py
 
+# The docs: Sphinx (autodoc for the API reference, myst-nb executes the tutorials), warnings as errors. See
+# docs/about-these-docs.md. The docs extra is installed next to the dev one, again only when setup.cfg changes.
+# -E: read everything again, so the reference and the executed tutorials show the code as it is now.
+DOCS_STAMP := $(VENV)/.docs-installed-stamp
+DOCS_OUT := docs/_build/html
+
+$(DOCS_STAMP): setup.cfg pyproject.toml | $(INSTALL_STAMP)
+	@echo "docs: pip install -e '.[dev,docs]' into $(VENV)"
+	@$(VENV_PYTHON) -m pip install --quiet --editable '.[dev,docs]' '$(MAIN_IPYKERNEL)' $(PIP_FILTER)
+	@touch $@
+
+docs: $(DOCS_STAMP) ## Build the docs (API reference, tutorials executed) into docs/_build/html; warnings fail
+	@scripts/ensure-system-deps.sh graphviz
+	$(VENV)/bin/sphinx-build -E -W --keep-going -q -b html docs $(DOCS_OUT)
+	@echo "docs: open $(DOCS_OUT)/index.html"
+
 # The peer `make bench` measures in the same run: aiida-core in its own venv, with a profile without a broker, all
 # under build/peer (AIIDA_PATH points there: nothing goes to ~/.aiida). PEER_PYTHON creates that venv.
 PEER_PYTHON ?= python3
@@ -123,7 +139,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 clean: ## Remove build output, caches and test artefacts (keeps the venvs)
-	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR) docs/_build docs/tutorials
 	find . -path ./$(VENV) -prune -o -path ./$(KERNELS_DIR) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove the venvs (.venv, .kernels) too
