@@ -58,6 +58,9 @@ def test_apt_txt_names_installed_packages():
 def test_every_tutorial_runs_in_an_environment_built_as_binder_builds_it(tmp_path, monkeypatch):
     venv = BUILD / "test-venvs" / "binder"
     python = fresh_venv(venv, binder_python())
+    # pip builds "." in the checkout, through setuptools' build/lib: a clean clone (as on Binder) has none, and an
+    # old one could hold modules that were deleted since.
+    shutil.rmtree(BUILD / "lib", ignore_errors=True)
     pip_install(python, "-r", str(BINDER / "requirements.txt"), cwd=PROJECT)
     built = run([BINDER / "postBuild"], cwd=PROJECT, env={"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"})
     assert "postBuild: jupyter_workflows" in built
