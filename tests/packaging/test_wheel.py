@@ -46,6 +46,8 @@ def test_the_sdist_holds_the_sources_the_docs_and_the_tutorials(dist):
         assert needed in names, needed
     tutorials = {path.relative_to(PROJECT).as_posix() for path in (PROJECT / "notebooks").glob("*.ipynb")}
     assert tutorials <= names
+    licenses = {path.name for pattern in ("LICEN[CS]E*", "COPYING*", "NOTICE*") for path in PROJECT.glob(pattern)}
+    assert licenses <= names  # none yet: the project has not chosen its licence
     # The tests need this checkout's services, kernels and scripts: they are not part of a source release.
     assert not [name for name in names if name.startswith(("tests/", "wip/", "benchmarks/", "docs/_build/"))]
     assert not [name for name in names if "__pycache__" in name or ".ipynb_checkpoints" in name]
