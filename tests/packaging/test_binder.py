@@ -18,6 +18,7 @@ import sys
 
 import pytest
 
+from .._nbrun import cell_text
 from ..conftest import IN_CI
 from ._venvs import BUILD, NOTEBOOKS, PROJECT, fresh_venv, pip_install, register_kernel, run, run_tutorial
 
@@ -73,7 +74,7 @@ def test_every_tutorial_runs_in_an_environment_built_as_binder_builds_it(tmp_pat
     assert len(notebooks) >= 4
     for notebook in notebooks:
         executed = run_tutorial(notebook.name, "jw-binder", store=None, extra_cells=[check])
-        module, store = executed.cells[-1].outputs[0]["text"].split()
+        module, store = cell_text(executed.cells[-1]).split()
         assert module.startswith(str(venv)), module  # the installed package, not this checkout
         assert store == f"sqlite:///{tmp_path / 'data' / 'workflows' / 'provenance.sqlite'}"
     assert (tmp_path / "data" / "workflows" / "provenance.sqlite").is_file()
