@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import logging
 import os
+import time
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -138,9 +140,14 @@ class BrokerLink:
         self._required().send_task(task)
 
     def send_task_soon(self, task: ProcessTask, failed: Callable[[BaseException], None]) -> None:
-        """Queue ``task`` without waiting for the broker to confirm it; if it cannot, ``failed(error)`` is called on
-        this runtime's loop. Tasks not confirmed yet are waited for when the link closes, and at exit."""
-        future = self._required().send_task_soon(task)
+        """Queue ``task`` without waiting for the broker to confirm it. While the broker cannot be reached the send
+        is tried again (each try waits for a connection up to the communicator's ``send_timeout``), for as long as
+        this link stays open: a process submitted during a broker outage is queued once it is back. If the task
+        cannot be sent for another reason (it is malformed), ``failed(error)`` is called on this runtime's loop.
+        Tasks not confirmed yet are waited for when the link closes, and at exit; one still unsent then stays
+        queued in the store, where the workers' look for lost tasks finds it."""
+        communicator = self._required()
+        future = communicator.send_task_soon(task)
         if not self._sending:
             _UNCONFIRMED.add(self)
         self._sending.add(future)
@@ -149,15 +156,28 @@ class BrokerLink:
         def done(future: concurrent.futures.Future[None]) -> None:  # on the communicator's thread
             self._sending.discard(future)
             error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
-            if error is not None and not loop.is_closed():
+            if error is None:
+                return
+            if isinstance(error, BrokerUnreachableError) and communicator is self._communicator:
+                _LOGGER.warning("The task for process %d waits for the broker: %s", task["pk"], error)
+                with contextlib.suppress(CommunicatorError):  # closed meanwhile: it stays queued in the store
+                    self.send_task_soon(task, failed)
+                    return
+            if isinstance(error, (BrokerUnreachableError, CommunicatorError)):
+                _LOGGER.warning(
+                    "The task for process %d was not sent (%s); it stays queued in the store, and a daemon worker "
+                    "takes it once it waited for longer than the workers' --lost-after", task["pk"], error
+                )  # fmt: skip
+            elif not loop.is_closed():
                 loop.call_soon_threadsafe(failed, error)
 
         future.add_done_callback(done)
 
     def wait_sent(self, timeout: float = 60.0) -> None:
         """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`."""
-        if self._sending:
-            concurrent.futures.wait(list(self._sending), timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while self._sending and time.monotonic() < deadline:  # a retry replaces a send that failed
+            concurrent.futures.wait(list(self._sending), timeout=max(0.0, deadline - time.monotonic()))
         _UNCONFIRMED.discard(self)
 
     def rpc(self, owner_id: str, request: ControlRequest, timeout: float = 10.0) -> Any:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -41,13 +42,17 @@ from ._subjects import check_pattern
 
 __all__ = ["RabbitMQCommunicator", "delete_namespace_async"]
 
+DEFAULT_HEARTBEAT = 30
+"""Seconds between AMQP heartbeats, unless the URL says ``?heartbeat=N``."""
+
 
 class RabbitMQCommunicator:
     """The Communicator protocol over RabbitMQ. It starts connecting at once; sends wait for the connection.
 
     ``url`` is an AMQP URL (``amqp://user:password@host:5672/vhost``); its password never appears in a repr, log line
     or error. ``namespace`` prefixes every queue and exchange. ``task_prefetch`` is how many tasks the broker hands
-    this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds."""
+    this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds (default: the URL's
+    ``?heartbeat=`` query parameter, else 30)."""
 
     def __init__(
         self,
@@ -56,11 +61,12 @@ class RabbitMQCommunicator:
         *,
         task_prefetch: int = 32,
         send_timeout: float = 30.0,
-        heartbeat: int = 30,
+        heartbeat: int | None = None,
         backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
     ) -> None:
         names = Names(check_namespace(namespace))
         self._url = _checked_url(url)
+        heartbeat = _heartbeat_of(self._url) if heartbeat is None else heartbeat
         self._session = RabbitMQSession(
             self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
             backoff=backoff,
@@ -168,6 +174,17 @@ async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
         raise BrokerUnreachableError(f"Cannot reach the message broker at {url}: {failure}.")
     async with connection:
         await delete_namespace(connection, names)
+
+
+def _heartbeat_of(url: SecretURL) -> int:
+    """The URL's ``heartbeat`` query parameter (seconds; aio-pika's and pika's spelling), else 30."""
+    given = urllib.parse.parse_qs(urllib.parse.urlsplit(url.reveal()).query).get("heartbeat", [])
+    try:
+        return int(given[-1]) if given else DEFAULT_HEARTBEAT
+    except ValueError:
+        raise UsageError(
+            f"The broker URL {url} has heartbeat={given[-1]!r}: it must be a whole number of seconds (or 0 for none)."
+        ) from None
 
 
 def _checked_url(url: object) -> SecretURL:
