@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # the broker package imports aio-pika (a tenth of a second): 
 __all__ = ["BROKER_URL_ENV", "BrokerLink", "namespace_of"]
 
 BROKER_URL_ENV = "JUPYTER_WORKFLOWS_BROKER"
-_SERVE_RETRY = (0.1, 5.0)  # seconds between attempts to serve RPCs while the broker is away: first, at most
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 
 
@@ -113,7 +112,12 @@ class BrokerLink:
         communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch)
         self._communicator = communicator
         self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
-        self.serving = self.spawn(self._serve(communicator, responder))
+        # Served from the communicator's thread: a kernel's loop may be held by a synchronous run already.
+        loop = self._runner.loop
+        serving = asyncio.wrap_future(communicator.serve_rpc_soon(self._runner.id, responder, loop), loop=loop)
+        self._pending.add(serving)
+        serving.add_done_callback(self._done)
+        self.serving = serving
         return communicator
 
     def close(self) -> None:
@@ -211,13 +215,3 @@ class BrokerLink:
 
         message = state_changed(event.pk, event.data["old"], event.data["new"], event.data.get("exit_status"))
         self.spawn(communicator.broadcast_async(message))
-
-    async def _serve(self, communicator: RabbitMQCommunicator, responder: ControlHandler) -> None:
-        delay = _SERVE_RETRY[0]
-        while True:
-            try:
-                await communicator.serve_rpc_async(self._runner.id, responder)
-                return
-            except BrokerUnreachableError:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _SERVE_RETRY[1])

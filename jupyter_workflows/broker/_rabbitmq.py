@@ -20,6 +20,7 @@ task twice): task handlers claim their process in the store, where a second clai
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import time
 import urllib.parse
@@ -42,6 +43,7 @@ from ._subjects import check_pattern
 
 __all__ = ["RabbitMQCommunicator", "delete_namespace_async"]
 
+_SERVE_BACKOFF = Backoff(first=0.1, limit=5.0)  # between attempts to serve RPCs while the broker is away
 DEFAULT_HEARTBEAT = 30
 """Seconds between AMQP heartbeats, unless the URL says ``?heartbeat=N``."""
 
@@ -134,6 +136,27 @@ class RabbitMQCommunicator:
 
     async def serve_rpc_async(self, identifier: str, handler: ControlHandler) -> Subscription:
         return await self._subscribe(Subscription("rpc", check_identifier(identifier)), Receiver.here(handler))
+
+    def serve_rpc_soon(
+        self, identifier: str, handler: ControlHandler, loop: asyncio.AbstractEventLoop
+    ) -> concurrent.futures.Future[Subscription]:
+        """Answer the RPCs to ``identifier`` with ``handler`` on ``loop``, without waiting for that loop (a kernel's
+        loop may be held by a cell that runs a process synchronously): from any thread. Retried, with back-off,
+        while the broker cannot be reached; the future is done once it serves."""
+        subscription = Subscription("rpc", check_identifier(identifier))
+        receiver: Receiver[Any] = Receiver(handler, loop)
+
+        async def serve() -> Subscription:
+            attempt = 0
+            while True:
+                try:
+                    await self._session.subscribe(subscription, receiver)
+                    return subscription
+                except BrokerUnreachableError:
+                    await asyncio.sleep(_SERVE_BACKOFF.delay(attempt))
+                    attempt += 1
+
+        return self._thread.submit(serve())
 
     async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
         subscription = Subscription("broadcast", uuid.uuid4().hex)

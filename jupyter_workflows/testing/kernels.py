@@ -135,8 +135,16 @@ class FrontEnd:
     _cells: dict[str, CellResult] = field(default_factory=dict)
 
     # -- sending ------------------------------------------------------------------------------------------------------
-    def execute(self, code: str) -> str:
-        msg_id = self.kernel.send(code)
+    def execute(self, code: str, subshell: str | None = None) -> str:
+        """Queue a cell (on a ``subshell``: it runs on that subshell's thread, beside the main shell's cell)."""
+        if subshell is None:
+            msg_id = self.kernel.send(code)
+        else:
+            client = self.kernel.client
+            message = client.session.msg("execute_request", {"code": code, "silent": False, "store_history": False})
+            message["header"]["subshell_id"] = subshell
+            client.shell_channel.send(message)
+            msg_id = message["header"]["msg_id"]
         self._cells[msg_id] = CellResult()
         return msg_id
 

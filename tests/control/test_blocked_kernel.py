@@ -118,12 +118,12 @@ def test_a_pause_over_the_broker_reaches_a_synchronous_run_at_its_next_step(
     until(lambda: any(row.process_label == "Steps" for row in jw.processes(limit=5)), "the kernel to start Steps")
     (row,) = [row for row in jw.processes(limit=5) if row.process_label == "Steps"]
     node = jw.load_node(row.pk)
-    until(lambda: len(node.report_messages()) >= 2, "two steps")
+    until(lambda: len(node.report_messages) >= 2, "two steps")
     assert jw.pause(node) == [node]  # answered while the cell still runs
     assert front.cell(running).status == "timeout" and node.paused
-    held = len(node.report_messages())
+    held = len(node.report_messages)
     time.sleep(1.5)  # six steps' time: it holds
-    assert len(node.report_messages()) == held < n
+    assert len(node.report_messages) == held < n
     assert jw.play(node) == [node]
     front.pump_until(lambda: front.cell(running).status != "timeout", timeout=120)
     assert front.cell(running).status == "ok" and front.cell(running).stdout.strip() == str(n)
@@ -134,11 +134,17 @@ def test_a_widget_click_on_a_subshell_reaches_a_synchronous_run_at_its_next_step
     kernel: tuple[Runtime, FrontEnd],
 ) -> None:
     """A click handled on a comm subshell thread (JupyterLab >= 4.4 with ipykernel 7) while the main shell runs
-    ``jw.run(Steps)``: it is handed to the loop, and the synchronous run lets it in at its next step boundary."""
+    ``jw.run(Steps)``: it is handed to the loop, and the synchronous run lets it in at its next step boundary.
+
+    ipykernel 7.4 routes a comm's messages to the subshell that last published on that comm (``_reply_subshell_for``
+    in ipykernel/comm/comm.py), so the subshell first publishes the buttons' state (as a front end's state request
+    over its comm subshell does); from then on their clicks are handled on the subshell's thread."""
     _, front = kernel
     front.run(
+        "shown = []\n"
         "def show(node):\n"
         "    widget = ProcessWidget(node)\n"
+        "    shown.append(widget)\n"
         "    display(widget)\n"
         "    print(json.dumps({'pause': widget.pause_button.model_id, 'play': widget.play_button.model_id,\n"
         "                      'head': widget.head.model_id}), flush=True)\n"
@@ -151,6 +157,15 @@ def test_a_widget_click_on_a_subshell_reaches_a_synchronous_run_at_its_next_step
     ids = json.loads(front.cell(running).stdout.strip().splitlines()[0])
     subshell = front.subshell()
     front.pump_until(lambda: _badge(front, ids["head"]) == "running")
+    routed = front.execute(
+        "import threading\n"
+        "for button in (shown[0].pause_button, shown[0].play_button):\n"
+        "    button.send_state()\n"
+        "print(threading.current_thread().name)",
+        subshell=subshell,
+    )
+    front.pump_until(lambda: front.cell(routed).status != "timeout")
+    assert front.cell(routed).stdout.strip() != "MainThread" and front.cell(running).status == "timeout"
     front.click(ids["pause"], subshell=subshell)
     front.pump_until(lambda: _badge(front, ids["head"]) == "paused")  # shown while the cell still runs
     assert front.cell(running).status == "timeout"
