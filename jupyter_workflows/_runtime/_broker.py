@@ -214,4 +214,11 @@ class BrokerLink:
         from ..broker import state_changed
 
         message = state_changed(event.pk, event.data["old"], event.data["new"], event.data.get("exit_status"))
-        self.spawn(communicator.broadcast_async(message))
+        with contextlib.suppress(CommunicatorError):  # closed just now
+            communicator.broadcast_soon(message).add_done_callback(_broadcast_done)
+
+
+def _broadcast_done(future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        error = future.exception()
+        _LOGGER.debug("A state_changed broadcast was not sent: %s: %s", type(error).__name__, error)

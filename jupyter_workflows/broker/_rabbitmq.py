@@ -119,6 +119,11 @@ class RabbitMQCommunicator:
     def broadcast(self, message: StateChanged) -> None:
         self._thread.run(self._session.broadcast(message))
 
+    def broadcast_soon(self, message: StateChanged) -> concurrent.futures.Future[None]:
+        """Broadcast ``message`` without waiting, from any thread (it needs no event loop of the caller's: a script's
+        loop may not run again for a while); the future says how it went."""
+        return self._thread.submit(self._session.broadcast(message))
+
     async def wait_connected_async(self, timeout: float = 10.0) -> None:
         """Return once connected; BrokerUnreachableError (saying why) after ``timeout`` seconds."""
         await self._thread.run_async(self._wait_connected(timeout))
