@@ -45,7 +45,8 @@ def test_the_buttons_of_a_daemon_process_act_through_the_broker(kernel: Runtime,
     workers.start()
     node = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)
     widget = ProcessWidget(node)
-    turning(kernel, lambda: widget.state == "waiting", "the Parent to wait for its nap")
+    napping = lambda: len(node.called) == 2 and node.called[1].process_state is ProcessState.RUNNING  # noqa: E731
+    turning(kernel, lambda: napping() and widget.state == "waiting", "the Parent to wait for its nap")
     assert not widget.pause_button.disabled and not widget.kill_button.disabled
     widget.pause_button.click()
     turning(kernel, lambda: widget.state == "paused", "the badge to show the pause")
