@@ -56,8 +56,9 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
     ``"paused"``, ``"failed"``, ...). The buttons are ``pause_button``, ``play_button``, ``kill_button`` (which asks
     for ``confirm_kill_button``) and ``resume_button`` (orphans).
 
-    Clicks are handled while the kernel is idle or a cell awaits; a cell blocked in a synchronous ``jw.run()`` /
-    ``jw.wait()`` holds them until it ends: use ``jw.submit()`` or ``await`` to keep control.
+    Clicks are handled while the kernel is idle or a cell awaits. While a cell runs a process synchronously
+    (``jw.run()``), a click that arrives on a comm subshell thread (JupyterLab >= 4.4) acts at the process's next step
+    boundary; one on the main shell waits for the cell to end: use ``jw.submit()`` or ``await`` to keep control.
     """
 
     state = traitlets.Unicode("", help="The badge shown now: created, running, waiting, paused, finished, ...")
