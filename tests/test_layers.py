@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"_processes"},
     {"functions", "workchains"},
     {"launch", "control", "daemon"},
-    {"graph", "testing"},
+    {"graph", "testing", "archive"},
     {"widgets"},
     {"ipython", "cli", "worker"},
     {"__init__"},

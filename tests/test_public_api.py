@@ -23,6 +23,8 @@ PUBLIC = {
     "CodeTravelError",
     "InvalidOperationError",
     "daemon",
+    # AiiDA archives (issue 12)
+    "export", "import_archive", "ArchiveError",
 }  # fmt: skip
 
 
