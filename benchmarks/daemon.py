@@ -6,7 +6,7 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
 - control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
 
-    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200]
+    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] [--timeout 300]
 """
 
 from __future__ import annotations
@@ -54,16 +54,16 @@ def fresh_store(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def throughput(n: int, k: int) -> dict[str, Any]:
+def throughput(n: int, k: int, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     nodes = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(n)]
     submitted = time.perf_counter() - started
-    jw.wait(*nodes, timeout=3600)
+    jw.wait(*nodes, timeout=timeout)
     calcfunctions = time.perf_counter() - started
     assert all(node.is_finished_ok for node in nodes)
     started = time.perf_counter()
     chains = [jw.submit(OneChild, x=Int(i), daemon=True) for i in range(k)]
-    jw.wait(*chains, timeout=3600)
+    jw.wait(*chains, timeout=timeout)
     workchains = time.perf_counter() - started
     assert all(node.is_finished_ok for node in chains)
     processes = k * 3  # the WorkChain, its child, and the calcfunction its last step calls
@@ -142,7 +142,7 @@ def summary(seconds: list[float]) -> dict[str, float]:
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     with fresh_store(store) as url, isolated_runtime(url, broker=BROKER), daemon_workers(url, BROKER, workers=workers):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
-        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k)}
+        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout)}
         result["pickup"] = pickup(args.samples)
         result["control"] = control(args.samples)
         return result
@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--k", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
     args = parser.parse_args()
     runs = [measure(args.store, workers, args) for workers in args.workers]
     print(json.dumps({"store": args.store, "runs": runs}))

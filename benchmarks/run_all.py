@@ -10,7 +10,7 @@ is a figure (where it stops), not a failure.
 The peer (aiida-core 2.9.4 in its own venv, a profile without a broker under build/peer) is set up by
 scripts/ensure-aiida-peer.sh, which `make bench` runs first; ``--no-peer`` leaves it out. The daemon case's peer is
 aiida-core's daemon (2 workers) on a core.psql_dos profile with RabbitMQ, under an AIIDA_PATH of its own
-(scripts/ensure-aiida-daemon-peer.sh); ``--only daemon broadcast_widget vs_aiida_daemon`` runs just the daemon figures.
+(scripts/ensure-aiida-daemon-peer.sh); ``--only daemon_2_workers daemon_1_worker broadcast_widget vs_aiida_daemon`` runs just the daemon figures.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("graph", "graph.py", [], False),
     ("archive", "archive.py", [], False),
     ("widgets", "widgets.py", [], False),
-    ("daemon", "daemon.py", ["--store", "postgresql", "--workers", "1", "2"], False),
+    # Each worker count its own case, so that one that fails (or hangs until --timeout) leaves the other's figures.
+    ("daemon_2_workers", "daemon.py", ["--store", "postgresql", "--workers", "2"], False),
+    ("daemon_1_worker", "daemon.py", ["--store", "postgresql", "--workers", "1"], False),
     ("broadcast_widget", "broadcast_widget.py", ["--store", "postgresql"], False),
 ]
 SYNCHRONOUS_CASE = "sqlite_synchronous"
@@ -323,7 +325,7 @@ def peer_figures(bench: Bench, peer: Peer, headline: dict[str, Any], only: Calla
 def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[str, Any]:
     """Daemon workers, ours (benchmarks/daemon.py, from the ``daemon`` case when it ran) next to aiida-core's daemon
     (benchmarks/peer/aiida_daemon.py), both with 2 workers on PostgreSQL and RabbitMQ; and the issue's targets."""
-    ours_run = headline.get("daemon")
+    ours_run = headline.get("daemon_2_workers")
     if ours_run is None:
         ours_run = bench.case(f"{PEER_DAEMON} (ours)", [sys.executable, str(HERE / "daemon.py"), "--workers", "2"], 1)
     aiida = peer.run(
@@ -333,7 +335,8 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         1,
         peer.daemon_env,
     )
-    runs = (figures_of(ours_run) or {}).get("runs", [])
+    one = figures_of(headline.get("daemon_1_worker", {"error": "not run"})) or {}
+    runs = [*(figures_of(ours_run) or {}).get("runs", []), *one.get("runs", [])]
     by_workers = {run["workers"]: run for run in runs}
     o, a = by_workers.get(2), figures_of(aiida)
     flat_o, flat_a = daemon_flat(o), daemon_flat(a)
@@ -370,7 +373,7 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         ),
         "aiida": aiida,
     }
-    if headline.get("daemon") is None:
+    if headline.get("daemon_2_workers") is None:
         result["ours"] = ours_run
     return result
 
