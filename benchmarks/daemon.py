@@ -6,7 +6,8 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
 - control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
 
-    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] [--timeout 300]
+    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] \
+        [--timeout 300]
 """
 
 from __future__ import annotations

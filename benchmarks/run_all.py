@@ -10,7 +10,8 @@ is a figure (where it stops), not a failure.
 The peer (aiida-core 2.9.4 in its own venv, a profile without a broker under build/peer) is set up by
 scripts/ensure-aiida-peer.sh, which `make bench` runs first; ``--no-peer`` leaves it out. The daemon case's peer is
 aiida-core's daemon (2 workers) on a core.psql_dos profile with RabbitMQ, under an AIIDA_PATH of its own
-(scripts/ensure-aiida-daemon-peer.sh); ``--only daemon_2_workers daemon_1_worker broadcast_widget vs_aiida_daemon`` runs just the daemon figures.
+(scripts/ensure-aiida-daemon-peer.sh); ``--only daemon_2_workers daemon_1_worker broadcast_widget vs_aiida_daemon``
+runs just the daemon figures.
 """
 
 from __future__ import annotations
