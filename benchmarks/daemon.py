@@ -141,7 +141,11 @@ def summary(seconds: list[float]) -> dict[str, float]:
 
 
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
-    with fresh_store(store) as url, isolated_runtime(url, broker=BROKER), daemon_workers(url, BROKER, workers=workers):
+    with (
+        fresh_store(store) as url,
+        isolated_runtime(url, broker=BROKER),
+        daemon_workers(url, BROKER, workers=workers, slots=args.slots),
+    ):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
         result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout)}
         result["pickup"] = pickup(args.samples)
@@ -157,9 +161,15 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
+    # A WorkChain waiting for its child holds a worker slot, and a worker with every slot taken stops taking tasks
+    # (jupyter_workflows/worker/_worker.py, as AiiDA's daemon): with the default 200 slots, one worker given 200
+    # WorkChains at once fills its slots with parents and never runs their children. Slots enough for K parents and
+    # their children: K + 100.
+    parser.add_argument("--slots", type=int, default=None, help="slots per worker (default: K + 100)")
     args = parser.parse_args()
+    args.slots = args.slots or args.k + 100
     runs = [measure(args.store, workers, args) for workers in args.workers]
-    print(json.dumps({"store": args.store, "runs": runs}))
+    print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "runs": runs}))
 
 
 if __name__ == "__main__":
