@@ -109,12 +109,18 @@ PEER_DIR := build/peer
 PEER_VENV := $(PEER_DIR)/aiida-venv
 PEER_AIIDA_PATH := $(PEER_DIR)/aiida-home
 PEER_AIIDA_VERSION := 2.9.4
+# The daemon peer: aiida-core's daemon on a core.psql_dos profile (a database made by psql) with the machine's RabbitMQ,
+# under an AIIDA_PATH of its own.
+PEER_DAEMON_AIIDA_PATH := $(PEER_DIR)/aiida-daemon-home
+PEER_DAEMON_DATABASE ?= aiida_bench_daemon
 BENCH_ARGS ?=
 
 bench: install system-deps services ## Run the benchmarks next to aiida-core (fails if any case fails; BENCH_ARGS=...)
 	@PEER_PYTHON=$(PEER_PYTHON) scripts/ensure-aiida-peer.sh $(PEER_VENV) $(PEER_AIIDA_PATH) $(PEER_AIIDA_VERSION) bench
+	@scripts/ensure-aiida-daemon-peer.sh $(PEER_VENV) $(PEER_DAEMON_AIIDA_PATH) $(PEER_DAEMON_DATABASE) bench_daemon
 	$(VENV_PYTHON) benchmarks/run_all.py --peer-python $(PEER_VENV)/bin/python \
-		--aiida-path $(PEER_AIIDA_PATH) --aiida-profile bench $(BENCH_ARGS)
+		--aiida-path $(PEER_AIIDA_PATH) --aiida-profile bench \
+		--aiida-daemon-path $(PEER_DAEMON_AIIDA_PATH) --aiida-daemon-profile bench_daemon $(BENCH_ARGS)
 
 # `make compat` runs aiida-core's engine tests against this checkout (benchmarks/aiida_compat/README.md). The tests
 # come from a clone of aiida-core at AIIDA_CORE_REF (kept under build/compat), or from the git repository

@@ -6,7 +6,8 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
 - control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
 
-    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200]
+    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] \
+        [--timeout 300]
 """
 
 from __future__ import annotations
@@ -54,16 +55,16 @@ def fresh_store(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def throughput(n: int, k: int) -> dict[str, Any]:
+def throughput(n: int, k: int, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     nodes = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(n)]
     submitted = time.perf_counter() - started
-    jw.wait(*nodes, timeout=3600)
+    jw.wait(*nodes, timeout=timeout)
     calcfunctions = time.perf_counter() - started
     assert all(node.is_finished_ok for node in nodes)
     started = time.perf_counter()
     chains = [jw.submit(OneChild, x=Int(i), daemon=True) for i in range(k)]
-    jw.wait(*chains, timeout=3600)
+    jw.wait(*chains, timeout=timeout)
     workchains = time.perf_counter() - started
     assert all(node.is_finished_ok for node in chains)
     processes = k * 3  # the WorkChain, its child, and the calcfunction its last step calls
@@ -140,9 +141,13 @@ def summary(seconds: list[float]) -> dict[str, float]:
 
 
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
-    with fresh_store(store) as url, isolated_runtime(url, broker=BROKER), daemon_workers(url, BROKER, workers=workers):
+    with (
+        fresh_store(store) as url,
+        isolated_runtime(url, broker=BROKER),
+        daemon_workers(url, BROKER, workers=workers, slots=args.slots),
+    ):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
-        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k)}
+        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout)}
         result["pickup"] = pickup(args.samples)
         result["control"] = control(args.samples)
         return result
@@ -155,9 +160,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--k", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
+    # A WorkChain waiting for its child holds a worker slot, and a worker with every slot taken stops taking tasks
+    # (jupyter_workflows/worker/_worker.py, as AiiDA's daemon): with the default 200 slots, one worker given 200
+    # WorkChains at once fills its slots with parents and never runs their children. Slots enough for K parents and
+    # their children: K + 100.
+    parser.add_argument("--slots", type=int, default=None, help="slots per worker (default: K + 100)")
     args = parser.parse_args()
+    args.slots = args.slots or args.k + 100
     runs = [measure(args.store, workers, args) for workers in args.workers]
-    print(json.dumps({"store": args.store, "runs": runs}))
+    print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "runs": runs}))
 
 
 if __name__ == "__main__":

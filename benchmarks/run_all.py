@@ -8,7 +8,10 @@ names of the failed cases under ``"failed"``. aiida-core running into Python's r
 is a figure (where it stops), not a failure.
 
 The peer (aiida-core 2.9.4 in its own venv, a profile without a broker under build/peer) is set up by
-scripts/ensure-aiida-peer.sh, which `make bench` runs first; ``--no-peer`` leaves it out.
+scripts/ensure-aiida-peer.sh, which `make bench` runs first; ``--no-peer`` leaves it out. The daemon case's peer is
+aiida-core's daemon (2 workers) on a core.psql_dos profile with RabbitMQ, under an AIIDA_PATH of its own
+(scripts/ensure-aiida-daemon-peer.sh); ``--only daemon_2_workers daemon_1_worker broadcast_widget vs_aiida_daemon``
+runs just the daemon figures.
 """
 
 from __future__ import annotations
@@ -49,11 +52,33 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("graph", "graph.py", [], False),
     ("archive", "archive.py", [], False),
     ("widgets", "widgets.py", [], False),
+    # Each worker count its own case, so that one that fails (or hangs until --timeout) leaves the other's figures.
+    ("daemon_2_workers", "daemon.py", ["--store", "postgresql", "--workers", "2"], False),
+    ("daemon_1_worker", "daemon.py", ["--store", "postgresql", "--workers", "1"], False),
+    ("broadcast_widget", "broadcast_widget.py", ["--store", "postgresql"], False),
 ]
 SYNCHRONOUS_CASE = "sqlite_synchronous"
 PEER_CASES = ["vs_aiida_calcfunction_in_workfunction", "vs_aiida_calcfunction_top_level", "vs_aiida_workchain"]
 PEER_NESTING = "vs_aiida_nested_workfunctions"
-ALL_NAMES = [name for name, *_ in CASES] + [SYNCHRONOUS_CASE, *PEER_CASES, PEER_NESTING]
+PEER_DAEMON = "vs_aiida_daemon"
+ALL_NAMES = [name for name, *_ in CASES] + [SYNCHRONOUS_CASE, *PEER_CASES, PEER_NESTING, PEER_DAEMON]
+
+# The issue's figures for the daemon (2 workers on this 2-core machine), and aiida-core 2.9.4's daemon as measured on
+# this machine earlier (2 workers, PostgreSQL, RabbitMQ): what the daemon case is read against.
+DAEMON_TARGETS = {
+    "processes_per_second_2_workers_min": 500,
+    "pickup_median_ms_max": 5,
+    "control_median_ms_max": 5,
+}
+AIIDA_DAEMON_REFERENCE = {
+    "calcfunctions_per_second": 7.4,
+    "workchain_processes_per_second": 5.6,
+    "pickup_ms": 95,
+    "pause_ms": 30,
+    "play_ms": 21,
+    "kill_ms": 73,
+    "note": "quoted in issue 10, measured earlier on this machine; the figures under `aiida` are this run's",
+}
 
 DURABILITY = {
     "NORMAL": (
@@ -155,6 +180,22 @@ def side_by_side(ours: dict[str, Any] | None, aiida: dict[str, Any] | None, key:
     return {"ours": mine, "aiida": theirs, "ratio_aiida_over_ours": ratio(theirs, mine)}
 
 
+def rates_side_by_side(ours: dict[str, Any] | None, aiida: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    """One rate (higher is better) of both engines and the ratio ours/aiida (> 1: ours does more per second)."""
+    mine = ours.get(key) if ours else None
+    theirs = aiida.get(key) if aiida else None
+    return {"ours": mine, "aiida": theirs, "ratio_ours_over_aiida": ratio(mine, theirs)}
+
+
+def dig(figures: dict[str, Any] | None, *keys: str) -> Any:
+    """``figures[k1][k2]...``, or None where a level is missing."""
+    for key in keys:
+        if not isinstance(figures, dict):
+            return None
+        figures = figures.get(key)
+    return figures
+
+
 def engine(bench: Bench, name: str, arguments: list[str], repeats: int | None = None) -> dict[str, Any]:
     return bench.case(name, [sys.executable, str(HERE / "engine.py"), *arguments], repeats or bench.repeats)
 
@@ -186,16 +227,30 @@ class Peer:
         self.python = args.peer_python
         self.repeats = args.peer_repeats
         self.n, self.k, self.depth = args.peer_n, args.peer_k, args.peer_depth
+        self.daemon_n, self.daemon_k = args.peer_daemon_n, args.peer_daemon_k
         self.env = {
             **os.environ,
             "AIIDA_PATH": str(Path(args.aiida_path).resolve()),
             "AIIDA_PROFILE": args.aiida_profile,
             "PYTHONWARNINGS": "ignore",
         }
+        # The daemon's profile (PostgreSQL + RabbitMQ) lives under an AIIDA_PATH of its own.
+        self.daemon_env = {
+            **self.env,
+            "AIIDA_PATH": str(Path(args.aiida_daemon_path).resolve()),
+            "AIIDA_PROFILE": args.aiida_daemon_profile,
+        }
 
-    def run(self, name: str, script: str, arguments: list[str], repeats: int | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        name: str,
+        script: str,
+        arguments: list[str],
+        repeats: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         command = [self.python, str(PEER_SCRIPTS / script), *arguments]
-        return self.bench.case(name, command, repeats or self.repeats, self.env)
+        return self.bench.case(name, command, repeats or self.repeats, env or self.env)
 
     def missing(self) -> str | None:
         if Path(self.python).exists():
@@ -263,7 +318,97 @@ def peer_figures(bench: Bench, peer: Peer, headline: dict[str, Any], only: Calla
         }
     if only(PEER_NESTING):
         cases["nested_workfunctions"] = nesting_figures(bench, peer, headline)
+    if only(PEER_DAEMON):
+        cases["daemon"] = daemon_figures(bench, peer, headline)
     return cases
+
+
+def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[str, Any]:
+    """Daemon workers, ours (benchmarks/daemon.py, from the ``daemon`` case when it ran) next to aiida-core's daemon
+    (benchmarks/peer/aiida_daemon.py), both with 2 workers on PostgreSQL and RabbitMQ; and the issue's targets."""
+    ours_run = headline.get("daemon_2_workers")
+    if ours_run is None:
+        ours_run = bench.case(f"{PEER_DAEMON} (ours)", [sys.executable, str(HERE / "daemon.py"), "--workers", "2"], 1)
+    aiida = peer.run(
+        f"{PEER_DAEMON} (aiida)",
+        "aiida_daemon.py",
+        ["--workers", "2", "--n", str(peer.daemon_n), "--k", str(peer.daemon_k)],
+        1,
+        peer.daemon_env,
+    )
+    one = figures_of(headline.get("daemon_1_worker", {"error": "not run"})) or {}
+    runs = [*(figures_of(ours_run) or {}).get("runs", []), *one.get("runs", [])]
+    by_workers = {run["workers"]: run for run in runs}
+    o, a = by_workers.get(2), figures_of(aiida)
+    flat_o, flat_a = daemon_flat(o), daemon_flat(a)
+    result: dict[str, Any] = {
+        "what": (
+            "processes submitted to daemon workers over RabbitMQ, store on PostgreSQL, 2 workers: N `add` "
+            "calcfunctions, then K small WorkChains (one `add` child, and an `add` in the last step: 3 processes "
+            "each), first submit to last end; pickup = submit call to the worker's `running` broadcast here; "
+            "pause/play/kill = one call's round trip over the broker"
+        ),
+        "n_calcfunctions": {
+            "ours": o.get("calcfunctions") if o else None,
+            "aiida": a.get("calcfunctions") if a else None,
+        },
+        "k_workchains": {"ours": o.get("workchains") if o else None, "aiida": a.get("workchains") if a else None},
+        "calcfunctions_per_second": rates_side_by_side(flat_o, flat_a, "calcfunctions_per_second"),
+        "workchain_processes_per_second": rates_side_by_side(flat_o, flat_a, "workchain_processes_per_second"),
+        **{key: side_by_side(flat_o, flat_a, key) for key in DAEMON_TIMES},
+        "ours_1_worker": daemon_flat(by_workers.get(1)),
+        "targets": daemon_targets(flat_o),
+        "aiida_reference_from_issue": AIIDA_DAEMON_REFERENCE,
+        "peer": {
+            "aiida_path": peer.daemon_env["AIIDA_PATH"],
+            "profile": peer.daemon_env["AIIDA_PROFILE"],
+            **{key: a.get(key) for key in ("aiida_core", "storage", "broker", "daemon_workers")},
+        }
+        if a
+        else None,
+        "note": (
+            "aiida runs a smaller N and K (it does a few processes per second); rates are per second, so they compare. "
+            "aiida's pause/play/kill act on a WorkChain waiting on a node no process finishes (a sleeping calcfunction "
+            "would block its worker's loop); ours on a WorkChain waiting on an hour-long child (pause/play) and on "
+            "running hour-long async calcfunctions (kill)."
+        ),
+        "aiida": aiida,
+    }
+    if headline.get("daemon_2_workers") is None:
+        result["ours"] = ours_run
+    return result
+
+
+DAEMON_TIMES = [f"{what}_{stat}_ms" for what in ("pickup", "pause", "play", "kill") for stat in ("median", "p99")]
+
+
+def daemon_flat(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A daemon run's figures (ours or aiida's) flattened: rates, and pickup/pause/play/kill median and p99 in ms."""
+    if not run:
+        return None
+    flat = {key: run.get(key) for key in ("calcfunctions_per_second", "workchain_processes_per_second")}
+    for what, where in (("pickup", ("pickup",)), *((c, ("control", c)) for c in ("pause", "play", "kill"))):
+        for stat in ("median", "p99"):
+            flat[f"{what}_{stat}_ms"] = dig(run, *where, f"{stat}_ms")
+    return flat
+
+
+def daemon_targets(ours: dict[str, Any] | None) -> dict[str, Any]:
+    """The issue's targets for the daemon against our 2-worker figures: each with the figure and whether it is met."""
+    if not ours:
+        return {"error": "no figures of ours with 2 workers"}
+
+    def check(value: Any, bound: float, at_least: bool) -> dict[str, Any]:
+        met = None if value is None else (value >= bound if at_least else value < bound)
+        return {"figure": value, "target": f"{'>=' if at_least else '<'} {bound:g}", "met": met}
+
+    low, high = DAEMON_TARGETS["processes_per_second_2_workers_min"], DAEMON_TARGETS["control_median_ms_max"]
+    return {
+        "calcfunctions_per_second": check(ours["calcfunctions_per_second"], low, True),
+        "workchain_processes_per_second": check(ours["workchain_processes_per_second"], low, True),
+        "pickup_median_ms": check(ours["pickup_median_ms"], DAEMON_TARGETS["pickup_median_ms_max"], False),
+        **{f"{c}_median_ms": check(ours[f"{c}_median_ms"], high, False) for c in ("pause", "play", "kill")},
+    }
 
 
 def nesting_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[str, Any]:
@@ -327,6 +472,14 @@ def main() -> None:
     parser.add_argument("--peer-n", type=int, default=200, help="calcfunction calls per aiida run (ours: 1,000)")
     parser.add_argument("--peer-k", type=int, default=100, help="WorkChain children per run, both engines")
     parser.add_argument("--peer-depth", type=int, default=300, help="nesting depth tried first, both engines")
+    parser.add_argument(
+        "--aiida-daemon-path",
+        default=str(ROOT / "build/peer/aiida-daemon-home"),
+        help="AIIDA_PATH of the daemon peer (core.psql_dos + RabbitMQ)",
+    )
+    parser.add_argument("--aiida-daemon-profile", default="bench_daemon")
+    parser.add_argument("--peer-daemon-n", type=int, default=100, help="calcfunctions aiida's daemon runs (ours 1,000)")
+    parser.add_argument("--peer-daemon-k", type=int, default=40, help="WorkChains aiida's daemon runs (ours 200)")
     args = parser.parse_args()
 
     def only(name: str) -> bool:
@@ -350,7 +503,7 @@ def main() -> None:
         results[SYNCHRONOUS_CASE] = synchronous_figures(bench)
     if args.no_peer:
         results["vs_aiida"] = {"skipped": "--no-peer"}
-    elif any(only(name) for name in [*PEER_CASES, PEER_NESTING]):
+    elif any(only(name) for name in [*PEER_CASES, PEER_NESTING, PEER_DAEMON]):
         peer = Peer(bench, args)
         missing = peer.missing()
         if missing:
@@ -393,7 +546,9 @@ def main() -> None:
 def peer_setup(cases: dict[str, Any]) -> dict[str, Any]:
     """The peer's versions and storage settings, as its first successful run reported them."""
     keys = ("aiida_core", "python", "storage", "sqlite_pragmas", "broker", "runner_poll_interval_s")
-    for case in cases.values():
+    for name, case in cases.items():
+        if name == "daemon":  # its own profile (PostgreSQL + RabbitMQ): under cases.daemon.peer
+            continue
         for run in [case.get("aiida"), *case.get("aiida_runs", {}).values()]:
             figures = figures_of(run) if isinstance(run, dict) else None
             if figures and "aiida_core" in figures:
@@ -418,7 +573,8 @@ def print_summary(results: dict[str, Any]) -> None:
     for name, case in results.get("vs_aiida", {}).get("cases", {}).items():
         pairs = [(f"{name}, {key}", value) for key, value in case.items()]
         for key, value in case.items():
-            if isinstance(value, dict) and "ratio_aiida_over_ours" not in value and key not in ("ours", "aiida"):
+            ratios = {"ratio_aiida_over_ours", "ratio_ours_over_aiida"}
+            if isinstance(value, dict) and not ratios & value.keys() and key not in ("ours", "aiida", "targets"):
                 pairs += [(f"{name} {key}, {metric}", figure) for metric, figure in value.items()]
         for label, figure in pairs:
             if isinstance(figure, dict) and "ratio_aiida_over_ours" in figure:
@@ -426,6 +582,18 @@ def print_summary(results: dict[str, Any]) -> None:
                     f"  {label}: ours {fmt(figure['ours'])}, aiida {fmt(figure['aiida'])}, "
                     f"aiida/ours {fmt(figure['ratio_aiida_over_ours'])}"
                 )
+            elif isinstance(figure, dict) and "ratio_ours_over_aiida" in figure:
+                lines.append(
+                    f"  {label}: ours {fmt(figure['ours'])}, aiida {fmt(figure['aiida'])}, "
+                    f"ours/aiida {fmt(figure['ratio_ours_over_aiida'])}"
+                )
+        if name == "daemon":
+            targets = [
+                f"{key} {fmt(t['figure'])} ({t['target']}: {'met' if t['met'] else 'not met'})"
+                for key, t in case["targets"].items()
+                if isinstance(t, dict)
+            ]
+            lines.append(f"  daemon targets, ours with 2 workers: {'; '.join(targets) or case['targets']}")
         if name == "nested_workfunctions":
             tried = case["aiida_at_depth_tried"]
             lines.append(
@@ -433,6 +601,13 @@ def print_summary(results: dict[str, Any]) -> None:
                 f"{'ok' if tried.get('reached') else tried.get('raised')}; aiida works to depth "
                 f"{case['aiida_largest_depth_that_works']}, fails at {case['aiida_first_depth_that_fails']}"
             )
+    widget = figures_of(results.get("broadcast_widget", {"error": ""}))
+    if widget:
+        ms = widget["broadcast_to_widget_ms"]
+        lines.append(
+            f"  broadcast to widget ({widget['store']}): median {fmt(ms['median'])} ms, p99 {fmt(ms['p99'])} ms, "
+            f"timer polls {widget['timer_polls']}"
+        )
     if lines:
         print("bench: summary\n" + "\n".join(lines), file=sys.stderr)
     print(f"bench: {results['environment']['total_s']} s in all; JSON in {OUT}", file=sys.stderr)

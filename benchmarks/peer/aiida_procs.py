@@ -19,9 +19,9 @@ _started = time.perf_counter()
 
 import aiida  # noqa: E402
 from aiida import load_profile, orm  # noqa: E402
-from aiida.engine import WorkChain, append_, calcfunction, workfunction  # noqa: E402
+from aiida.engine import ToContext, WorkChain, append_, calcfunction, workfunction  # noqa: E402
 
-__all__ = ["FanOut", "add", "add_loop", "emit", "measure", "recurse", "setup"]
+__all__ = ["FanOut", "OneChild", "WaitForever", "add", "add_loop", "emit", "measure", "recurse", "setup"]
 
 
 @calcfunction
@@ -69,6 +69,40 @@ class FanOut(WorkChain):
 
     def collect(self):
         self.out("total", orm.Int(sum(child.outputs.result.value for child in self.ctx.children)).store())
+
+
+class OneChild(WorkChain):
+    """The daemon case's small WorkChain (benchmarks/daemon_workflows.py's OneChild): submits one ``add`` child,
+    waits for it, and returns its result through an ``add`` its last step calls (3 processes in all)."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("x", valid_type=orm.Int)
+        spec.output("result", valid_type=orm.Int)
+        spec.outline(cls.submit_child, cls.collect)
+
+    def submit_child(self):
+        return ToContext(child=self.submit(add.process_class, x=self.inputs.x, y=orm.Int(1)))
+
+    def collect(self):
+        self.out("result", add(self.ctx.child.outputs.result, orm.Int(0)))
+
+
+class WaitForever(WorkChain):
+    """Waits (state ``waiting``, the worker's loop free) on a node no process will ever finish: what the daemon case
+    pauses, plays and kills. (A sleeping calcfunction would block the worker's loop and its RPCs.)"""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.wait_forever, cls.end)  # a ToContext of the outline's last step is not waited for
+
+    def wait_forever(self):
+        return ToContext(never=orm.WorkflowNode().store())
+
+    def end(self):
+        pass
 
 
 def rss_mib() -> float:
