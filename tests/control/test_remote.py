@@ -3,29 +3,22 @@ from this test process (a kernel of the same store and broker)."""
 
 from __future__ import annotations
 
+# ruff: noqa: F811 - tests take the fixtures imported from tests/worker/conftest.py as arguments
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
-from jupyter_workflows.testing import DaemonWorkers, Runtime, daemon_workers, isolated_runtime
-from tests.worker.conftest import until
+from jupyter_workflows.testing import DaemonWorkers, Runtime
+from tests.worker.conftest import kernel, until, workers  # noqa: F401 - fixtures
 from tests.worker.workflows import Parent, nap
 
 
 @pytest.fixture
-def kernel(sqlite_url: str, rabbitmq_url: str) -> Iterator[Runtime]:
-    with isolated_runtime(sqlite_url, broker=rabbitmq_url) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-def workers(sqlite_url: str, rabbitmq_url: str, kernel: Runtime, tmp_path: Path) -> Iterator[DaemonWorkers]:
-    with daemon_workers(sqlite_url, rabbitmq_url, log_dir=tmp_path) as made:
-        yield made
+def store_url(sqlite_url: str) -> str:
+    """The worker fixtures ``kernel`` and ``workers`` (tests/worker/conftest.py) on SQLite only."""
+    return sqlite_url
 
 
 def test_pause_holds_a_workchain_on_a_worker_and_play_lets_it_go_on(kernel: Runtime, workers: DaemonWorkers) -> None:

@@ -3,27 +3,20 @@ held by WorkChains that wait for their children (which only a consuming worker c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
+# ruff: noqa: F811 - tests take the fixtures imported from tests/worker/conftest.py as arguments
 import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Int
-from jupyter_workflows.testing import DaemonWorkers, Runtime, daemon_workers, isolated_runtime
+from jupyter_workflows.testing import DaemonWorkers, Runtime
+from tests.worker.conftest import kernel, workers  # noqa: F401 - fixtures
 from tests.worker.workflows import Parent
 
 
 @pytest.fixture
-def kernel(sqlite_url: str, rabbitmq_url: str) -> Iterator[Runtime]:
-    with isolated_runtime(sqlite_url, broker=rabbitmq_url) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-def workers(sqlite_url: str, rabbitmq_url: str, kernel: Runtime, tmp_path: Path) -> Iterator[DaemonWorkers]:
-    with daemon_workers(sqlite_url, rabbitmq_url, log_dir=tmp_path) as made:
-        yield made
+def store_url(sqlite_url: str) -> str:
+    """The worker fixtures ``kernel`` and ``workers`` (tests/worker/conftest.py) on SQLite only."""
+    return sqlite_url
 
 
 def test_a_full_worker_takes_tasks_again_while_parents_hold_most_slots(kernel: Runtime, workers: DaemonWorkers) -> None:
