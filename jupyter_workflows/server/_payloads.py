@@ -15,6 +15,7 @@ from ..widgets._style import BADGES, badge_of
 __all__ = [
     "API_VERSION",
     "Badge",
+    "DataDetail",
     "Detail",
     "NodeRef",
     "Owner",
@@ -87,7 +88,16 @@ class Report(TypedDict):
     message: str
 
 
+class DataDetail(TypedDict):
+    """A data node (the panel opens one from the graph): its value, and the process that made it."""
+
+    kind: Literal["data"]
+    node: NodeRef
+    creator: ProcessItem | None
+
+
 class Detail(TypedDict):
+    kind: Literal["process"]
     process: ProcessItem
     description: str
     step: str | None

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict, TypeVar
 
-from .._core import NodeNotFoundError, ProcessNotRunningHereError, WorkflowsError
+from .._core import ProcessNotRunningHereError, WorkflowsError
 from .._runtime import Ownership, OwnerStatus, Runtime, get_runtime, ownership_of
 from ..store import (
     CALL_LINK_TYPES,
@@ -160,16 +160,19 @@ class PanelService:
         rows = store.get_nodes(link.output_pk for link in links)
         return self._items([rows[link.output_pk] for link in links if link.output_pk in rows], pids, with_called=True)
 
-    def detail(self, pk: int, pids: dict[int, str]) -> p.Detail:
+    def detail(self, pk: int, pids: dict[int, str]) -> p.Detail | p.DataDetail:
         store = self.store()
         row = store.get_node(pk)
         if not row.node_type.startswith("process."):
-            raise NodeNotFoundError(f"Node {pk} is a {row.node_type}, not a process; the panel shows processes.")
+            made_by = store.get_neighbours(pk, incoming=True, link_types=_OUTPUT_TYPES)
+            creator = self._items([node for _, node in made_by[:1]], pids)
+            return {"kind": "data", "node": p.node_ref("", row), "creator": creator[0] if creator else None}
         incoming = store.get_neighbours(pk, incoming=True)
         outgoing = store.get_neighbours(pk, incoming=False, link_types=_OUTPUT_TYPES)
         caller_rows = [node for link, node in incoming if link.link_type in CALL_LINK_TYPES]
         (item,) = self._items([row], pids, with_called=True)
         return {
+            "kind": "process",
             "process": item,
             "description": row.description,
             "step": row.step,
