@@ -60,25 +60,25 @@ async def measure(url: str, namespace: str, n: int) -> dict[str, Any]:
     try:
         while True:  # until the worker process serves
             try:
-                await client.rpc_async("1", control_request("status"))
+                await client.rpc_async("1", control_request("status", 1))
                 break
             except RecipientNotFoundError:
                 await asyncio.sleep(0.05)
         for _ in range(50):  # warm-up
-            await client.rpc_async("1", control_request("status"))
+            await client.rpc_async("1", control_request("status", 1))
         rpc = []
         for _ in range(n):
             started = time.perf_counter()
-            await client.rpc_async("1", control_request("status"))
+            await client.rpc_async("1", control_request("status", 1))
             rpc.append(time.perf_counter() - started)
         sent: dict[str, float] = {}
         for pk in range(1, n + 1):
             sent[str(pk)] = time.monotonic()
             await client.send_task_async(process_task("launch", pk, "bench"))
             await asyncio.sleep(SPACING_S)
-        while len(picked := await client.rpc_async("2", control_request("status"))) < n:  # noqa: ASYNC110
+        while len(picked := await client.rpc_async("2", control_request("status", 1))) < n:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
-        await client.rpc_async("2", control_request("kill"))
+        await client.rpc_async("2", control_request("kill", 1))
         pickup = [picked[pk] - sent[pk] for pk in sent]
         return {"n": n, "rpc_round_trip": summary(rpc), "task_pickup": summary(pickup)}
     finally:

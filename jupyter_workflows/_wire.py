@@ -56,10 +56,11 @@ class ProcessTask(TypedDict):
 
 
 class ControlRequest(TypedDict):
-    """An RPC to the holder of a process (its identifier is the process's pk)."""
+    """An RPC to the runtime that holds a process (its identifier is that runtime's owner id, as the store names it)."""
 
     version: int
     intent: Literal["pause", "play", "kill", "status"]
+    pk: int  # the process
     message: str  # why, in the user's words ("" for none); a kill or pause records it
 
 

@@ -128,6 +128,10 @@ class _Killed(BaseException):
         self.message = message
 
 
+class _HandedOver(BaseException):
+    """Unwinds a process that stops running here, as stored, for another runtime to continue (see ``hand_over``)."""
+
+
 class ProcessType(abc.ABCMeta):
     """The metaclass of processes: once every ``__init__`` of a new process ran, its node is stored and its
     ``on_create`` is called (plumpy's order, which AiiDA's processes rely on). An ABCMeta, so that a process class
@@ -151,6 +155,8 @@ class Process(metaclass=ProcessType):
     single_result: ClassVar[bool] = False  # a run returns the output 'result' itself when it is the only one
     SINGLE_OUTPUT_LINKNAME: ClassVar[str] = "result"  # the output label of a lone value: ``out(value)``
     exit_codes = _ExitCodesOfClass()
+    writes_at_end: ClassVar[bool] = False  # nothing of a run is stored before it ends: it may stop at any wait
+    # (a hand-over) and run again from the start (a calcfunction)
 
     @classmethod
     def current(cls) -> Process | None:
@@ -253,6 +259,7 @@ class Process(metaclass=ProcessType):
         self.label = prepared.label
         self.parent = prepared.parent
         self.children: list[Process] = []
+        self.last_call = 0  # the highest pk among the processes it called (here or on a daemon worker)
         self.state = ProcessState.CREATED
         self.paused = False
         self.interrupted = False  # an interrupt (SIGINT) killed it while the main thread waited for it
@@ -267,7 +274,9 @@ class Process(metaclass=ProcessType):
         self._announced = False
         self._kill_reason: str | None = None  # why it was asked to die (the user's words)
         self._kill_message: str | None = None  # what is recorded: the reason, and the caller it came through
+        self._handing_over = False  # asked to stop here at its next checkpoint (see hand_over)
         self._waiting: asyncio.Future[Any] | None = None
+        self._waiting_at_checkpoint = False  # what it waits for may be left (a hand-over) without losing a step
         self._play: asyncio.Future[None] | None = None
         self.context = contextvars.copy_context()
         self.context.run(_CURRENT.set, self)
@@ -343,6 +352,8 @@ class Process(metaclass=ProcessType):
             result = self._run() if self.replayed is None else self._replay()
             self._check_killed()
             self._finish(result)
+        except _HandedOver:
+            self.node.flush()  # it stays as stored, in the state it had: another runtime continues it
         except _Killed:
             self._end_killed()
         except asyncio.CancelledError:
@@ -427,7 +438,7 @@ class Process(metaclass=ProcessType):
 
     def _release(self) -> None:
         self._waiting = None
-        if not self.terminated.done():
+        if not self.terminated.done() and (self.state.is_terminal or not self._handing_over):
             self.terminated.set_result(self)
         self.runner.release(self)
 
@@ -437,7 +448,10 @@ class Process(metaclass=ProcessType):
         check_transition(self.name, old, state)
         self.state = self.node.record_state(state, **info)  # ended elsewhere meanwhile: that end stands
         self._announce()
-        self._publish("state", old=old.value, new=state.value)
+        ended = {"exit_status": info.get("exit_status")} if state.is_terminal else {}
+        if state is ProcessState.KILLED:
+            ended["reason"] = self._kill_reason
+        self._publish("state", old=old.value, new=state.value, **ended)
 
     def _announce(self) -> None:
         """Tell the caller's observers about this process, once it has a pk."""
@@ -445,7 +459,12 @@ class Process(metaclass=ProcessType):
             return
         self._announced = True
         if self.parent is not None:
-            self.parent._publish("called", child=self.node.pk)
+            self.parent.record_call(self.node.pk)
+
+    def record_call(self, pk: int) -> None:
+        """A process this one called got its pk (it runs here, or was sent to a daemon worker): tell observers."""
+        self.last_call = max(self.last_call, pk)
+        self._publish("called", child=pk)
 
     def _publish(self, kind: str, **data: Any) -> None:
         pk = self.node.pk
@@ -457,24 +476,32 @@ class Process(metaclass=ProcessType):
         """Wait for ``awaitable`` from this process's synchronous code (a step, a body); a kill interrupts it."""
         return self._await(awaitable)
 
-    def _await(self, awaitable: Awaitable[T], *, commit: bool = True) -> T:
+    def _await(self, awaitable: Awaitable[T], *, commit: bool = True, at_checkpoint: bool = False) -> T:
         """Wait for ``awaitable`` through the portal; kill interrupts the wait. Only place a process ever waits.
 
         What the process recorded so far is committed first, so that other kernels see it while it waits (no
         transaction is ever open across the wait either way); ``commit=False`` for a wait of one loop iteration.
+        ``at_checkpoint``: the store holds everything of the process up to this wait, so a hand-over may end it.
         """
         if self._kill_message is not None:
             discard(awaitable)
             raise _Killed(self._kill_message)
+        at_checkpoint = at_checkpoint or self.writes_at_end
+        if at_checkpoint and self._handing_over:
+            discard(awaitable)
+            raise _HandedOver
         if commit:
             self.node.flush()
         future = asyncio.ensure_future(awaitable, loop=self.runner.loop)
         self._waiting = future
+        self._waiting_at_checkpoint = at_checkpoint
         try:
             return await_(future)
         except asyncio.CancelledError:
             if self._kill_message is not None:
                 raise _Killed(self._kill_message) from None
+            if at_checkpoint and self._handing_over:
+                raise _HandedOver from None
             raise
         except BaseException:
             if not future.done():
@@ -482,6 +509,7 @@ class Process(metaclass=ProcessType):
             raise
         finally:
             self._waiting = None
+            self._waiting_at_checkpoint = False
 
     def _await_user(self, awaitable: Awaitable[T]) -> T:
         """Await what user code returned (an ``async def`` body or step) as a task in the process's context. A
@@ -494,7 +522,8 @@ class Process(metaclass=ProcessType):
         return self._await(task)
 
     def _step_boundary(self) -> None:
-        """Between two steps: take a turn if other work waits for the loop, stop if killed, hold while paused."""
+        """Between two steps (the store holds all of the process): take a turn if other work waits for the loop,
+        stop if killed or handed over, hold while paused."""
         if in_background():
             turn = self.runner.time_slices.turn()
             if turn is not None:
@@ -502,8 +531,10 @@ class Process(metaclass=ProcessType):
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()
-            self._await(self._play)
+            self._await(self._play, at_checkpoint=True)
         self._check_killed()
+        if self._handing_over:
+            raise _HandedOver
 
     def _check_killed(self) -> None:
         if self._kill_message is not None:
@@ -548,6 +579,24 @@ class Process(metaclass=ProcessType):
         self.request_kill(message or "Killed by the user.")
         self._apply_kill()
         return True
+
+    def hand_over(self) -> bool:
+        """Stop running this process here at its next checkpoint (before it starts, at a step boundary, or while it
+        waits for children or for play; a calcfunction, which stores nothing before its end, at any wait), leaving
+        it in the store as it is, for another runtime to continue. Its ``task`` then ends; ``terminated`` stays
+        pending, since it did not terminate. A process function that started ends first, unless it waits (it keeps
+        no checkpoint). False if it already terminated."""
+        if self.state.is_terminal:
+            return False
+        self._handing_over = True
+        if self._waiting is not None and self._waiting_at_checkpoint and not self._waiting.done():
+            self._waiting.cancel()
+        return True
+
+    @property
+    def handed_over(self) -> bool:
+        """Whether it stopped here without terminating, handed over to another runtime (see :meth:`hand_over`)."""
+        return self._handing_over and not self.state.is_terminal and self not in self.runner.live
 
     def request_kill(self, reason: str, *, via: Process | None = None) -> None:
         """Mark this process and its descendants to die, without acting yet (safe inside a signal handler).

@@ -1,7 +1,9 @@
 """Shared by process functions, WorkChains and the launchers: the data-node spec, instantiation, running, waiting."""
 
+from ._daemon import communicator as communicator, queue_continue as queue_continue, submit as submit
 from ._instantiate import (
     Launch as Launch,
+    enqueue as enqueue,
     instantiate as instantiate,
     launch_inputs as launch_inputs,
     process_class_of as process_class_of,
@@ -17,21 +19,29 @@ from ._running import (
     start_created as start_created,
 )
 from ._spec import ProcessSpec as ProcessSpec
+from ._steering import Intent as Intent, steer as steer, steer_async as steer_async
 from ._waiting import wait_terminated as wait_terminated
 
 __all__ = [
+    "Intent",
     "Launch",
     "Process",
     "ProcessSpec",
+    "communicator",
     "end_orphan_tree",
+    "enqueue",
     "instantiate",
     "launch_inputs",
     "process_class_of",
+    "queue_continue",
     "result_of",
     "run",
     "run_async",
     "run_created",
     "start",
     "start_created",
+    "steer",
+    "steer_async",
+    "submit",
     "wait_terminated",
 ]

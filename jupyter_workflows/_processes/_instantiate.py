@@ -33,11 +33,12 @@ from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
 from ._caching import cache_source_for, hash_of_run, replayed_end
 
-__all__ = ["Launch", "instantiate", "launch_inputs", "prepare", "process_class_of"]
+__all__ = ["Launch", "enqueue", "instantiate", "launch_inputs", "prepare", "process_class_of"]
 
 
 class Launch(enum.Enum):
     CREATE = "create"  # made by its constructor, ``Process(inputs=...)``, to be run later: written now as created
+    QUEUE = "queue"  # runs on a daemon worker: written now as created, held by nobody (no process object here)
     SUBMIT = "submit"  # runs in the background: written now as created
     AWAIT = "await"  # runs in the background while its caller awaits it: written now as created
     RUN = "run"  # runs now: written now as running
@@ -78,6 +79,20 @@ def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch:
     return process_class.from_prepared(prepare(process_class, inputs, launch=launch))
 
 
+def enqueue(process_class: type[Process], inputs: dict[str, Any]) -> tuple[ProcessNode, Process | None]:
+    """Validate ``inputs`` and store the process node as created and held by nobody, for a daemon worker to take
+    (the caller sends the task). A run the cache serves is not worth a worker: it is returned as a process to start
+    here (second item; None otherwise)."""
+    prepared = prepare(process_class, inputs, launch=Launch.QUEUE)
+    if prepared.replayed is not None:
+        return prepared.node, process_class.from_prepared(prepared)  # type: ignore[return-value]
+    node = prepared.node
+    node.flush()
+    if prepared.parent is not None and node.pk is not None:
+        prepared.parent.record_call(node.pk)
+    return node, None  # type: ignore[return-value]
+
+
 def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: Launch) -> PreparedProcess:
     """Validate ``inputs`` and describe the process node with its inputs and links (stored when the process object
     exists, unless the launch defers it): what a new process object is made of."""
@@ -91,6 +106,8 @@ def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: 
     problems: list[str] = []
     values = spec.inputs.pre_process(inputs, "", label, problems)
     problems += spec.inputs.validate_values(values, "", label)
+    if launch is Launch.QUEUE:
+        problems += _not_sendable(values, spec.inputs, "")
     if problems:
         raise ValidationError(
             f"Invalid inputs for {label}", problems, port_tree=port_tree_text(spec.inputs, f"Inputs of {label}")
@@ -112,7 +129,9 @@ def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: 
     data_inputs = list(_data_inputs(values, spec.inputs, ""))
     hash = hash_of_run(process_class, node_class, data_inputs)
     source = cache_source_for(process_class, node_class, hash, metadata, store) if storable else None
-    written_at_start = launch in (Launch.CREATE, Launch.SUBMIT, Launch.AWAIT)
+    if launch is Launch.QUEUE and source is not None:
+        launch = Launch.SUBMIT  # replaying a cached run costs one commit: it is done here
+    written_at_start = launch in (Launch.CREATE, Launch.SUBMIT, Launch.AWAIT, Launch.QUEUE)
     node.prepare(
         store,
         process_class=class_path(process_class),
@@ -120,7 +139,7 @@ def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: 
         inputs=data_inputs,
         caller=parent.node if parent is not None and storable else None,  # type: ignore[arg-type]
         call_link_label=metadata.get("call_link_label") or "CALL",
-        owner=runtime.owner_id,
+        owner=None if launch is Launch.QUEUE else runtime.owner_id,
         state=ProcessState.CREATED if written_at_start else ProcessState.RUNNING,
         storable=storable,
         hash=hash,
@@ -152,11 +171,34 @@ def _node_class_of(process_class: type[Process]) -> type[ProcessNode]:
     return node_class
 
 
+def _not_sendable(values: Mapping[str, Any], ports: PortNamespace, prefix: str) -> list[str]:
+    """Inputs a daemon worker would not get: it reads the inputs from the store, where only data nodes (and the
+    label, description and call link label) are kept."""
+    problems: list[str] = []
+    for name, value in values.items():
+        port = ports.get(name)
+        if name == "metadata" and not prefix:
+            kept = {"label", "description", "call_link_label", "disable_cache", "store_provenance"}
+            problems += [
+                f"metadata.{key} cannot be sent to a daemon worker; run the process here instead (daemon=False)"
+                for key in value
+                if key not in kept
+            ]
+        elif isinstance(port, PortNamespace) and isinstance(value, Mapping):
+            problems += _not_sendable(value, port, f"{prefix}{name}.")
+        elif getattr(port, "non_db", False) or not isinstance(value, (Data, Mapping)):
+            problems.append(
+                f"input '{prefix}{name}' is not stored in the provenance graph, so a daemon worker would not get it; "
+                "run the process here instead (daemon=False), or make it a data input"
+            )
+    return problems
+
+
 def _check_unstored_launch(process_class: type[Process], launch: Launch) -> None:
     """``store_provenance=False`` runs a process in place, where its caller gets the result; nothing else could
     find it (as in AiiDA, which refuses to submit one)."""
     name = process_class.__name__
-    if launch is Launch.SUBMIT:
+    if launch in (Launch.SUBMIT, Launch.QUEUE):
         raise InvalidOperationError(
             f"{name} was submitted with store_provenance=False: a process in the background is found and awaited "
             f"through its stored node. Run it instead (jw.run({name}, ...)), or let it store its provenance."

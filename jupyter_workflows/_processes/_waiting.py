@@ -1,30 +1,147 @@
-"""Waiting for processes to terminate, whether this kernel runs them or another kernel or worker does."""
+"""Waiting for processes to terminate, whether this runtime runs them or another kernel or daemon worker does.
+
+Processes of this runtime are awaited through their futures (no polling). The others wake the waiter with their
+``state_changed`` broadcast when a broker is configured; the store is polled as well, with a bounded back-off, so a
+broadcast that is lost (the broker was away, the waiter subscribed late) never hangs a waiter.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from .._core import ProcessEvent, ProcessState
+from .._runtime import get_runtime
 from ..nodes import ProcessNode
+
+if TYPE_CHECKING:
+    from .._wire import StateChanged
+    from ..broker import RabbitMQCommunicator, Subscription
 
 __all__ = ["wait_terminated"]
 
+POLL_WITHOUT_BROKER = (0.02, 1.0)  # seconds between looks at the store: first, at most (x1.5 each time)
+POLL_WITH_BROKER = (0.1, 5.0)  # the broadcasts wake the waiter; the poll only catches a lost one (x2 each time)
+_ONE_PATTERN_FROM = 16  # waiting for more processes than this, one subscription to every state change is cheaper
+_TERMINAL = frozenset(state.value for state in ProcessState if state.is_terminal)
+
 
 async def wait_terminated(nodes: Sequence[ProcessNode], timeout: float | None = None) -> None:
-    """Return once every process of ``nodes`` has terminated; TimeoutError after ``timeout`` seconds.
-
-    Processes of this kernel are awaited through their futures (no polling); the others are watched in the store
-    with a back-off from 20 ms to 1 s.
-    """
+    """Return once every process of ``nodes`` has terminated; TimeoutError after ``timeout`` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
     local = [node.process.terminated for node in nodes if node.process is not None]
     if local:
-        await asyncio.wait(local, timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
-    delay = 0.02
-    while not all(node.is_terminated for node in nodes):
-        if deadline is not None and time.monotonic() >= deadline:
-            running = ", ".join(f"{n.process_label}<{n.pk}>" for n in nodes if not n.is_terminated)
-            raise TimeoutError(f"Still running after {timeout} s: {running}.")
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
+        await asyncio.wait(local, timeout=_left(deadline))
+    pending = {node.pk: node for node in nodes if node.pk is not None and node.process is None}
+    _drop_terminated(pending)
+    if pending:
+        await _wait_elsewhere(pending, deadline)
+    if pending or not all(future.done() for future in local):
+        running = [node for node in nodes if not node.is_terminated]
+        names = ", ".join(f"{n.process_label}<{n.pk}>" for n in running[:10])
+        raise TimeoutError(f"Still running after {timeout} s: {names}{' ...' if len(running) > 10 else ''}.")
+
+
+async def _wait_elsewhere(pending: dict[int, ProcessNode], deadline: float | None) -> None:
+    """Until ``pending`` (processes this runtime does not run) is empty, or the deadline: it shrinks as their
+    broadcasts come, and when the store says they terminated."""
+    changed = asyncio.Event()
+    look = [False]  # whether the store should be asked before waiting again
+
+    def ended(pk: int) -> None:
+        if pending.pop(pk, None) is not None:
+            changed.set()
+
+    def recheck() -> None:  # subscribed: what ended before that sent its broadcast to nobody
+        look[0] = True
+        changed.set()
+
+    with _watching(set(pending), ended, recheck) as watched:
+        delay, limit = POLL_WITH_BROKER if watched else POLL_WITHOUT_BROKER
+        while pending:
+            left = _left(deadline)
+            if left is not None and left <= 0:
+                return
+            try:
+                await asyncio.wait_for(changed.wait(), delay if left is None else min(delay, left))
+            except (asyncio.TimeoutError, TimeoutError):  # no news: look at the store, and wait longer next time
+                look[0] = True
+                delay = min(delay * (2 if watched else 1.5), limit)
+            if look[0]:
+                look[0] = False
+                _drop_terminated(pending)
+            changed.clear()
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _drop_terminated(pending: dict[int, ProcessNode]) -> None:
+    """Look up the pending processes in the store (one query per store) and drop those that terminated."""
+    by_store: dict[int, list[ProcessNode]] = {}
+    for node in pending.values():
+        by_store.setdefault(id(node.provenance_store), []).append(node)
+    for group in by_store.values():
+        rows = group[0].provenance_store.get_nodes(node.pk for node in group if node.pk is not None)
+        for pk, row in rows.items():
+            if row.process_state in _TERMINAL:
+                pending.pop(pk, None)
+
+
+@contextlib.contextmanager
+def _watching(pks: set[int], ended: Callable[[int], None], subscribed: Callable[[], None]) -> Iterator[bool]:
+    """Call ``ended(pk)`` when one of ``pks`` terminates: at once for processes that end in this runtime (its
+    events), from their broadcast for the others (``subscribed()`` once their subscription stands). Yields whether
+    broadcasts are watched (a broker is configured)."""
+    runtime = get_runtime()
+
+    def on_event(event: ProcessEvent) -> None:
+        if event.kind == "state" and event.data.get("new") in _TERMINAL and event.pk in pks:
+            ended(event.pk)
+
+    unsubscribe = runtime.runner.events.subscribe(on_event)
+    communicator = None
+    if runtime.broker.url is not None:
+        from ._daemon import communicator as connect
+
+        communicator = connect()
+    done = asyncio.Event()  # never cancel a subscription in flight: the broker would close its channel
+    if communicator is not None:
+        runtime.broker.spawn(_subscribe(communicator, pks, ended, subscribed, done))
+    try:
+        yield communicator is not None
+    finally:
+        unsubscribe()
+        done.set()
+
+
+async def _subscribe(
+    communicator: RabbitMQCommunicator,
+    pks: set[int],
+    ended: Callable[[int], None],
+    subscribed: Callable[[], None],
+    done: asyncio.Event,
+) -> None:
+    """Subscribe to the broadcasts of ``pks`` until ``done`` (while the broker is away, that waits for it)."""
+
+    async def on_broadcast(message: StateChanged) -> None:
+        if message["to_state"] in _TERMINAL and message["pk"] in pks:
+            ended(message["pk"])
+
+    patterns = [f"state_changed.{pk}" for pk in pks] if len(pks) <= _ONE_PATTERN_FROM else ["state_changed.*"]
+    subscriptions: list[Subscription] = []
+    try:
+        for pattern in patterns:
+            if done.is_set():
+                return
+            subscriptions.append(await communicator.subscribe_broadcasts_async(pattern, on_broadcast))
+        subscribed()
+        await done.wait()
+    finally:
+        for subscription in subscriptions:
+            with contextlib.suppress(Exception):
+                await communicator.unsubscribe_async(subscription)

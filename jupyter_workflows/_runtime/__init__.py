@@ -1,6 +1,7 @@
 """The runtime: this OS process's store, runner and owner lease, as one object (see ``_runtime``), and which
 processes may take their result from the cache (see ``_caching``)."""
 
+from ._broker import BROKER_URL_ENV as BROKER_URL_ENV, BrokerLink as BrokerLink, namespace_of as namespace_of
 from ._caching import (
     disable_caching as disable_caching,
     enable_caching as enable_caching,
@@ -8,6 +9,7 @@ from ._caching import (
     use_cache as use_cache,
 )
 from ._lease import (
+    HEARTBEAT_SECONDS as HEARTBEAT_SECONDS,
     Lease as Lease,
     Ownership as Ownership,
     OwnerStatus as OwnerStatus,
@@ -25,6 +27,9 @@ from ._runtime import (
 )
 
 __all__ = [
+    "BROKER_URL_ENV",
+    "HEARTBEAT_SECONDS",
+    "BrokerLink",
     "Lease",
     "OwnerStatus",
     "Ownership",
@@ -34,6 +39,7 @@ __all__ = [
     "enable_caching",
     "get_runtime",
     "identifier_of",
+    "namespace_of",
     "on_loop_thread",
     "owner_alive",
     "owner_text",

@@ -44,7 +44,8 @@ class Ownership(enum.Enum):
     """Who can steer a process, as seen from this runtime."""
 
     HERE = "here"  # this runtime runs it: pause, play and kill act at once
-    ELSEWHERE = "elsewhere"  # another live kernel or worker runs it: steer it from there
+    ELSEWHERE = "elsewhere"  # another live kernel or worker runs it: steer it from there (or over the broker)
+    QUEUED = "queued"  # nobody holds it yet: it waits in the broker's queue for a daemon worker
     ORPHANED = "orphaned"  # the owner died: kill records it as killed, resume continues it here
     DONE = "done"  # terminated: nothing to steer
 
@@ -67,19 +68,24 @@ def ownership_of(owner_id: str | None, owner: OwnerRow | None, *, terminated: bo
         return Ownership.DONE
     if owner_id is not None and owner_id == my_id:
         return Ownership.HERE
+    if owner_id is None:
+        return Ownership.QUEUED
     if owner is not None and owner_alive(owner):
         return Ownership.ELSEWHERE
     return Ownership.ORPHANED
 
 
 def owner_text(ownership: Ownership, owner: OwnerRow | None) -> str:
-    """How an ownership is shown: "this kernel", "kernel pid 12 on host", "gone (orphaned)", or "" when done."""
+    """How an ownership is shown: "this kernel", "worker pid 12 on host", "gone (orphaned)", "queued for a daemon
+    worker", or "" when done."""
     if ownership is Ownership.HERE:
         return "this kernel"
     if ownership is Ownership.ELSEWHERE and owner is not None:
         return f"{owner.kind} pid {owner.pid} on {owner.hostname}"
     if ownership is Ownership.ORPHANED:
         return "gone (orphaned)"
+    if ownership is Ownership.QUEUED:
+        return "queued for a daemon worker"
     return ""
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from .._core import UNSPECIFIED, Runner, StoreError, WorkflowsError
 from ..store import SecretURL, Store, default_store_url
+from ._broker import BrokerLink
 from ._caching import configure_caching
 from ._lease import Lease
 
@@ -37,10 +38,20 @@ _LOGGER = logging.getLogger("jupyter_workflows.runtime")
 class Runtime:
     """The store, runner and owner lease of this OS process (see the module's docstring)."""
 
-    def __init__(self, runner: Runner, *, store: Store | None = None, opened: dict[str, Store] | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        *,
+        store: Store | None = None,
+        opened: dict[str, Store] | None = None,
+        kind: str | None = None,
+    ) -> None:
         self.runner = runner
         self.thread = threading.current_thread()
-        self.lease = Lease(runner.id, "script" if runner.private_loop else "kernel", self._live_stores)
+        self.kind = kind or ("script" if runner.private_loop else "kernel")  # or "worker": a daemon worker
+        self.lease = Lease(runner.id, self.kind, self._live_stores)
+        self.broker = BrokerLink(runner)
+        self.daemon = self.kind == "worker"  # whether submit() sends processes to daemon workers by default
         self._store = store
         self._opened: dict[str, Store] = dict(opened or {})  # stores this runtime opened, by a digest of their URL
         if store is not None:
@@ -94,6 +105,8 @@ class Runtime:
             found = self._opened.get(key)
             store = found if found is not None and not found.closed else Store(url)
             self._opened[key] = store
+        if store is not self._store:
+            self.broker.close()  # its namespace is the store's: the next use connects for the new one
         self._store = store
         return store
 
@@ -169,8 +182,10 @@ class Runtime:
         )
 
     def close(self) -> None:
-        """End the lease, close the stores this runtime opened and its private loop (a script's)."""
+        """End the lease and the broker link, close the stores this runtime opened and its private loop (a
+        script's)."""
         self.lease.end()
+        self.broker.close()
         for store in self._opened.values():
             store.close()
         loop = self.runner.loop
@@ -230,6 +245,9 @@ def _rebind(previous: Runtime | None, loop: asyncio.AbstractEventLoop | None) ->
     runtime = Runtime(runner, store=store)
     if previous is not None:
         runtime._opened.update(previous._opened)
+        runtime.daemon = previous.daemon
+        if previous.broker.url is not None:
+            runtime.broker.configure(previous.broker.url)
     _current.runtime = runtime
     _close_retired_loops()  # asyncio.set_event_loop above may have replaced one
     return runtime
@@ -238,6 +256,7 @@ def _rebind(previous: Runtime | None, loop: asyncio.AbstractEventLoop | None) ->
 def _retire(previous: Runtime) -> None:
     runner = previous.runner
     previous.lease.end()
+    previous.broker.close()
     if runner.live:
         _LOGGER.warning(
             "%d process(es) started on another event loop will not go on: that loop no longer runs (%s).",
@@ -282,20 +301,32 @@ def swap_runtime(runtime: Runtime | None) -> Runtime | None:
     return previous
 
 
-def configure(*, store: str | Store | None = UNSET, caching: Any = UNSET) -> Store:
+def configure(
+    *, store: str | Store | None = UNSET, caching: Any = UNSET, broker: str | None = UNSET, daemon: bool = UNSET
+) -> Store:
     """Select the provenance store: an SQLAlchemy URL (``"postgresql+psycopg://user@host/db"``,
     ``"sqlite:////path/file.sqlite"``) or an open :class:`~jupyter_workflows.store.Store`; ``None`` goes back to
     the default. Returns the store, opened (so a bad URL fails here, with the reason).
 
     ``caching``: which calculations take their result from the cache (off by default): True or False for all, a
     list of process functions, classes or identifier patterns (``"*.add"``) to cache, or a mapping of those to
-    True/False (``{"*": True, slow_but_random: False}``; the most specific pattern wins)."""
-    keep_store = store is UNSET and caching is not UNSET
+    True/False (``{"*": True, slow_but_random: False}``; the most specific pattern wins).
+
+    ``broker``: the RabbitMQ broker daemon workers take processes from (``"amqp://user:password@host:5672/"``;
+    default ``$JUPYTER_WORKFLOWS_BROKER``; None: none). With a broker, processes of other kernels and of workers can
+    be steered from here, and this kernel's from anywhere. ``daemon``: whether ``submit`` sends processes to the
+    daemon workers by default (``submit(..., daemon=...)`` decides for one call)."""
+    keep_store = store is UNSET and (caching is not UNSET or broker is not UNSET or daemon is not UNSET)
     spec = None if store is UNSET else SecretURL(store) if isinstance(store, str) else store
-    del store  # no password in a traceback's locals
+    broker_url = broker if broker is UNSET or broker is None else SecretURL(broker)
+    del store, broker  # no password in a traceback's locals
     if caching is not UNSET:
         configure_caching(caching)
     runtime = get_runtime()
+    if daemon is not UNSET:
+        runtime.daemon = bool(daemon)
+    if broker_url is not UNSET:
+        runtime.call_on_loop_thread(runtime.broker.configure, broker_url)
     if keep_store:
         return runtime.call_on_loop_thread(lambda: runtime.store)
     if not runtime.runner.on_loop_thread:

@@ -4,9 +4,9 @@
   a task sent while nobody subscribes waits in a durable queue. A task counts as taken when the handler *returns*:
   a handler takes ownership (claims the process in the store) and returns, it does not run the process. A handler
   that raises gives the task back once; a second failure dead-letters it.
-- **RPC** to an identifier (a process's pk): the one holder of the identifier answers; nobody holding it is a
-  :class:`RecipientNotFoundError` at once, a holder that does not answer in time an :class:`RpcTimeoutError`, a
-  handler that raises a :class:`RemoteError`.
+- **RPC** to an identifier (the owner id of the runtime that holds a process): the one holder of the identifier
+  answers; nobody holding it is a :class:`RecipientNotFoundError` at once, a holder that does not answer in time an
+  :class:`RpcTimeoutError`, a handler that raises a :class:`RemoteError`.
 - **Broadcasts** (``state_changed``, subject ``state_changed.<pk>``): every subscriber whose pattern matches gets
   it (``state_changed.*``: all). Fire and forget: a broadcast nobody listens to is dropped.
 

@@ -55,6 +55,7 @@ _SCHEMAS: dict[MessageKind, dict[str, _Field]] = {
     },
     "control request": {
         "intent": _Field((str,), frozenset({"pause", "play", "kill", "status"})),
+        "pk": _PK,
         "message": _Field((str,)),
     },
     "control reply": {
@@ -78,9 +79,9 @@ def process_task(kind: TaskKind, pk: int, store: str) -> ProcessTask:
     return cast(ProcessTask, _checked("task", document))
 
 
-def control_request(intent: Intent, message: str = "") -> ControlRequest:
-    """An RPC asking the holder of a process to pause, play, kill it, or report its status."""
-    document = {"version": BROKER_MESSAGE_VERSION, "intent": intent, "message": message}
+def control_request(intent: Intent, pk: int, message: str = "") -> ControlRequest:
+    """An RPC asking the holder of process ``pk`` to pause, play, kill it, or report its status."""
+    document = {"version": BROKER_MESSAGE_VERSION, "intent": intent, "pk": pk, "message": message}
     return cast(ControlRequest, _checked("control request", document))
 
 

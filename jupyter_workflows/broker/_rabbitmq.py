@@ -20,6 +20,7 @@ task twice): task handlers claim their process in the store, where a second clai
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 import uuid
 from typing import Any
@@ -92,6 +93,11 @@ class RabbitMQCommunicator:
 
     def send_task(self, task: ProcessTask) -> None:
         self._thread.run(self._session.send_task(task))
+
+    def send_task_soon(self, task: ProcessTask) -> concurrent.futures.Future[None]:
+        """Queue ``task`` without waiting, from any thread: the future is done once the broker confirmed it, or
+        failed (BrokerUnreachableError after ``send_timeout``, MessageError for a bad task)."""
+        return self._thread.submit(self._session.send_task(task))
 
     async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
         return await self._thread.run_async(self._session.rpc(check_identifier(identifier), request, timeout))

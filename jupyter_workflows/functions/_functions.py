@@ -66,6 +66,7 @@ class FunctionProcess(Process):
             "_hints": type_hints(func, scope),
             "_is_async": is_async,
             "runs_inline": is_calculation and not is_async,
+            "writes_at_end": is_calculation,
             "single_result": True,
             "node_class": node_class,
             "node_kind": "calcfunction" if is_calculation else "workfunction",

@@ -1,5 +1,6 @@
 """What users call: run, run_get_node, run_async, submit, wait, wait_async."""
 
+from ._continue import continue_process as continue_process
 from ._launch import (
     run as run,
     run_async as run_async,
@@ -11,4 +12,14 @@ from ._launch import (
 )
 from ._resume import resume as resume
 
-__all__ = ["resume", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
+__all__ = [
+    "continue_process",
+    "resume",
+    "run",
+    "run_async",
+    "run_get_node",
+    "run_get_pk",
+    "submit",
+    "wait",
+    "wait_async",
+]

@@ -18,8 +18,8 @@ from .._processes import (
     run as run_process,
     run_async as run_process_async,
     run_created,
-    start,
     start_created,
+    submit as submit_process,
     wait_terminated,
 )
 from .._runtime import get_runtime, on_loop_thread
@@ -66,8 +66,10 @@ async def run_async(process: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 @on_loop_thread
-def submit(process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
-    """Start ``process`` in the background of this kernel and return its node at once."""
+def submit(process: Any, *args: Any, daemon: bool | None = None, **kwargs: Any) -> ProcessNode:
+    """Start ``process`` in the background and return its node at once: in this kernel, or with ``daemon=True``
+    on a daemon worker (any worker of the broker configured with ``jw.configure(broker=...)``; the default is
+    ``jw.configure(daemon=...)``). A daemon process outlives the kernel; its node reads its state from the store."""
     caller = current_process()
     if isinstance(caller, WorkChain):
         raise InvalidOperationError(
@@ -75,8 +77,14 @@ def submit(process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
             "it can then wait for (return ToContext(child=self.submit(...)))."
         )
     if isinstance(process, Process):
+        if daemon:
+            raise UsageError(
+                f"{process.name} was made here already (its constructor stored it for this kernel), so it cannot go "
+                f"to a daemon worker. Submit the class with its inputs instead: "
+                f"jw.submit({type(process).__name__}, ..., daemon=True), or a builder."
+            )
         return start_created(_made(process, args, kwargs, "submit")).node  # type: ignore[return-value]
-    return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
+    return submit_process(*launch_inputs(process, args, kwargs), daemon=daemon)
 
 
 def _made(process: Process, args: tuple[Any, ...], kwargs: dict[str, Any], launcher: str) -> Process:

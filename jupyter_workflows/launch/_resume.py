@@ -34,14 +34,14 @@ NOT_WAITED_FOR = "Its kernel died while it ran; its caller did not wait for it, 
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What resuming one orphaned WorkChain will do; made without writing anything."""
 
     node: WorkChainNode
     cls: type[WorkChain]
     checkpoint: Checkpoint | None
     dead_owner: str | None
-    resumed: list[_Plan] = field(default_factory=list)  # child WorkChains resumed with it
+    resumed: list[Plan] = field(default_factory=list)  # child WorkChains resumed with it
     rerun: list[ProcessNode] = field(default_factory=list)  # awaited process functions run again
     ended: list[tuple[ProcessNode, str]] = field(default_factory=list)  # children killed with their descendants
 
@@ -58,7 +58,7 @@ def resume(node: ProcessNode | int) -> ProcessNode:
     runtime = get_runtime()
     plan = _plan(node)
     runtime.register_owner_in(node.provenance_store)
-    processes = _take_over(plan, runtime)
+    processes = take_over(plan, runtime)
     for process, part in processes:
         _settle_children(process, part, runtime)
     for process, _ in processes:
@@ -67,11 +67,39 @@ def resume(node: ProcessNode | int) -> ProcessNode:
 
 
 # -- planning: reads only ----------------------------------------------------------------------------------------------
-def _plan(node: ProcessNode) -> _Plan:
+def _plan(node: ProcessNode) -> Plan:
     dead_owner = _check_orphan(node)
     assert isinstance(node, WorkChainNode)
+    plan = plan_from_checkpoint(node, dead_owner)
+    checkpoint = plan.checkpoint
+    awaited = {entry["pk"] for entry in checkpoint["awaiting"]} if checkpoint else set()
+    done_until = checkpoint.get("children_until", 0) if checkpoint else 0
+    for child in node.called:
+        if child.is_terminated or child.process is not None:
+            continue
+        if child.owner_status().ownership in (Ownership.ELSEWHERE, Ownership.QUEUED):
+            continue  # another kernel or a daemon worker runs it: the WorkChain watches it in the store
+        if child.pk in awaited:
+            if isinstance(child, WorkChainNode):
+                plan.resumed.append(_plan(child))
+            else:
+                resolve_class(child.process_class_path, child)  # it must be runnable again
+                plan.rerun.append(child)
+        elif (child.pk or 0) > done_until:
+            plan.ended.append((child, STEP_RAN_AGAIN))
+        elif isinstance(child, WorkChainNode):
+            plan.resumed.append(_plan(child))
+        else:
+            plan.ended.append((child, NOT_WAITED_FOR))
+    return plan
+
+
+def plan_from_checkpoint(node: WorkChainNode, owner: str | None) -> Plan:
+    """What continuing ``node`` (held by ``owner`` now) from its checkpoint takes: its class, its checkpoint (None
+    if it died in its first step: it starts from the beginning), checked against the outline; children not
+    planned."""
     checkpoint = _checkpoint_of(node)
-    cls = _resolve(checkpoint["process_class"] if checkpoint else node.process_class_path, node)
+    cls = resolve_class(checkpoint["process_class"] if checkpoint else node.process_class_path, node)
     program = cls.spec().program
     assert program is not None
     if checkpoint is not None and program.fingerprint != checkpoint["outline"]:
@@ -81,27 +109,7 @@ def _plan(node: ProcessNode) -> _Plan:
         )
     if checkpoint is not None and checkpoint["pc"] > len(program):
         raise CheckpointError(f"The checkpoint of {_name(node)} points past the end of its outline.")
-    plan = _Plan(node, cls, checkpoint, dead_owner)
-    awaited = {entry["pk"] for entry in checkpoint["awaiting"]} if checkpoint else set()
-    done_until = checkpoint.get("children_until", 0) if checkpoint else 0
-    for child in node.called:
-        if child.is_terminated or child.process is not None:
-            continue
-        if child.owner_status().ownership is Ownership.ELSEWHERE:
-            continue  # another kernel runs it: the WorkChain watches it in the store
-        if child.pk in awaited:
-            if isinstance(child, WorkChainNode):
-                plan.resumed.append(_plan(child))
-            else:
-                _resolve(child.process_class_path, child)  # it must be runnable again
-                plan.rerun.append(child)
-        elif (child.pk or 0) > done_until:
-            plan.ended.append((child, STEP_RAN_AGAIN))
-        elif isinstance(child, WorkChainNode):
-            plan.resumed.append(_plan(child))
-        else:
-            plan.ended.append((child, NOT_WAITED_FOR))
-    return plan
+    return Plan(node, cls, checkpoint, owner)
 
 
 def _check_orphan(node: ProcessNode) -> str | None:
@@ -148,7 +156,7 @@ def _checkpoint_of(node: ProcessNode) -> Checkpoint | None:
     return data  # type: ignore[return-value]
 
 
-def _resolve(path: str, node: ProcessNode) -> Any:
+def resolve_class(path: str, node: ProcessNode) -> Any:
     module_name, _, qualname = path.partition(":")
     where = "the notebook" if module_name == "__main__" else f"module {module_name}"
     try:
@@ -162,9 +170,9 @@ def _resolve(path: str, node: ProcessNode) -> Any:
 
 
 # -- taking over: all or nothing ---------------------------------------------------------------------------------------
-def _take_over(plan: _Plan, runtime: Runtime) -> list[tuple[WorkChain, _Plan]]:
+def take_over(plan: Plan, runtime: Runtime) -> list[tuple[WorkChain, Plan]]:
     """Claim every orphan of the plan and build its process, parents first; undo all of it if one claim fails."""
-    taken: list[tuple[WorkChain, _Plan]] = []
+    taken: list[tuple[WorkChain, Plan]] = []
     try:
         _take(plan, runtime, None, taken)
     except BaseException:
@@ -176,7 +184,7 @@ def _take_over(plan: _Plan, runtime: Runtime) -> list[tuple[WorkChain, _Plan]]:
     return taken
 
 
-def _take(plan: _Plan, runtime: Runtime, parent: Process | None, taken: list[tuple[WorkChain, _Plan]]) -> None:
+def _take(plan: Plan, runtime: Runtime, parent: Process | None, taken: list[tuple[WorkChain, Plan]]) -> None:
     node = plan.node
     if not node.claim(runtime.owner_id, expected=plan.dead_owner):
         raise NotResumableError(
@@ -196,7 +204,7 @@ def _take(plan: _Plan, runtime: Runtime, parent: Process | None, taken: list[tup
 
 
 # -- writing: after every take-over succeeded --------------------------------------------------------------------------
-def _settle_children(process: WorkChain, plan: _Plan, runtime: Runtime) -> None:
+def _settle_children(process: WorkChain, plan: Plan, runtime: Runtime) -> None:
     for child, reason in plan.ended:
         end_orphan_tree(child, reason)
     for child in plan.rerun:
@@ -204,7 +212,7 @@ def _settle_children(process: WorkChain, plan: _Plan, runtime: Runtime) -> None:
 
 
 def _rerun_function(child: ProcessNode, parent: WorkChain, runtime: Runtime) -> int:
-    function_class = process_class_of(_resolve(child.process_class_path, child))
+    function_class = process_class_of(resolve_class(child.process_class_path, child))
     inputs: dict[str, Any] = dict(child.inputs)
     inputs["metadata"] = {"label": child.label, "description": child.description}
     call = child.provenance_store.get_links(inputs_of=[_pk(child)], link_types=CALL_LINK_TYPES)

@@ -320,7 +320,7 @@ class ProcessNode(Node):
         inputs: list[tuple[str, Data]],
         caller: ProcessNode | None,
         call_link_label: str,
-        owner: str,
+        owner: str | None,
         state: ProcessState,
         storable: bool = True,
         hash: str | None = None,
@@ -330,6 +330,7 @@ class ProcessNode(Node):
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
         most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
         Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link.
+        ``owner`` None: held by nobody (queued for a daemon worker).
         ``hash``: see ``node.base.caching``; ``cached_from``: the uuid of the run it is taken from (a cache hit)."""
         for _, data in inputs:
             validate_link(data, self, self.input_link)
@@ -422,9 +423,10 @@ class ProcessNode(Node):
     def claim(self, owner: str | None, *, expected: str | None) -> bool:
         """Take over this process for ``owner`` if nobody else did meanwhile (compare-and-set on its owner)."""
         assert self._pk is not None
-        if not self.provenance_store.claim_process(self._pk, owner, expected=expected):
+        row = self.provenance_store.claim_process(self._pk, owner, expected=expected)
+        if row is None:
             return False
-        self._row = self.provenance_store.get_node(self._pk)
+        self._row = row
         return True
 
     def _stage(self, columns: dict[str, Any]) -> None:

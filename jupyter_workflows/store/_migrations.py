@@ -3,13 +3,14 @@ opens it (so that of several programs opening an old store at once, one upgrades
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
 from .._core._errors import InternalError
-from ._schema import SCHEMA_VERSION, cache_source_index, code, nodes, schema_version
+from ._schema import SCHEMA_VERSION, cache_source_index, code, held_index, identity, nodes, schema_version
 
 __all__ = ["upgrade"]
 
@@ -43,4 +44,11 @@ def _stored_code(conn: Connection) -> None:
     code.create(conn)
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: _stored_code}
+def _daemon(conn: Connection) -> None:
+    """3 -> 4: the store's identity (a new uuid), and the index of the processes each owner holds."""
+    identity.create(conn)
+    conn.execute(identity.insert(), {"id": 1, "uuid": str(uuid.uuid4())})
+    held_index.create(conn)
+
+
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _caching, 2: _stored_code, 3: _daemon}

@@ -14,14 +14,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import JSON
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the tables change (and add the step from the previous version to ``_migrations``); a store whose
 ``schema_version`` is newer than this refuses to open. 2: the nodes' ``hash`` and ``cache_valid`` (caching).
-3: the ``code`` table (notebook code that travels to other processes)."""
+3: the ``code`` table (notebook code that travels to other processes). 4: the store's ``identity``, and an index of
+the processes each owner holds."""
 
 # SQLite only aliases the rowid (fast, autoincrementing) for a column declared exactly INTEGER PRIMARY KEY.
 _PK = BigInteger().with_variant(Integer(), "sqlite")
@@ -63,6 +65,11 @@ _CACHE_SOURCE = nodes.c.cache_valid.is_(True)
 cache_source_index = Index(
     "ix_nodes_cache_source", nodes.c.hash, nodes.c.pk, sqlite_where=_CACHE_SOURCE, postgresql_where=_CACHE_SOURCE
 )
+
+_HELD = and_(nodes.c.owner.is_not(None), nodes.c.sealed.is_(False))
+# Partial (schema version 3): the processes an owner holds now, so that looking for a dead worker's processes reads
+# the active processes only, however large the store.
+held_index = Index("ix_nodes_held", nodes.c.owner, sqlite_where=_HELD, postgresql_where=_HELD)
 
 links = Table(
     "links",
@@ -114,6 +121,15 @@ owners = Table(
     Column("kind", String(32), nullable=False),
     Column("started", Double, nullable=False),
     Column("heartbeat", Double, nullable=False),
+)
+
+# Schema version 3: the store's identity, a uuid made once when the store is created (or upgraded to version 3). It
+# tells stores apart wherever a URL cannot (the same database reached by two URLs): broker namespaces derive from it.
+identity = Table(
+    "identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: the table holds one row
+    Column("uuid", String(36), nullable=False),
 )
 
 schema_version = Table(

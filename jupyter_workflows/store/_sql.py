@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.engine import Connection, CursorResult
@@ -22,7 +23,7 @@ from . import _process_pages as pages
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
 from ._rows import EXTRAS, CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
-from ._schema import SCHEMA_VERSION, links, metadata, nodes, schema_version
+from ._schema import SCHEMA_VERSION, identity, links, metadata, nodes, schema_version
 from ._statements import LINK_COLUMNS, NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
 
@@ -48,6 +49,7 @@ class Store:
 
     url: str  # the URL with any password replaced by ***
     dialect: str  # "sqlite" or "postgresql"
+    identity: str  # a uuid made when the store was created: the same database has it under any URL
 
     def __init__(self, url: str | SecretURL) -> None:
         """Open (and create if needed) the store at an SQLAlchemy URL.
@@ -260,13 +262,27 @@ class Store:
             if conn.execute(self._sql.heartbeat, {"owner_id": owner_id}).rowcount == 0:
                 raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
 
-    def claim_process(self, pk: int, owner: str | None, *, expected: str | None) -> bool:
-        """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed.
+    def claim_process(self, pk: int, owner: str | None, *, expected: str | None) -> NodeRow | None:
+        """Make ``owner`` the owner of process ``pk`` if its owner is still ``expected`` and it is not sealed; the
+        process's row as the claim left it, or None if it did not happen.
 
-        A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets True."""
+        A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets the row."""
         values = {"pk_": pk, "owner": owner, "expected": expected, "mtime": _time.time()}
         with self._write("claim a process") as conn:
-            return bool(conn.execute(self._sql.claim_process, values).rowcount == 1)
+            row = conn.execute(self._sql.claim_process, values).first()
+        return None if row is None else _node_row(row)
+
+    def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
+        """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with
+        its owner's row (``silence`` by the store's clock), oldest process first."""
+        with self._read("read the processes of owners") as conn:
+            return [(row[0], OwnerRow(*row[1:])) for row in conn.execute(self._sql.held_by_kind, {"kind": kind})]
+
+    def queued_processes(self, before: float) -> list[int]:
+        """The processes held by nobody (queued for a daemon worker) whose row last changed before ``before``
+        (seconds since the epoch), oldest first."""
+        with self._read("read the queued processes") as conn:
+            return list(conn.execute(self._sql.queued_before, {"before": before}).scalars())
 
     def add_reports(self, reports: Sequence[ReportRow]) -> None:
         """Attach several log lines at once."""
@@ -589,6 +605,7 @@ class Store:
                 found = self._schema_version(conn)
                 if found is None:  # nobody created it meanwhile
                     metadata.create_all(conn)
+                    conn.execute(identity.insert(), {"id": 1, "uuid": str(uuid4())})
                     conn.execute(schema_version.insert(), {"id": 1, "version": SCHEMA_VERSION})
                     found = SCHEMA_VERSION
                 elif found < SCHEMA_VERSION:  # made by an earlier version, and nobody upgraded it meanwhile
@@ -599,6 +616,8 @@ class Store:
                 f"The store at {self.url} has schema version {found}, newer than this jupyter_workflows "
                 f"understands ({SCHEMA_VERSION}); upgrade jupyter_workflows (pip install -U jupyter_workflows)"
             )
+        with self._read("read the store's identity") as conn:
+            self.identity = str(conn.execute(select(identity.c.uuid)).scalar_one())
 
     @staticmethod
     def _schema_version(conn: Connection) -> int | None:

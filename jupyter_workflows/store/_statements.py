@@ -78,6 +78,24 @@ class Statements:
         self.owners_by_ids: Select[Any] = select(owners, (self.now - owners.c.heartbeat).label("silence")).where(
             self.among(owners.c.id, strings=True)
         )
+        # Unsealed processes held by owners of one kind, with the owner (where workers look for a dead worker's).
+        self.held_by_kind: Select[Any] = (
+            select(nodes.c.pk, owners, (self.now - owners.c.heartbeat).label("silence"))
+            .join(owners, nodes.c.owner == owners.c.id)
+            .where(owners.c.kind == bindparam("kind"), nodes.c.sealed.is_(False))
+            .order_by(nodes.c.pk)
+        )
+        # Processes held by nobody (queued for a worker) since before a time: where workers look for lost tasks.
+        self.queued_before: Select[Any] = (
+            select(nodes.c.pk)
+            .where(
+                nodes.c.process_state.in_(["created", "running", "waiting"]),
+                nodes.c.owner.is_(None),
+                nodes.c.sealed.is_(False),
+                nodes.c.mtime < bindparam("before"),
+            )
+            .order_by(nodes.c.pk)
+        )
         # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
         self.claim_process: Update = (
             nodes.update()
@@ -89,6 +107,7 @@ class Statements:
                 )
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
+            .returning(*nodes.c)
         )
         # Content-addressed: of several programs storing the same code at once, one row results.
         self.save_code: Insert = (postgresql.insert if self.postgresql else sqlite.insert)(code).on_conflict_do_nothing(

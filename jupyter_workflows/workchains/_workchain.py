@@ -26,7 +26,7 @@ from .._core import (
     ValidationError,
 )
 from .._core._expose import exposed_key, namespace_levels
-from .._processes import Process, ProcessSpec, launch_inputs, start, start_created, wait_terminated
+from .._processes import Process, ProcessSpec, launch_inputs, start_created, submit, wait_terminated
 from .._wire import CHECKPOINT_VERSION, AwaitedChild, Checkpoint
 from ..nodes import Bool, ProcessNode, WorkChainNode, load_node
 from ._checkpoint import Unencodable, decode_context, encode_context
@@ -85,7 +85,6 @@ class WorkChain(Process):
         self.ctx = AttributeDict()
         self._pc = 0
         self._awaiting: list[AwaitedChild] = []
-        self._children_until = 0  # see Checkpoint.children_until
         self._warned_unresumable = False
 
     # -- running the outline ------------------------------------------------------------------------------------------
@@ -159,7 +158,7 @@ class WorkChain(Process):
         self.ctx = decode_context(checkpoint["ctx"])
         self._pc = checkpoint["pc"]
         self._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
-        self._children_until = checkpoint.get("children_until", 0)
+        self.last_call = checkpoint.get("children_until", 0)
 
     @property
     def awaiting(self) -> list[AwaitedChild]:
@@ -191,7 +190,7 @@ class WorkChain(Process):
         if pending:
             self._move(ProcessState.WAITING)
             self.set_status(_waiting_status(pending[:5], len(pending)))
-            self._await(wait_terminated(pending))  # type: ignore[arg-type]
+            self._await(wait_terminated(pending), at_checkpoint=True)  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
         for entry, node in zip(self._awaiting, nodes, strict=True):
@@ -219,7 +218,7 @@ class WorkChain(Process):
             "pc": self._pc,
             "ctx": ctx,
             "awaiting": list(self._awaiting),
-            "children_until": max([self._children_until, *(pk for c in self.children if (pk := c.pk) is not None)]),
+            "children_until": self.last_call,
             "unresumable": unresumable,
         }
         self.node.save_checkpoint(checkpoint)  # type: ignore[attr-defined]
@@ -227,10 +226,11 @@ class WorkChain(Process):
     # -- what steps use -----------------------------------------------------------------------------------------------
     def submit(self, process: Any, *args: Any, **kwargs: Any) -> ProcessNode:
         """Start a child process (a WorkChain or a process function, or a process made by its constructor) in the
-        background; returns its node. Wait for it by returning ``ToContext(key=node)``."""
+        background; returns its node. Wait for it by returning ``ToContext(key=node)``. On a daemon worker (or with
+        ``jw.configure(daemon=True)``) the child goes to the daemon's queue, and any worker may run it."""
         if isinstance(process, Process) and not (args or kwargs):
             return start_created(process).node  # type: ignore[return-value]
-        return start(*launch_inputs(process, args, kwargs)).node  # type: ignore[return-value]
+        return submit(*launch_inputs(process, args, kwargs))
 
     def to_context(self, **children: Any) -> None:
         """Wait for these processes after the current step, like returning ``ToContext(**children)``."""

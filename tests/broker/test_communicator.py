@@ -88,7 +88,7 @@ def test_rpc_reaches_the_holder_and_returns_its_answer(communicators: Communicat
 
     async def scenario() -> Any:
         await holder.serve_rpc_async("42", status)
-        return await caller.rpc_async("42", control_request("status", "from a test"))
+        return await caller.rpc_async("42", control_request("status", 1, "from a test"))
 
     assert asyncio.run(scenario()) == {"intent": "status", "message": "from a test", "state": "running"}
 
@@ -97,7 +97,7 @@ def test_rpc_to_an_identifier_nobody_holds_fails_at_once_and_says_so(communicato
     namespace = new_namespace()
     caller = communicators.make(namespace)
     with pytest.raises(RecipientNotFoundError) as caught:
-        asyncio.run(caller.rpc_async("404", control_request("pause"), timeout=60))
+        asyncio.run(caller.rpc_async("404", control_request("pause", 1), timeout=60))
     assert f"Nobody holds '404' in namespace '{namespace}'" in str(caught.value)
 
 
@@ -110,7 +110,7 @@ def test_rpc_to_a_holder_that_does_not_answer_times_out(communicators: Communica
 
     async def scenario() -> None:
         await holder.serve_rpc_async("42", stuck)
-        await caller.rpc_async("42", control_request("pause"), timeout=0.5)
+        await caller.rpc_async("42", control_request("pause", 1), timeout=0.5)
 
     with pytest.raises(RpcTimeoutError, match=r"did not answer within 0.5 s .* pass a longer timeout"):
         asyncio.run(scenario())
@@ -132,7 +132,7 @@ def test_an_rpc_handlers_error_comes_back_to_the_caller(communicators: Communica
         errors = []
         for identifier in ("42", "43"):
             with pytest.raises(RemoteError) as caught:
-                await caller.rpc_async(identifier, control_request("kill"))
+                await caller.rpc_async(identifier, control_request("kill", 1))
             errors.append(caught.value)
         return errors
 
@@ -155,7 +155,7 @@ def test_an_identifier_has_one_holder_until_it_lets_go(communicators: Communicat
                 await communicator.serve_rpc_async("42", answer)
         await first.unsubscribe_async(held)
         await second.serve_rpc_async("42", answer)
-        return await first.rpc_async("42", control_request("status"))
+        return await first.rpc_async("42", control_request("status", 1))
 
     assert asyncio.run(scenario()) == "second"
 
@@ -189,10 +189,10 @@ def test_namespaces_never_see_each_others_messages(communicators: Communicators)
         for pk in (1, 2, 3):
             await sender.send_task_async(process_task("launch", pk, "store-ours"))
         await sender.broadcast_async(state_changed(5, None, "created"))
-        assert await sender.rpc_async("5", control_request("status")) == "ours"
+        assert await sender.rpc_async("5", control_request("status", 1)) == "ours"
         await eventually(lambda: len(seen["ours task"]) == 3 and seen["ours news"], "our messages")
         with pytest.raises(RecipientNotFoundError):
-            await communicators.make(theirs).rpc_async("6", control_request("status"))
+            await communicators.make(theirs).rpc_async("6", control_request("status", 1))
 
     asyncio.run(scenario())
     assert sorted(seen["ours task"]) == [1, 2, 3] and seen["ours news"] == [5]

@@ -23,7 +23,7 @@ def test_messages_round_trip_as_json():
     task = process_task("launch", 42, "store-1")
     assert task == {"version": BROKER_MESSAGE_VERSION, "kind": "launch", "pk": 42, "store": "store-1"}
     assert decode("task", encode("task", task)) == task
-    request = control_request("kill", "stop it")
+    request = control_request("kill", 1, "stop it")
     assert decode("control request", encode("control request", request)) == request
     change = state_changed(42, "running", "finished", 0)
     assert json.loads(encode("broadcast", change)) == change
@@ -44,7 +44,8 @@ def test_a_reply_carries_the_receivers_error():
         (lambda: process_task("launch", 0, "s"), "field 'pk' must be a positive int (got 0)"),
         (lambda: process_task("launch", True, "s"), "field 'pk' must be int (got bool True)"),
         (lambda: process_task("launch", 1, ""), "field 'store' must not be empty"),
-        (lambda: control_request("explode"), "field 'intent' is 'explode'"),
+        (lambda: control_request("explode", 1), "field 'intent' is 'explode'"),
+        (lambda: control_request("kill", 0), "field 'pk' must be a positive int (got 0)"),
         (lambda: state_changed(1, "running", "done"), "field 'to_state' is 'done', not one of"),
     ],
 )

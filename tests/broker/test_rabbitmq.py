@@ -60,7 +60,7 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
             await broadcast.publish(aio_pika.Message(wrong_subject), "state_changed.2")
         await caller.send_task_async(process_task("launch", 7, "s"))
         await caller.broadcast_async(state_changed(8, None, "created"))
-        answered = await caller.rpc_async("42", control_request("status"))
+        answered = await caller.rpc_async("42", control_request("status", 1))
         await eventually(lambda: tasks == [7] and news == [8], "the valid messages")
         await eventually(lambda: len(caplog.records) >= len(BAD_TASKS) + 3, "a log line per rejected message")
         return answered, await dead_letters(rabbitmq.url, namespace)
@@ -88,7 +88,7 @@ def test_a_blocked_subscriber_loop_keeps_the_broker_link(rabbitmq: Communicators
 
     async def scenario() -> None:
         await holder.serve_rpc_async("42", status)
-        request = control_request("status")
+        request = control_request("status", 1)
         thread = threading.Thread(target=lambda: answers.append(caller.rpc("42", request, timeout=60)))
         thread.start()
         time.sleep(5)  # noqa: ASYNC251 - the point: block this loop, where the holder's handler runs, as a cell can

@@ -182,7 +182,7 @@ def test_sending_while_the_broker_is_down_waits_or_fails_clearly(
         with pytest.raises(BrokerUnreachableError) as task_failure:
             await impatient.send_task_async(process_task("launch", 1, "s"))
         with pytest.raises(BrokerUnreachableError) as rpc_failure:
-            await impatient.rpc_async("1", control_request("status"), timeout=1.0)
+            await impatient.rpc_async("1", control_request("status", 1), timeout=1.0)
         waiting = asyncio.create_task(patient.send_task_async(process_task("launch", 2, "s")))
         await asyncio.to_thread(private_node.start)
         await waiting
@@ -210,12 +210,12 @@ def test_the_password_never_shows(on_private_node: Communicators, private_node: 
         holder, caller = on_private_node.make(namespace), on_private_node.make(namespace)
         shown.append(repr(holder))
         await holder.serve_rpc_async("1", status)
-        await caller.rpc_async("1", control_request("status"))
+        await caller.rpc_async("1", control_request("status", 1))
         await asyncio.to_thread(private_node.restart)  # reconnects, and their log lines
         await _rpc_once_held_again(caller)
         await asyncio.to_thread(private_node.stop)
         with pytest.raises(BrokerUnreachableError) as down:
-            await caller.rpc_async("1", control_request("status"), timeout=1.0)
+            await caller.rpc_async("1", control_request("status", 1), timeout=1.0)
         shown.extend(_everything_about(down.value))
         await asyncio.to_thread(private_node.start)
         wrong = RabbitMQCommunicator(wrong_url, namespace)
@@ -238,7 +238,7 @@ async def _rpc_once_held_again(caller: Any) -> Any:
     """The answer of holder "1", once it serves again after a reconnect."""
     for _ in range(600):
         try:
-            return await caller.rpc_async("1", control_request("status"), timeout=5)
+            return await caller.rpc_async("1", control_request("status", 1), timeout=5)
         except RecipientNotFoundError:
             await asyncio.sleep(0.1)
     pytest.fail("the holder of '1' never served again")

@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
 import jupyter_workflows as jw
@@ -18,26 +19,31 @@ from jupyter_workflows.testing import temporary_store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CACHING_COLUMNS = ("hash", "cache_valid")
-LATER_TABLES = ("code",)  # added by schema version 3
+# Tables an old schema version did not have yet (and before version 4, the nodes had no index of held processes).
+LATER_TABLES = {1: {"code", "identity"}, 2: {"code", "identity"}, 3: {"identity"}}
 
 
-def make_version_1_store(url: str) -> dict[str, str]:
-    """The tables exactly as schema version 1 had them (the nodes without the caching columns and their index),
-    holding a finished calcfunction add(x=1, y=2) -> 3 as version 1 wrote it; returns the uuids by role."""
+def make_version_1_store(url: str, version: int = 1) -> dict[str, str]:
+    """The tables exactly as schema version 1 (or 2, 3) had them (version 1: the nodes without the caching columns
+    and their index; before 3 no code table; none with the identity table), holding a finished calcfunction
+    add(x=1, y=2) -> 3 as version 1 wrote it; returns the uuids by role."""
     old = MetaData()
     for table in metadata.sorted_tables:
-        if table.name in LATER_TABLES:
+        if table.name in LATER_TABLES[version]:
             continue
-        if table.name == "nodes":
+        if table.name == "nodes" and version == 1:
             columns = [column._copy() for column in table.c if column.name not in CACHING_COLUMNS]
             Table("nodes", old, *columns)
+        elif table.name == "nodes":  # versions 2 and 3: without the index of held processes
+            copied = table.to_metadata(old)
+            copied.indexes = {index for index in copied.indexes if index.name != "ix_nodes_held"}
         else:
             table.to_metadata(old)
     uuids = {role: str(uuid.uuid4()) for role in ("x", "y", "add", "result")}
     engine = create_engine(url)
     with engine.begin() as conn:
         old.create_all(conn)
-        conn.execute(old.tables["schema_version"].insert(), {"id": 1, "version": 1})
+        conn.execute(old.tables["schema_version"].insert(), {"id": 1, "version": version})
         nodes = old.tables["nodes"]
         rows = [
             {"uuid": uuids["x"], "node_type": "data.Int", "attributes": {"value": 1}},
@@ -107,18 +113,42 @@ def test_a_version_1_store_is_upgraded_and_keeps_its_provenance(store_url: str) 
             assert current.get_node(ran.pk).hash is not None
 
 
+@pytest.mark.parametrize("version", [2, 3])
+def test_an_older_store_gets_an_identity_that_stays(store_url: str, version: int) -> None:
+    uuids = make_version_1_store(store_url, version=version)
+    with Store(store_url) as store:
+        identity = store.identity
+        assert uuid.UUID(identity) and store.get_node(uuids["add"]).process_state == "finished"
+        engine = create_engine(store_url)
+        try:
+            assert "ix_nodes_held" in {index["name"] for index in inspect(engine).get_indexes("nodes")}
+        finally:
+            engine.dispose()
+    with Store(store_url) as again:
+        assert again.identity == identity  # made once, by the upgrade
+
+
+def test_every_new_store_has_an_identity_of_its_own(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path / 'a.sqlite'}") as first, Store(f"sqlite:///{tmp_path / 'b.sqlite'}") as second:
+        assert first.identity != second.identity
+        with Store(f"sqlite:///{tmp_path / 'a.sqlite'}") as first_again:
+            assert first_again.identity == first.identity
+
+
 def test_programs_opening_an_old_store_at_once_upgrade_it_once(sqlite_url: str) -> None:
     make_version_1_store(sqlite_url)
     code = (
         "import sys; from jupyter_workflows.store import Store\n"
-        "with Store(sys.argv[1]) as store: print(store.count_nodes())"
+        "with Store(sys.argv[1]) as store: print(store.count_nodes(), store.identity)"
     )
     openers = [
         subprocess.Popen([sys.executable, "-c", code, sqlite_url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
-    assert [opener.communicate(timeout=120)[0] for opener in openers] == ["4\n"] * 4
+    printed = [opener.communicate(timeout=120)[0].split() for opener in openers]
     assert all(opener.returncode == 0 for opener in openers)
+    assert [count for count, _ in printed] == ["4"] * 4
+    assert len({identity for _, identity in printed}) == 1  # one upgrade made one identity
     with Store(sqlite_url) as store:
         store.insert_nodes([NodeRow(0, str(uuid.uuid4()), "data.Int", attributes={"value": 5}, hash="h")])
         assert store.count_nodes() == 5
@@ -128,8 +158,10 @@ def make_version_2_store(url: str) -> None:
     """The tables exactly as schema version 2 had them (no ``code`` table), holding one data node."""
     old = MetaData()
     for table in metadata.sorted_tables:
-        if table.name not in LATER_TABLES:
-            table.to_metadata(old)
+        if table.name in LATER_TABLES[2]:
+            continue
+        copied = table.to_metadata(old)
+        copied.indexes = {index for index in copied.indexes if index.name != "ix_nodes_held"}
     engine = create_engine(url)
     with engine.begin() as conn:
         old.create_all(conn)

@@ -1,0 +1,164 @@
+"""Daemon workers end to end: processes submitted from this process (a kernel) to 1 and 2 worker OS processes over
+RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
+
+- throughput: 1,000 calcfunctions, and 200 WorkChains with one child each, from the first submit to the last end
+  (processes per second, the WorkChains' children and the calcfunction each collects with counted);
+- pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
+- control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
+
+    python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jupyter_workflows as jw
+from benchmarks.daemon_workflows import OneChild, add, nap
+from jupyter_workflows import Float, Int
+from jupyter_workflows.testing import daemon_workers, get_runtime, isolated_runtime
+
+BROKER = "amqp://guest:guest@127.0.0.1:5672/"
+POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+@contextmanager
+def fresh_store(kind: str) -> Iterator[str]:
+    """The URL of an empty store: a new PostgreSQL database (dropped after), or an SQLite file."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="jw-bench-") as directory:
+            yield f"sqlite:///{Path(directory) / 'provenance.sqlite'}"
+        return
+    import psycopg
+
+    name = f"jw_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def throughput(n: int, k: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    nodes = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(n)]
+    submitted = time.perf_counter() - started
+    jw.wait(*nodes, timeout=3600)
+    calcfunctions = time.perf_counter() - started
+    assert all(node.is_finished_ok for node in nodes)
+    started = time.perf_counter()
+    chains = [jw.submit(OneChild, x=Int(i), daemon=True) for i in range(k)]
+    jw.wait(*chains, timeout=3600)
+    workchains = time.perf_counter() - started
+    assert all(node.is_finished_ok for node in chains)
+    processes = k * 3  # the WorkChain, its child, and the calcfunction its last step calls
+    return {
+        "calcfunctions": n,
+        "calcfunctions_seconds": round(calcfunctions, 3),
+        "calcfunctions_per_second": round(n / calcfunctions, 1),
+        "submit_per_second": round(n / submitted, 1),
+        "workchains": k,
+        "workchains_seconds": round(workchains, 3),
+        "workchains_per_second": round(k / workchains, 1),
+        "workchain_processes_per_second": round(processes / workchains, 1),
+    }
+
+
+def pickup(samples: int) -> dict[str, Any]:
+    """Submit ``samples`` calcfunctions one at a time; time until each one's ``running`` broadcast arrives here."""
+    runtime = get_runtime()
+    communicator = runtime.broker.communicator
+    assert communicator is not None
+    running: dict[int, float] = {}
+
+    async def on_broadcast(message: Any) -> None:
+        if message["to_state"] == "running":
+            running[message["pk"]] = time.perf_counter()
+
+    subscription = runtime.runner.block(communicator.subscribe_broadcasts_async("state_changed.*", on_broadcast))
+    times = []
+    try:
+        for i in range(samples):
+            started = time.perf_counter()
+            node = jw.submit(add, Int(i), Int(2), daemon=True)
+            while node.pk not in running:
+                runtime.runner.block(asyncio.sleep(0.0002))
+            times.append(running[node.pk] - started)
+    finally:
+        runtime.runner.block(communicator.unsubscribe_async(subscription))
+    return summary(times)
+
+
+def control(samples: int) -> dict[str, Any]:
+    """pause/play of one WorkChain on a worker (it waits for an hour-long child), and kill of hour-long naps."""
+    chain = jw.submit(OneChild, x=Int(0), seconds=Float(3600), daemon=True)
+    while len(chain.called) < 1 or chain.process_state is not jw.ProcessState.WAITING:
+        time.sleep(0.01)
+    pauses, plays = [], []
+    for _ in range(samples):
+        started = time.perf_counter()
+        assert jw.pause(chain) == [chain]
+        pauses.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assert jw.play(chain) == [chain]
+        plays.append(time.perf_counter() - started)
+    naps = [jw.submit(nap, Float(3600), daemon=True) for _ in range(samples)]
+    while any(node.process_state is not jw.ProcessState.RUNNING for node in naps):
+        time.sleep(0.01)
+    kills = []
+    for node in naps:
+        started = time.perf_counter()
+        assert jw.kill(node) == [node]
+        kills.append(time.perf_counter() - started)
+    jw.kill(chain)
+    jw.wait(chain, *naps, timeout=120)
+    return {"pause": summary(pauses), "play": summary(plays), "kill": summary(kills)}
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "samples": len(ordered),
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
+    }
+
+
+def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    with fresh_store(store) as url, isolated_runtime(url, broker=BROKER), daemon_workers(url, BROKER, workers=workers):
+        jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
+        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k)}
+        result["pickup"] = pickup(args.samples)
+        result["control"] = control(args.samples)
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--k", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    runs = [measure(args.store, workers, args) for workers in args.workers]
+    print(json.dumps({"store": args.store, "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Sending processes to daemon workers, and this runtime's link to the broker.
+
+``submit(..., daemon=True)`` stores the process as created and held by nobody, with its inputs and its caller's
+link, then queues a ``continue`` task naming it: one worker takes it (compare-and-set on its owner) and runs it.
+A run the cache serves is replayed here instead (one commit: not worth a worker).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Any
+
+from .._core import Process, UsageError
+from .._runtime import get_runtime
+from ..nodes import ProcessNode
+from ._instantiate import enqueue
+from ._orphans import end_orphan_tree
+from ._running import start
+from ._steering import propagate_kills, respond
+
+if TYPE_CHECKING:
+    from ..broker import RabbitMQCommunicator
+
+__all__ = ["communicator", "queue_continue", "submit"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.daemon")
+
+
+def communicator() -> RabbitMQCommunicator | None:
+    """This runtime's communicator for the current store (made on first use: from then on the runtime answers the
+    control RPCs of its processes and broadcasts their state changes); None when no broker is configured."""
+    runtime = get_runtime()
+    responder = functools.partial(respond, runtime.runner)
+    observers = [functools.partial(propagate_kills, runtime)]
+    return runtime.broker.connect(runtime.store, responder, observers=observers)
+
+
+def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool | None = None) -> ProcessNode:
+    """Start a process in the background and return its node: here, or on a daemon worker (``daemon``; None: the
+    runtime's default, ``jw.configure(daemon=...)``, always on a worker)."""
+    runtime = get_runtime()
+    if not (runtime.daemon if daemon is None else daemon):
+        return start(process_class, inputs).node  # type: ignore[return-value]
+    if runtime.broker.url is None:
+        raise UsageError(
+            f"{process_class.__name__} cannot go to the daemon: no broker is configured. Configure the one the daemon "
+            "workers use, jw.configure(broker='amqp://user:password@host:5672/') (or $JUPYTER_WORKFLOWS_BROKER), or "
+            "submit it here with daemon=False."
+        )
+    communicator()
+    node, here = enqueue(process_class, inputs)
+    if here is not None:
+        runtime.runner.start(here)
+        return node
+    from ..broker import process_task
+
+    def failed(error: BaseException) -> None:  # nothing would ever run it: say so on the node
+        _LOGGER.error("%s<%s> could not be sent to the daemon workers: %s", node.process_label, node.pk, error)
+        end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
+
+    # Not waiting for the broker's confirmation (a fsync of the queue) makes a submit cost one commit; a task lost
+    # all the same (this process died first) is found by the workers' look for processes queued too long.
+    runtime.broker.send_task_soon(process_task("continue", node.pk or 0, node.provenance_store.identity), failed)
+    return node
+
+
+def queue_continue(node: ProcessNode) -> None:
+    """Queue a ``continue`` task for ``node`` (a process held by nobody), for one daemon worker to take. Raises
+    BrokerUnreachableError if the broker cannot take it in time."""
+    from ..broker import process_task
+
+    task = process_task("continue", node.pk or 0, node.provenance_store.identity)
+    communicator()
+    get_runtime().broker.send_task(task)

@@ -1,0 +1,224 @@
+"""Pause, play and kill a process wherever it is: run here, held by another kernel or daemon worker (over the
+broker, to its owner), queued for a worker, or orphaned.
+
+- Here: the process acts at once (pause and kill at its next step boundary or wait).
+- Held elsewhere: an RPC to its owner (the broker routes it by owner id), answered by :func:`respond` on the owner's
+  loop. A process that moved meanwhile (handed over by a stopping worker) is looked up again.
+- Queued (held by nobody, waiting for a worker): a kill records it as killed (a worker then skips it); a pause or
+  play claims it for a moment (compare-and-set), sets the flag and queues it again.
+- Orphaned (its owner died): a kill records it and its orphaned descendants as killed; pause and play are refused.
+
+A kill reaches children on other workers: when a process of this runtime ends killed, its children that run
+elsewhere are killed too (:func:`propagate_kills`), each by its own owner, and so on down the tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._core import (
+    Process,
+    ProcessEvent,
+    ProcessNotRunningHereError,
+    RecipientNotFoundError,
+    RemoteError,
+    Runner,
+)
+from .._runtime import Ownership, Runtime, get_runtime
+from .._wire import ControlRequest
+from ..nodes import ProcessNode, load_node
+from ._orphans import end_orphan_tree
+
+if TYPE_CHECKING:
+    from ..broker import RabbitMQCommunicator
+
+__all__ = ["Intent", "propagate_kills", "respond", "steer", "steer_async"]
+
+Intent = Literal["pause", "play", "kill"]
+_ATTEMPTS = 5  # looks at where a process is, when it keeps moving between owners meanwhile
+_LOGGER = logging.getLogger("jupyter_workflows.control")
+
+
+@dataclass(frozen=True)
+class _Remote:
+    """The process is held by the live runtime ``owner``: ask it over the broker."""
+
+    owner: str
+    where: str  # "worker pid 12 on host"
+
+
+# -- acting on a process, wherever it is ---------------------------------------------------------------------------
+def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
+    """Pause, play or kill ``node``'s process wherever it runs (a blocking RPC when it runs elsewhere). True if it
+    was paused, played or killed; False if there was nothing to do (terminated, or not paused for play)."""
+    for _ in range(_ATTEMPTS):
+        action = _act_here(node, intent, message)
+        if not isinstance(action, _Remote):
+            return action
+        try:
+            _connect()
+            return bool(get_runtime().broker.rpc(action.owner, _request(intent, node, message)))
+        except (RemoteError, RecipientNotFoundError) as error:
+            _check_moved(node, intent, action, error)
+    raise _kept_moving(node, intent)
+
+
+async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> bool:
+    """:func:`steer`, awaiting the RPC (for handlers and tasks on the loop: a blocking call there could wait for
+    an owner that waits for this loop)."""
+    for _ in range(_ATTEMPTS):
+        action = _act_here(node, intent, message)
+        if not isinstance(action, _Remote):
+            return action
+        communicator = _connect()
+        if communicator is None:
+            raise _no_broker(node, intent, action.where)
+        try:
+            return bool(await communicator.rpc_async(action.owner, _request(intent, node, message)))
+        except (RemoteError, RecipientNotFoundError) as error:
+            _check_moved(node, intent, action, error)
+    raise _kept_moving(node, intent)
+
+
+def _act_here(node: ProcessNode, intent: Intent, message: str) -> bool | _Remote:
+    """Act on the process if this runtime can (it runs here, is queued or orphaned); else say whom to ask."""
+    if node.process is not None:
+        return _apply(node.process, intent, message)
+    status = node.owner_status()  # one read of the node (and of its owner, if held): a control costs little
+    if status.ownership is Ownership.DONE:
+        return False
+    if status.ownership is Ownership.ELSEWHERE:
+        assert status.owner is not None
+        if get_runtime().broker.url is None:
+            raise _no_broker(node, intent, status.describe())
+        return _Remote(status.owner.id, status.describe())
+    if status.ownership is Ownership.QUEUED:
+        return _act_on_queued(node, intent, message)
+    if status.ownership is Ownership.ORPHANED:
+        if intent != "kill":
+            raise ProcessNotRunningHereError(
+                f"Cannot {intent} {_name(node)}: the kernel or worker that ran it is gone (orphaned). A daemon "
+                "worker continues the processes of a worker that died once its lease ran out; a kernel's orphan is "
+                "continued with jw.resume(node). Or kill it."
+            )
+        _kill_orphan(node, message)
+        return True
+    raise ProcessNotRunningHereError(f"Cannot {intent} {_name(node)}: it is being taken over or handed over here.")
+
+
+def _apply(process: Process, intent: Intent, message: str) -> bool:
+    if intent == "pause":
+        return process.pause()
+    if intent == "play":
+        return process.play()
+    return process.kill(message or "Killed by the user.")
+
+
+def _act_on_queued(node: ProcessNode, intent: Intent, message: str) -> bool | _Remote:
+    if intent == "kill":  # sealed first: a worker that takes it meanwhile finds it ended and stops
+        end_orphan_tree(node, message or "Killed by the user.")
+        return True
+    runtime = get_runtime()
+    if not node.claim(runtime.owner_id, expected=None):  # a worker took it just now: ask it
+        return _act_here(node, intent, message)
+    try:
+        changed = node.paused != (intent == "pause")
+        if changed:
+            node.record_paused(intent == "pause")
+    finally:
+        node.claim(None, expected=runtime.owner_id)
+    from ._daemon import queue_continue  # a worker that saw it held here meanwhile dropped its task
+
+    queue_continue(node)
+    return changed
+
+
+def _kill_orphan(node: ProcessNode, message: str) -> None:
+    """Record an orphan and its orphaned descendants as killed; a descendant that another live runtime runs is
+    killed over the broker, or (without one) left to it with a warning."""
+    reason = message or "Killed by the user."
+    for child in end_orphan_tree(node, f"{reason} (its kernel or worker had died)"):
+        if get_runtime().broker.url is not None:
+            steer(child, "kill", f"{reason} (killed with its caller {_name(node)})")
+            continue
+        warnings.warn(
+            f"{_name(child)} was left running: {child.owner_status().describe()} runs it. Kill it from there.",
+            stacklevel=5,
+        )
+
+
+def _connect() -> RabbitMQCommunicator | None:
+    from ._daemon import communicator
+
+    return communicator()
+
+
+def _request(intent: Intent, node: ProcessNode, message: str) -> ControlRequest:
+    from ..broker import control_request
+
+    return control_request(intent, node.pk or 0, message)
+
+
+def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exception) -> None:
+    """A process its owner no longer holds (handed over, or it ended) is looked up again; other errors raise."""
+    if isinstance(error, RecipientNotFoundError):
+        if node.owner == action.owner and not node.is_terminated:
+            raise ProcessNotRunningHereError(
+                f"Cannot {intent} {_name(node)}: it runs in {action.where}, which does not listen to the broker (a "
+                f"kernel without a broker configured, or connecting just now); {intent} it from there."
+            ) from None
+        return
+    if getattr(error, "error_type", "") != ProcessNotRunningHereError.__name__:
+        raise error
+
+
+def _kept_moving(node: ProcessNode, intent: Intent) -> ProcessNotRunningHereError:
+    return ProcessNotRunningHereError(
+        f"Cannot {intent} {_name(node)}: it moved between owners {_ATTEMPTS} times while being asked; try again."
+    )
+
+
+def _no_broker(node: ProcessNode, intent: Intent, where: str) -> ProcessNotRunningHereError:
+    return ProcessNotRunningHereError(
+        f"Cannot {intent} {_name(node)}: it runs in {where}; {intent} it from there, or configure the broker it "
+        "listens to (jw.configure(broker='amqp://...')) to steer it from here."
+    )
+
+
+def _name(node: ProcessNode) -> str:
+    return f"{node.process_label}<{node.pk}>"
+
+
+# -- answering the broker, and kills that go down the tree ----------------------------------------------------------
+async def respond(runner: Runner, request: ControlRequest) -> Any:
+    """Answer a control RPC for a process this runtime holds (runs on its loop)."""
+    pk = request["pk"]
+    process = next((p for p in runner.live if p.pk == pk), None)
+    if process is None:
+        raise ProcessNotRunningHereError(f"Process {pk} does not run here (any more).")
+    if request["intent"] == "status":
+        return {"pk": pk, "state": process.state.value, "paused": process.paused}
+    return _apply(process, request["intent"], request["message"])
+
+
+def propagate_kills(runtime: Runtime, event: ProcessEvent) -> None:
+    """When a process of ``runtime`` ends killed, kill its children that run elsewhere (or wait in the queue)."""
+    if event.kind != "state" or event.data.get("new") != "killed":
+        return
+    reason = event.data.get("reason") or "Killed."
+    runtime.broker.spawn(_kill_called_elsewhere(event.pk, reason))
+
+
+async def _kill_called_elsewhere(pk: int, reason: str) -> None:
+    node = load_node(pk)
+    assert isinstance(node, ProcessNode)
+    for child in node.called:
+        if child.is_terminated or child.process is not None:
+            continue  # children here were killed with it by the engine
+        try:
+            await steer_async(child, "kill", f"{reason} (killed with its caller {_name(node)})")
+        except Exception as error:
+            _LOGGER.warning("The kill of %s did not reach its child %s: %s", _name(node), _name(child), error)

@@ -1,0 +1,203 @@
+"""The runtime's link to the message broker: one communicator, made when first needed, for the current store.
+
+With a broker configured (``jw.configure(broker="amqp://...")`` or ``$JUPYTER_WORKFLOWS_BROKER``), the runtime
+broadcasts every state change of the processes it runs (``state_changed.<pk>``) and answers the control RPCs sent to
+its owner id (pause, play, kill and status of the processes it holds), in a kernel as in a daemon worker. The
+communicator lives on a thread of its own (see ``broker._rabbitmq``); its namespace is the store's identity, so
+stores sharing a broker never see each other's messages. Nothing here waits for the broker: while it is away,
+processes go on, broadcasts are dropped (waiters fall back to polling the store) and serving starts once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import logging
+import os
+import weakref
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._core import BrokerUnreachableError, CommunicatorError, ProcessEvent, Runner, UsageError
+from .._core._secret_url import SecretURL
+from .._wire import ControlRequest, ProcessTask
+from ..store import Store
+
+if TYPE_CHECKING:  # the broker package imports aio-pika (a tenth of a second): only once a broker is used
+    from ..broker import ControlHandler, RabbitMQCommunicator
+
+__all__ = ["BROKER_URL_ENV", "BrokerLink", "namespace_of"]
+
+BROKER_URL_ENV = "JUPYTER_WORKFLOWS_BROKER"
+_SERVE_RETRY = (0.1, 5.0)  # seconds between attempts to serve RPCs while the broker is away: first, at most
+_LOGGER = logging.getLogger("jupyter_workflows.broker")
+
+
+_UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with tasks not confirmed yet
+
+
+@atexit.register
+def _wait_sent_at_exit() -> None:
+    """A script that submits and ends at once still gets its tasks to the broker."""
+    for link in list(_UNCONFIRMED):
+        link.wait_sent()
+
+
+def namespace_of(store: Store) -> str:
+    """The broker namespace of a store: its identity, so the same database gets the same namespace under any URL."""
+    return f"jw-{store.identity}"
+
+
+class BrokerLink:
+    """The broker as this runtime uses it: the configured URL, and the communicator for the current store."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._url: SecretURL | None = None
+        self._configured = False  # False: read $JUPYTER_WORKFLOWS_BROKER on first use
+        self.task_prefetch = 32  # tasks the broker hands a task subscriber before it took them (a worker's slots)
+        self._communicator: RabbitMQCommunicator | None = None
+        self._unsubscribe_events: list[Callable[[], None]] = []
+        self._pending: set[asyncio.Future[Any]] = set()
+        self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
+        self.serving: asyncio.Future[Any] | None = None
+        """Done once the communicator answers the control RPCs to this runtime (None: no communicator yet)."""
+
+    def __repr__(self) -> str:
+        return f"<BrokerLink {self.url if self.url is not None else 'none'} {self._communicator!r}>"
+
+    @property
+    def url(self) -> SecretURL | None:
+        """The broker's URL (its password hidden when shown), None when no broker is configured."""
+        if not self._configured:
+            configured = os.environ.get(BROKER_URL_ENV, "").strip()
+            self._url, self._configured = (SecretURL(configured) if configured else None), True
+        return self._url
+
+    def configure(self, url: str | SecretURL | None) -> None:
+        """Use the broker at ``url`` from now on (None: no broker); the current communicator is closed."""
+        secret = None if url is None else SecretURL(url)
+        if secret is not None and not secret.reveal().startswith(("amqp://", "amqps://")):
+            raise UsageError(
+                f"The broker URL {secret} is not an AMQP URL: write amqp://user:password@host:5672/vhost (or "
+                "amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
+            )
+        self.close()
+        self._url, self._configured = secret, True
+
+    @property
+    def communicator(self) -> RabbitMQCommunicator | None:
+        """The communicator made so far (None: none yet, or no broker)."""
+        return self._communicator
+
+    def connect(
+        self, store: Store, responder: ControlHandler, *, observers: Sequence[Callable[[ProcessEvent], None]] = ()
+    ) -> RabbitMQCommunicator | None:
+        """The communicator for ``store``'s namespace; None without a broker. Made on the first call: it starts
+        connecting in the background, answers the RPCs to this runtime's owner id with ``responder`` (on this
+        loop), broadcasts the state changes of this runtime's processes, and passes their events to ``observers``
+        while it is open."""
+        url = self.url
+        if url is None:
+            return None
+        from ..broker import RabbitMQCommunicator
+
+        namespace = namespace_of(store)
+        current = self._communicator
+        if current is not None and current.namespace == namespace:
+            return current
+        self.close()
+        communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch)
+        self._communicator = communicator
+        self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
+        self.serving = self.spawn(self._serve(communicator, responder))
+        return communicator
+
+    def close(self) -> None:
+        """Close the communicator (if any), once the tasks sent are confirmed (or failed); a later :meth:`connect`
+        makes a new one."""
+        self.wait_sent()
+        communicator, self._communicator = self._communicator, None
+        for unsubscribe in self._unsubscribe_events:
+            unsubscribe()
+        self._unsubscribe_events = []
+        pending = list(self._pending)
+        for future in pending:
+            future.cancel()
+        loop = self._runner.loop
+        if pending and not loop.is_running() and not loop.is_closed():  # a script's loop: let the cancels land
+            loop.run_until_complete(asyncio.wait(pending))
+        self.serving = None
+        if communicator is not None:
+            communicator.close()
+
+    # -- sending from synchronous code (blocks this thread until the broker took it) ----------------------------------
+    def send_task(self, task: ProcessTask) -> None:
+        """Queue ``task``; BrokerUnreachableError if the broker cannot be reached in time."""
+        self._required().send_task(task)
+
+    def send_task_soon(self, task: ProcessTask, failed: Callable[[BaseException], None]) -> None:
+        """Queue ``task`` without waiting for the broker to confirm it; if it cannot, ``failed(error)`` is called on
+        this runtime's loop. Tasks not confirmed yet are waited for when the link closes, and at exit."""
+        future = self._required().send_task_soon(task)
+        if not self._sending:
+            _UNCONFIRMED.add(self)
+        self._sending.add(future)
+        loop = self._runner.loop
+
+        def done(future: concurrent.futures.Future[None]) -> None:  # on the communicator's thread
+            self._sending.discard(future)
+            error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
+            if error is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(failed, error)
+
+        future.add_done_callback(done)
+
+    def wait_sent(self, timeout: float = 60.0) -> None:
+        """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`."""
+        if self._sending:
+            concurrent.futures.wait(list(self._sending), timeout=timeout)
+        _UNCONFIRMED.discard(self)
+
+    def rpc(self, owner_id: str, request: ControlRequest, timeout: float = 10.0) -> Any:
+        """Ask the runtime ``owner_id`` to act on a process it holds; its answer, or the error it raised."""
+        return self._required().rpc(owner_id, request, timeout=timeout)
+
+    def _required(self) -> RabbitMQCommunicator:
+        if self._communicator is None:
+            raise CommunicatorError("No broker connection is open; configure one: jw.configure(broker='amqp://...').")
+        return self._communicator
+
+    # -- in the background ------------------------------------------------------------------------------------------
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+        """Run ``coroutine`` on the runtime's loop, held until it ends; its failure is logged, never raised."""
+        future = asyncio.ensure_future(coroutine, loop=self._runner.loop)
+        self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: asyncio.Future[Any]) -> None:
+        self._pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            error = future.exception()
+            _LOGGER.debug("A broker operation of this runtime failed: %s: %s", type(error).__name__, error)
+
+    def _broadcast(self, event: ProcessEvent) -> None:
+        communicator = self._communicator
+        if event.kind != "state" or communicator is None or not communicator.is_connected:
+            return  # fire and forget: a waiter that misses it finds the change in the store
+        from ..broker import state_changed
+
+        message = state_changed(event.pk, event.data["old"], event.data["new"], event.data.get("exit_status"))
+        self.spawn(communicator.broadcast_async(message))
+
+    async def _serve(self, communicator: RabbitMQCommunicator, responder: ControlHandler) -> None:
+        delay = _SERVE_RETRY[0]
+        while True:
+            try:
+                await communicator.serve_rpc_async(self._runner.id, responder)
+                return
+            except BrokerUnreachableError:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _SERVE_RETRY[1])

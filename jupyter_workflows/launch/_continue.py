@@ -1,0 +1,120 @@
+"""``continue_process``: take over one process that nobody runs, and run it here (what a daemon worker does with a
+``continue`` task, and with the processes of a worker that died).
+
+It is skipped when it terminated, runs here already, or a live kernel or worker holds it. Otherwise it is claimed
+with compare-and-set on its owner (of two workers, one wins; the other skips it) and started:
+
+- a WorkChain from its last checkpoint (from the beginning if it has none), with ``resume``'s checks; the
+  children it called after that checkpoint are killed wherever they run (the step runs again and calls them again);
+  its other children are continued on their own, each by the worker that takes it;
+- a process function from the start if it had not started, or if it is a calcfunction (nothing of a calcfunction
+  reaches the store before its end, which writes its outputs and state together); a workfunction that had started is
+  recorded as killed (running it again would call its children twice).
+
+A process whose class cannot be loaded here is recorded as excepted, with the reason: nothing else could run it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from typing import Any
+
+from .._core import CheckpointError, NotResumableError, PreparedProcess, Process, ProcessState, WorkflowsError
+from .._processes import end_orphan_tree, process_class_of, steer_async
+from .._runtime import get_runtime, owner_alive
+from ..nodes import CalculationNode, ProcessNode, WorkChainNode
+from ..nodes._node import node_from_row
+from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, resolve_class, take_over
+
+__all__ = ["continue_process"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.worker")
+WORKFUNCTION_STARTED = (
+    "Its worker died while it ran; a workfunction cannot continue (its calls would be made twice): run it again."
+)
+
+
+async def continue_process(pk: int) -> Process | None:
+    """Claim process ``pk`` for this runtime and start it in the background; None if it was skipped (terminated,
+    run here, held by a live owner, or taken by another runtime just now)."""
+    runtime = get_runtime()
+    store = runtime.store
+    row = store.get_node(pk)  # one read decides (a worker takes hundreds of processes a second)
+    node = node_from_row(row, store)
+    if not isinstance(node, ProcessNode):
+        raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
+    if node.process is not None or row.sealed or _held_by_a_live_owner(row.owner, runtime.owner_id):
+        return None
+    runtime.register_owner_in(store)
+    try:
+        plan = plan_from_checkpoint(node, row.owner) if isinstance(node, WorkChainNode) else None
+        cls = process_class_of(resolve_class(node.process_class_path, node)) if plan is None else plan.cls
+    except (NotResumableError, CheckpointError) as error:
+        _record_excepted(node, row.owner, error)
+        return None
+    if plan is not None:
+        return await _continue_workchain(plan)
+    started = row.process_state != ProcessState.CREATED.value
+    return _continue_function(node, row.owner, cls, started=started)
+
+
+def _held_by_a_live_owner(owner: str | None, me: str) -> bool:
+    if owner is None:
+        return False
+    if owner == me:
+        return True
+    row = get_runtime().store.get_owners([owner]).get(owner)
+    return row is not None and owner_alive(row)
+
+
+async def _continue_workchain(plan: Plan) -> Process | None:
+    runtime = get_runtime()
+    try:
+        ((process, _),) = take_over(plan, runtime)
+    except NotResumableError:  # another runtime took it just now
+        return None
+    done_until = plan.checkpoint.get("children_until", 0) if plan.checkpoint else 0
+    for child in plan.node.called:
+        if not child.is_terminated and (child.pk or 0) > done_until:
+            try:
+                await steer_async(child, "kill", STEP_RAN_AGAIN)
+            except WorkflowsError as error:  # the rerun step calls it again: a duplicate, but nothing lost
+                _LOGGER.error("Could not kill %s, called after the last checkpoint: %s", child, error)
+    runtime.runner.start(process)
+    return process
+
+
+def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process], *, started: bool) -> Process | None:
+    runtime = get_runtime()
+    if not node.claim(runtime.owner_id, expected=owner):
+        return None
+    if started and not isinstance(node, CalculationNode):
+        end_orphan_tree(node, WORKFUNCTION_STARTED)
+        return None
+    inputs: dict[str, Any] = dict(node.inputs)
+    inputs["metadata"] = {"label": node.label, "description": node.description}
+    taken_up = PreparedProcess(
+        cls, inputs, node, runtime.runner, node.process_label, None, store_now=False, resumed=True
+    )
+    process = cls.from_prepared(taken_up)
+    if node.paused:
+        process.pause()
+    runtime.runner.start(process)
+    return process
+
+
+def _record_excepted(node: ProcessNode, owner: str | None, error: Exception) -> None:
+    """End a process this runtime cannot run (its class is not defined here, its checkpoint is unreadable), saying
+    why; claimed first, so that a runtime that took it meanwhile keeps it."""
+    runtime = get_runtime()
+    if not node.claim(runtime.owner_id, expected=owner):
+        return
+    _LOGGER.error("%s<%s> cannot run here: %s", node.process_label, node.pk, error)
+    node.record_state(
+        ProcessState.EXCEPTED,
+        exit_message=f"The {runtime.kind} pid {os.getpid()} on {socket.gethostname()} could not run it: {error}",
+        exception="".join(traceback.format_exception_only(type(error), error)),
+    )

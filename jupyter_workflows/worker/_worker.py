@@ -1,0 +1,249 @@
+"""A daemon worker: an OS process with its own event loop and runtime that runs the processes queued on the broker.
+
+- **Tasks.** It takes ``continue`` tasks from the store's queue (one of the namespace's workers gets each). For
+  each, it waits for a free slot, claims the process in the store (compare-and-set on its owner; a process that
+  terminated or that a live owner holds is skipped) and starts it; the task is acked once the handler returned, that
+  is once the worker owns the process (never held for the process's life: see RabbitMQ's ``consumer_timeout``).
+- **Slots** bound how many processes it runs at once (a WorkChain waiting for its children holds its slot, as in
+  AiiDA: give enough slots for the deepest tree). With every slot used it stops consuming, so the queue's tasks go
+  to the other workers; a task that reached it meanwhile is queued again, as a new task (never held unacked: a
+  worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free.
+- **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
+  its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
+  ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
+  itself, as far as it has slots; compare-and-set makes it safe for several workers to look at once, and a task that
+  comes later for a process taken that way is skipped.
+- **Stopping** (SIGTERM or SIGINT): it takes no more tasks, hands over what it runs at the next checkpoint (a step
+  boundary or a wait: the store holds all of it there), gives each back to the queue (owner cleared, a new
+  ``continue`` task), and exits. A process function that does not end within ``grace`` seconds stays held by the
+  worker, which then exits: it is a dead worker's process, and another worker continues it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from .._core import Process, Runner, WorkflowsError
+from .._processes import communicator as connect, queue_continue
+from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
+from .._wire import ProcessTask
+from ..launch import continue_process
+from ..nodes import ProcessNode, load_node
+from ..store import SecretURL
+from ._slots import Slots
+
+if TYPE_CHECKING:
+    from ..broker import RabbitMQCommunicator, Subscription
+
+__all__ = ["Worker"]
+
+_LOGGER = logging.getLogger("jupyter_workflows.worker")
+DEFAULT_SLOTS = 200  # as AiiDA's daemon.worker_process_slots
+MAX_PREFETCH = 32
+LOST_AFTER = 600.0  # seconds a process waits in the queue before its task counts as lost (a backlog may be long)
+
+
+class Worker:
+    """A daemon worker for the store at ``store`` and the broker at ``broker`` (their passwords never shown).
+    ``await worker.run()`` on a loop of its own (an OS process of its own: ``python -m jupyter_workflows.worker``)
+    runs until :meth:`stop`."""
+
+    def __init__(
+        self,
+        store: str | SecretURL,
+        broker: str | SecretURL,
+        *,
+        slots: int = DEFAULT_SLOTS,
+        sweep_seconds: float = HEARTBEAT_SECONDS,
+        grace: float = 60.0,
+        lost_after: float = LOST_AFTER,
+    ) -> None:
+        if slots < 1:
+            raise WorkflowsError(f"A worker needs at least one slot (got slots={slots}).")
+        self.store_url, self.broker_url = SecretURL(store), SecretURL(broker)
+        self._slots_changed = asyncio.Event()
+        self.slots = Slots(slots, on_change=self._slots_changed.set)
+        self._ready = asyncio.Event()
+        self.sweep_seconds = sweep_seconds
+        self.grace = grace
+        self.lost_after = lost_after
+        self.held: set[Process] = set()  # processes it runs (claimed, not ended or handed over yet)
+        self._runtime: Runtime | None = None
+        self._stop = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return f"<Worker pid {os.getpid()} store={str(self.store_url)!r} {len(self.held)}/{self.slots.size} slots>"
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise WorkflowsError("The worker has not started; await worker.run() first.")
+        return self._runtime
+
+    def stop(self) -> None:
+        """Stop taking tasks, hand over what it runs, and end :meth:`run` (safe from a signal handler)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Serve until stopped; then hand over and close."""
+        loop = asyncio.get_running_loop()
+        runtime = self._runtime = Runtime(Runner(loop, private_loop=False), kind="worker")
+        previous = swap_runtime(runtime)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop)
+        try:
+            communicator = await self._start(runtime)
+            consuming = asyncio.ensure_future(self._consume(communicator))
+            sweeping = asyncio.ensure_future(self._sweep())
+            await self._stop.wait()
+            await self._hand_over(consuming, sweeping)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+            swap_runtime(previous)
+            runtime.close()
+
+    async def _start(self, runtime: Runtime) -> RabbitMQCommunicator:
+        store = runtime.use_store(self.store_url)
+        runtime.register_owner_in(store)
+        runtime.broker.task_prefetch = min(self.slots.size, MAX_PREFETCH)
+        runtime.broker.configure(self.broker_url)
+        communicator = connect()
+        assert communicator is not None and runtime.broker.serving is not None
+        await runtime.broker.serving  # control reaches its processes from the moment it takes any
+        return communicator
+
+    async def _consume(self, communicator: RabbitMQCommunicator) -> None:
+        """Subscribe to the task queue while a slot is free; stop consuming while all are used (until a batch of
+        them is free again), and for good when the worker stops."""
+        resume_at = max(0, self.slots.size - MAX_PREFETCH)
+        subscription: Subscription | None = None
+        try:
+            while not self.slots.closed:
+                self._slots_changed.clear()
+                if subscription is None and self.slots.used <= resume_at:
+                    subscription = await communicator.subscribe_tasks_async(self._on_task)
+                    self._announce_ready()
+                elif subscription is not None and self.slots.full:
+                    await communicator.unsubscribe_async(subscription)
+                    subscription = None
+                else:
+                    await self._slots_changed.wait()
+        finally:
+            if subscription is not None:
+                await communicator.unsubscribe_async(subscription)
+
+    def _announce_ready(self) -> None:
+        if not self._ready.is_set():
+            self._ready.set()
+            store = self.runtime.store
+            _LOGGER.info(
+                "Worker pid %d on %s ready: store %s (identity %s), broker %s, %d slots",
+                os.getpid(), socket.gethostname(), store.url, store.identity, self.broker_url, self.slots.size,
+            )  # fmt: skip
+
+    # -- taking processes ----------------------------------------------------------------------------------------------
+    async def _on_task(self, task: ProcessTask) -> None:
+        store = self.runtime.store
+        if task["store"] != store.identity:
+            raise WorkflowsError(
+                f"A task for store {task['store']} reached a worker of store {store.identity}: the namespace is "
+                "derived from the store's identity, so a worker of another store should never see it."
+            )
+        if not self.slots.take():  # full, or stopping: a new task replaces this one, for another worker
+            node = load_node(task["pk"])
+            assert isinstance(node, ProcessNode)
+            queue_continue(node)
+            return
+        await self._continue(task["pk"])
+
+    async def _continue(self, pk: int) -> None:
+        """Continue process ``pk`` in a slot already taken (given back if the process is skipped)."""
+        try:
+            process = await continue_process(pk)
+        except BaseException:
+            self.slots.give()
+            raise
+        if process is None:
+            self.slots.give()
+            return
+        _LOGGER.debug("Took %s", process.name)
+        self.held.add(process)
+        assert process.task is not None
+        process.task.add_done_callback(lambda _: self._ended(process))
+
+    def _ended(self, process: Process) -> None:
+        self.held.discard(process)
+        self.slots.give()
+
+    # -- the processes of dead workers ---------------------------------------------------------------------------------
+    async def _sweep(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.sweep_seconds)
+                return
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+            try:
+                await self._continue_orphans()
+            except WorkflowsError as error:  # the store was away for a moment: look again next time
+                _LOGGER.warning("Looking for the processes of dead workers failed: %s", error)
+
+    async def _continue_orphans(self) -> None:
+        me, store = self.runtime.owner_id, self.runtime.store
+        alive: dict[str, bool] = {}
+        for pk, owner in store.processes_held_by("worker"):
+            if owner.id == me or alive.setdefault(owner.id, owner_alive(owner)):
+                continue
+            if not self.slots.take():
+                return
+            _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
+            await self._continue(pk)
+        for pk in store.queued_processes(before=time.time() - self.lost_after):
+            if not self.slots.take():
+                return
+            _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, self.lost_after)
+            await self._continue(pk)
+
+    # -- stopping ------------------------------------------------------------------------------------------------------
+    async def _hand_over(self, consuming: asyncio.Future[Any], sweeping: asyncio.Future[Any]) -> None:
+        self.slots.close()
+        sweeping.cancel()
+        await asyncio.wait([consuming])  # unsubscribed: no task comes any more
+        held = list(self.held)
+        for process in held:
+            process.hand_over()
+        tasks = [process.task for process in held if process.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=self.grace)
+            if late:
+                _LOGGER.warning(
+                    "%d process(es) did not reach a checkpoint in %g s; another worker continues them once this one "
+                    "exited",
+                    len(late), self.grace,
+                )  # fmt: skip
+        for process in held:
+            if process.handed_over:
+                self._give_back(process)
+        _LOGGER.info("Worker pid %d stopped (%d process(es) handed over)", os.getpid(), len(held))
+
+    def _give_back(self, process: Process) -> None:
+        """Clear the owner of a process handed over and queue it again; if the broker cannot take the task, keep
+        it (it is then a dead worker's process once this one exited, and another worker continues it)."""
+        node = process.node
+        assert isinstance(node, ProcessNode)
+        node.process = None
+        me = self.runtime.owner_id
+        if not node.claim(None, expected=me):
+            return
+        try:
+            queue_continue(node)
+        except WorkflowsError as error:
+            node.claim(me, expected=None)
+            _LOGGER.warning("Could not queue %s again (%s); another worker continues it after this one", node, error)

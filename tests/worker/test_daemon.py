@@ -1,0 +1,45 @@
+"""Processes submitted to daemon workers (OS processes) run there, wherever their children go, and leave complete
+provenance: on SQLite (several worker processes on one file) and on PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+
+import jupyter_workflows as jw
+from jupyter_workflows import Int, ProcessState
+from jupyter_workflows.testing import DaemonWorkers, Runtime
+from tests.worker.conftest import check, until
+from tests.worker.workflows import Parent, add
+
+CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
+
+
+def test_calcfunctions_and_workchains_with_children_on_two_workers(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    first, second = workers.start(wait=False), workers.start(wait=False)
+    first.wait_ready()
+    second.wait_ready()
+    sums = [jw.submit(add, Int(i), Int(1000), daemon=True) for i in range(CALCFUNCTIONS)]
+    chains = [jw.submit(Parent, n=Int(CHILDREN), daemon=True) for _ in range(WORKCHAINS)]
+    assert all(node.process is None for node in sums + chains)  # nothing of it runs here
+    jw.wait(*sums, *chains, timeout=600)
+    assert [node.outputs.result.value for node in sums] == [i + 1000 for i in range(CALCFUNCTIONS)]
+    assert {node.outputs.total.value for node in chains} == {sum(range(1, CHILDREN + 1))}
+    children = [child for chain in chains for child in chain.called]
+    assert all(child.is_finished_ok for child in children) and len(children) == WORKCHAINS * (CHILDREN + 1)
+    ran_on = {node.owner for node in sums + chains + children}
+    assert len(ran_on) == 2 and kernel.owner_id not in ran_on  # both workers took work, this kernel none
+    found = check(store_url)
+    assert found["problems"] == []
+
+
+def test_a_process_node_here_shows_the_state_the_worker_stores(kernel: Runtime, workers: DaemonWorkers) -> None:
+    workers.start()
+    node = jw.submit(Parent, n=Int(1), seconds=jw.Float(0.5), daemon=True)
+    assert node.process is None and node.owner != kernel.owner_id
+    until(lambda: node.process_state is ProcessState.WAITING, "the WorkChain to wait for its nap")
+    assert node.owner_status().describe() == f"worker pid {workers.workers[0].pid} on {socket.gethostname()}"
+    jw.wait(node, timeout=120)
+    assert node.is_finished_ok and node.outputs.total.value == 1
+    assert [child.process_label for child in node.called] == ["add", "nap", "add"]

@@ -1,0 +1,116 @@
+"""Workers that die or stop in the middle of WorkChains with children, and a broker that goes away: another worker
+(or a new one) continues what they held, and the provenance ends as a clean run's does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Float, Int, ProcessState
+from jupyter_workflows._processes import enqueue
+from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daemon_workers, isolated_runtime
+from tests.broker.conftest import private_node  # noqa: F401 - the fixture
+from tests.worker.conftest import check, until
+from tests.worker.workflows import Parent, add, nap
+
+
+def tree() -> dict[str, jw.Data]:
+    """Inputs of a Parent that submits 2 Parents of 2 adds each; every Parent naps 1 s before it collects."""
+    return {"n": Int(2), "depth": Int(1), "seconds": Float(1.0)}
+
+
+def naps_running(root: jw.ProcessNode) -> bool:
+    """Whether every child of ``root`` waits for its nap, which runs: each has checkpointed the step that submitted
+    it (a crash before that checkpoint runs the step again: a killed nap and a new one, not what a clean run has)."""
+    children = root.called
+    return len(children) == 2 and all(
+        child.process_state is ProcessState.WAITING
+        and any(grandchild.process_label == "nap" and not grandchild.is_terminated for grandchild in child.called)
+        for child in children
+    )
+
+
+def test_a_sigkilled_workers_workchains_are_continued_by_the_other(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    workers.start(wait=False), workers.start(wait=False)
+    for worker in workers.workers:
+        worker.wait_ready()
+    clean = jw.submit(Parent, **tree(), daemon=True)
+    jw.wait(clean, timeout=300)
+    crashed = jw.submit(Parent, **tree(), daemon=True)
+    until(lambda: naps_running(crashed), "the children's naps to run")
+    owner = kernel.store.get_owners([crashed.owner or ""])[crashed.owner or ""]
+    victim = workers.of_pid(owner.pid)
+    workers.kill(victim)
+    jw.wait(crashed, timeout=300)  # the other worker finds the dead one's processes and continues them
+    assert crashed.is_finished_ok and crashed.outputs.total.value == 6
+    survivor = next(worker for worker in workers.workers if worker is not victim)
+    assert "which died" in survivor.log_text()
+    found = check(store_url, clean.pk, crashed.pk)
+    assert found["problems"] == []
+    clean_tree, crashed_tree = found["trees"]
+    assert crashed_tree == clean_tree, json.dumps(crashed_tree, indent=1)  # nothing lost, killed or duplicated
+
+
+def test_a_stopped_worker_hands_its_processes_over_and_a_new_one_continues_them(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    first = workers.start()
+    clean = jw.submit(Parent, **tree(), daemon=True)
+    jw.wait(clean, timeout=300)
+    stopped = jw.submit(Parent, **tree(), daemon=True)
+    until(lambda: naps_running(stopped), "the children's naps to run")
+    assert workers.stop(first) == 0  # SIGTERM: the WorkChains are handed over at their checkpoint, the naps end
+    assert "handed over" in first.log_text()
+    held = [stopped, *stopped.called]
+    assert all(node.process_state is not ProcessState.KILLED for node in held)
+    assert stopped.owner is None and not stopped.is_terminated  # queued again, for any worker
+    workers.start()
+    jw.wait(stopped, timeout=300)
+    found = check(store_url, clean.pk, stopped.pk)
+    assert found["problems"] == []
+    assert found["trees"][1] == found["trees"][0]
+
+
+def test_a_process_whose_task_was_lost_is_taken_by_a_worker_after_a_while(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    node, here = enqueue(add.process_class, {"x": Int(1), "y": Int(2)})  # stored, but no task sent: as if this
+    assert here is None and node.owner is None  # process had died between its commit and its send
+    workers.start(lost_after=1.0)
+    jw.wait(node, timeout=120)
+    assert node.is_finished_ok and node.outputs.result.value == 3
+
+
+@pytest.fixture
+def on_private_broker(
+    private_node: RabbitMQNode,  # noqa: F811 - the fixture imported above
+    sqlite_url: str,
+    tmp_path: Path,
+) -> Iterator[tuple[Runtime, DaemonWorkers, RabbitMQNode]]:
+    private_node.start()
+    with (
+        isolated_runtime(sqlite_url, broker=private_node.url) as runtime,
+        daemon_workers(sqlite_url, private_node.url, workers=1, log_dir=tmp_path) as workers,
+    ):
+        try:
+            yield runtime, workers, private_node
+        finally:
+            private_node.start()  # the workers stop cleanly, the namespace is deleted
+
+
+def test_a_wait_whose_broadcast_is_lost_ends_by_polling_the_store(
+    on_private_broker: tuple[Runtime, DaemonWorkers, RabbitMQNode],
+) -> None:
+    _, _, broker = on_private_broker
+    node = jw.submit(nap, Float(2.0), daemon=True)
+    until(lambda: node.process_state is ProcessState.RUNNING, "the worker to run the nap")
+    broker.stop()  # the nap ends while the broker is away: its state_changed broadcast goes nowhere
+    assert jw.run(add, Int(1), Int(2)) == 3  # processes run here go on without the broker
+    jw.wait(node, timeout=120)
+    assert node.is_finished_ok and node.outputs.result.value == 2.0
