@@ -197,9 +197,8 @@ class GraphHandler(_Base):
         if classes:
             options["highlight_classes"] = classes
         svg = await self.answer(self.service.graph_svg, int(pk), options)
-        self.set_header("Content-Type", "image/svg+xml")
         self.set_header("Cache-Control", "no-store")
-        self.finish(svg)
+        self.finish(svg, set_content_type="image/svg+xml")
 
 
 class ControlHandler(_Base):

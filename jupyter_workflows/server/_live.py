@@ -32,6 +32,7 @@ class ChangeFeed:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._error: str | None = None
+        service.on_broadcast(self._wake.set)
 
     def add(self, listener: Listener) -> int:
         """Send ``listener`` (called on the calling loop) every change from now on; returns a key for remove()."""

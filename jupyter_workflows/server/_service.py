@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypedDict, TypeVar
 
 from .._core import ProcessNotRunningHereError, WorkflowsError
-from .._runtime import Ownership, OwnerStatus, Runtime, get_runtime, ownership_of
+from .._runtime import Ownership, OwnerStatus, Runtime, get_runtime, ownership_of, swap_runtime
 from ..store import (
     CALL_LINK_TYPES,
     ChangeMarker,
@@ -31,7 +31,6 @@ from ..store import (
     ProcessQuery,
     SecretURL,
     Store,
-    redact_url,
 )
 from . import _payloads as p
 
@@ -63,8 +62,12 @@ class PanelService:
     def __init__(self, store_url: str, broker_url: str | None) -> None:
         self._url = SecretURL(store_url)
         self.store_text = str(self._url)
-        self.broker_text = redact_url(broker_url) if broker_url else None
+        self._broker = SecretURL(broker_url) if broker_url else None
+        self.broker_text = str(self._broker) if self._broker else None
+        self.live = "store"  # how changes are noticed: "store" (the change marker), "broker" (its broadcasts too)
+        self._on_broadcast: list[Callable[[], None]] = []
         self._runtime: Runtime | None = None
+        self._previous: Runtime | None = None  # the runtime current before this service made its own
         self._error: str | None = None
         self._failed_at = 0.0
         self._loop = asyncio.new_event_loop()
@@ -96,6 +99,7 @@ class PanelService:
         def stop() -> None:
             if self._runtime is not None:
                 self._runtime.close()
+                swap_runtime(self._previous)
             self._loop.stop()
 
         if self._loop.is_running():
@@ -109,20 +113,47 @@ class PanelService:
             return self._runtime.store
         if self._error is not None and time.monotonic() - self._failed_at < _REOPEN_AFTER:
             raise StoreUnavailable(self._error)
+        # This server's own runtime, on this thread (in a test process, another thread may hold one already).
+        previous = swap_runtime(None)
+        runtime = get_runtime()
         try:
-            runtime = get_runtime()
             runtime.use_store(self._url)
         except WorkflowsError as error:
+            runtime.close()
+            swap_runtime(previous)
             self._error, self._failed_at = str(error), time.monotonic()
             raise StoreUnavailable(self._error) from None
-        self._runtime, self._error = runtime, None
+        self._runtime, self._previous, self._error = runtime, previous, None
+        if self._broker is not None:
+            runtime.broker.configure(self._broker)
+            self._loop.create_task(self._listen())
         return runtime.store
+
+    def on_broadcast(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the service thread) whenever the broker says a process changed state."""
+        self._on_broadcast.append(callback)
+
+    async def _listen(self) -> None:
+        """With a broker: answer control RPCs to this server's processes, and hear every state change at once."""
+        from .._processes import communicator
+
+        try:
+            connection = communicator()
+            if connection is not None:
+                await connection.subscribe_broadcasts_async("state_changed.*", self._broadcast)
+                self.live = "broker"
+        except WorkflowsError as error:
+            _LOGGER.warning("The Workflows panel does not hear the broker %s: %s", self.broker_text, error)
+
+    async def _broadcast(self, message: object) -> None:
+        for callback in self._on_broadcast:
+            callback()
 
     def status(self) -> p.Status:
         with contextlib.suppress(StoreUnavailable):
             self.store()
         return {"version": p.API_VERSION, "ok": self._error is None, "store": self.store_text, "error": self._error,
-                "broker": self.broker_text, "live": "store", "badges": p.badge_colours()}  # fmt: skip
+                "broker": self.broker_text, "live": self.live, "badges": p.badge_colours()}  # fmt: skip
 
     # -- reads ----------------------------------------------------------------------------------------------------
     def page(
