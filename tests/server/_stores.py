@@ -69,16 +69,35 @@ def process_rows(store: Store, count: int, *, state: str = "finished", label: st
     terminated = state in {"finished", "excepted", "killed"}
     pks = store.insert_nodes(
         [
-            NodeRow(0, _uuid(), "process.workchain", ctime=now, process_label=f"{label}{i}", process_state=state,
-                    exit_status=0 if state == "finished" else None, owner=None if terminated else owner,
-                    sealed=terminated)  # fmt: skip
+            NodeRow(
+                0,
+                _uuid(),
+                "process.workchain",
+                ctime=now,
+                process_label=f"{label}{i}",
+                process_state=state,
+                exit_status=0 if state == "finished" else None,
+                owner=None if terminated else owner,
+                sealed=terminated,
+            )
             for i in range(count)
         ]
     )
     for pk in pks:
         kids = store.insert_nodes(
-            [NodeRow(0, _uuid(), "process.calcfunction", ctime=now, process_label="add", process_state="finished",
-                     exit_status=0, sealed=True) for _ in range(children)]  # fmt: skip
+            [
+                NodeRow(
+                    0,
+                    _uuid(),
+                    "process.calcfunction",
+                    ctime=now,
+                    process_label="add",
+                    process_state="finished",
+                    exit_status=0,
+                    sealed=True,
+                )
+                for _ in range(children)
+            ]
         )
         store.insert_links(LinkRow(pk, kid, LinkType.CALL_CALC, f"CALL_{n}") for n, kid in enumerate(kids))
     return pks
