@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -89,15 +88,16 @@ ORPHAN = textwrap.dedent(
 
 async def test_an_orphan_is_resumed_by_the_server_and_finishes(jp_fetch, panel_store_url):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    script = subprocess.Popen([sys.executable, "-c", ORPHAN, panel_store_url], stdout=subprocess.PIPE, text=True,
-                              env=env)  # fmt: skip
+    script = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", ORPHAN, panel_store_url, stdout=asyncio.subprocess.PIPE, env=env
+    )
     try:
-        pk = int(script.stdout.readline())
+        assert script.stdout is not None
+        pk = int(await script.stdout.readline())
         await until(lambda: row(panel_store_url, pk).process_state == "waiting")
     finally:
         script.send_signal(signal.SIGKILL)
-        script.wait()
-        script.stdout.close()
+        await script.wait()
     item = json.loads((await jp_fetch(*API, "processes", str(pk))).body)["process"]
     assert item["owner"]["ownership"] == "orphaned"
     refused = await control(jp_fetch, "pause", pk)
