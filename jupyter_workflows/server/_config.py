@@ -30,7 +30,7 @@ class WorkflowsPanel(Configurable):
         help="AMQP URL of the broker whose state broadcasts push updates; empty: $JUPYTER_WORKFLOWS_BROKER, else none.",
     )
     poll_interval = Float(
-        0.1, config=True, help="Seconds between two looks at the store for changes while a panel is open."
+        0.05, config=True, help="Seconds between two looks at the store for changes while a panel is open."
     )
 
     def store(self) -> str:
