@@ -38,7 +38,9 @@ WATCH_ROW = """
   document.addEventListener('click', () => window.__panel.clicks.push(performance.now()), true);
   new MutationObserver(() => {
     const now = state();
-    if (now !== window.__panel.last) { window.__panel.last = now; window.__panel.changes.push([now, performance.now()]); }
+    if (now === window.__panel.last) return;
+    window.__panel.last = now;
+    window.__panel.changes.push([now, performance.now()]);
   }).observe(table, {subtree: true, childList: true, characterData: true, attributes: true});
 }
 """
