@@ -48,6 +48,13 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("store", "store_traversal.py", ["--repeats", "3"], False),
     ("graph", "graph.py", [], False),
     ("widgets", "widgets.py", [], False),
+    ("panel_100000_processes", "panel.py", ["--processes", "100000"], False),
+    (
+        "panel_100000_processes_postgresql",
+        "panel.py",
+        ["--processes", "100000", "--store", "postgresql", "--no-browser"],
+        False,
+    ),
 ]
 SYNCHRONOUS_CASE = "sqlite_synchronous"
 PEER_CASES = ["vs_aiida_calcfunction_in_workfunction", "vs_aiida_calcfunction_top_level", "vs_aiida_workchain"]

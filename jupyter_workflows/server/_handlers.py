@@ -216,6 +216,7 @@ class ControlHandler(_Base):
         if not isinstance(pks, list) or not pks or not all(isinstance(pk, int) for pk in pks):
             raise web.HTTPError(400, "'pks' must be a non-empty list of process pks (numbers)")
         results = [await self._one(action, pk, message) for pk in pks]
+        self.settings["jupyter_workflows_feed"].wake()  # this server's own writes do not move the store's probe
         self.finish({"results": results})
 
     async def _one(self, action: Action, pk: int, message: str) -> ControlResult:

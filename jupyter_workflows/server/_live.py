@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from ..store import ChangeMarker
@@ -54,9 +55,20 @@ class ChangeFeed:
 
     async def _watch(self) -> None:
         last: ChangeMarker | None = None
+        probe: int | None = None
+        looked = 0.0
         while self._listeners:
             try:
-                marker = self._service.marker()
+                now, probed = time.monotonic(), self._service.probe()
+                # The full look reads the unterminated processes; the probe reads nothing: look only when another
+                # connection committed, when this server's own connection may have (it runs resumed processes, or
+                # a broadcast or a control woke the feed), and once a second anyway.
+                if probed != probe or self._wake.is_set() or self._service.hosts_processes() or now - looked > 1.0:
+                    marker, looked = self._service.marker(), now
+                    if last is not None:
+                        self._compare(last, marker)
+                    last = marker
+                probe = probed
             except StoreUnavailable as error:
                 if self._error != str(error):
                     self._error = str(error)
@@ -65,12 +77,9 @@ class ChangeFeed:
                 if self._error is not None:
                     self._error = None
                     self._send({"type": "status", "ok": True, "error": None})
-                if last is not None:
-                    self._compare(last, marker)
-                last = marker
+            self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
-            self._wake.clear()
 
     def _compare(self, last: ChangeMarker, marker: ChangeMarker) -> None:
         changed = marker.changed_since(last)

@@ -238,6 +238,13 @@ class PanelService:
     def marker(self) -> ChangeMarker:
         return self.store().change_marker()
 
+    def probe(self) -> int:
+        return self.store().change_probe()
+
+    def hosts_processes(self) -> bool:
+        """Whether this server runs processes (resumed from the panel): its own commits do not move the probe."""
+        return self._runtime is not None and bool(self._runtime.runner.live)
+
     def _items(self, rows: list[NodeRow], pids: dict[int, str], *, with_called: bool = False) -> list[p.ProcessItem]:
         store = self.store()
         mine = self._runtime.owner_id if self._runtime is not None else ""

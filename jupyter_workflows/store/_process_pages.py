@@ -25,6 +25,7 @@ __all__ = [
     "matching",
     "newest_ids",
     "page",
+    "probe_sql",
     "unterminated",
 ]
 
@@ -123,6 +124,13 @@ def newest_ids() -> Select[Any]:
         select(func.coalesce(func.max(nodes.c.pk), 0)).scalar_subquery(),
         select(func.coalesce(func.max(reports.c.id), 0)).scalar_subquery(),
     )
+
+
+def probe_sql(dialect: str) -> str:
+    """SQL of a cheap number that moves when another connection commits (see ``Store.change_probe``)."""
+    if dialect == "postgresql":
+        return "SELECT txid_snapshot_xmax(txid_current_snapshot())"
+    return "PRAGMA data_version"
 
 
 def unterminated() -> Select[Any]:

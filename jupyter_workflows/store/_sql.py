@@ -444,6 +444,13 @@ class Store:
                 found.update((int(pk), int(n)) for pk, n in conn.execute(statement, {"ids": chunk}))
         return found
 
+    def change_probe(self) -> int:
+        """A number that changes when another connection commits, read without touching a table: SQLite's
+        ``data_version``; on PostgreSQL the next transaction id, which any write on the server moves. Commits of this
+        connection do not move it (on SQLite), so a watcher that writes itself looks at :meth:`change_marker` too."""
+        with self._read("probe for changes") as conn:
+            return int(conn.execute(text(pages.probe_sql(self.dialect))).scalar_one())
+
     def change_marker(self) -> pages.ChangeMarker:
         """A cheap look (three index reads) that tells, compared with an earlier one, what may have changed."""
         with self._read("look for changes") as conn:
