@@ -149,7 +149,7 @@ WATCH = """
 (pk) => {
   window.__seen = [];
   const table = document.querySelector('.jw-panel-table');
-  let last = null;
+  let last = table.querySelector(`tr[data-pk="${pk}"] .jw-panel-badge`)?.textContent;
   new MutationObserver(() => {
     const state = table.querySelector(`tr[data-pk="${pk}"] .jw-panel-badge`)?.textContent;
     if (state && state !== last) { last = state; window.__seen.push([state, Date.now()]); }
@@ -167,6 +167,8 @@ def panel_latencies(lab_url: str, token: str, url: str, changes: int) -> dict[st
         (pk,) = [row.pk for row in store.page_processes(_orphans(), limit=1)]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.goto(f"{lab_url}/lab?token={token}")
         page.locator(".jp-SideBar [data-id='jupyter-workflows-panel']").first.click()
         page.locator(f".jw-panel-table tr[data-pk='{pk}']").wait_for(timeout=60_000)
@@ -176,9 +178,15 @@ def panel_latencies(lab_url: str, token: str, url: str, changes: int) -> dict[st
             paused = n % 2 == 0
             store.update_node(pk, paused=paused)
             committed = time.time() * 1000
-            page.wait_for_function(f"() => window.__seen.length >= {n + 1}", timeout=10_000)
-            shown = page.evaluate(f"() => window.__seen[{n}][1]")
-            samples.append(shown - committed)
+            expected = "paused · orphaned" if paused else "waiting · orphaned"
+            shown_after = f"() => window.__seen.find(([s, t]) => s === {expected!r} && t >= {committed - 5})"
+            try:
+                page.wait_for_function(shown_after, timeout=10_000)
+            except Exception:
+                page.screenshot(path="/tmp/jw-bench-panel-failure.png")
+                print("\n".join(console[-30:]), file=sys.stderr)
+                raise
+            samples.append(page.evaluate(shown_after)[1] - committed)
             time.sleep(0.3)
         browser.close()
     return percentiles(samples)
@@ -224,6 +232,8 @@ def jupyter_server(directory: Path, url: str, app: str) -> Iterator[tuple[str, s
             server.terminate()
             server.wait(timeout=20)
             log.close()
+            if os.environ.get("JW_BENCH_PANEL_LOG"):
+                shutil.copy(directory / "server.log", os.environ["JW_BENCH_PANEL_LOG"])
 
 
 def main() -> None:

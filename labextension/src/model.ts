@@ -28,6 +28,7 @@ export class WorkflowsModel {
   private cursor: { before?: number; after?: number } = {};
   private socket: WebSocket | null = null;
   private attempts = 0;
+  private connected = 0; // how many times the feed said hello
   private refreshing: Promise<void> | null = null;
   private again = false;
   private disposed = false;
@@ -167,6 +168,8 @@ export class WorkflowsModel {
       if (change.type === 'changed') {
         this._processesChanged.emit(change);
         void this.refresh(Boolean(change.created));
+      } else if (change.type === 'hello' && this.connected++) {
+        void this.refresh(true); // connected again: catch up with what changed meanwhile
       } else if (change.type === 'status') {
         this.error = change.ok ? null : (change.error ?? 'The store cannot be opened.');
         void this.refresh(true);
