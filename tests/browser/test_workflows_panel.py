@@ -118,7 +118,7 @@ def steer_from_the_panel(page, lab, shots: Path) -> tuple[int, list[float]]:
     assert row.locator(".jw-panel-owner-cell").inner_text() == "this kernel"
     assert "waiting" in panel.locator(".jw-panel-counts").inner_text()
     if lab.app == "jupyterlab":  # Notebook 7 has no status bar
-        page.locator(".jw-status-item[data-running='2']").wait_for(timeout=10_000)  # the two running children
+        page.locator(".jw-status-item[data-running='3']").wait_for(timeout=10_000)  # Slow and its two children
     page.screenshot(path=str(shots / "1-panel-running.png"), full_page=True)
 
     # Pause in the panel: the notebook's widget shows paused; Play in the widget: the panel's row plays again.
