@@ -73,6 +73,11 @@ labextension: $(LABEXT_BUILT) ## Build the Workflows panel (labextension/) into 
 $(LABEXT_BUILT): $(LABEXT_SOURCES) $(NODE_MODULES) | $(INSTALL_STAMP)
 	@echo "labextension: building $(LABEXT_DIR) (tsc, jupyter-builder)"
 	@cd $(LABEXT_DIR) && PATH="$(abspath $(VENV))/bin:$$PATH" npm run --silent build > /dev/null
+	@# The editable install in the venv serves this build (as `jupyter labextension develop` would), with the server
+	@# extension enabled as a `pip install .` enables it.
+	@mkdir -p $(VENV)/share/jupyter/labextensions $(VENV)/etc/jupyter/jupyter_server_config.d
+	@ln -sfn $(abspath jupyter_workflows/labextension) $(VENV)/share/jupyter/labextensions/jupyter-workflows
+	@cp jupyter-config/jupyter_server_config.d/jupyter_workflows.json $(VENV)/etc/jupyter/jupyter_server_config.d/
 	@touch $@
 
 system-deps: ## apt-get install graphviz and chromium, only if missing
