@@ -18,8 +18,9 @@ def load_extension(serverapp: Any) -> None:
     service = PanelService(settings.store(), settings.broker())
     web_app = serverapp.web_app
     web_app.settings["jupyter_workflows_service"] = service
-    web_app.settings["jupyter_workflows_kernels"] = ServerKernels(serverapp.kernel_manager)
-    web_app.settings["jupyter_workflows_feed"] = ChangeFeed(service, settings.poll_interval)
+    kernels = ServerKernels(serverapp.kernel_manager)
+    web_app.settings["jupyter_workflows_kernels"] = kernels
+    web_app.settings["jupyter_workflows_feed"] = ChangeFeed(service, settings.poll_interval, kernels.pids)
     web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
     serverapp.log.info("jupyter_workflows: the Workflows panel's API serves the store %s", service.store_text)
 

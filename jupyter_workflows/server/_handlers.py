@@ -230,8 +230,9 @@ class ControlHandler(_Base):
 
 
 class EventsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
-    """WebSocket: ``{"type": "changed", "pks": [...], "created": bool, "reported": bool}`` whenever processes
-    change, ``{"type": "status", "ok": bool, "error": ...}`` when the store goes away or comes back."""
+    """WebSocket: ``{"type": "changed", "pks": [...], "created": bool, "reported": bool, "items": [...]}`` whenever
+    processes change (``items``: the changed rows, as pages show them), and ``{"type": "status", "ok": bool,
+    "error": ...}`` when the store goes away or comes back."""
 
     auth_resource = AUTH_RESOURCE
 

@@ -12,13 +12,14 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ..store import ChangeMarker
 from ._service import PanelService, StoreUnavailable
 
 __all__ = ["ChangeFeed"]
 
+MAX_ITEMS = 100  # changed rows sent with a change message; a panel reads the others itself
 Listener = Callable[[str], None]  # gets a JSON message, on the server's loop
 _LOGGER = logging.getLogger("jupyter_workflows.server")
 
@@ -26,8 +27,9 @@ _LOGGER = logging.getLogger("jupyter_workflows.server")
 class ChangeFeed:
     """The listeners (open WebSockets) and the watch that feeds them, on the service's loop."""
 
-    def __init__(self, service: PanelService, poll_interval: float) -> None:
+    def __init__(self, service: PanelService, poll_interval: float, pids: Callable[[], dict[int, str]]) -> None:
         self._service = service
+        self._pids = pids
         self._interval = poll_interval
         self._listeners: dict[int, tuple[asyncio.AbstractEventLoop, Listener]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -86,9 +88,13 @@ class ChangeFeed:
         created = marker.newest_node != last.newest_node
         reported = marker.newest_report != last.newest_report
         if changed or created or reported:
-            self._send({"type": "changed", "pks": sorted(changed), "created": created, "reported": reported})
+            pks = sorted(changed)
+            # The changed rows go with the message, so that a panel shows them without asking (one round trip less).
+            items = self._service.items(pks[:MAX_ITEMS], self._pids()) if pks else []
+            message = {"type": "changed", "pks": pks, "created": created, "reported": reported, "items": items}
+            self._send(message)
 
-    def _send(self, message: dict[str, object]) -> None:
+    def _send(self, message: Mapping[str, object]) -> None:
         text = json.dumps(message)
         for loop, listener in list(self._listeners.values()):
             try:

@@ -235,6 +235,11 @@ class PanelService:
                 chosen.append(owner_id)
         return tuple(chosen), "orphaned" in wanted
 
+    def items(self, pks: list[int], pids: dict[int, str]) -> list[p.ProcessItem]:
+        """The rows of these processes as a page shows them (those that exist)."""
+        rows = self.store().get_nodes(pks)
+        return self._items([rows[pk] for pk in pks if pk in rows], pids, with_called=True)
+
     def marker(self) -> ChangeMarker:
         return self.store().change_marker()
 

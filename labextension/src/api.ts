@@ -102,6 +102,7 @@ export interface IChange {
   pks?: number[];
   created?: boolean;
   reported?: boolean;
+  items?: IProcess[]; // the changed rows, as pages show them
   ok?: boolean;
   error?: string | null;
 }

@@ -156,6 +156,16 @@ export class WorkflowsModel {
     this._changed.emit();
   }
 
+  /** Show the rows the server pushed at once (the refresh that follows brings counts and new rows). */
+  private patch(items: IProcess[]): void {
+    const fresh = new Map(items.map(item => [item.pk, item]));
+    if (!this.page.items.some(item => fresh.has(item.pk))) {
+      return;
+    }
+    this.page = { ...this.page, items: this.page.items.map(item => fresh.get(item.pk) ?? item) };
+    this._changed.emit();
+  }
+
   private connect(): void {
     if (this.disposed) {
       return;
@@ -166,6 +176,7 @@ export class WorkflowsModel {
       this.attempts = 0;
       const change = JSON.parse(String(event.data)) as IChange;
       if (change.type === 'changed') {
+        this.patch(change.items || []);
         this._processesChanged.emit(change);
         void this.refresh(Boolean(change.created));
       } else if (change.type === 'hello' && this.connected++) {

@@ -177,7 +177,10 @@ async def test_changes_are_pushed_over_the_websocket(jp_ws_fetch, panel_store_ur
         await asyncio.sleep(0.2)  # the feed takes its first look
         store.update_node(pk, paused=True)
         change = json.loads(await socket.read_message())
-        assert change == {"type": "changed", "pks": [pk], "created": False, "reported": False}
+        assert {k: v for k, v in change.items() if k != "items"} == {
+            "type": "changed", "pks": [pk], "created": False, "reported": False}  # fmt: skip
+        assert [(item["pk"], item["paused"], item["badge"]["text"]) for item in change["items"]] == [
+            (pk, True, "paused · orphaned")]  # fmt: skip
         (new,) = process_rows(store, 1, state="waiting", owner=dead_owner(store))
         change = json.loads(await socket.read_message())
         assert change["pks"] == [new] and change["created"]
