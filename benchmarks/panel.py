@@ -39,46 +39,50 @@ sys.path.insert(0, str(ROOT))
 
 from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, Store  # noqa: E402
 
-CHUNK = 5000
-
 
 def populate(url: str, processes: int) -> dict[str, int]:
-    """Write the store described in the module's docstring; a few pks the queries use."""
+    """Write the store described in the module's docstring, a thousand campaign members per transaction."""
     now = time.time()
     with Store(url) as store:
         store.register_owner(OwnerRow("kernel-gone", socket.gethostname(), 2**22 + 17, "kernel", now - 100, 0.0))
-        tops = processes // 4
-        made = 0
-        excepted_every, orphans = 100, 200
-        for start in range(0, tops, CHUNK // 8):
-            batch = range(start, min(tops, start + CHUNK // 8))
+        tops, orphans = processes // 4, 200
+        for start in range(0, tops, 1000):
+            members = range(start, min(tops, start + 1000))
+            rows = [row for i in members for row in _member_rows(i, now - (tops - i), i >= tops - orphans)]
             with store.transaction():
-                for i in batch:
-                    made += _campaign_member(store, i, now - (tops - i), i >= tops - orphans, i % excepted_every == 7)
-        info = {"processes": made, "nodes": store.count_nodes()}
-    return info
+                pks = store.insert_nodes(rows)
+                store.insert_links(link for n in range(len(members)) for link in _member_links(pks[8 * n : 8 * n + 8]))
+        nodes = store.count_nodes()
+    if url.startswith("postgresql"):  # the statistics autovacuum would gather soon after a bulk load like this one
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+            conn.execute("ANALYZE")
+    return {"processes": 4 * tops, "nodes": nodes}
 
 
-def _campaign_member(store: Store, i: int, ctime: float, orphan: bool, excepted: bool) -> int:
-    """One top-level WorkChain (input + 3 calcfunction children, each with an input): 4 processes."""
-    state = "waiting" if orphan else "excepted" if excepted else "finished"
+def _member_rows(i: int, ctime: float, orphan: bool) -> list[NodeRow]:
+    """One top-level WorkChain with its input, and three calcfunction children with theirs: 4 processes."""
+    state = "waiting" if orphan else "excepted" if i % 100 == 7 else "finished"
     rows = [NodeRow(0, str(uuid.uuid4()), "data.Int", ctime=ctime, attributes={"value": i})]
     rows.append(NodeRow(0, str(uuid.uuid4()), "process.workchain", ctime=ctime, process_label=f"Campaign{i % 50}",
                         process_state=state, exit_status=0 if state == "finished" else None,
-                        exception="Traceback ...\nValueError: bad" if excepted else None,
+                        exception="Traceback ...\nValueError: bad" if state == "excepted" else None,
                         owner="kernel-gone" if orphan else None, sealed=not orphan))  # fmt: skip
     for _ in range(3):
         rows.append(NodeRow(0, str(uuid.uuid4()), "data.Int", ctime=ctime, attributes={"value": i}))
         rows.append(NodeRow(0, str(uuid.uuid4()), "process.calcfunction", ctime=ctime, process_label="add",
                             process_state="finished", exit_status=0, sealed=True))  # fmt: skip
-    pks = store.insert_nodes(rows)
+    return rows
+
+
+def _member_links(pks: list[int]) -> list[LinkRow]:
     top = pks[1]
     links = [LinkRow(pks[0], top, LinkType.INPUT_WORK, "x")]
     for n in range(3):
         data, calc = pks[2 + 2 * n], pks[3 + 2 * n]
         links += [LinkRow(data, calc, LinkType.INPUT_CALC, "x"), LinkRow(top, calc, LinkType.CALL_CALC, f"CALL_{n}")]
-    store.insert_links(links)
-    return 4
+    return links
 
 
 @contextlib.contextmanager

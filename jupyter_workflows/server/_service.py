@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict, TypeVar
 
-from .._core import ProcessNotRunningHereError, WorkflowsError
+from .._core import ACTIVE_STATES, ProcessNotRunningHereError, WorkflowsError
 from .._runtime import Ownership, OwnerStatus, Runtime, get_runtime, ownership_of, swap_runtime
 from ..store import (
     CALL_LINK_TYPES,
@@ -38,6 +38,8 @@ __all__ = ["Action", "ControlResult", "PanelService", "StoreUnavailable"]
 
 T = TypeVar("T")
 Action = Literal["pause", "play", "kill", "resume"]
+_ACTIVE = sorted(state.value for state in ACTIVE_STATES)
+_TERMINAL = frozenset({"finished", "excepted", "killed"})
 _REOPEN_AFTER = 2.0  # seconds before a store that could not be opened is tried again
 _INPUT_TYPES = (LinkType.INPUT_CALC, LinkType.INPUT_WORK)
 _OUTPUT_TYPES = (LinkType.CREATE, LinkType.RETURN)
@@ -66,6 +68,8 @@ class PanelService:
         self.broker_text = str(self._broker) if self._broker else None
         self.live = "store"  # how changes are noticed: "store" (the change marker), "broker" (its broadcasts too)
         self._on_broadcast: list[Callable[[], None]] = []
+        self._counted: tuple[int, frozenset[int]] | None = None  # the store's state when terminal counts were read
+        self._terminal: dict[str, int] = {}
         self._runtime: Runtime | None = None
         self._previous: Runtime | None = None  # the runtime current before this service made its own
         self._error: str | None = None
@@ -183,7 +187,17 @@ class PanelService:
         }
 
     def counts(self) -> dict[str, int]:
-        return self.store().count_process_states()
+        """Counts per state. Those of terminated states cost a read of every process: they are read again only
+        when a process was created or ended (the change marker tells); the unterminated ones are read each time."""
+        store = self.store()
+        marker = store.change_marker()
+        key = (marker.newest_node, frozenset(marker.active))
+        if key != self._counted:
+            everything = store.count_process_states()
+            self._terminal = {state: n for state, n in everything.items() if state in _TERMINAL}
+            self._counted = key
+            return everything
+        return {**self._terminal, **store.count_process_states(_ACTIVE)}
 
     def children(self, pk: int, pids: dict[int, str]) -> list[p.ProcessItem]:
         store = self.store()

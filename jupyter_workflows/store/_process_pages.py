@@ -98,13 +98,10 @@ def page(query: ProcessQuery, *, before: int | None, after: int | None, limit: i
     return select(nodes).where(*where).order_by(nodes.c.pk.desc()).limit(limit)
 
 
-def count_states() -> tuple[Select[Any], Select[Any]]:
-    """How many processes are in each state; how many unterminated ones are paused, by state."""
-    by_state = (
-        select(nodes.c.process_state, func.count())
-        .where(nodes.c.process_state.is_not(None))
-        .group_by(nodes.c.process_state)
-    )
+def count_states(states: tuple[str, ...] | None) -> tuple[Select[Any], Select[Any]]:
+    """How many processes are in each state (of ``states``; None: all); how many unterminated ones are paused."""
+    chosen = nodes.c.process_state.is_not(None) if states is None else nodes.c.process_state.in_(states)
+    by_state = select(nodes.c.process_state, func.count()).where(chosen).group_by(nodes.c.process_state)
     paused = (
         select(nodes.c.process_state, func.count())
         .where(nodes.c.process_state.in_(ACTIVE), nodes.c.paused.is_(True))

@@ -112,6 +112,11 @@ async def test_counts_per_state_put_paused_apart(jp_fetch, panel_store_url):
     paused = await get(jp_fetch, "processes", state="paused")
     assert [item["pk"] for item in paused["items"]] == [waiting[0]]
     assert [item["pk"] for item in (await get(jp_fetch, "processes", state="waiting"))["items"]] == waiting[:0:-1]
+    with Store(panel_store_url) as store:  # counts of terminated states are read again once a process ends
+        store.update_node(waiting[1], process_state="killed", sealed=True)
+        store.update_node(waiting[0], paused=False)
+        process_rows(store, 2)
+    assert await get(jp_fetch, "counts") == {"finished": 6, "excepted": 1, "waiting": 2, "killed": 1}
 
 
 async def test_detail_of_real_runs_with_inputs_outputs_calls_and_traceback(jp_fetch, panel_store_url):
