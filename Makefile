@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install labextension system-deps services kernels test stress demo bench compat lint format clean distclean
+.PHONY: help venv install labextension system-deps services kernels test stress demo docs bench compat lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -80,20 +80,22 @@ $(LABEXT_BUILT): $(LABEXT_SOURCES) $(NODE_MODULES) | $(INSTALL_STAMP)
 	@cp jupyter-config/jupyter_server_config.d/jupyter_workflows.json $(VENV)/etc/jupyter/jupyter_server_config.d/
 	@touch $@
 
-system-deps: ## apt-get install graphviz and chromium, only if missing
+system-deps: ## apt-get install graphviz, chromium, PostgreSQL and RabbitMQ, each only if missing
 	@scripts/ensure-system-deps.sh
 
 services: ## Start PostgreSQL (5432) and RabbitMQ (5672) if their ports are closed, and wait for them
 	@scripts/ensure-services.sh
 
-kernels: $(KERNEL_SPECS) ## Create the extra kernel venvs in .kernels/ and register them as jw-* kernels
+kernels: $(KERNEL_SPECS) ## Create the extra kernel venvs in .kernels/, register them as jw-* kernels (no such Python: skipped)
 
 $(KERNEL_STAMPS): $(KERNELS_DIR)/%/.installed-stamp: setup.cfg pyproject.toml scripts/make-kernel-venv.sh
 	@scripts/make-kernel-venv.sh $(KERNELS_DIR)/$* $(word 1,$(KERNEL_$*)) '$(word 2,$(KERNEL_$*))'
 
+# A kernel whose Python is not installed is skipped with a notice (an error with CI=true): no stamp, nothing to register.
 $(KERNEL_SPECS): $(VENV)/share/jupyter/kernels/jw-%/kernel.json: $(KERNELS_DIR)/%/.installed-stamp \
 		scripts/register-kernel.py | $(INSTALL_STAMP)
-	@$(KERNELS_DIR)/$*/bin/python scripts/register-kernel.py --name jw-$* --prefix $(VENV)
+	@if [ -f $(KERNELS_DIR)/$*/.installed-stamp ]; then \
+		$(KERNELS_DIR)/$*/bin/python scripts/register-kernel.py --name jw-$* --prefix $(VENV); fi
 
 test: install labextension system-deps services kernels ## Set everything up, then run the test suite
 	@mkdir -p $(ARTIFACTS_DIR)
@@ -105,8 +107,25 @@ stress: install system-deps services kernels ## Many more crash trials (CRASH_TR
 	@mkdir -p $(ARTIFACTS_DIR)
 	JW_CRASH_TRIALS=$(CRASH_TRIALS) JW_TEST_ARTIFACTS=$(abspath $(ARTIFACTS_DIR)) $(VENV_PYTHON) -m pytest tests/crash tests/stress $(PYTEST_ARGS)
 
-demo: install system-deps ## Run the demo (scripts/demo.py)
+demo: install ## Run the demo (scripts/demo.py)
+	@scripts/ensure-system-deps.sh graphviz
 	$(VENV_PYTHON) scripts/demo.py
+
+# The docs: Sphinx (autodoc for the API reference, myst-nb executes the tutorials), warnings as errors. See
+# docs/about-these-docs.md. The docs extra is installed next to the dev one, again only when setup.cfg changes.
+# -E: read everything again, so the reference and the executed tutorials show the code as it is now.
+DOCS_STAMP := $(VENV)/.docs-installed-stamp
+DOCS_OUT := docs/_build/html
+
+$(DOCS_STAMP): setup.cfg pyproject.toml | $(INSTALL_STAMP)
+	@echo "docs: pip install -e '.[dev,docs]' into $(VENV)"
+	@$(VENV_PYTHON) -m pip install --quiet --editable '.[dev,docs]' '$(MAIN_IPYKERNEL)' $(PIP_FILTER)
+	@touch $@
+
+docs: $(DOCS_STAMP) ## Build the docs (API reference, tutorials executed) into docs/_build/html; warnings fail
+	@scripts/ensure-system-deps.sh graphviz
+	$(VENV)/bin/sphinx-build -E -W --keep-going -q -b html docs $(DOCS_OUT)
+	@echo "docs: open $(DOCS_OUT)/index.html"
 
 # The peer `make bench` measures in the same run: aiida-core in its own venv, with a profile without a broker, all
 # under build/peer (AIIDA_PATH points there: nothing goes to ~/.aiida). PEER_PYTHON creates that venv.
@@ -147,7 +166,7 @@ format: install $(NODE_MODULES) ## Apply ruff's fixes and formatting (and Pretti
 	cd $(LABEXT_DIR) && npm run --silent format
 
 clean: ## Remove build output, caches and test artefacts (keeps the venvs)
-	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR) docs/_build docs/tutorials
 	rm -rf $(LABEXT_DIR)/lib $(LABEXT_DIR)/tsconfig.tsbuildinfo jupyter_workflows/labextension
 	find . -path ./$(VENV) -prune -o -path ./$(KERNELS_DIR) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -47,6 +47,7 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("kernel_1000_workchains", "kernel.py", ["--n", "1000"], False),
     ("store", "store_traversal.py", ["--repeats", "3"], False),
     ("graph", "graph.py", [], False),
+    ("archive", "archive.py", [], False),
     ("widgets", "widgets.py", [], False),
     ("panel_100000_processes", "panel.py", ["--processes", "100000"], False),
     (

@@ -7,6 +7,7 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 from typing import Any
 
 from ._core import (
+    ArchiveError as ArchiveError,
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
     CodeTravelError as CodeTravelError,
@@ -43,6 +44,7 @@ from ._runtime import (
     enable_caching as enable_caching,
 )
 from ._version import __version__ as __version__
+from .archive import export as export, import_archive as import_archive
 from .control import kill as kill, pause as pause, play as play, processes as processes
 from .functions import calcfunction as calcfunction, workfunction as workfunction
 from .graph import graph as graph
@@ -102,6 +104,7 @@ def monitor(*, state: str = "all", label: str = "", page_size: int = 20) -> Any:
 _enable_rich_display()  # only inside IPython: process nodes display as live widgets (imported at first display)
 
 __all__ = [
+    "ArchiveError",
     "ArrayData",
     "BaseRestartWorkChain",
     "Bool",
@@ -154,8 +157,10 @@ __all__ = [
     "configure",
     "disable_caching",
     "enable_caching",
+    "export",
     "graph",
     "if_",
+    "import_archive",
     "kill",
     "load_ipython_extension",
     "load_node",

@@ -1,6 +1,8 @@
 """The ``jupyter-workflows`` command, which Jupyter also runs as ``jupyter workflows``.
 
     jupyter workflows graph 12 --highlight-classes Int CalcFunctionNode -a 1 -d 2 -l logic -f svg -o wf.svg
+    jupyter workflows archive create results.aiida 12
+    jupyter workflows archive import results.aiida
 
 Each subcommand is one ``_add_<name>_command`` function that declares its options and the function that runs it.
 """
@@ -46,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_graph_command(subcommands)
+    _add_archive_command(subcommands)
     return parser
 
 
@@ -172,6 +175,77 @@ def _run_graph(args: argparse.Namespace) -> int:
     print(
         f"Wrote {output}: {len(drawn.nodes)} nodes, {len(drawn.edges)} edges ({drawn.strategy} layout, {seconds:.2f} s)"
     )
+    return 0
+
+
+# -- archive ----------------------------------------------------------------------------------------------------------
+ARCHIVE_DESCRIPTION = """\
+Share provenance as AiiDA archives (.aiida files, the format of aiida-core 2.x's `verdi archive`).
+
+`create` writes nodes with their whole provenance (AiiDA's default export rules: the workflows that made them,
+whole) to an archive that `verdi archive import` takes. `import` reads an archive (made by aiida-core or by
+`create`) into the store; nodes keep their uuids, so importing again adds only what is new.
+
+examples:
+  jupyter workflows archive create results.aiida 12 15
+  jupyter workflows archive create everything.aiida --all
+  jupyter workflows archive import results.aiida
+"""
+
+
+def _add_archive_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "archive",
+        help="write or read AiiDA archives (.aiida)",
+        description=ARCHIVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser(
+        "create", help="write nodes and their provenance to an archive", description=ARCHIVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    create.set_defaults(run=_run_archive_create)
+    create.add_argument("output", metavar="FILE", help="the archive to write (results.aiida)")
+    create.add_argument("nodes", nargs="*", metavar="NODE", help="pk, uuid or uuid prefix of a node to export")
+    create.add_argument("--all", action="store_true", dest="all_nodes", help="export every node of the store")
+    create.add_argument("-f", "--force", action="store_true", help="replace FILE if it exists")
+    _add_store_option(create)
+    imported = actions.add_parser(
+        "import", help="read archives into the store", description=ARCHIVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    imported.set_defaults(run=_run_archive_import)
+    imported.add_argument("archives", nargs="+", metavar="FILE", help="an archive (.aiida) to import")
+    _add_store_option(imported)
+
+
+def _add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: $JUPYTER_WORKFLOWS_STORE or the local file)",
+    )
+
+
+def _run_archive_create(args: argparse.Namespace) -> int:
+    from .archive import export
+    from .store import Store, default_store_url
+
+    nodes = [int(node) if node.strip().isdigit() else node for node in args.nodes]  # digits: a pk
+    with Store(args.store or default_store_url()) as store:
+        summary = export(*nodes, path=args.output, all_nodes=args.all_nodes, overwrite=args.force, store=store)
+    print(summary)
+    return 0
+
+
+def _run_archive_import(args: argparse.Namespace) -> int:
+    from .archive import import_archive
+    from .store import Store, default_store_url
+
+    with Store(args.store or default_store_url()) as store:
+        for path in args.archives:
+            print(import_archive(path, store=store))
     return 0
 
 

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"_processes"},
     {"functions", "workchains"},
     {"launch", "control"},
-    {"graph", "testing"},
+    {"graph", "testing", "archive"},
     {"widgets"},
     {"ipython", "cli", "server", "worker"},
     {"__init__"},

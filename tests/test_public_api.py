@@ -22,6 +22,8 @@ PUBLIC = {
     "enable_caching", "disable_caching",
     "CodeTravelError",
     "InvalidOperationError",
+    # AiiDA archives (issue 12)
+    "export", "import_archive", "ArchiveError",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ SQLAlchemy or graphviz. The store, widgets and brokers plug in from the layers a
 from ._attribute_dict import AttributeDict as AttributeDict, FrozenAttributeDict as FrozenAttributeDict
 from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace as ProcessBuilderNamespace
 from ._errors import (
+    ArchiveError as ArchiveError,
     ArgumentError as ArgumentError,
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,

@@ -178,5 +178,10 @@ class GraphvizError(WorkflowsError):
     """Graphviz is missing, failed, or took too long to lay out a graph."""
 
 
+class ArchiveError(WorkflowsError):
+    """An AiiDA archive cannot be written or read: the path is missing or no archive, its version is not one this
+    package reads, or what it holds contradicts itself. The message names what was expected and the fix."""
+
+
 class InternalError(Exception):
     """A bug in jupyter_workflows itself. Please report it with the traceback."""

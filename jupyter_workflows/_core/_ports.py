@@ -258,6 +258,8 @@ class InputPort(_StorageFlags, Port):
 
 
 class OutputPort(Port):
+    """One output of a process, as ``spec.output(name, valid_type=..., required=..., help=...)`` declares it."""
+
     _kind = "Output"
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import greenlet
 
+from . import _inbox
 from ._attribute_dict import AttributeDict, frozen_tree
 from ._builder import ProcessBuilder
 from ._errors import IncompleteDefineError, SpecError, UsageError, ValidationError
@@ -528,6 +529,8 @@ class Process(metaclass=ProcessType):
             turn = self.runner.time_slices.turn()
             if turn is not None:
                 self._await(turn, commit=False)  # a turn is short: what is pending goes with the next write
+        elif in_portal() and _inbox.waiting(self.runner.loop):  # run synchronously, it holds the loop: let
+            self._await(_inbox.let_in(), commit=False)  # control and clicks from other threads act now
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()

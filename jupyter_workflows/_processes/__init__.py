@@ -20,16 +20,22 @@ from ._running import (
 )
 from ._spec import ProcessSpec as ProcessSpec
 from ._steering import Intent as Intent, steer as steer, steer_async as steer_async
-from ._waiting import wait_terminated as wait_terminated
+from ._waiting import (
+    StateChangeFeed as StateChangeFeed,
+    follow_state_changes as follow_state_changes,
+    wait_terminated as wait_terminated,
+)
 
 __all__ = [
     "Intent",
     "Launch",
     "Process",
     "ProcessSpec",
+    "StateChangeFeed",
     "communicator",
     "end_orphan_tree",
     "enqueue",
+    "follow_state_changes",
     "instantiate",
     "launch_inputs",
     "process_class_of",

@@ -76,7 +76,12 @@ def launch_inputs(process: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -
 def instantiate(process_class: type[Process], inputs: dict[str, Any], *, launch: Launch) -> Process:
     """Validate ``inputs``, prepare (and unless deferred, store) the process node with its inputs and links, and
     return the process, not started."""
-    return process_class.from_prepared(prepare(process_class, inputs, launch=launch))
+    process = process_class.from_prepared(prepare(process_class, inputs, launch=launch))
+    if get_runtime().broker.url is not None:  # control may come over the broker: listen for it from now on
+        from ._daemon import communicator
+
+        communicator()
+    return process
 
 
 def enqueue(process_class: type[Process], inputs: dict[str, Any]) -> tuple[ProcessNode, Process | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._core import ProcessEvent, ProcessState
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .._wire import StateChanged
     from ..broker import RabbitMQCommunicator, Subscription
 
-__all__ = ["wait_terminated"]
+__all__ = ["StateChangeFeed", "follow_state_changes", "wait_terminated"]
 
 POLL_WITHOUT_BROKER = (0.02, 1.0)  # seconds between looks at the store: first, at most (x1.5 each time)
 POLL_WITH_BROKER = (0.1, 5.0)  # the broadcasts wake the waiter; the poll only catches a lost one (x2 each time)
@@ -133,6 +133,69 @@ async def _subscribe(
             ended(message["pk"])
 
     patterns = [f"state_changed.{pk}" for pk in pks] if len(pks) <= _ONE_PATTERN_FROM else ["state_changed.*"]
+    await _subscribed_until(communicator, patterns, on_broadcast, subscribed, done)
+
+
+class StateChangeFeed:
+    """The ``state_changed`` broadcasts of one process, passed to a callback on this runtime's loop until
+    :meth:`close` (see :func:`follow_state_changes`)."""
+
+    def __init__(
+        self,
+        communicator: RabbitMQCommunicator,
+        pk: int,
+        on_change: Callable[[StateChanged], None],
+        on_subscribed: Callable[[], None],
+    ) -> None:
+        self._communicator = communicator
+        self._done = asyncio.Event()
+        self._subscribed = False
+
+        async def on_broadcast(message: StateChanged) -> None:
+            on_change(message)
+
+        def subscribed() -> None:
+            self._subscribed = True
+            on_subscribed()
+
+        get_runtime().broker.spawn(
+            _subscribed_until(communicator, [f"state_changed.{pk}"], on_broadcast, subscribed, self._done)
+        )
+
+    @property
+    def live(self) -> bool:
+        """Whether broadcasts reach the callback now: subscribed, and the broker connected (while it is away, or
+        before the subscription stands, changes go unannounced)."""
+        return self._subscribed and not self._done.is_set() and self._communicator.is_connected
+
+    def close(self) -> None:
+        self._done.set()
+
+
+def follow_state_changes(
+    pk: int, on_change: Callable[[StateChanged], None], on_subscribed: Callable[[], None]
+) -> StateChangeFeed | None:
+    """Pass each ``state_changed`` broadcast of process ``pk`` to ``on_change`` (on this runtime's loop) until the
+    feed is closed; None when no broker is configured. ``on_subscribed()`` once the subscription stands (look at
+    the store then: a change before it was not broadcast to us). Broadcasts are fire-and-forget: poll the store
+    while the feed is not :attr:`~StateChangeFeed.live`, and once when it becomes live again."""
+    runtime = get_runtime()
+    if runtime.broker.url is None:
+        return None
+    from ._daemon import communicator as connect
+
+    communicator = connect()
+    return None if communicator is None else StateChangeFeed(communicator, pk, on_change, on_subscribed)
+
+
+async def _subscribed_until(
+    communicator: RabbitMQCommunicator,
+    patterns: list[str],
+    on_broadcast: Callable[[StateChanged], Awaitable[None]],
+    subscribed: Callable[[], None],
+    done: asyncio.Event,
+) -> None:
+    """Subscribe ``on_broadcast`` to ``patterns`` until ``done``; ``subscribed()`` once every subscription stands."""
     subscriptions: list[Subscription] = []
     try:
         for pattern in patterns:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import logging
 import os
+import time
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,6 @@ if TYPE_CHECKING:  # the broker package imports aio-pika (a tenth of a second): 
 __all__ = ["BROKER_URL_ENV", "BrokerLink", "namespace_of"]
 
 BROKER_URL_ENV = "JUPYTER_WORKFLOWS_BROKER"
-_SERVE_RETRY = (0.1, 5.0)  # seconds between attempts to serve RPCs while the broker is away: first, at most
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 
 
@@ -111,7 +112,12 @@ class BrokerLink:
         communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch)
         self._communicator = communicator
         self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
-        self.serving = self.spawn(self._serve(communicator, responder))
+        # Served from the communicator's thread: a kernel's loop may be held by a synchronous run already.
+        loop = self._runner.loop
+        serving = asyncio.wrap_future(communicator.serve_rpc_soon(self._runner.id, responder, loop), loop=loop)
+        self._pending.add(serving)
+        serving.add_done_callback(self._done)
+        self.serving = serving
         return communicator
 
     def close(self) -> None:
@@ -138,9 +144,14 @@ class BrokerLink:
         self._required().send_task(task)
 
     def send_task_soon(self, task: ProcessTask, failed: Callable[[BaseException], None]) -> None:
-        """Queue ``task`` without waiting for the broker to confirm it; if it cannot, ``failed(error)`` is called on
-        this runtime's loop. Tasks not confirmed yet are waited for when the link closes, and at exit."""
-        future = self._required().send_task_soon(task)
+        """Queue ``task`` without waiting for the broker to confirm it. While the broker cannot be reached the send
+        is tried again (each try waits for a connection up to the communicator's ``send_timeout``), for as long as
+        this link stays open: a process submitted during a broker outage is queued once it is back. If the task
+        cannot be sent for another reason (it is malformed), ``failed(error)`` is called on this runtime's loop.
+        Tasks not confirmed yet are waited for when the link closes, and at exit; one still unsent then stays
+        queued in the store, where the workers' look for lost tasks finds it."""
+        communicator = self._required()
+        future = communicator.send_task_soon(task)
         if not self._sending:
             _UNCONFIRMED.add(self)
         self._sending.add(future)
@@ -149,15 +160,28 @@ class BrokerLink:
         def done(future: concurrent.futures.Future[None]) -> None:  # on the communicator's thread
             self._sending.discard(future)
             error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
-            if error is not None and not loop.is_closed():
+            if error is None:
+                return
+            if isinstance(error, BrokerUnreachableError) and communicator is self._communicator:
+                _LOGGER.warning("The task for process %d waits for the broker: %s", task["pk"], error)
+                with contextlib.suppress(CommunicatorError):  # closed meanwhile: it stays queued in the store
+                    self.send_task_soon(task, failed)
+                    return
+            if isinstance(error, (BrokerUnreachableError, CommunicatorError)):
+                _LOGGER.warning(
+                    "The task for process %d was not sent (%s); it stays queued in the store, and a daemon worker "
+                    "takes it once it waited for longer than the workers' --lost-after", task["pk"], error
+                )  # fmt: skip
+            elif not loop.is_closed():
                 loop.call_soon_threadsafe(failed, error)
 
         future.add_done_callback(done)
 
     def wait_sent(self, timeout: float = 60.0) -> None:
         """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`."""
-        if self._sending:
-            concurrent.futures.wait(list(self._sending), timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while self._sending and time.monotonic() < deadline:  # a retry replaces a send that failed
+            concurrent.futures.wait(list(self._sending), timeout=max(0.0, deadline - time.monotonic()))
         _UNCONFIRMED.discard(self)
 
     def rpc(self, owner_id: str, request: ControlRequest, timeout: float = 10.0) -> Any:
@@ -190,14 +214,11 @@ class BrokerLink:
         from ..broker import state_changed
 
         message = state_changed(event.pk, event.data["old"], event.data["new"], event.data.get("exit_status"))
-        self.spawn(communicator.broadcast_async(message))
+        with contextlib.suppress(CommunicatorError):  # closed just now
+            communicator.broadcast_soon(message).add_done_callback(_broadcast_done)
 
-    async def _serve(self, communicator: RabbitMQCommunicator, responder: ControlHandler) -> None:
-        delay = _SERVE_RETRY[0]
-        while True:
-            try:
-                await communicator.serve_rpc_async(self._runner.id, responder)
-                return
-            except BrokerUnreachableError:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _SERVE_RETRY[1])
+
+def _broadcast_done(future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        error = future.exception()
+        _LOGGER.debug("A state_changed broadcast was not sent: %s: %s", type(error).__name__, error)

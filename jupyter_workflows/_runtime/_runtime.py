@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from .._core import UNSPECIFIED, Runner, StoreError, WorkflowsError
+from .._core._inbox import call_soon_threadsafe
 from ..store import SecretURL, Store, default_store_url
 from ._broker import BrokerLink
 from ._caching import configure_caching
@@ -143,7 +144,7 @@ class Runtime:
                     done.set_exception(error)
 
         if not loop.is_closed():
-            loop.call_soon_threadsafe(call)
+            call_soon_threadsafe(loop, call)  # counted: a synchronous run lets it in at its next step
             if loop.is_running():
                 return done.result()
             try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from .._core import UsageError
+from .._core._inbox import run_coroutine_threadsafe
 
 __all__ = ["Receiver", "StaleDeliveryError"]
 
@@ -53,8 +54,6 @@ class Receiver(Generic[M]):
         coroutine = run()
         if asyncio.get_running_loop() is self.loop:
             return asyncio.ensure_future(coroutine)
-        try:
-            return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
-        except RuntimeError:  # the subscriber's loop is closed: the caller treats it as a failed delivery
-            coroutine.close()
-            raise
+        # Counted: a cell that holds the loop in a synchronous run lets it in at the process's next step boundary.
+        # RuntimeError if the subscriber's loop is closed (the coroutine is closed): a failed delivery for the caller.
+        return asyncio.wrap_future(run_coroutine_threadsafe(coroutine, self.loop))

@@ -20,8 +20,10 @@ task twice): task handlers claim their process in the store, where a second clai
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import time
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -41,13 +43,18 @@ from ._subjects import check_pattern
 
 __all__ = ["RabbitMQCommunicator", "delete_namespace_async"]
 
+_SERVE_BACKOFF = Backoff(first=0.1, limit=5.0)  # between attempts to serve RPCs while the broker is away
+DEFAULT_HEARTBEAT = 30
+"""Seconds between AMQP heartbeats, unless the URL says ``?heartbeat=N``."""
+
 
 class RabbitMQCommunicator:
     """The Communicator protocol over RabbitMQ. It starts connecting at once; sends wait for the connection.
 
     ``url`` is an AMQP URL (``amqp://user:password@host:5672/vhost``); its password never appears in a repr, log line
     or error. ``namespace`` prefixes every queue and exchange. ``task_prefetch`` is how many tasks the broker hands
-    this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds."""
+    this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds (default: the URL's
+    ``?heartbeat=`` query parameter, else 30)."""
 
     def __init__(
         self,
@@ -56,11 +63,12 @@ class RabbitMQCommunicator:
         *,
         task_prefetch: int = 32,
         send_timeout: float = 30.0,
-        heartbeat: int = 30,
+        heartbeat: int | None = None,
         backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
     ) -> None:
         names = Names(check_namespace(namespace))
         self._url = _checked_url(url)
+        heartbeat = _heartbeat_of(self._url) if heartbeat is None else heartbeat
         self._session = RabbitMQSession(
             self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
             backoff=backoff,
@@ -111,6 +119,11 @@ class RabbitMQCommunicator:
     def broadcast(self, message: StateChanged) -> None:
         self._thread.run(self._session.broadcast(message))
 
+    def broadcast_soon(self, message: StateChanged) -> concurrent.futures.Future[None]:
+        """Broadcast ``message`` without waiting, from any thread (it needs no event loop of the caller's: a script's
+        loop may not run again for a while); the future says how it went."""
+        return self._thread.submit(self._session.broadcast(message))
+
     async def wait_connected_async(self, timeout: float = 10.0) -> None:
         """Return once connected; BrokerUnreachableError (saying why) after ``timeout`` seconds."""
         await self._thread.run_async(self._wait_connected(timeout))
@@ -128,6 +141,27 @@ class RabbitMQCommunicator:
 
     async def serve_rpc_async(self, identifier: str, handler: ControlHandler) -> Subscription:
         return await self._subscribe(Subscription("rpc", check_identifier(identifier)), Receiver.here(handler))
+
+    def serve_rpc_soon(
+        self, identifier: str, handler: ControlHandler, loop: asyncio.AbstractEventLoop
+    ) -> concurrent.futures.Future[Subscription]:
+        """Answer the RPCs to ``identifier`` with ``handler`` on ``loop``, without waiting for that loop (a kernel's
+        loop may be held by a cell that runs a process synchronously): from any thread. Retried, with back-off,
+        while the broker cannot be reached; the future is done once it serves."""
+        subscription = Subscription("rpc", check_identifier(identifier))
+        receiver: Receiver[Any] = Receiver(handler, loop)
+
+        async def serve() -> Subscription:
+            attempt = 0
+            while True:
+                try:
+                    await self._session.subscribe(subscription, receiver)
+                    return subscription
+                except BrokerUnreachableError:
+                    await asyncio.sleep(_SERVE_BACKOFF.delay(attempt))
+                    attempt += 1
+
+        return self._thread.submit(serve())
 
     async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
         subscription = Subscription("broadcast", uuid.uuid4().hex)
@@ -168,6 +202,17 @@ async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
         raise BrokerUnreachableError(f"Cannot reach the message broker at {url}: {failure}.")
     async with connection:
         await delete_namespace(connection, names)
+
+
+def _heartbeat_of(url: SecretURL) -> int:
+    """The URL's ``heartbeat`` query parameter (seconds; aio-pika's and pika's spelling), else 30."""
+    given = urllib.parse.parse_qs(urllib.parse.urlsplit(url.reveal()).query).get("heartbeat", [])
+    try:
+        return int(given[-1]) if given else DEFAULT_HEARTBEAT
+    except ValueError:
+        raise UsageError(
+            f"The broker URL {url} has heartbeat={given[-1]!r}: it must be a whole number of seconds (or 0 for none)."
+        ) from None
 
 
 def _checked_url(url: object) -> SecretURL:

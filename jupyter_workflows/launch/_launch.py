@@ -51,6 +51,7 @@ def run(process: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def run_get_pk(process: Any, *args: Any, **kwargs: Any) -> tuple[Any, int]:
+    """Run like :func:`run_get_node` and return ``(result, pk)``: the outputs and the pk of the process node."""
     result, node = run_get_node(process, *args, **kwargs)
     return result, node.pk  # type: ignore[return-value]
 

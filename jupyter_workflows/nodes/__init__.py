@@ -16,6 +16,7 @@ from ._data import (
 )
 from ._enum import EnumData as EnumData
 from ._extras import NodeExtras as NodeExtras
+from ._generic import GenericData as GenericData
 from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
 from ._log import LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
@@ -39,6 +40,7 @@ __all__ = [
     "Dict",
     "EnumData",
     "Float",
+    "GenericData",
     "Int",
     "LinkManager",
     "LinkTriple",

@@ -12,6 +12,7 @@ from typing import Any
 from ._caching import NodeCaching
 from ._data import Data, Dict, List
 from ._extras import NodeExtras
+from ._generic import GenericData
 from ._keyed import NamedValues
 from ._links import NodeLinks
 from ._log import NodeLog
@@ -64,6 +65,8 @@ class NodeAttributes(NamedValues):
         node = self._node
         if isinstance(node, ProcessNode):
             return node.attribute_values()
+        if isinstance(node, GenericData):
+            return node.attributes
         if isinstance(node, Dict):
             return dict(node.value)
         if isinstance(node, List):

@@ -76,7 +76,7 @@ class Data(Node):
             raise UsageError(f"{node_type!r} is not a data node type")
         node = target.__new__(target)
         Node.__init__(node)
-        node._load_row(_AttributesOnly(attributes))
+        node._load_row(_AttributesOnly(attributes, node_type))
         return node
 
     def _load_row(self, row: Any) -> None:
@@ -502,5 +502,6 @@ def _short(value: Any) -> str:
 class _AttributesOnly:
     """What ``_load_row`` reads of a row, for a node made from attributes alone."""
 
-    def __init__(self, attributes: dict[str, Any]) -> None:
+    def __init__(self, attributes: dict[str, Any], node_type: str) -> None:
         self.attributes = attributes
+        self.node_type = node_type

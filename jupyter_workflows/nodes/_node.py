@@ -117,11 +117,12 @@ class Node:
 
 
 def node_class_for(node_type: str) -> type[Node]:
-    """The class for a stored node type; unknown data types (a class not defined here) load as plain Data."""
+    """The class for a stored node type; unknown data types (a class not defined here, an AiiDA type from an
+    archive) load as GenericData, unknown process types as ProcessNode."""
     cls = _NODE_CLASSES.get(node_type)
     if cls is not None:
         return cls
-    return _NODE_CLASSES["data.Data"] if node_type.startswith("data.") else _NODE_CLASSES["process.ProcessNode"]
+    return _NODE_CLASSES["data.GenericData"] if node_type.startswith("data.") else _NODE_CLASSES["process.ProcessNode"]
 
 
 def cached_node(store: Store, pk: int) -> Node | None:

@@ -603,13 +603,19 @@ class WorkflowNode(ProcessNode):
 
 
 class CalcFunctionNode(CalculationNode):
+    """The process node of a ``@calcfunction`` run: it creates data (CREATE links) and calls no process."""
+
     node_type = "process.calcfunction"
 
 
 class WorkFunctionNode(WorkflowNode):
+    """The process node of a ``@workfunction`` run: it calls processes and returns data (RETURN links)."""
+
     node_type = "process.workfunction"
 
 
 class WorkChainNode(WorkflowNode):
+    """The process node of a ``WorkChain`` run, checkpointed after every step so ``resume`` can continue it."""
+
     node_type = "process.workchain"
     checkpointed = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -13,13 +14,14 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import ColumnElement, Select, func, select, text
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, NodeSealedError, StoreError
 from .._core._secret_url import SecretURL
 from .._core._transactions import transaction_scope
 from . import _process_pages as pages
+from ._driver import DriverStatements
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
 from ._rows import EXTRAS, CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
@@ -62,6 +64,7 @@ class Store:
         self._engine, self._conn = open_connection(url)
         self.dialect = self._engine.dialect.name
         self._sql = Statements(self.dialect)
+        self._driver = DriverStatements(self._conn, _INSERTED_FIELDS)
         self._depth = 0  # nesting of transaction() blocks
         self._closed = False
         self._thread = threading.get_ident()
@@ -128,14 +131,25 @@ class Store:
             with self._errors("commit a transaction"):
                 self._commit()
 
+    @contextmanager
+    def serialized(self, name: str) -> Iterator[None]:
+        """A transaction (as :meth:`transaction`) that no other ``serialized(name)`` block runs beside, from any
+        program: what it reads stays true until it commits (PostgreSQL: an advisory lock on ``name``; SQLite: the
+        write lock that every transaction takes first)."""
+        with self.transaction():
+            if self.dialect == "postgresql":
+                with self._write(f"take the lock {name!r}") as conn:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(name)})
+            yield
+
     # -- writes -------------------------------------------------------------------------------------------------
     def insert_node(self, row: NodeRow) -> int:
         """Insert ``row`` (its ``pk`` is ignored) and return the new pk.
 
         A ``ctime`` of 0 means "now"; an ``mtime`` of 0 means "same as ctime".
         """
-        with self._write("insert a node") as conn:
-            return _inserted_pk(conn.execute(self._sql.insert_node, _node_values(row, _time.time())))
+        with self._write("insert a node"):
+            return self._driver.insert_node(_node_values(row, _time.time()))
 
     def insert_nodes(self, rows: Sequence[NodeRow]) -> list[int]:
         """Insert several nodes at once; pks are returned in the order of ``rows``."""
@@ -146,7 +160,7 @@ class Store:
         uuids = [value["uuid"] for value in values]
         with self._write("insert nodes") as conn:
             if len(values) < _BULK_FROM:
-                return [_inserted_pk(conn.execute(self._sql.insert_node, value)) for value in values]
+                return [self._driver.insert_node(value) for value in values]
             # A plain executemany, then the new pks by uuid: several times faster than INSERT ... RETURNING in
             # parameter order, which SQLite runs row by row and psycopg re-parses for every batch.
             conn.execute(self._sql.insert_node, values)
@@ -159,8 +173,8 @@ class Store:
         """Insert links (input_pk -> output_pk). Both nodes must exist, else StoreError."""
         values = [_link_values(link) for link in links]
         if values:
-            with self._write("insert links") as conn:
-                conn.execute(self._sql.insert_link, values)
+            with self._write("insert links"):
+                self._driver.insert_links(values)
 
     def update_node(self, pk: int, **columns: Any) -> None:
         """Set columns of a node (any NodeRow field but pk/uuid/node_type/ctime); also sets mtime.
@@ -305,11 +319,11 @@ class Store:
         """By pk (int) or uuid (str, full or a unique prefix of at least 4 characters). Raises NodeNotFoundError."""
         if isinstance(ident, str):
             return self._node_by_uuid(ident)
-        with self._read("read a node") as conn:
-            row = conn.execute(self._sql.node_by_pk, {"pk": ident}).first()
-        if row is None:
+        with self._read("read a node"):
+            rows = self._driver.select(self._sql.node_by_pk, {"pk": ident})
+        if not rows:
             raise _node_not_found(ident)
-        return _node_row(row)
+        return self._driver.node_row(rows[0])
 
     def get_nodes(self, pks: Iterable[int]) -> dict[int, NodeRow]:
         """Many nodes in a few queries (chunked); missing pks are simply absent from the result."""
@@ -318,6 +332,14 @@ class Store:
             for chunk in self._sql.chunks(set(pks)):
                 for row in conn.execute(self._sql.nodes_by_pks, {"ids": chunk}):
                     found[row[0]] = _node_row(row)
+        return found
+
+    def pks_by_uuid(self, uuids: Iterable[str]) -> dict[str, int]:
+        """The pk of every stored node among ``uuids`` (full uuids); unknown ones are absent from the result."""
+        found: dict[str, int] = {}
+        with self._read("look up nodes by uuid") as conn:
+            for chunk in self._sql.chunks(set(uuids)):
+                found.update(conn.execute(self._sql.pks_by_uuids, {"ids": chunk}).all())
         return found
 
     def get_links(
@@ -475,17 +497,22 @@ class Store:
     def find_cache_source(self, hash: str, node_type: str) -> CacheSource | None:
         """The oldest process of this hash and node type that may serve as a cache source, with its outputs; one
         indexed query. None if there is none."""
-        with self._read("look up a cache source") as conn:
-            rows = conn.execute(self._sql.cache_source, {"hash": hash, "node_type": node_type}).all()
+        with self._read("look up a cache source"):
+            rows = self._driver.select(self._sql.cache_source, {"hash": hash, "node_type": node_type})
         if not rows:
             return None
         pk, uuid, exit_status, exit_message = rows[0][:4]
-        outputs = [(row[4], NodeRow(*row[5:])) for row in rows if row[4] is not None]
+        outputs = [(row[4], self._driver.node_row(row[5:])) for row in rows if row[4] is not None]
         return CacheSource(pk, uuid, exit_status, exit_message, outputs)
 
     def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
         """Every process of this hash and node type that may serve as a cache source, oldest first."""
         return self._node_rows(self._sql.cache_sources.params(hash=hash, node_type=node_type), "look up cache sources")
+
+    def node_pks(self) -> list[int]:
+        """The pk of every node, in order."""
+        with self._read("list nodes") as conn:
+            return list(conn.execute(select(nodes.c.pk).order_by(nodes.c.pk)).scalars())
 
     def count_nodes(self) -> int:
         """How many nodes the store holds."""
@@ -560,6 +587,8 @@ class Store:
         # so take the write lock up front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later.
         if self.dialect == "sqlite":
             self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
+            self._conn.begin()
 
     def _commit(self) -> None:
         try:
@@ -634,6 +663,11 @@ class Store:
         return conn.execute(select(schema_version.c.version)).scalar_one_or_none()
 
 
+def _advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 def _process_filters(
     *,
     states: Iterable[str] | None,
@@ -679,24 +713,12 @@ def _node_values(row: NodeRow, now: float) -> dict[str, Any]:
     return _storable_columns(values)
 
 
-def _inserted_pk(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    if key is None:
-        raise InternalError("the database returned no primary key for an inserted node")
-    return int(key[0])
-
-
 def _node_row(row: Sequence[Any]) -> NodeRow:
     return NodeRow(*row)  # by position: the columns follow NodeRow's fields
 
 
-def _link_values(link: LinkRow) -> dict[str, Any]:
-    return {
-        "input_pk": link.input_pk,
-        "output_pk": link.output_pk,
-        "link_type": _link_type(link.link_type).value,
-        "link_label": link.link_label,
-    }
+def _link_values(link: LinkRow) -> tuple[int, int, str, str]:
+    return link.input_pk, link.output_pk, _link_type(link.link_type).value, link.link_label
 
 
 def _link_type(value: LinkType | str) -> LinkType:

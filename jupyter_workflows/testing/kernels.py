@@ -135,8 +135,16 @@ class FrontEnd:
     _cells: dict[str, CellResult] = field(default_factory=dict)
 
     # -- sending ------------------------------------------------------------------------------------------------------
-    def execute(self, code: str) -> str:
-        msg_id = self.kernel.send(code)
+    def execute(self, code: str, subshell: str | None = None) -> str:
+        """Queue a cell (on a ``subshell``: it runs on that subshell's thread, beside the main shell's cell)."""
+        if subshell is None:
+            msg_id = self.kernel.send(code)
+        else:
+            client = self.kernel.client
+            message = client.session.msg("execute_request", {"code": code, "silent": False, "store_history": False})
+            message["header"]["subshell_id"] = subshell
+            client.shell_channel.send(message)
+            msg_id = message["header"]["msg_id"]
         self._cells[msg_id] = CellResult()
         return msg_id
 
@@ -150,18 +158,39 @@ class FrontEnd:
     def cell(self, msg_id: str) -> CellResult:
         return self._cells[msg_id]
 
-    def click(self, model_id: str) -> float:
-        """Send a browser's click to a Button model; returns when it was sent (time.perf_counter)."""
-        self._comm_msg(model_id, {"method": "custom", "content": {"event": "click"}})
+    def click(self, model_id: str, subshell: str | None = None) -> float:
+        """Send a browser's click to a Button model (on a ``subshell``, as JupyterLab >= 4.4 sends comm messages to
+        ipykernel 7); returns when it was sent (time.perf_counter)."""
+        self._comm_msg(model_id, {"method": "custom", "content": {"event": "click"}}, subshell)
         return time.perf_counter()
+
+    def subshell(self, timeout: float = 30) -> str:
+        """Create a subshell of the kernel (ipykernel >= 7) and return its id: comm messages sent to it are handled
+        on a thread of its own, while the main shell runs a cell."""
+        client = self.kernel.client
+        request = client.session.msg("create_subshell_request", {})
+        client.control_channel.send(request)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = client.get_control_msg(timeout=0.1)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+                if reply["content"].get("status") != "ok":
+                    raise AssertionError(f"the kernel made no subshell: {reply['content']}")
+                return reply["content"]["subshell_id"]  # type: ignore[no-any-return]
+        raise AssertionError("the kernel did not answer create_subshell_request in time")
 
     def set_value(self, model_id: str, **state: Any) -> None:
         """What a browser sends when the user changes a control (a checkbox, a text field)."""
         self._comm_msg(model_id, {"method": "update", "state": state, "buffer_paths": []})
 
-    def _comm_msg(self, model_id: str, data: dict[str, Any]) -> None:
+    def _comm_msg(self, model_id: str, data: dict[str, Any], subshell: str | None = None) -> None:
         client = self.kernel.client
         message = client.session.msg("comm_msg", {"comm_id": model_id, "data": data})
+        if subshell is not None:
+            message["header"]["subshell_id"] = subshell
         client.shell_channel.send(message)
 
     # -- receiving ----------------------------------------------------------------------------------------------------

@@ -2,19 +2,22 @@
 processes, outputs and traceback.
 
 Updates are pushed: the widget subscribes to the engine's events for its process, marks what changed, and a
-``Throttle`` refreshes at most every ``interval`` seconds. Only a process another kernel runs is re-read on a light
-timer (with back-off) while the widget is displayed. Every click is handed to the kernel's loop first.
+``Throttle`` refreshes at most every ``interval`` seconds. A process another kernel or a daemon worker runs is
+followed by its ``state_changed`` broadcasts when a broker is configured; it is re-read on a light timer (with
+back-off) only while no broadcast can reach the widget (no broker, or the broker away), and once when they reach it
+again. Every click is handed to the kernel's loop first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
 import traitlets
 
 from .._core import ProcessEvent, UsageError, WorkflowsError
+from .._processes import StateChangeFeed, follow_state_changes
 from .._runtime import Ownership, get_runtime
 from ..control import kill, pause, play
 from ..launch import resume
@@ -28,11 +31,18 @@ from ._snapshot import ProcessSnapshot
 from ._style import HELP_BLOCKED, STYLESHEET, badge_html, escape
 from ._updates import BackoffTimer, LoopBridge, Throttle
 
+if TYPE_CHECKING:
+    from .._wire import StateChanged
+
 __all__ = ["KILL_MESSAGE", "ProcessWidget"]
 
 KILL_MESSAGE = "Killed from its widget."
 _HEAD = "head"
 _TERMINAL = {"finished", "excepted", "killed"}
+_STEERED_OVER_THE_BROKER = {Ownership.ELSEWHERE, Ownership.QUEUED}
+SAFETY_READ_SECONDS = 60.0
+"""While broadcasts reach the widget, it re-reads the store only if nothing was read for this long: broadcasts are
+fire-and-forget, so one lost costs at most a minute of a stale view, never a frozen one."""
 # which parts of the view an event makes stale
 _STALE = {"state": (_HEAD, "provenance"), "paused": (_HEAD,), "status": (_HEAD,), "step": (_HEAD,),
           "report": ("reports",), "called": ("called", "provenance"), "output": ("outputs", "provenance")}  # fmt: skip
@@ -46,8 +56,9 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
     ``"paused"``, ``"failed"``, ...). The buttons are ``pause_button``, ``play_button``, ``kill_button`` (which asks
     for ``confirm_kill_button``) and ``resume_button`` (orphans).
 
-    Clicks are handled while the kernel is idle or a cell awaits; a cell blocked in a synchronous ``jw.run()`` /
-    ``jw.wait()`` holds them until it ends: use ``jw.submit()`` or ``await`` to keep control.
+    Clicks are handled while the kernel is idle or a cell awaits. While a cell runs a process synchronously
+    (``jw.run()``), a click that arrives on a comm subshell thread (JupyterLab >= 4.4) acts at the process's next step
+    boundary; one on the main shell waits for the cell to end: use ``jw.submit()`` or ``await`` to keep control.
     """
 
     state = traitlets.Unicode("", help="The badge shown now: created, running, waiting, paused, finished, ...")
@@ -62,6 +73,11 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
         self._bridge = LoopBridge(runner.loop, on_error=self._failed)
         self._throttle = Throttle(runner.loop, self._render, interval)
         self._timer = BackoffTimer(runner.loop, self._poll, initial=1.0, maximum=10.0)
+        self._feed: StateChangeFeed | None = None  # the broadcasts of a process run elsewhere
+        self._feed_was_live = True  # the feed refreshes the widget once it stands
+        self._read_at = runner.loop.time()
+        self.polls = 0
+        """How many times the timer re-read the store (a process run elsewhere, while no broadcast reaches us)."""
         self._ticker: Any = None
         self._stale: set[str] = {_HEAD, *SECTIONS}
         self._snapshot: ProcessSnapshot | None = None
@@ -190,14 +206,19 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
     # -- following the process --------------------------------------------------------------------------------------
     def _follow(self) -> None:
         self._unsubscribe = self._runner.events.subscribe(self._on_event, pk=self.node.pk)
-        if self.node.process is None:
-            self._timer.start()  # no events reach us for a process another kernel runs
+        if self.node.process is None:  # no events reach us for a process run elsewhere: its broadcasts may
+            if self._feed is None and self.node.pk is not None:
+                self._feed = follow_state_changes(self.node.pk, self._on_broadcast, self.refresh)
+            self._timer.start()  # re-reads only while they cannot
         self._start_ticker()
 
     def _stop_following(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
         self._timer.stop()
         if self._ticker is not None:
             self._ticker.cancel()
@@ -209,11 +230,21 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
             self._stale.update(SECTIONS)
         self._throttle.poke()
 
+    def _on_broadcast(self, message: StateChanged) -> None:
+        """A state change of the process, broadcast by the kernel or worker that runs it."""
+        self._on_event(ProcessEvent(message["pk"], "state", {"old": message["from_state"], "new": message["to_state"]}))
+
     def _poll(self) -> bool:
-        """The timer's tick for a process no event tells us about: did anything change?"""
+        """The timer's tick for a process no event tells us about: did anything change? Skipped while its
+        broadcasts reach us (after one look when they start to: what changed before that was not broadcast to us)."""
         if self.node.process is not None:
             self._timer.stop()
             return False
+        live = self._feed is not None and self._feed.live
+        caught_up, self._feed_was_live = self._feed_was_live, live
+        if live and caught_up and self._runner.loop.time() - self._read_at < SAFETY_READ_SECONDS:
+            return False
+        self.polls += 1
         before = self._snapshot
         self._stale.update((_HEAD, *SECTIONS))
         self._render()
@@ -258,11 +289,16 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
             return  # not displayed anywhere: catch up when a view appears
         stale, self._stale = self._stale, set()
         snap = ProcessSnapshot.of(self.node)
+        self._read_at = self._runner.loop.time()
+        if snap.terminated and not (self._snapshot is not None and self._snapshot.terminated):
+            stale.update(SECTIONS)  # it ended before the event that asked for this render said so: show all of it
         self._snapshot = snap
         self.head.value = badge_html(snap.badge, snap.badge_text, title=HELP_BLOCKED) + " " + title_html(snap)
         self.elapsed.value = _elapsed_html(snap, ticking=not self.compact)
         self.details.value = details_html(snap, self._steps) if not self.compact else _one_line(snap)
-        here = snap.ownership is Ownership.HERE
+        # Over the broker, a process another kernel or a worker runs (or one queued for a worker) is steered as ours.
+        remote = snap.ownership in _STEERED_OVER_THE_BROKER and get_runtime().broker.url is not None
+        here = snap.ownership is Ownership.HERE or remote
         self.controls.update(
             here=here,
             paused=snap.paused,
@@ -298,7 +334,7 @@ def _why_disabled(snap: ProcessSnapshot) -> str:
     if snap.terminated:
         return f"It {snap.state}: there is nothing to steer."
     if snap.ownership is Ownership.ELSEWHERE:
-        return f"It runs in {snap.owner_text}: steer it from there."
+        return f"It runs in {snap.owner_text}: steer it from there, or configure its broker here."
     if snap.ownership is Ownership.ORPHANED:
         return "Its kernel died: it can only be killed" + (" or resumed." if snap.resumable else ".")
     return ""

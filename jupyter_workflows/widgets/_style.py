@@ -43,8 +43,9 @@ BADGES: dict[str, Badge] = {
 }
 
 HELP_BLOCKED = (
-    "Clicks are handled while the kernel is idle or a cell awaits (await jw.wait_async(...)); a cell blocked in a "
-    "synchronous jw.run()/jw.wait() holds them until it ends. Use jw.submit() or await to keep control."
+    "Clicks are handled while the kernel is idle or a cell awaits (await jw.wait_async(...)); while a cell runs a "
+    "process synchronously (jw.run()), a click over a comm subshell (JupyterLab >= 4.4) acts at its next step; "
+    "other clicks wait for the cell to end. Use jw.submit() or await to keep control."
 )
 
 

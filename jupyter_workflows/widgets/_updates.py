@@ -17,6 +17,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from .._core._inbox import call_soon_threadsafe
+
 __all__ = ["BackoffTimer", "LoopBridge", "Throttle"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.widgets")
@@ -32,7 +34,8 @@ class LoopBridge:
     def call(self, callback: Callable[..., Any], *args: Any) -> None:
         if self.loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(self._guarded, callback, args)
+        # counted: a cell blocked in a synchronous jw.run() lets the click in at the process's next step boundary
+        call_soon_threadsafe(self.loop, self._guarded, callback, args)
 
     def handler(self, callback: Callable[..., Any]) -> Callable[..., None]:
         """``callback`` wrapped for ``Button.on_click`` / ``observe``: runs it on the loop, with the same arguments."""

@@ -55,6 +55,9 @@ class _While:
 
 
 class _Return:
+    """``return_`` ends a WorkChain's outline where it stands: ``return_`` alone finishes it with exit status 0,
+    ``return_(cls.exit_codes.LABEL)`` (an ``ExitCode`` or a status number) with that exit code."""
+
     def __init__(self, exit_code: ExitCode | None = None) -> None:
         self.exit_code = exit_code
 

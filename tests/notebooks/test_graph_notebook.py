@@ -71,3 +71,11 @@ def test_files_are_written_and_the_big_workflow_is_drawn(nb):
     assert "deferred layout" in cell_text(big)
     assert len(parse_svg(svg_outputs(big)[0]).nodes) == 302
     assert "more than 100 nodes" in cell_text(cell_with(nb, "max_nodes=100"))
+
+
+def test_the_archive_cell_exports_and_imports_nothing_twice(nb):
+    cell = cell_with(nb, 'jw.export(node, path=folder / "sweep.aiida")')
+    text = cell_text(cell)
+    assert "sweep.aiida:" in text and "(AiiDA archive main_0001" in text
+    assert "0 new nodes, 0 new links, 0 logs;" in text and "were in the store already" in text
+    assert len(svg_outputs(cell)) == 1

@@ -46,6 +46,6 @@ def test_an_orphan_can_be_killed_from_the_widget_and_the_monitor_shows_orphans(s
     until(lambda: widget.controls.killer.armed)
     widget.confirm_kill_button.click()
     until(lambda: widget.state == "killed")
-    assert "its kernel had died" in widget.node.exit_message
+    assert "its kernel or worker had died" in widget.node.exit_message
     monitor.refresh()
     until(lambda: pk not in [row.pk for row in monitor.rows])

@@ -24,16 +24,38 @@ def tree() -> dict[str, jw.Data]:
 
 
 def naps_running(root: jw.ProcessNode) -> bool:
-    """Whether every child of ``root`` waits for its nap, which runs: each has checkpointed the step that submitted
-    it (a crash before that checkpoint runs the step again: a killed nap and a new one, not what a clean run has)."""
+    """Whether ``root`` waits for its two children and each child for its nap, which runs, as their checkpoints say:
+    each has checkpointed the step that submitted what it waits for. (A crash before that checkpoint runs the step
+    again: killed children and new ones, not what a clean run has. The state alone does not tell: a WorkChain shows
+    the wait it left until its next state change is written.)"""
     children = root.called
-    return len(children) == 2 and all(
-        child.process_state is ProcessState.WAITING
-        and any(grandchild.process_label == "nap" and not grandchild.is_terminated for grandchild in child.called)
-        for child in children
-    )
+    if len(children) != 2 or not awaits(root, children):
+        return False
+    for child in children:
+        naps = [grandchild for grandchild in child.called if grandchild.process_label == "nap"]
+        if not naps or any(nap.is_terminated for nap in naps) or not awaits(child, naps):
+            return False
+    return True
 
 
+def awaits(node: jw.ProcessNode, called: list[jw.ProcessNode]) -> bool:
+    """Whether the checkpoint of ``node`` awaits every one of ``called``."""
+    checkpoint = node.load_checkpoint()
+    return checkpoint is not None and {n.pk for n in called} <= {entry["pk"] for entry in checkpoint["awaiting"]}
+
+
+def wait_or_show(workers: DaemonWorkers, root: jw.ProcessNode, timeout: float = 200) -> None:
+    """Wait for ``root``; if it does not end, fail with the states of its tree and the workers' logs."""
+    try:
+        jw.wait(root, timeout=timeout)
+    except TimeoutError:
+        tree = [root, *root.called, *(grandchild for child in root.called for grandchild in child.called)]
+        states = [f"{node.process_label}<{node.pk}> {node.process_state.value} owner={node.owner}" for node in tree]
+        logs = "\n\n".join(f"--- worker {worker.pid}\n{worker.log_text()[-4000:]}" for worker in workers.workers)
+        pytest.fail(f"{root.process_label}<{root.pk}> did not end:\n" + "\n".join(states) + "\n" + logs)
+
+
+@pytest.mark.timeout(600)
 def test_a_sigkilled_workers_workchains_are_continued_by_the_other(
     store_url: str, kernel: Runtime, workers: DaemonWorkers
 ) -> None:
@@ -47,7 +69,7 @@ def test_a_sigkilled_workers_workchains_are_continued_by_the_other(
     owner = kernel.store.get_owners([crashed.owner or ""])[crashed.owner or ""]
     victim = workers.of_pid(owner.pid)
     workers.kill(victim)
-    jw.wait(crashed, timeout=300)  # the other worker finds the dead one's processes and continues them
+    wait_or_show(workers, crashed)  # the other worker finds the dead one's processes and continues them
     assert crashed.is_finished_ok and crashed.outputs.total.value == 6
     survivor = next(worker for worker in workers.workers if worker is not victim)
     assert "which died" in survivor.log_text()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from typing import Any
 
-from jupyter_workflows import Float, Int, ToContext, WorkChain, append_, calcfunction
+from jupyter_workflows import Float, Int, ToContext, WorkChain, append_, calcfunction, while_
 
 
 @calcfunction
@@ -56,3 +58,47 @@ class Parent(WorkChain):
         outputs = [child.outputs for child in self.ctx.children]
         total = sum((found["result"] if "result" in found else found["total"]).value for found in outputs)
         self.out("total", add(Int(total), Int(0)))
+
+
+@calcfunction
+async def counted(x, seconds):
+    """Naps, then appends ``x`` to the file ``$JW_TEST_RUN_LOG`` (one line per run of its body: a test counts them),
+    and returns ``x``."""
+    await asyncio.sleep(seconds.value)
+    with open(os.environ["JW_TEST_RUN_LOG"], "a") as runs:  # noqa: ASYNC230 - one short line
+        runs.write(f"{x.value}\n")
+    return x + 0
+
+
+STEPS_DONE: list[int] = []  # the steps of Steps run in this OS process, in order (for tests in one process)
+ON_SETUP: list[Any] = []  # called with the node of each Steps when it starts (a kernel test displays its widget)
+
+
+class Steps(WorkChain):
+    """``n`` steps of plain code that each block for ``seconds`` (``time.sleep``: no await, no child), reported as
+    ``step i``: run synchronously in a cell, it holds the kernel's loop from its start to its end."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("n", valid_type=Int, default=lambda: Int(5))
+        spec.input("seconds", valid_type=Float, default=lambda: Float(0.2))
+        spec.output("steps", valid_type=Int)
+        spec.outline(cls.setup, while_(cls.more)(cls.step), cls.done)
+
+    def setup(self):
+        self.ctx.done = 0
+        for hook in ON_SETUP:
+            hook(self.node)
+
+    def more(self):
+        return self.ctx.done < self.inputs.n.value
+
+    def step(self):
+        time.sleep(self.inputs.seconds.value)
+        self.ctx.done += 1
+        STEPS_DONE.append(self.ctx.done)
+        self.report("step %d", self.ctx.done)
+
+    def done(self):
+        self.out("steps", add(Int(self.ctx.done), Int(0)))

@@ -1,0 +1,59 @@
+"""The widget of a process that a daemon worker runs, in a kernel with the broker configured (this test process):
+it follows the process by its state_changed broadcasts, not by re-reading the store on a timer, and its buttons act
+through the broker. (How soon a broadcast shows: benchmarks/widgets.py, broadcast_to_widget.)"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Float, Int, ProcessState
+from jupyter_workflows.testing import DaemonWorkers, Runtime
+from jupyter_workflows.widgets import ProcessWidget
+from tests.worker.workflows import Parent
+
+pytestmark = pytest.mark.slow
+
+
+def turning(runtime: Runtime, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Run this kernel's loop (where broadcasts are handled) until ``condition()``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting for {what} after {timeout} s")
+        runtime.runner.block(asyncio.sleep(0.02))
+
+
+def test_a_widget_of_a_daemon_process_follows_its_broadcasts_without_polling(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    workers.start()
+    node = jw.submit(Parent, n=Int(1), seconds=Float(1.5), daemon=True)
+    widget = ProcessWidget(node)
+    turning(kernel, lambda: widget.state == "waiting", "the widget to show the Parent waiting for its nap")
+    turning(kernel, lambda: widget.state == "finished", "the widget to show the Parent finished")
+    assert node.is_finished_ok and "<code>total</code>" in widget.sections["outputs"].children[0].value
+    assert widget.polls == 0  # every change came by broadcast: the store was never re-read on the timer
+    assert not widget._timer.running  # terminated: nothing more to follow
+
+
+def test_the_buttons_of_a_daemon_process_act_through_the_broker(kernel: Runtime, workers: DaemonWorkers) -> None:
+    workers.start()
+    node = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)
+    widget = ProcessWidget(node)
+    napping = lambda: len(node.called) == 2 and node.called[1].process_state is ProcessState.RUNNING  # noqa: E731
+    turning(kernel, lambda: napping() and widget.state == "waiting", "the Parent to wait for its nap")
+    assert not widget.pause_button.disabled and not widget.kill_button.disabled
+    widget.pause_button.click()
+    turning(kernel, lambda: widget.state == "paused", "the badge to show the pause")
+    assert node.paused and node.process_state is ProcessState.WAITING
+    widget.play_button.click()
+    turning(kernel, lambda: widget.state == "waiting", "the badge to show it plays")
+    widget.kill_button.click()
+    widget.confirm_kill_button.click()
+    turning(kernel, lambda: widget.state == "killed", "the badge to show the kill")
+    assert node.is_killed and widget.polls == 0
