@@ -8,20 +8,10 @@ the ``jupyter-workflows`` labextension shipped with the package.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._extension import load_extension, unload_extension
+from ._extension import PanelApp
 
 __all__: list[str] = []
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "jupyter_workflows.server"}]
-
-
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    load_extension(serverapp)
-
-
-def _unload_jupyter_server_extension(serverapp: Any) -> None:
-    unload_extension(serverapp)
+def _jupyter_server_extension_points() -> list[dict[str, object]]:
+    return [{"module": "jupyter_workflows.server", "app": PanelApp}]
