@@ -47,6 +47,8 @@ STORE = DOCS / "_build" / "tutorials-store"
 shutil.rmtree(STORE, ignore_errors=True)
 STORE.mkdir(parents=True)
 os.environ["JUPYTER_WORKFLOWS_STORE"] = f"sqlite:///{STORE / 'provenance.sqlite'}"
+DAEMONS = DOCS / "_build" / "tutorials-daemons"  # 05-daemon starts (and stops) daemon workers: their files go here
+os.environ["JUPYTER_WORKFLOWS_DAEMON_DIR"] = str(DAEMONS)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
 
 nb_execution_mode = "force"
@@ -64,3 +66,24 @@ myst_heading_anchors = 3
 html_theme = "furo"
 html_title = f"jupyter_workflows {release}"
 html_static_path: list[str] = []
+
+
+def _stop_tutorial_daemons(app: object, exception: BaseException | None) -> None:
+    """A tutorial that failed half-way may leave its daemon running: stop it (its workers hand over and exit)."""
+    import signal
+    import time
+
+    from jupyter_workflows.daemon._files import DaemonFiles
+
+    for folder in DAEMONS.iterdir() if DAEMONS.is_dir() else []:
+        files = DaemonFiles(folder.name, DAEMONS)
+        pid = files.supervisor_pid()
+        if pid is not None and pid > 0:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 120
+            while files.supervisor_pid() is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+
+def setup(app: object) -> None:
+    app.connect("build-finished", _stop_tutorial_daemons)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ functions (or ``submit`` them to run in the background), and every run leaves a 
 
 from typing import Any
 
+from . import daemon as daemon
 from ._core import (
     ArchiveError as ArchiveError,
     BrokerUnreachableError as BrokerUnreachableError,
@@ -155,6 +156,7 @@ __all__ = [
     "assign_",
     "calcfunction",
     "configure",
+    "daemon",
     "disable_caching",
     "enable_caching",
     "export",

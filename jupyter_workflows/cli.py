@@ -1,6 +1,8 @@
 """The ``jupyter-workflows`` command, which Jupyter also runs as ``jupyter workflows``.
 
     jupyter workflows graph 12 --highlight-classes Int CalcFunctionNode -a 1 -d 2 -l logic -f svg -o wf.svg
+    jupyter workflows daemon start 2 | stop | restart | status | logs [-f] | incr | decr
+    jupyter workflows process pause|play|kill|status PK...
     jupyter workflows archive create results.aiida 12
     jupyter workflows archive import results.aiida
 
@@ -10,10 +12,12 @@ Each subcommand is one ``_add_<name>_command`` function that declares its option
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ._core._errors import WorkflowsError
 
@@ -48,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_graph_command(subcommands)
+    _add_daemon_command(subcommands)
+    _add_process_command(subcommands)
     _add_archive_command(subcommands)
     return parser
 
@@ -251,6 +257,179 @@ def _run_archive_import(args: argparse.Namespace) -> int:
 
 def _suffix(path: str | None) -> str:
     return Path(path).suffix.lstrip(".") if path else ""
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, *, broker: bool = True) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: $JUPYTER_WORKFLOWS_STORE or the local file)",
+    )
+    if broker:
+        parser.add_argument(
+            "--broker", metavar="URL", help="RabbitMQ URL, amqp://user:password@host:5672/ (default: "
+            "$JUPYTER_WORKFLOWS_BROKER)"
+        )  # fmt: skip
+
+
+# -- daemon -----------------------------------------------------------------------------------------------------------
+DAEMON_DESCRIPTION = """\
+Start, stop and watch the daemon of a store: worker OS processes that run the processes submitted with
+submit(..., daemon=True), kept running by a supervisor (a worker that dies is started again, and logged).
+
+One daemon per store and machine; its pid, state and logs are in a folder named after the store's identity, under
+$JUPYTER_WORKFLOWS_DAEMON_DIR or the Jupyter runtime directory (--daemon-dir). The workers run in the directory
+the daemon was started from, with its environment (so they import what you import there).
+
+examples:
+  jupyter workflows daemon start 2 --broker amqp://guest:guest@127.0.0.1:5672/
+  jupyter workflows daemon status
+  jupyter workflows daemon stop      # processes in flight are handed over and continue after the next start
+"""
+
+
+def _add_daemon_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "daemon",
+        help="start, stop and watch the daemon workers",
+        description=DAEMON_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help: str, *, broker: bool = False) -> argparse.ArgumentParser:
+        made = actions.add_parser(name, help=help, description=help)
+        _add_connection_options(made, broker=broker)
+        made.add_argument("--daemon-dir", metavar="DIR", help="folder of the daemons' files (default: "
+                          "$JUPYTER_WORKFLOWS_DAEMON_DIR or <Jupyter runtime dir>/workflows/daemon)")  # fmt: skip
+        made.set_defaults(run=_run_daemon)
+        return made
+
+    for name, help in (("start", "start the supervisor and N workers (default 1)"),
+                       ("restart", "stop the daemon, then start it with as many workers (or N)")):  # fmt: skip
+        made = action(name, help, broker=True)
+        made.add_argument("workers", nargs="?", type=_count, metavar="N", help="number of workers")
+        made.add_argument("--slots", type=_count, help="processes each worker runs at once (default 200)")
+        made.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the workers (default 60)")
+        if name == "start":
+            made.add_argument("--grace", type=float, default=60.0, help="seconds a stopping worker waits for its "
+                              "processes to reach a checkpoint (default 60)")  # fmt: skip
+    made = action("stop", "stop every worker (their processes are handed over) and the supervisor")
+    made.add_argument("--timeout", type=float, help="seconds to wait (default: the workers' grace + 40)")
+    action("status", "each worker's pid, load and processes; the broker and the store (exit status 3: not running)")
+    made = action("logs", "the end of the supervisor's and workers' logs")
+    made.add_argument("-f", "--follow", action="store_true", help="go on showing what they log (Ctrl-C ends)")
+    made.add_argument("-n", "--lines", type=int, default=30, help="lines of each log to show first (default 30)")
+    for name, help in (("incr", "add N workers (default 1)"),
+                       ("decr", "stop N workers (default 1); the others take over their processes")):  # fmt: skip
+        made = action(name, help)
+        made.add_argument("count", nargs="?", type=_count, default=1, metavar="N", help="number of workers")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers or slots: give 1 or more")
+    return value
+
+
+def _run_daemon(args: argparse.Namespace) -> int:
+    from . import daemon
+    from .daemon import _lifecycle
+    from .daemon._logs import show_logs
+    from .store import default_store_url
+
+    store, root = args.store or default_store_url(), args.daemon_dir
+    if args.action == "start":
+        started = daemon.start(
+            args.workers or 1, slots=args.slots or _lifecycle.DEFAULT_SLOTS, store=store, broker=args.broker,
+            grace=args.grace, timeout=args.timeout, root=root,
+        )  # fmt: skip
+        print(started)
+    elif args.action == "restart":
+        print(_lifecycle.restart(args.workers, slots=args.slots, store=store, broker=args.broker, root=root))
+    elif args.action == "stop":
+        daemon.stop(store=store, timeout=args.timeout, root=root)
+        print("Daemon stopped: the processes it ran are queued, and continue after `jupyter workflows daemon start`.")
+    elif args.action == "status":
+        found = daemon.status(store=store, root=root)
+        print(found)
+        return 0 if found.running else 3
+    elif args.action in ("incr", "decr"):
+        print(getattr(_lifecycle, args.action)(args.count, store=store, root=root))
+    else:
+        with _lifecycle.opened(store, root) as (_, files):
+            if not files.logs():
+                print(f"No daemon logs yet in {files.folder}.")
+                return 0
+            with contextlib.suppress(KeyboardInterrupt):  # how a follow ends
+                show_logs(files, sys.stdout, lines=args.lines, follow=args.follow)
+    return 0
+
+
+# -- process ----------------------------------------------------------------------------------------------------------
+def _add_process_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "process",
+        help="pause, play, kill or show processes, wherever they run",
+        description="Pause, play, kill or show processes wherever they run: on a daemon worker, in a kernel (with a "
+        "broker configured), queued for a worker, or orphaned; as jw.pause/play/kill.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, help in (("pause", "hold processes at their next step"), ("play", "let paused processes go on"),
+                       ("kill", "kill processes and their children"),
+                       ("status", "state, paused or not, and where each process runs")):  # fmt: skip
+        made = actions.add_parser(name, help=help, description=help)
+        made.add_argument("pks", nargs="+", metavar="PK", help="pk (or uuid) of a process")
+        _add_connection_options(made)
+        if name == "kill":
+            made.add_argument("-m", "--message", help="the reason, recorded on the node")
+        made.set_defaults(run=_run_process)
+
+
+def _run_process(args: argparse.Namespace) -> int:
+    from . import control
+    from ._runtime import configure, get_runtime
+    from .nodes import process_node_of
+    from .store import default_store_url
+
+    configure(store=args.store or default_store_url(), **({"broker": args.broker} if args.broker else {}))
+    failed = 0
+    try:
+        for text in args.pks:
+            try:
+                node = process_node_of(int(text) if text.isdigit() else text, purpose=f"process {args.action}")
+                print(_process_line(node) if args.action == "status" else _steer(control, args, node))
+            except WorkflowsError as error:
+                print(f"{PROGRAM} process {args.action}: error: {error}", file=sys.stderr)
+                failed += 1
+    finally:
+        get_runtime().close()
+    return 1 if failed else 0
+
+
+_DONE = {"pause": "Paused", "play": "Played", "kill": "Killed"}
+
+
+def _steer(control: Any, args: argparse.Namespace, node: Any) -> str:
+    options = {"message": args.message} if args.action == "kill" else {}
+    name = f"{node.process_label}<{node.pk}>"
+    if getattr(control, args.action)(node, **options):
+        return f"{_DONE[args.action]} {name}"
+    return f"{name} is {node.process_state.value}{' (paused)' if node.paused else ''}: nothing to {args.action}."
+
+
+def _process_line(node: Any) -> str:
+    state = node.process_state.value + (" (paused)" if node.paused and not node.is_terminated else "")
+    if node.is_terminated:
+        where = f"exit status {node.exit_status}" if node.exit_status is not None else ""
+        where += f": {node.exit_message}" if node.exit_message else ""
+    else:
+        where = node.owner_status().describe()
+    return f"{node.process_label}<{node.pk}>  {state}  {where}".rstrip()
 
 
 if __name__ == "__main__":

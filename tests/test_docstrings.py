@@ -1,7 +1,8 @@
 """Every public name has a docstring, and the API reference (docs/reference, built by `make docs`) shows it.
 
 The public surface is what `__all__` lists in ``jupyter_workflows`` (pinned by test_public_api.py) and in the public
-modules the reference documents: ``jupyter_workflows.widgets`` and ``jupyter_workflows.testing``.
+modules the reference documents: ``jupyter_workflows.widgets``, ``jupyter_workflows.testing`` and
+``jupyter_workflows.daemon``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any
 import pytest
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference"
-PUBLIC_MODULES = ["jupyter_workflows", "jupyter_workflows.widgets", "jupyter_workflows.testing"]
+PUBLIC_MODULES = [
+    "jupyter_workflows",
+    "jupyter_workflows.widgets",
+    "jupyter_workflows.testing",
+    "jupyter_workflows.daemon",
+]
+NAMESPACES = {
+    "jupyter_workflows.daemon"
+}  # public names that are modules: a page with that currentmodule documents them
 PUBLIC_NAMES = [(module, name) for module in PUBLIC_MODULES for name in importlib.import_module(module).__all__]
 DIRECTIVE = re.compile(r"^\.\. (?:autofunction|autoclass|autoexception|autodata):: (\S+)$", re.MULTILINE)
 CURRENT_MODULE = re.compile(r"^\.\. currentmodule:: (\S+)$", re.MULTILINE)
@@ -23,6 +32,8 @@ CURRENT_MODULE = re.compile(r"^\.\. currentmodule:: (\S+)$", re.MULTILINE)
 
 def own_docstring(value: Any) -> str:
     """The docstring written for this object: a class's own (not its base's), a function's, or an instance's class's."""
+    if inspect.ismodule(value):
+        return inspect.cleandoc(value.__doc__ or "")
     if not (inspect.isclass(value) or inspect.isroutine(value)):
         value = type(value)  # e.g. ``return_``, an instance
     doc = value.__dict__.get("__doc__") if inspect.isclass(value) else value.__doc__
@@ -36,6 +47,7 @@ def documented_in_reference() -> set[str]:
         text = page.read_text()
         module = CURRENT_MODULE.search(text)
         names |= {name if "." in name else f"{module[1] if module else ''}.{name}" for name in DIRECTIVE.findall(text)}
+        names |= {found for found in CURRENT_MODULE.findall(text) if found in NAMESPACES}
     return names
 
 

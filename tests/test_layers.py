@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"nodes"},
     {"_processes"},
     {"functions", "workchains"},
-    {"launch", "control"},
+    {"launch", "control", "daemon"},
     {"graph", "testing", "archive"},
     {"widgets"},
     {"ipython", "cli", "server", "worker"},

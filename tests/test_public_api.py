@@ -22,6 +22,7 @@ PUBLIC = {
     "enable_caching", "disable_caching",
     "CodeTravelError",
     "InvalidOperationError",
+    "daemon",
     # AiiDA archives (issue 12)
     "export", "import_archive", "ArchiveError",
 }  # fmt: skip
@@ -65,6 +66,11 @@ def test_issue_contract_imports():
     )  # fmt: skip
 
     assert callable(jw.processes) and callable(run.get_node)
+
+
+def test_the_daemon_namespace_is_small():
+    assert set(jw.daemon.__all__) == {"start", "stop", "restart", "status", "DaemonError"}
+    assert issubclass(jw.daemon.DaemonError, jw.WorkflowsError)
 
 
 def test_errors_form_one_hierarchy():

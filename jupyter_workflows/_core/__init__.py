@@ -13,6 +13,7 @@ from ._errors import (
     CheckpointError as CheckpointError,
     CodeTravelError as CodeTravelError,
     CommunicatorError as CommunicatorError,
+    DaemonError as DaemonError,
     DuplicateSubscriberError as DuplicateSubscriberError,
     GraphvizError as GraphvizError,
     IncompleteDefineError as IncompleteDefineError,

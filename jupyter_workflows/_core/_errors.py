@@ -122,6 +122,11 @@ class CodeTravelError(WorkflowsError):
     cannot be loaded there. The message names what, and how to fix it."""
 
 
+class DaemonError(WorkflowsError):
+    """The daemon (a supervisor and its workers) could not be started, stopped or reached: it already runs, it does
+    not run, or it did not come up; the message says what to do."""
+
+
 class StoreError(WorkflowsError):
     """The provenance store failed or was asked something it cannot do."""
 

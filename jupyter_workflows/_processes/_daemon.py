@@ -11,6 +11,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .._code import capture_for_travel
 from .._core import Process, UsageError
 from .._runtime import get_runtime
 from ..nodes import ProcessNode
@@ -49,6 +50,7 @@ def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool
             "submit it here with daemon=False."
         )
     communicator()
+    capture_for_travel(process_class)  # defined in a notebook: its code goes to the workers through the store
     node, here = enqueue(process_class, inputs)
     if here is not None:
         runtime.runner.start(here)

@@ -61,6 +61,8 @@ class Store:
         """
         url = SecretURL(url)  # from here on, no frame holds the password in a form a traceback would print
         self.url = str(url)
+        self.secret_url = url
+        """The URL it was opened with, as a SecretURL (to hand to a daemon worker: ``reveal()`` gives the text)."""
         self._engine, self._conn = open_connection(url)
         self.dialect = self._engine.dialect.name
         self._sql = Statements(self.dialect)

@@ -7,7 +7,8 @@
 - **Slots** bound how many processes it runs at once (a WorkChain waiting for its children holds its slot, as in
   AiiDA: give enough slots for the deepest tree). With every slot used it stops consuming, so the queue's tasks go
   to the other workers; a task that reached it meanwhile is queued again, as a new task (never held unacked: a
-  worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free.
+  worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free,
+  or once fewer stayed free for half a second (the others held by parents waiting for children).
 - **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
   its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
   ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
@@ -46,6 +47,7 @@ __all__ = ["Worker"]
 _LOGGER = logging.getLogger("jupyter_workflows.worker")
 DEFAULT_SLOTS = 200  # as AiiDA's daemon.worker_process_slots
 MAX_PREFETCH = 32
+RESUME_AFTER = 0.5  # seconds fewer than a batch of slots must stay free before a full worker takes tasks again
 LOST_AFTER = 600.0  # seconds a process waits in the queue before its task counts as lost (a backlog may be long)
 
 
@@ -127,7 +129,13 @@ class Worker:
         try:
             while not self.slots.closed:
                 self._slots_changed.clear()
-                if subscription is None and self.slots.used <= resume_at:
+                # A batch of free slots, or fewer that stay free: the others may be held by parents that wait for
+                # children only a consuming worker can run (waiting for the batch would wait for ever).
+                if (
+                    subscription is None
+                    and not self.slots.full
+                    and (self.slots.used <= resume_at or not await self._slots_change_within(RESUME_AFTER))
+                ):
                     subscription = await communicator.subscribe_tasks_async(self._on_task)
                     self._announce_ready()
                 elif subscription is not None and self.slots.full:
@@ -138,6 +146,13 @@ class Worker:
         finally:
             if subscription is not None:
                 await communicator.unsubscribe_async(subscription)
+
+    async def _slots_change_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._slots_changed.wait(), seconds)
+        except (asyncio.TimeoutError, TimeoutError):
+            return False
+        return True
 
     def _announce_ready(self) -> None:
         if not self._ready.is_set():

@@ -1,0 +1,82 @@
+"""Steering daemon processes from where users are: ``%workflows kill PK`` in a real kernel, and
+``jupyter workflows process pause|play|kill|status PK`` in a terminal, through the same steering as jw.pause/play/kill
+(an RPC to the worker that holds the process)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Float, Int, ProcessState
+from jupyter_workflows.testing import DaemonWorkers, Runtime, daemon_workers, isolated_runtime
+from tests._nbrun import cell_error, cell_text, execute_notebook, notebook_from_cells
+from tests.daemon.conftest import ROOT, cli
+from tests.worker.conftest import until
+from tests.worker.workflows import Parent
+
+
+@pytest.fixture
+def kernel(sqlite_url: str, rabbitmq_url: str) -> Iterator[Runtime]:
+    with isolated_runtime(sqlite_url, broker=rabbitmq_url) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def workers(sqlite_url: str, rabbitmq_url: str, kernel: Runtime, tmp_path: Path) -> Iterator[DaemonWorkers]:
+    with daemon_workers(sqlite_url, rabbitmq_url, workers=1, log_dir=tmp_path) as made:
+        yield made
+
+
+@pytest.mark.kernel
+def test_the_magic_kills_a_process_a_worker_runs(sqlite_url: str, rabbitmq_url: str, workers: DaemonWorkers) -> None:
+    cells = [
+        f"""import time
+import jupyter_workflows as jw
+from jupyter_workflows import Float
+from tests.worker.workflows import nap
+jw.configure(store={sqlite_url!r}, broker={rabbitmq_url!r})
+%load_ext jupyter_workflows
+node = jw.submit(nap, Float(3600), daemon=True)
+deadline = time.monotonic() + 60
+while node.process_state.value != "running" and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(node.process_state.value, "on", node.owner_status().describe().split(" on ")[0])""",
+        '%workflows kill {node.pk} -m "from the magic"',
+        "jw.wait(node, timeout=60)\nprint(node.process_state.value, '|', node.exit_message)",
+    ]
+    executed = execute_notebook(notebook_from_cells(cells), cwd=ROOT, timeout=120)
+    assert [cell_error(cell) for cell in executed.cells] == [None, None, None]
+    texts = [cell_text(cell) for cell in executed.cells]
+    assert texts[0] == f"running on worker pid {workers.workers[0].pid}\n"
+    assert texts[1].startswith("Killed 1 process(es): nap<")
+    assert texts[2] == "killed | from the magic\n"
+
+
+def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
+    sqlite_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
+    node = jw.submit(Parent, n=Int(1), seconds=Float(8.0), daemon=True)  # a CLI call takes ~2 s
+    until(lambda: node.process_state is ProcessState.WAITING and len(node.called) == 2, "the Parent to nap")
+    paused = cli("process", "pause", str(node.pk), *connection)
+    assert paused.returncode == 0 and paused.stdout == f"Paused Parent<{node.pk}>\n", paused.stderr
+    shown = cli("process", "status", str(node.pk), str(node.called[1].pk), *connection, check=True).stdout
+    where = f"worker pid {workers.workers[0].pid} on {socket.gethostname()}"
+    parent, napping = shown.splitlines()
+    assert parent.startswith(f"Parent<{node.pk}>  ") and parent.endswith(f" (paused)  {where}")  # waiting or running
+    assert napping.startswith(f"nap<{node.called[1].pk}>  ")
+    jw.wait(node.called[1], timeout=60)
+    until(lambda: node.process_state is ProcessState.RUNNING, "the Parent to reach its next step")
+    assert node.paused and not node.is_terminated  # held there while paused
+    played = cli("process", "play", str(node.pk), *connection, check=True)
+    assert played.stdout == f"Played Parent<{node.pk}>\n"
+    jw.wait(node, timeout=60)
+    done = cli("process", "status", str(node.pk), *connection, check=True).stdout
+    assert done == f"Parent<{node.pk}>  finished  exit status 0\n"
+    again = cli("process", "kill", str(node.pk), "999999", *connection)
+    assert again.returncode == 1 and again.stdout == f"Parent<{node.pk}> is finished: nothing to kill.\n"
+    assert "999999" in again.stderr and "guest:guest" not in again.stderr
