@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install system-deps services kernels test stress demo docs bench compat lint format clean distclean
+.PHONY: help venv install labextension system-deps services kernels test stress demo docs bench compat lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -55,6 +55,31 @@ $(INSTALL_STAMP): setup.cfg pyproject.toml | $(VENV_PYTHON)
 	echo "install: $(VENV) ready in $$((SECONDS - began)) s"
 	@touch $@
 
+# The Workflows panel's front end: TypeScript in labextension/, built by @jupyter/builder into the prebuilt extension
+# jupyter_workflows/labextension/ (git-ignored; shipped by setup.cfg's data_files). Rebuilt only when its sources
+# change; node_modules only when package.json or package-lock.json change.
+LABEXT_DIR := labextension
+LABEXT_BUILT := jupyter_workflows/labextension/package.json
+LABEXT_SOURCES := $(wildcard $(LABEXT_DIR)/src/*.ts $(LABEXT_DIR)/style/*) $(LABEXT_DIR)/package.json $(LABEXT_DIR)/tsconfig.json
+NODE_MODULES := $(LABEXT_DIR)/node_modules/.package-lock.json
+
+$(NODE_MODULES): $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json
+	@echo "labextension: npm ci in $(LABEXT_DIR)"
+	@cd $(LABEXT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+labextension: $(LABEXT_BUILT) ## Build the Workflows panel (labextension/) into jupyter_workflows/labextension, if its sources changed
+
+$(LABEXT_BUILT): $(LABEXT_SOURCES) $(NODE_MODULES) | $(INSTALL_STAMP)
+	@echo "labextension: building $(LABEXT_DIR) (tsc, jupyter-builder)"
+	@cd $(LABEXT_DIR) && PATH="$(abspath $(VENV))/bin:$$PATH" npm run --silent build > /dev/null
+	@# The editable install in the venv serves this build (as `jupyter labextension develop` would), with the server
+	@# extension enabled as a `pip install .` enables it.
+	@mkdir -p $(VENV)/share/jupyter/labextensions $(VENV)/etc/jupyter/jupyter_server_config.d
+	@ln -sfn $(abspath jupyter_workflows/labextension) $(VENV)/share/jupyter/labextensions/jupyter-workflows
+	@cp jupyter-config/jupyter_server_config.d/jupyter_workflows.json $(VENV)/etc/jupyter/jupyter_server_config.d/
+	@touch $@
+
 system-deps: ## apt-get install graphviz, chromium, PostgreSQL and RabbitMQ, each only if missing
 	@scripts/ensure-system-deps.sh
 
@@ -72,7 +97,7 @@ $(KERNEL_SPECS): $(VENV)/share/jupyter/kernels/jw-%/kernel.json: $(KERNELS_DIR)/
 	@if [ -f $(KERNELS_DIR)/$*/.installed-stamp ]; then \
 		$(KERNELS_DIR)/$*/bin/python scripts/register-kernel.py --name jw-$* --prefix $(VENV); fi
 
-test: install system-deps services kernels ## Set everything up, then run the test suite
+test: install labextension system-deps services kernels ## Set everything up, then run the test suite
 	@mkdir -p $(ARTIFACTS_DIR)
 	JW_TEST_ARTIFACTS=$(abspath $(ARTIFACTS_DIR)) $(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
@@ -133,20 +158,23 @@ compat: install ## aiida-core's engine tests against jupyter_workflows: passed/a
 	$(VENV_PYTHON) benchmarks/aiida_compat/run.py --aiida-ref $(AIIDA_CORE_REF) \
 		$(if $(AIIDA_CORE_GIT),--aiida-git $(AIIDA_CORE_GIT)) $(COMPAT_ARGS)
 
-lint: install ## ruff check, ruff format --check and mypy on the package (runs all three, fails if any fails)
+lint: install $(NODE_MODULES) ## ruff, mypy, and ESLint + Prettier on the labextension (runs all, fails if any fails)
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check . || status=1; \
 	$(VENV)/bin/mypy jupyter_workflows || status=1; \
+	(cd $(LABEXT_DIR) && npm run --silent lint) || status=1; \
 	exit $$status
 
-format: install ## Apply ruff's fixes and formatting
+format: install $(NODE_MODULES) ## Apply ruff's fixes and formatting (and Prettier + ESLint --fix on the labextension)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	cd $(LABEXT_DIR) && npm run --silent format
 
 clean: ## Remove build output, caches and test artefacts (keeps the venvs)
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache $(ARTIFACTS_DIR) docs/_build docs/tutorials
+	rm -rf $(LABEXT_DIR)/lib $(LABEXT_DIR)/tsconfig.tsbuildinfo jupyter_workflows/labextension
 	find . -path ./$(VENV) -prune -o -path ./$(KERNELS_DIR) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove the venvs (.venv, .kernels) too
-	rm -rf $(VENV) $(KERNELS_DIR)
+	rm -rf $(VENV) $(KERNELS_DIR) $(LABEXT_DIR)/node_modules

@@ -56,6 +56,13 @@ CASES: list[tuple[str, str, list[str], bool]] = [
     ("daemon_2_workers", "daemon.py", ["--store", "postgresql", "--workers", "2"], False),
     ("daemon_1_worker", "daemon.py", ["--store", "postgresql", "--workers", "1"], False),
     ("broadcast_widget", "broadcast_widget.py", ["--store", "postgresql"], False),
+    ("panel_100000_processes", "panel.py", ["--processes", "100000"], False),
+    (
+        "panel_100000_processes_postgresql",
+        "panel.py",
+        ["--processes", "100000", "--store", "postgresql", "--no-browser"],
+        False,
+    ),
 ]
 SYNCHRONOUS_CASE = "sqlite_synchronous"
 PEER_CASES = ["vs_aiida_calcfunction_in_workfunction", "vs_aiida_calcfunction_top_level", "vs_aiida_workchain"]

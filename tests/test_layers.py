@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"launch", "control", "daemon"},
     {"graph", "testing", "archive"},
     {"widgets"},
-    {"ipython", "cli", "worker"},
+    {"ipython", "cli", "server", "worker"},
     {"__init__"},
 ]
 LAYER_OF = {name: index for index, layer in enumerate(LAYERS) for name in layer}

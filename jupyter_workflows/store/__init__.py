@@ -2,6 +2,7 @@
 
 from .._core._secret_url import SecretURL as SecretURL
 from ._config import default_store_url as default_store_url, redact_url as redact_url
+from ._process_pages import ChangeMarker as ChangeMarker, ProcessQuery as ProcessQuery
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
     DATA_LINK_TYPES as DATA_LINK_TYPES,
@@ -23,10 +24,12 @@ __all__ = [
     "EXTRAS",
     "LOGIC_LINK_TYPES",
     "CacheSource",
+    "ChangeMarker",
     "LinkRow",
     "LinkType",
     "NodeRow",
     "OwnerRow",
+    "ProcessQuery",
     "ReportRow",
     "SecretURL",
     "Store",

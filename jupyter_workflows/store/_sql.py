@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from .._core._errors import CheckpointError, InternalError, NodeNotFoundError, NodeSealedError, StoreError
 from .._core._secret_url import SecretURL
 from .._core._transactions import transaction_scope
+from . import _process_pages as pages
 from ._driver import DriverStatements
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
@@ -431,6 +432,56 @@ class Store:
         where = _process_filters(states=states, process_labels=process_labels, owner=owner, since=since)
         with self._read("count processes") as conn:
             return int(conn.execute(select(func.count()).select_from(nodes).where(*where)).scalar_one())
+
+    # -- pages of the process list (the Workflows panel); see _process_pages ----------------------------------------
+    def page_processes(
+        self, query: pages.ProcessQuery, *, before: int | None = None, after: int | None = None, limit: int = 50
+    ) -> list[NodeRow]:
+        """Up to ``limit`` processes matching ``query``, newest first: those older than pk ``before``, or the
+        ``limit`` next newer than pk ``after`` (keyset pages: as fast on the last page as on the first)."""
+        rows = self._node_rows(pages.page(query, before=before, after=after, limit=limit), "read a page of processes")
+        return rows[::-1] if after is not None else rows
+
+    def count_matching(self, query: pages.ProcessQuery) -> int:
+        """How many processes match ``query``."""
+        with self._read("count processes") as conn:
+            statement = select(func.count()).select_from(nodes).where(*pages.matching(query))
+            return int(conn.execute(statement).scalar_one())
+
+    def count_process_states(self, states: Iterable[str] | None = None) -> dict[str, int]:
+        """How many processes are in each state (``"running": 12``), unterminated paused ones counted under
+        ``"paused"`` instead of their state; only ``states`` if given (``pages.ACTIVE``: an index read of the few
+        unterminated ones)."""
+        by_state, paused = pages.count_states(None if states is None else tuple(states))
+        with self._read("count processes by state") as conn:
+            counts = {str(state): int(n) for state, n in conn.execute(by_state)}
+            for state, n in conn.execute(paused):
+                counts[str(state)] -= int(n)
+                counts["paused"] = counts.get("paused", 0) + int(n)
+        return counts
+
+    def count_called(self, pks: Iterable[int]) -> dict[int, int]:
+        """How many processes each of ``pks`` called (those that called none are absent)."""
+        found: dict[int, int] = {}
+        statement = pages.count_called().where(self._sql.among(links.c.input_pk))
+        with self._read("count called processes") as conn:
+            for chunk in self._sql.chunks(set(pks)):
+                found.update((int(pk), int(n)) for pk, n in conn.execute(statement, {"ids": chunk}))
+        return found
+
+    def change_probe(self) -> int:
+        """A number that changes when another connection commits, read without touching a table: SQLite's
+        ``data_version``; on PostgreSQL the next transaction id, which any write on the server moves. Commits of this
+        connection do not move it (on SQLite), so a watcher that writes itself looks at :meth:`change_marker` too."""
+        with self._read("probe for changes") as conn:
+            return int(conn.execute(text(pages.probe_sql(self.dialect))).scalar_one())
+
+    def change_marker(self) -> pages.ChangeMarker:
+        """A cheap look (three index reads) that tells, compared with an earlier one, what may have changed."""
+        with self._read("look for changes") as conn:
+            newest_node, newest_report = conn.execute(pages.newest_ids()).one()
+            active = {int(pk): (float(mtime), owner) for pk, mtime, owner in conn.execute(pages.unterminated())}
+        return pages.ChangeMarker(int(newest_node), int(newest_report), active)
 
     def get_reports(self, pk: int) -> list[ReportRow]:
         """The reports of node ``pk``, oldest first."""

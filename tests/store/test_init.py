@@ -7,6 +7,7 @@ import jupyter_workflows.store
 PUBLIC = [
     "CALL_LINK_TYPES",
     "CacheSource",
+    "ChangeMarker",
     "DATA_LINK_TYPES",
     "EXTRAS",
     "LOGIC_LINK_TYPES",
@@ -14,6 +15,7 @@ PUBLIC = [
     "LinkType",
     "NodeRow",
     "OwnerRow",
+    "ProcessQuery",
     "ReportRow",
     "SecretURL",
     "Store",
