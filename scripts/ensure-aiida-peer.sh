@@ -18,6 +18,12 @@ python=${PEER_PYTHON:-python3}
 # This machine kind's global pip config names local indexes that do not exist: drop only those warnings.
 pip_filter() { grep -v "^WARNING: Location 'file:" || true; }
 
+# The test suite runs in several pytest workers, which may all ask for the peer at once: one makes it, the others
+# wait and then find it made.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
+
 if [ ! -x "$venv/bin/python" ]; then
     echo "peer: creating $venv with $("$python" --version 2>&1)"
     "$python" -m venv "$venv"
