@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -98,3 +99,23 @@ def any_store(store_url: str):
 
     with temporary_store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(autouse=True)
+def _a_current_event_loop_that_is_open() -> Iterator[None]:
+    """pytest-jupyter leaves its closed loop as the thread's current one, and once nest_asyncio2 has patched
+    ``asyncio.run`` (a blocking ``jw.run`` inside a running loop does), ``asyncio.run`` takes the current loop on
+    Python < 3.12: a test that follows those in the same pytest worker gets a fresh loop instead."""
+    # The loop set for this thread, without making one (asyncio.get_event_loop would, and a loop nobody closes
+    # is a ResourceWarning later): the policy's own record, as nest_asyncio2 reads it.
+    current = getattr(getattr(asyncio.get_event_loop_policy(), "_local", None), "_loop", None)
+    if current is None or not current.is_closed():
+        yield
+        return
+    fresh = asyncio.new_event_loop()
+    asyncio.set_event_loop(fresh)
+    try:
+        yield
+    finally:
+        if not fresh.is_running():
+            fresh.close()

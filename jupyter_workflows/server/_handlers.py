@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -252,8 +251,7 @@ class EventsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)
-        self._key = self.feed.add(self._forward)
-        self.write_message(json.dumps({"type": "hello", "time": time.time()}))
+        self._key = self.feed.add(self._forward)  # which says hello once it has looked at the store
 
     def _forward(self, text: str) -> None:
         if self.ws_connection is not None and not self.ws_connection.is_closing():

@@ -28,7 +28,6 @@ export class WorkflowsModel {
   private cursor: { before?: number; after?: number } = {};
   private socket: WebSocket | null = null;
   private attempts = 0;
-  private connected = 0; // how many times the feed said hello
   private refreshing: Promise<void> | null = null;
   private again = false;
   private disposed = false;
@@ -179,8 +178,10 @@ export class WorkflowsModel {
         this.patch(change.items || []);
         this._processesChanged.emit(change);
         void this.refresh(Boolean(change.created));
-      } else if (change.type === 'hello' && this.connected++) {
-        void this.refresh(true); // connected again: catch up with what changed meanwhile
+      } else if (change.type === 'hello') {
+        // The feed has looked at the store: every change from now on comes as a message. Catch up with what changed
+        // before it (since the first page was read, or while disconnected).
+        void this.refresh(true);
       } else if (change.type === 'status') {
         this.error = change.ok ? null : (change.error ?? 'The store cannot be opened.');
         void this.refresh(true);

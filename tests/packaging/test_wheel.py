@@ -84,6 +84,25 @@ def test_the_installed_wheel_runs_the_getting_started_tutorial(dist, tmp_path, m
     assert version == VERSION and module == site and Path(prefix) == python.parent.parent
 
 
+def test_the_installed_wheel_gives_jupyter_the_panel_and_its_server_extension(dist, tmp_path):
+    """``make test`` builds the labextension before the wheel; installed into a fresh venv (with JupyterLab), both
+    halves of the Workflows panel are listed enabled and OK, as a user checks them."""
+    if not (PROJECT / "jupyter_workflows" / "labextension" / "package.json").exists():
+        pytest.fail(
+            "The labextension is not built, so the wheel cannot carry it: run `make labextension` (make test does)."
+        )
+    python = fresh_venv(BUILD / "test-venvs" / "wheel-lab")
+    pip_install(python, str(dist / WHEEL_NAME), "jupyterlab>=4.4")
+    env = {"JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    servers = run([python.parent / "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env)
+    assert "jupyter_workflows enabled" in servers and f"jupyter_workflows {VERSION} OK" in servers, servers
+    labs = run([python.parent / "jupyter", "labextension", "list"], cwd=tmp_path, env=env)
+    built = json.loads((PROJECT / "jupyter_workflows" / "labextension" / "package.json").read_text())
+    listed = [line for line in labs.splitlines() if line.strip().startswith("jupyter-workflows ")]
+    assert listed and f"v{built['version']}" in listed[0] and "enabled" in listed[0] and "OK" in listed[0], labs
+    assert str(python.parent.parent) in labs  # found in the venv's share/jupyter, where the wheel put it
+
+
 def test_a_built_labextension_is_installed_where_jupyterlab_finds_it(tmp_path):
     """Once labextension/ is built (into jupyter_workflows/labextension), the wheel carries it as data files."""
     source = tmp_path / "source"
