@@ -7,7 +7,7 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
 
     python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] \
-        [--timeout 300]
+        [--timeout 300] [--slots 200] [--skip pickup control]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -30,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import jupyter_workflows as jw
 from benchmarks.daemon_workflows import OneChild, add, nap
 from jupyter_workflows import Float, Int
-from jupyter_workflows.testing import daemon_workers, get_runtime, isolated_runtime
+from jupyter_workflows.testing import DaemonWorkers, daemon_workers, get_runtime, isolated_runtime
+from jupyter_workflows.worker import DEFAULT_SLOTS
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -55,28 +57,55 @@ def fresh_store(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def throughput(n: int, k: int, timeout: float) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of OS process ``pid`` so far (Linux: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CPU:
+    """CPU seconds spent by this process (the submitting kernel) and by the workers between two readings."""
+
+    def __init__(self, workers: DaemonWorkers) -> None:
+        self._pids = [worker.pid for worker in workers.workers]
+        self._start = self._read()
+
+    def _read(self) -> tuple[float, float]:
+        return time.process_time(), sum(cpu_seconds(pid) for pid in self._pids)
+
+    def per_process_ms(self, processes: int) -> dict[str, float]:
+        client, workers = (now - then for now, then in zip(self._read(), self._start, strict=True))
+        return {"client": round(client / processes * 1000, 3), "workers": round(workers / processes * 1000, 3)}
+
+
+def throughput(n: int, k: int, timeout: float, workers: DaemonWorkers) -> dict[str, Any]:
+    cpu = CPU(workers)
     started = time.perf_counter()
     nodes = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(n)]
     submitted = time.perf_counter() - started
     jw.wait(*nodes, timeout=timeout)
     calcfunctions = time.perf_counter() - started
+    calcfunctions_cpu = cpu.per_process_ms(n)
     assert all(node.is_finished_ok for node in nodes)
+    cpu = CPU(workers)
     started = time.perf_counter()
     chains = [jw.submit(OneChild, x=Int(i), daemon=True) for i in range(k)]
     jw.wait(*chains, timeout=timeout)
     workchains = time.perf_counter() - started
-    assert all(node.is_finished_ok for node in chains)
     processes = k * 3  # the WorkChain, its child, and the calcfunction its last step calls
+    workchains_cpu = cpu.per_process_ms(processes)
+    assert all(node.is_finished_ok for node in chains)
     return {
         "calcfunctions": n,
         "calcfunctions_seconds": round(calcfunctions, 3),
         "calcfunctions_per_second": round(n / calcfunctions, 1),
+        "calcfunctions_cpu_ms_per_process": calcfunctions_cpu,
         "submit_per_second": round(n / submitted, 1),
         "workchains": k,
         "workchains_seconds": round(workchains, 3),
         "workchains_per_second": round(k / workchains, 1),
         "workchain_processes_per_second": round(processes / workchains, 1),
+        "workchains_cpu_ms_per_process": workchains_cpu,
     }
 
 
@@ -144,12 +173,14 @@ def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any
     with (
         fresh_store(store) as url,
         isolated_runtime(url, broker=BROKER),
-        daemon_workers(url, BROKER, workers=workers, slots=args.slots),
+        daemon_workers(url, BROKER, workers=workers, slots=args.slots) as started,
     ):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
-        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout)}
-        result["pickup"] = pickup(args.samples)
-        result["control"] = control(args.samples)
+        result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout, started)}
+        if "pickup" not in args.skip:
+            result["pickup"] = pickup(args.samples)
+        if "control" not in args.skip:
+            result["control"] = control(args.samples)
         return result
 
 
@@ -160,14 +191,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--k", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["pickup", "control"], help="parts not measured")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
-    # A WorkChain waiting for its child holds a worker slot, and a worker with every slot taken stops taking tasks
-    # (jupyter_workflows/worker/_worker.py, as AiiDA's daemon): with the default 200 slots, one worker given 200
-    # WorkChains at once fills its slots with parents and never runs their children. Slots enough for K parents and
-    # their children: K + 100.
-    parser.add_argument("--slots", type=int, default=None, help="slots per worker (default: K + 100)")
+    parser.add_argument("--slots", type=int, default=DEFAULT_SLOTS, help=f"slots per worker (default {DEFAULT_SLOTS})")
     args = parser.parse_args()
-    args.slots = args.slots or args.k + 100
     runs = [measure(args.store, workers, args) for workers in args.workers]
     print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "runs": runs}))
 

@@ -512,6 +512,26 @@ class Process(metaclass=ProcessType):
             self._waiting = None
             self._waiting_at_checkpoint = False
 
+    def _await_off_slot(self, awaitable: Awaitable[T]) -> T:
+        """:meth:`_await` at a checkpoint, for something other than this process's own work (its children, play):
+        its run slot (see ``_slots``; a daemon worker's) is free meanwhile, and taken again before it runs on."""
+        holder = self._slot_holder()
+        slots = self.runner.slots
+        if slots is None or holder.pk is None or not slots.set_aside(holder.pk):
+            return self._await(awaitable, at_checkpoint=True)
+        result = self._await(awaitable, at_checkpoint=True)  # killed or handed over: it ends without its slot
+        back = slots.take_back(holder.pk)
+        if back is not None:
+            self._await(back, commit=False, at_checkpoint=True)  # an interrupted wait cancels ``back``
+        return result
+
+    def _slot_holder(self) -> Process:
+        """The process whose slot this one runs in: itself, or the caller it runs inside (``run`` in a step)."""
+        holder = self
+        while holder.task is None and holder.parent is not None:
+            holder = holder.parent
+        return holder
+
     def _await_user(self, awaitable: Awaitable[T]) -> T:
         """Await what user code returned (an ``async def`` body or step) as a task in the process's context. A
         coroutine that never gets to run (the process was killed first) is closed, not left "never awaited"."""
@@ -534,7 +554,7 @@ class Process(metaclass=ProcessType):
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()
-            self._await(self._play, at_checkpoint=True)
+            self._await_off_slot(self._play)
         self._check_killed()
         if self._handing_over:
             raise _HandedOver

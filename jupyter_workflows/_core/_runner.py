@@ -22,6 +22,7 @@ from ._events import EventBus
 from ._interrupts import interrupts_go_to
 from ._portal import call_in_portal, drive, drive_blocking, in_portal
 from ._process import Process
+from ._slots import Slots
 from ._time_slices import TimeSlices
 from ._transactions import check_may_yield
 
@@ -44,6 +45,7 @@ class Runner:
         self._tasks: set[asyncio.Task[Any]] = set()  # the loop holds tasks weakly: keep them alive here
         self._wakeups = 0  # nesting of signals_wake_loop()
         self.time_slices = TimeSlices(loop)
+        self.slots: Slots | None = None  # how many of its processes may run at once (a daemon worker's); None: any
 
     def __repr__(self) -> str:
         return f"<Runner {self.id[:8]} live={len(self.live)} private_loop={self.private_loop}>"

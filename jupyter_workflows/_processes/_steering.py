@@ -216,8 +216,11 @@ async def _kill_called_elsewhere(pk: int, reason: str) -> None:
     node = load_node(pk)
     assert isinstance(node, ProcessNode)
     for child in node.called:
-        if child.is_terminated or child.process is not None:
-            continue  # children here were killed with it by the engine
+        if child.is_terminated:
+            continue
+        if child.process is not None:  # here: killed with it by the engine, unless this worker took it from the queue
+            child.process.kill(f"{reason} (killed with its caller {_name(node)})")  # then it is killed now
+            continue
         try:
             await steer_async(child, "kill", f"{reason} (killed with its caller {_name(node)})")
         except Exception as error:

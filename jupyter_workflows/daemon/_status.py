@@ -2,7 +2,10 @@
 and the store and broker they use (passwords masked).
 
 The supervisor writes who its workers are (``state.json``); what each one holds is read from the store (the held-
-process index), so the load is the store's truth, not what a worker last said.
+process index, and each process's state), so the load is the store's truth, not what a worker last said. A slot
+counts a process able to run: the load is the processes a worker holds less those that wait for their children or
+are paused (they give their slot back meanwhile; see ``_core._slots``), which are shown apart as waiting. A worker
+may hold more processes than it has slots, never run more.
 """
 
 from __future__ import annotations
@@ -31,13 +34,19 @@ class WorkerStatus:
     ready: bool  # it takes tasks
     slots: int
     processes: tuple[tuple[int, str], ...] = ()  # (pk, process label) of every process it holds
+    waiting: int = 0  # of these, those that hold no slot: waiting for their children, or paused
     restarts: int = 0
     stopping: bool = False
 
     @property
+    def running(self) -> int:
+        """How many of its processes hold a slot (able to run: not waiting for children, not paused)."""
+        return len(self.processes) - self.waiting
+
+    @property
     def load(self) -> str:
-        """Slots used / total, as ``"3/200"``."""
-        return f"{len(self.processes)}/{self.slots}"
+        """Slots used / total, as ``"3/200"`` (the processes that wait hold none: see :attr:`waiting`)."""
+        return f"{self.running}/{self.slots}"
 
     @property
     def state(self) -> str:
@@ -82,6 +91,8 @@ class DaemonStatus:
                 if len(worker.processes) > _SHOWN:
                     shown += f", ... ({len(worker.processes) - _SHOWN} more)"
                 restarted = f" (restarted {worker.restarts}x)" if worker.restarts else ""
+                if worker.waiting:
+                    shown += f"; {worker.waiting} waiting for children or play"
                 lines.append(
                     f"{worker.number:<7} {worker.pid or '-'!s:<8} {worker.state:<11} {worker.load:<10} "
                     f"{shown or '-'}{restarted}"
@@ -108,9 +119,15 @@ def read_status(store: Store, files: DaemonFiles) -> DaemonStatus:
         )
     ours = {(here, worker.pid) for worker in workers}
     elsewhere = tuple((host, wpid, len(pks)) for (host, wpid), pks in sorted(held.items()) if (host, wpid) not in ours)
-    labels = _labels(store, [pk for worker in workers for pk, _ in worker.processes])
+    labels, waiting = _labels(store, [pk for worker in workers for pk, _ in worker.processes])
     workers = tuple(
-        WorkerStatus(**{**worker.__dict__, "processes": tuple((pk, labels.get(pk, "?")) for pk, _ in worker.processes)})
+        WorkerStatus(
+            **{
+                **worker.__dict__,
+                "processes": tuple((pk, labels.get(pk, "?")) for pk, _ in worker.processes),
+                "waiting": sum(pk in waiting for pk, _ in worker.processes),
+            }
+        )
         for worker in workers
     )
     return DaemonStatus(
@@ -150,6 +167,8 @@ def _held_by_workers(store: Store) -> dict[tuple[str, int], list[int]]:
     return held
 
 
-def _labels(store: Store, pks: list[int]) -> dict[int, str]:
+def _labels(store: Store, pks: list[int]) -> tuple[dict[int, str], set[int]]:
+    """The process labels of ``pks``, and those of them that hold no slot (waiting for children, or paused)."""
     rows = store.get_nodes(pks) if pks else {}
-    return {pk: row.process_label or row.node_type for pk, row in rows.items()}
+    labels = {pk: row.process_label or row.node_type for pk, row in rows.items()}
+    return labels, {pk for pk, row in rows.items() if row.process_state == "waiting" or row.paused}

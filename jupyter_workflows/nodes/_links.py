@@ -80,14 +80,11 @@ def link_namespace(
     if node.pk is None:
         return _nested(list(pending))
     store = node.provenance_store
-    if incoming:
-        links = store.get_links(inputs_of=[node.pk], link_types=link_types)
-        nodes = _nodes_of(links, "input_pk", store)
-        pairs = [(link.link_label, nodes[link.input_pk]) for link in links]
-    else:
-        links = store.get_links(outputs_of=[node.pk], link_types=link_types)
-        nodes = _nodes_of(links, "output_pk", store)
-        pairs = [(link.link_label, nodes[link.output_pk]) for link in links]
+    found: dict[int, Node] = {}  # one node object per pk, as under two labels
+    pairs = [
+        (link.link_label, found.get(row.pk) or found.setdefault(row.pk, node_from_row(row, store)))
+        for link, row in store.get_neighbours(node.pk, incoming=incoming, link_types=link_types)  # one query
+    ]
     return _nested([*pairs, *pending])
 
 

@@ -58,6 +58,27 @@ class DriverStatements:
         finally:
             cursor.close()
 
+    def insert_nodes(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert a few nodes in one statement (PostgreSQL: one round trip) and return their pks in order."""
+        if not self._postgresql or len(rows) == 1:
+            return [self.insert_node(values) for values in rows]
+        parameters: list[Any] = []
+        for values in rows:
+            row = [values[column] for column in self._node_columns]
+            row[self._attributes_at] = json.dumps(row[self._attributes_at])
+            parameters += row
+        head, _, marks = self._insert_node.removesuffix(" RETURNING pk").partition(" VALUES ")
+        sql = f"{head} VALUES {', '.join([marks] * len(rows))} RETURNING uuid, pk"  # rows come back in any order
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql, parameters)
+            pk_of = {str(uuid): int(pk) for uuid, pk in cursor.fetchall()}
+        except self._error as error:
+            raise DBAPIError.instance(sql, parameters, error, self._error) from None
+        finally:
+            cursor.close()
+        return [pk_of[str(values["uuid"])] for values in rows]
+
     def insert_links(self, rows: Sequence[tuple[int, int, str, str]]) -> None:
         """Insert links, each ``(input_pk, output_pk, link_type, link_label)``."""
         cursor = self._cursor()

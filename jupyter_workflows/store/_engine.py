@@ -116,6 +116,9 @@ def _create_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = _PG_CONNECT_TIMEOUT_S
+        # Autocommit: a read, or a write of one statement, is one round trip, not three (BEGIN, it, ROLLBACK or
+        # COMMIT); the store sends BEGIN itself for a transaction of several statements (Store._begin).
+        return create_engine(url, connect_args=connect_args, isolation_level="AUTOCOMMIT")
     return create_engine(url, connect_args=connect_args)
 
 

@@ -150,7 +150,7 @@ class Store:
 
         A ``ctime`` of 0 means "now"; an ``mtime`` of 0 means "same as ctime".
         """
-        with self._write("insert a node"):
+        with self._write("insert a node", one_statement=True):
             return self._driver.insert_node(_node_values(row, _time.time()))
 
     def insert_nodes(self, rows: Sequence[NodeRow]) -> list[int]:
@@ -162,7 +162,7 @@ class Store:
         uuids = [value["uuid"] for value in values]
         with self._write("insert nodes") as conn:
             if len(values) < _BULK_FROM:
-                return [self._driver.insert_node(value) for value in values]
+                return self._driver.insert_nodes(values)
             # A plain executemany, then the new pks by uuid: several times faster than INSERT ... RETURNING in
             # parameter order, which SQLite runs row by row and psycopg re-parses for every batch.
             conn.execute(self._sql.insert_node, values)
@@ -187,7 +187,7 @@ class Store:
         _check_updatable(columns)
         columns.setdefault("mtime", _time.time())
         _storable_columns(columns)
-        with self._write("update a node") as conn:
+        with self._write("update a node", one_statement=True) as conn:  # the SELECT only when it failed
             result = conn.execute(self._sql.update_node(list(columns)), {**columns, "pk_": pk})
             if result.rowcount == 0:
                 found = conn.execute(self._sql.node_by_pk, {"pk": pk}).first()
@@ -274,7 +274,7 @@ class Store:
 
     def heartbeat(self, owner_id: str) -> None:
         """Record a sign of life of a registered owner, stamped with the store's clock."""
-        with self._write("record a heartbeat") as conn:
+        with self._write("record a heartbeat", one_statement=True) as conn:
             if conn.execute(self._sql.heartbeat, {"owner_id": owner_id}).rowcount == 0:
                 raise StoreError(f"No owner {owner_id!r} is registered in {self.url}; call register_owner() first")
 
@@ -284,7 +284,7 @@ class Store:
 
         A compare-and-set: of several runtimes claiming the same orphan at once, exactly one gets the row."""
         values = {"pk_": pk, "owner": owner, "expected": expected, "mtime": _time.time()}
-        with self._write("claim a process") as conn:
+        with self._write("claim a process", one_statement=True) as conn:
             row = conn.execute(self._sql.claim_process, values).first()
         return None if row is None else _node_row(row)
 
@@ -312,7 +312,7 @@ class Store:
 
     def set_cache_valid(self, pk: int, valid: bool) -> None:
         """Whether process ``pk`` may serve as a cache source (sealed or not). Raises NodeNotFoundError."""
-        with self._write("set whether a node is a cache source") as conn:
+        with self._write("set whether a node is a cache source", one_statement=True) as conn:
             if conn.execute(self._sql.set_cache_valid, {"pk_": pk, "valid": valid}).rowcount == 0:
                 raise _node_not_found(pk)
 
@@ -569,28 +569,34 @@ class Store:
             return [_node_row(row) for row in conn.execute(statement)]
 
     @contextmanager
-    def _write(self, action: str) -> Iterator[Connection]:
-        """A write transaction (joined when one is open already); StoreError if ``action`` fails."""
+    def _write(self, action: str, *, one_statement: bool = False) -> Iterator[Connection]:
+        """A write transaction (joined when one is open already); StoreError if ``action`` fails. A write of
+        ``one_statement`` needs none on PostgreSQL, where each statement outside a transaction commits by itself
+        (one round trip instead of three)."""
         with self._errors(action):
             if self._depth:
                 yield self._conn
                 return
             with transaction_scope():
                 try:
-                    self._begin()
+                    self._begin(statements=not one_statement)
                     yield self._conn
                 except BaseException:
                     self._conn.rollback()
                     raise
                 self._commit()
 
-    def _begin(self) -> None:
-        # PostgreSQL begins implicitly. On SQLite pysqlite's own BEGIN is disabled (see _engine._configure_sqlite),
-        # so take the write lock up front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later.
+    def _begin(self, *, statements: bool = True) -> None:
+        # On SQLite pysqlite's own BEGIN is disabled (see _engine._configure_sqlite), so take the write lock up
+        # front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later. PostgreSQL's connection is in
+        # autocommit (see _engine._create_engine): a transaction of several statements begins here.
         if self.dialect == "sqlite":
             self._conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
+            return
+        if not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
             self._conn.begin()
+        if statements:
+            self._conn.exec_driver_sql("BEGIN")
 
     def _commit(self) -> None:
         try:

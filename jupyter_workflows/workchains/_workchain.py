@@ -190,7 +190,7 @@ class WorkChain(Process):
         if pending:
             self._move(ProcessState.WAITING)
             self.set_status(_waiting_status(pending[:5], len(pending)))
-            self._await(wait_terminated(pending), at_checkpoint=True)  # type: ignore[arg-type]
+            self._await_off_slot(wait_terminated(pending))  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
             self.set_status(None)
         for entry, node in zip(self._awaiting, nodes, strict=True):

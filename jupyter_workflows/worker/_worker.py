@@ -4,11 +4,13 @@
   each, it waits for a free slot, claims the process in the store (compare-and-set on its owner; a process that
   terminated or that a live owner holds is skipped) and starts it; the task is acked once the handler returned, that
   is once the worker owns the process (never held for the process's life: see RabbitMQ's ``consumer_timeout``).
-- **Slots** bound how many processes it runs at once (a WorkChain waiting for its children holds its slot, as in
-  AiiDA: give enough slots for the deepest tree). With every slot used it stops consuming, so the queue's tasks go
-  to the other workers; a task that reached it meanwhile is queued again, as a new task (never held unacked: a
-  worker full of parents must not sit on their children's tasks). It consumes again once a batch of slots is free,
-  or once fewer stayed free for half a second (the others held by parents waiting for children).
+- **Slots** bound how many processes it runs at once: a slot counts a process able to run. A WorkChain that waits
+  for its children, or a paused process, gives its slot back meanwhile and takes one again (before any new process)
+  when it runs on (see ``_core._slots``); so a worker whose slots all went to WorkChains still takes their children,
+  and never runs more than ``slots`` processes' steps at once, however many wait. With every slot used it stops
+  consuming, so the queue's tasks go to the other workers; a task that reached it meanwhile is queued again, as a
+  new task (never held unacked: it could wait longer than the broker's ``consumer_timeout``). It consumes again once
+  a batch of slots is free, or once fewer stayed free for half a second (the others held by long processes).
 - **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
   its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
   ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
@@ -30,14 +32,13 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from .._core import Process, Runner, WorkflowsError
+from .._core import Process, Runner, Slots, WorkflowsError
 from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
 from ..launch import continue_process
 from ..nodes import ProcessNode, load_node
 from ..store import SecretURL
-from ._slots import Slots
 
 if TYPE_CHECKING:
     from ..broker import RabbitMQCommunicator, Subscription
@@ -75,12 +76,12 @@ class Worker:
         self.sweep_seconds = sweep_seconds
         self.grace = grace
         self.lost_after = lost_after
-        self.held: set[Process] = set()  # processes it runs (claimed, not ended or handed over yet)
+        self.held: dict[int, Process] = {}  # processes it runs, by pk (claimed, not ended or handed over yet)
         self._runtime: Runtime | None = None
         self._stop = asyncio.Event()
 
     def __repr__(self) -> str:
-        return f"<Worker pid {os.getpid()} store={str(self.store_url)!r} {len(self.held)}/{self.slots.size} slots>"
+        return f"<Worker pid {os.getpid()} store={str(self.store_url)!r} {len(self.held)} held, {self.slots!r}>"
 
     @property
     def runtime(self) -> Runtime:
@@ -96,6 +97,7 @@ class Worker:
         """Serve until stopped; then hand over and close."""
         loop = asyncio.get_running_loop()
         runtime = self._runtime = Runtime(Runner(loop, private_loop=False), kind="worker")
+        runtime.runner.slots = self.slots
         previous = swap_runtime(runtime)
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
@@ -129,8 +131,8 @@ class Worker:
         try:
             while not self.slots.closed:
                 self._slots_changed.clear()
-                # A batch of free slots, or fewer that stay free: the others may be held by parents that wait for
-                # children only a consuming worker can run (waiting for the batch would wait for ever).
+                # A batch of free slots (fewer subscribe/unsubscribe round trips at the edge), or fewer that stay
+                # free: the others may be held by long processes (waiting for the batch could wait for hours).
                 if (
                     subscription is None
                     and not self.slots.full
@@ -171,31 +173,34 @@ class Worker:
                 f"A task for store {task['store']} reached a worker of store {store.identity}: the namespace is "
                 "derived from the store's identity, so a worker of another store should never see it."
             )
-        if not self.slots.take():  # full, or stopping: a new task replaces this one, for another worker
-            node = load_node(task["pk"])
+        pk = task["pk"]
+        if pk in self.held:  # a duplicate task (a send retried over a reconnect): it runs here
+            return
+        if not self.slots.take(pk):  # full, or stopping: a new task replaces this one, for another worker
+            node = load_node(pk)
             assert isinstance(node, ProcessNode)
             queue_continue(node)
             return
-        await self._continue(task["pk"])
+        await self._continue(pk)
 
     async def _continue(self, pk: int) -> None:
         """Continue process ``pk`` in a slot already taken (given back if the process is skipped)."""
         try:
             process = await continue_process(pk)
         except BaseException:
-            self.slots.give()
+            self.slots.give(pk)
             raise
         if process is None:
-            self.slots.give()
+            self.slots.give(pk)
             return
         _LOGGER.debug("Took %s", process.name)
-        self.held.add(process)
+        self.held[pk] = process
         assert process.task is not None
-        process.task.add_done_callback(lambda _: self._ended(process))
+        process.task.add_done_callback(lambda _: self._ended(pk))
 
-    def _ended(self, process: Process) -> None:
-        self.held.discard(process)
-        self.slots.give()
+    def _ended(self, pk: int) -> None:
+        self.held.pop(pk, None)
+        self.slots.give(pk)
 
     # -- the processes of dead workers ---------------------------------------------------------------------------------
     async def _sweep(self) -> None:
@@ -216,12 +221,14 @@ class Worker:
         for pk, owner in store.processes_held_by("worker"):
             if owner.id == me or alive.setdefault(owner.id, owner_alive(owner)):
                 continue
-            if not self.slots.take():
+            if not self.slots.take(pk):
                 return
             _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
             await self._continue(pk)
         for pk in store.queued_processes(before=time.time() - self.lost_after):
-            if not self.slots.take():
+            if pk in self.held:
+                continue
+            if not self.slots.take(pk):
                 return
             _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, self.lost_after)
             await self._continue(pk)
@@ -231,7 +238,7 @@ class Worker:
         self.slots.close()
         sweeping.cancel()
         await asyncio.wait([consuming])  # unsubscribed: no task comes any more
-        held = list(self.held)
+        held = list(self.held.values())
         for process in held:
             process.hand_over()
         tasks = [process.task for process in held if process.task is not None]

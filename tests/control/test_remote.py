@@ -37,14 +37,15 @@ def test_pause_holds_a_workchain_on_a_worker_and_play_lets_it_go_on(kernel: Runt
     assert node.is_finished_ok and node.outputs.total.value == 1 and not node.paused
 
 
-def test_a_kill_reaches_the_children_on_the_other_worker(kernel: Runtime, workers: DaemonWorkers) -> None:
-    holder = workers.start(slots=1)  # its one slot runs the Parent: the children go to the other worker
+def test_a_kill_reaches_the_children_on_either_worker(kernel: Runtime, workers: DaemonWorkers) -> None:
+    """The nap runs on the Parent's worker or on the other one (a Parent that waits frees its slot, so either may
+    take it): killed over RPC there, or by the Parent's worker itself, which took it from the queue."""
+    workers.start(slots=1)
     node = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)
     until(lambda: node.owner is not None, "the worker to take the Parent")
     workers.start()
     until(lambda: len(node.called) == 2 and node.called[1].process_state is ProcessState.RUNNING, "the nap to run")
     napping = node.called[1]
-    assert napping.owner != node.owner and kernel.store.get_owners([node.owner])[node.owner].pid == holder.pid
     assert jw.kill(node, message="enough") == [node]
     jw.wait(node, napping, timeout=60)  # the hour-long nap was interrupted, not waited out
     assert node.is_killed and node.exit_message == "enough"

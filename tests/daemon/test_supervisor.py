@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Float, ProcessState
+from jupyter_workflows import Float, Int, ProcessState
 from jupyter_workflows.daemon import DaemonError
 from jupyter_workflows.testing import Runtime, isolated_runtime
 from tests.daemon.conftest import ROOT, cli, stop_every_daemon
 from tests.worker.conftest import until
-from tests.worker.workflows import nap
+from tests.worker.workflows import Parent, nap
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +97,16 @@ def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: 
     assert killed.returncode == 0 and killed.stdout == f"Killed nap<{node.pk}>\n", killed.stderr
     jw.wait(node, timeout=60)
     assert node.is_killed and node.exit_message == "from the terminal"
+
+    # A WorkChain waiting for its child holds no slot: the load counts the processes able to run.
+    chain = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)  # it waits for its hour-long nap
+    until(lambda: chain.process_state is ProcessState.WAITING and len(chain.called) == 2
+          and chain.called[1].process_state is ProcessState.RUNNING, "the Parent to wait for its nap")  # fmt: skip
+    workers = jw.daemon.status(store=sqlite_url).workers
+    assert [sum(w.running for w in workers), sum(w.waiting for w in workers)] == [1, 1]
+    assert "; 1 waiting for children or play" in cli("daemon", "status", *connection, check=True).stdout
+    jw.kill(chain)
+    jw.wait(chain, *chain.called, timeout=60)
 
     followed = follow_logs_during(connection, lambda: cli("daemon", "incr", *connection, check=True).stdout)
     assert followed[0].startswith("==> ") and followed[-1].startswith("[supervisor] "), followed

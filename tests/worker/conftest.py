@@ -30,9 +30,11 @@ def workers(store_url: str, rabbitmq_url: str, kernel: Runtime, tmp_path: Path) 
         yield made
 
 
-def check(url: str, *pks: int) -> dict[str, object]:
-    """What a fresh process finds in the store: ``problems`` (provenance_problems) and ``trees`` (of ``pks``)."""
-    command = [sys.executable, str(ROOT / "tests" / "worker" / "check.py"), url, *map(str, pks)]
+def check(url: str, *pks: int, results: bool = False) -> dict[str, object]:
+    """What a fresh process finds in the store: ``problems`` (provenance_problems; with ``results``, also of the
+    outputs of ``pks``, each stored with a creator that finished) and ``trees`` (of ``pks``)."""
+    flags = ["--results"] if results else []
+    command = [sys.executable, str(ROOT / "tests" / "worker" / "check.py"), url, *flags, *map(str, pks)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)

@@ -15,9 +15,21 @@ def add(x, y):
     return x + y
 
 
+NAPPING = [0]  # naps running now in this OS process
+
+
 @calcfunction
 async def nap(seconds):
-    await asyncio.sleep(seconds.value)
+    """Naps. With ``$JW_TEST_NAP_LOG`` set, appends to that file how many naps run in this OS process as it starts
+    (a test bounds it by the worker's slots)."""
+    NAPPING[0] += 1
+    try:
+        if "JW_TEST_NAP_LOG" in os.environ:
+            with open(os.environ["JW_TEST_NAP_LOG"], "a") as naps:  # noqa: ASYNC230 - one short line
+                naps.write(f"{NAPPING[0]}\n")
+        await asyncio.sleep(seconds.value)
+    finally:
+        NAPPING[0] -= 1
     return seconds + 0
 
 
