@@ -115,10 +115,12 @@ def pickup(samples: int) -> dict[str, Any]:
     communicator = runtime.broker.communicator
     assert communicator is not None
     running: dict[int, float] = {}
+    arrived = asyncio.Event()
 
     async def on_broadcast(message: Any) -> None:
         if message["to_state"] == "running":
             running[message["pk"]] = time.perf_counter()
+            arrived.set()
 
     subscription = runtime.runner.block(communicator.subscribe_broadcasts_async("state_changed.*", on_broadcast))
     times = []
@@ -126,8 +128,9 @@ def pickup(samples: int) -> dict[str, Any]:
         for i in range(samples):
             started = time.perf_counter()
             node = jw.submit(add, Int(i), Int(2), daemon=True)
-            while node.pk not in running:
-                runtime.runner.block(asyncio.sleep(0.0002))
+            while node.pk not in running:  # woken by the broadcast: no polling that takes CPU from the worker
+                arrived.clear()
+                runtime.runner.block(arrived.wait())
             times.append(running[node.pk] - started)
     finally:
         runtime.runner.block(communicator.unsubscribe_async(subscription))

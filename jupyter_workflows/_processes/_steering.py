@@ -48,14 +48,16 @@ class _Remote:
 
     owner: str
     where: str  # "worker pid 12 on host"
+    guessed: bool = False  # the owner the node named when last read, not looked up now
 
 
 # -- acting on a process, wherever it is ---------------------------------------------------------------------------
 def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
     """Pause, play or kill ``node``'s process wherever it runs (a blocking RPC when it runs elsewhere). True if it
     was paused, played or killed; False if there was nothing to do (terminated, or not paused for play)."""
+    guess = _last_owner(node)
     for _ in range(_ATTEMPTS):
-        action = _act_here(node, intent, message)
+        action, guess = guess or _act_here(node, intent, message), None
         if not isinstance(action, _Remote):
             return action
         try:
@@ -69,8 +71,9 @@ def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
 async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> bool:
     """:func:`steer`, awaiting the RPC (for handlers and tasks on the loop: a blocking call there could wait for
     an owner that waits for this loop)."""
+    guess = _last_owner(node)
     for _ in range(_ATTEMPTS):
-        action = _act_here(node, intent, message)
+        action, guess = guess or _act_here(node, intent, message), None
         if not isinstance(action, _Remote):
             return action
         communicator = _connect()
@@ -81,6 +84,17 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
         except (RemoteError, RecipientNotFoundError) as error:
             _check_moved(node, intent, action, error)
     raise _kept_moving(node, intent)
+
+
+def _last_owner(node: ProcessNode) -> _Remote | None:
+    """The runtime that held the process when its node was last read, if another one: asked first, without reading
+    the store (the node and its owner: two reads, most of a control's cost besides the RPC). If it no longer holds
+    the process (it ended, moved, or that runtime is gone), its answer says so and the store is asked where it is."""
+    runtime = get_runtime()
+    owner = node.owner_when_read
+    if node.process is not None or owner is None or owner == runtime.owner_id or runtime.broker.url is None:
+        return None
+    return _Remote(owner, "", guessed=True)
 
 
 def _act_here(node: ProcessNode, intent: Intent, message: str) -> bool | _Remote:
@@ -165,7 +179,7 @@ def _request(intent: Intent, node: ProcessNode, message: str) -> ControlRequest:
 def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exception) -> None:
     """A process its owner no longer holds (handed over, or it ended) is looked up again; other errors raise."""
     if isinstance(error, RecipientNotFoundError):
-        if node.owner == action.owner and not node.is_terminated:
+        if not action.guessed and node.owner == action.owner and not node.is_terminated:
             raise ProcessNotRunningHereError(
                 f"Cannot {intent} {_name(node)}: it runs in {action.where}, which does not listen to the broker (a "
                 f"kernel without a broker configured, or connecting just now); {intent} it from there."

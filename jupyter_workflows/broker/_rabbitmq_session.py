@@ -314,9 +314,14 @@ class RabbitMQSession:
         except MessageError as exc:
             await self._dead_letter(message, self.names.rpc_queue(consumer.subscription.key), exc)
             return
+        try:
+            answer = consumer.receiver.call(request)  # on its way to the handler's loop while the ack is written
+        except RuntimeError as exc:  # the handler's loop is closed: that goes back as the answer
+            answer = asyncio.get_running_loop().create_future()
+            answer.set_exception(exc)
         await _settle(message.ack())
         try:
-            result = await consumer.receiver.call(request)
+            result = await answer
             body = _messages.encode("control reply", _messages.control_reply(result))
         except Exception as exc:  # the handler's error, or a result that is not valid on the wire, goes back
             body = _messages.encode("control reply", _messages.control_reply(error=exc))
@@ -334,9 +339,9 @@ class RabbitMQSession:
                 future.set_exception(MessageError(f"The answer to an RPC was malformed: {exc}"))
             await self._dead_letter(message, self.names.reply_queue(self._id), exc)
             return
-        await _settle(message.ack())
         if future is not None and not future.done():
-            future.set_result(reply)
+            future.set_result(reply)  # before the ack: the caller need not wait for its write
+        await _settle(message.ack())
 
     async def _on_broadcast(self, message: AbstractIncomingMessage) -> None:
         subject = message.routing_key or ""
@@ -347,13 +352,13 @@ class RabbitMQSession:
         except MessageError as exc:
             await self._dead_letter(message, self.names.broadcast_queue(self._id), exc)
             return
-        await _settle(message.ack())
         for consumer in list(self._consumers.values()):
             if consumer.subscription.kind == "broadcast" and subject_matches(consumer.pattern, subject):
                 try:
                     consumer.receiver.call(broadcast).add_done_callback(_log_handler_failure)
                 except RuntimeError:  # the subscriber's loop is closed
                     _LOGGER.debug("A broadcast was not delivered: its subscriber's event loop is closed")
+        await _settle(message.ack())  # after handing it on: the subscribers need not wait for its write
 
     async def _dead_letter(self, message: AbstractIncomingMessage, queue: str, error: MessageError) -> None:
         _LOGGER.warning(

@@ -190,6 +190,12 @@ class ProcessNode(Node):
         return self._current().owner
 
     @property
+    def owner_when_read(self) -> str | None:
+        """The owner its row named when it was last read, without reading it again (None once sealed): whom to ask
+        first; the answer tells whether it still holds the process."""
+        return None if self._row.sealed else self._row.owner
+
+    @property
     def mtime(self) -> float:
         return self._current().mtime
 

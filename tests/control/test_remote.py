@@ -93,3 +93,14 @@ def test_without_the_broker_a_kernel_says_where_the_process_runs(kernel: Runtime
     assert jw.kill(node) == [node]
     jw.wait(node, timeout=60)
     assert node.is_killed
+
+
+def test_a_control_asks_the_last_named_owner_and_then_the_store(kernel: Runtime, workers: DaemonWorkers) -> None:
+    workers.start()
+    node = jw.submit(nap, Float(0.2), daemon=True)
+    until(lambda: node.process_state is ProcessState.RUNNING, "the worker to run the nap")
+    assert node.owner_when_read is not None  # the worker, as last read; the node is not read again below
+    until(lambda: kernel.store.get_node(node.pk).sealed, "the nap to end")
+    assert node.owner_when_read is not None
+    assert jw.kill(node) == [] and jw.pause(node) == []  # the worker no longer holds it: the store says it ended
+    assert node.is_finished_ok
