@@ -83,7 +83,9 @@ def main() -> int:
     if args.check:
         for name, found in stale.items():
             fix = "python scripts/sync-labextension-version.py (or make labextension)"
-            print(f"{args.labextension / name} writes version {', '.join(found)}, not {wanted} (_version.py): run {fix}")
+            print(
+                f"{args.labextension / name} writes version {', '.join(found)}, not {wanted} (_version.py): run {fix}"
+            )
         return 1 if stale else 0
     if stale:
         changed = sync(args.labextension, wanted)
