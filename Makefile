@@ -63,6 +63,12 @@ LABEXT_BUILT := jupyter_workflows/labextension/package.json
 LABEXT_SOURCES := $(wildcard $(LABEXT_DIR)/src/*.ts $(LABEXT_DIR)/style/*) $(LABEXT_DIR)/package.json $(LABEXT_DIR)/tsconfig.json
 NODE_MODULES := $(LABEXT_DIR)/node_modules/.package-lock.json
 
+# The version is written once, in jupyter_workflows/_version.py; package.json and its lock carry its npm form
+# (JupyterLab lists the extension with it). This rewrites them when it differs, before anything reads them;
+# tests/packaging/test_version.py fails when a commit has them differ.
+$(LABEXT_DIR)/package.json: jupyter_workflows/_version.py scripts/sync-labextension-version.py | $(INSTALL_STAMP)
+	@$(VENV_PYTHON) scripts/sync-labextension-version.py
+
 $(NODE_MODULES): $(LABEXT_DIR)/package.json $(LABEXT_DIR)/package-lock.json
 	@echo "labextension: npm ci in $(LABEXT_DIR)"
 	@cd $(LABEXT_DIR) && npm ci --no-audit --no-fund --loglevel=error

@@ -17,7 +17,7 @@ from ..store import DATA_LINK_TYPES, LOGIC_LINK_TYPES, LinkRow, LinkType, NodeRo
 __all__ = ["DEFAULT_MAX_NODES", "LINK_TYPE_GROUPS", "Subgraph", "extract", "resolve_link_types"]
 
 DEFAULT_MAX_NODES = 5000
-"""Graphs with more nodes are refused. Measured (benchmarks/graph.py): 10,000 nodes still lay out in about 3 s, but
+"""Graphs with more nodes are refused. Measured (benchmarks/graph.py): 10,000 nodes still draw in about 7 s, but
 their SVG is 12-16 MB, too heavy to keep in a notebook; at 5,000 it is about 7 MB. Pass max_nodes=None for more."""
 
 LINK_TYPE_GROUPS: dict[str, tuple[LinkType, ...]] = {

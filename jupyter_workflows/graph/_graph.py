@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..nodes import Node
 from ..store import LinkRow, LinkType, Store
 from . import _layout
 from ._extract import DEFAULT_MAX_NODES, Subgraph, extract, resolve_link_types
-from ._layered import layered_positions, node_box
+from ._layered import NodeBox, edge_geometry, layered_positions, node_box
 from ._style import (
     GRAPH_ATTRIBUTES,
     Highlight,
@@ -138,10 +139,10 @@ class Graph:
         if self.plan.strategy == "deferred" and self.plan.long_edges:
             digraph.body.append(f"\t{_layout.PLAIN_DOT_HINT}\n")  # for plain dot; _layout.render drops it
         lit = self._lit_nodes()
-        self._add_nodes(digraph, lit, layered=layered)
+        geometry = self._add_nodes(digraph, lit, layered=layered)
         for index, link in enumerate(self.subgraph.links):
             faded = link.input_pk not in lit and link.output_pk not in lit
-            self._add_edge(digraph, link, faded=faded, long=index in self.plan.long_edges)
+            self._add_edge(digraph, link, faded=faded, long=index in self.plan.long_edges, geometry=geometry)
         return digraph
 
     def _lit_nodes(self) -> set[int]:
@@ -149,22 +150,30 @@ class Graph:
         origins = set(self.subgraph.origins)
         return {pk for pk, row in self.subgraph.nodes.items() if pk in origins or self.highlight.matches(row)}
 
-    def _add_nodes(self, digraph: graphviz.Digraph, lit: set[int], *, layered: bool) -> None:
+    def _add_nodes(self, digraph: graphviz.Digraph, lit: set[int], *, layered: bool) -> _Geometry | None:
+        """Add the nodes; for a layered graph, with their positions and sizes, which are returned for the edges."""
         origins = set(self.subgraph.origins)
         labels = {pk: label_lines(row, self.identifiers) for pk, row in self.subgraph.nodes.items()}
         styles = {
             pk: node_style(row, origin=pk in origins, decoloured=pk not in lit)
             for pk, row in self.subgraph.nodes.items()
         }
+        geometry = None
         if layered:
             boxes = {pk: node_box(labels[pk], styles[pk]["shape"]) for pk in labels}
             pairs = [(link.input_pk, link.output_pk) for link in self.subgraph.links]
-            for pk, (x, y) in layered_positions(boxes, pairs, max_span=_layout.MAX_KEPT_SPAN).items():
-                styles[pk]["pos"] = f"{x},{y}"
+            geometry = _Geometry(boxes, layered_positions(boxes, pairs, max_span=_layout.MAX_KEPT_SPAN))
+            for pk, (x, y) in geometry.positions.items():
+                # The size the edges are clipped to (a box's size is a slight overestimate, so the label fits).
+                size = {"width": f"{boxes[pk].width / 72:.3f}", "height": f"{boxes[pk].height / 72:.3f}"}
+                styles[pk].update(pos=f"{x},{y}", fixedsize="true", **size)
         for pk, lines in labels.items():
             digraph.node(f"N{pk}", node_label(lines), **styles[pk])
+        return geometry
 
-    def _add_edge(self, digraph: graphviz.Digraph, link: LinkRow, *, faded: bool, long: bool) -> None:
+    def _add_edge(
+        self, digraph: graphviz.Digraph, link: LinkRow, *, faded: bool, long: bool, geometry: _Geometry | None
+    ) -> None:
         style = edge_style(link, faded=faded)
         label: str | None = edge_label(link)
         if long:
@@ -175,7 +184,24 @@ class Graph:
             if self.plan.strategy == "deferred":
                 style["constraint"] = "false"
             label = None
+        if geometry is not None:
+            tail, head = link.input_pk, link.output_pk
+            style["pos"], label_position = edge_geometry(
+                *(geometry.positions[tail], geometry.boxes[tail], geometry.positions[head], geometry.boxes[head]),
+                label_lines=label.split("\\n") if label else (),
+                beside=long,
+            )
+            if label_position is not None:
+                style["lp"] = label_position
         digraph.edge(f"N{link.input_pk}", f"N{link.output_pk}", label, **style)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where the Python layered layout put the nodes (centres, in points) and how large they are."""
+
+    boxes: dict[int, NodeBox]
+    positions: dict[int, tuple[float, float]]
 
 
 def graph(

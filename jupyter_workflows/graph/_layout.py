@@ -62,7 +62,7 @@ STRATEGIES = ("auto", "plain", "deferred", "layered")
 LAYERED_FROM = 1000
 """Graphs with more nodes are laid out in Python (``_layered``). Measured (benchmarks/graph.py): dot (deferred) took
 2.0 s for 1,000 nodes of nested workflows, 9.5 s for 2,000, and did not finish 10,000 in five minutes; the layered
-layout draws 2,000 in 0.3 s and 10,000 in about 3 s."""
+layout draws 10,000 in about 7 s in all (3 s of it Graphviz drawing the SVG; 2 shared CPUs, load average 2.5)."""
 VIRTUAL_NODE_BUDGET = 1500
 """Above this many virtual nodes (sum of rank spans - 1), long edges are deferred. At 161 nodes with ~6,000 virtual
 nodes dot needed 192 s; 81 nodes with ~1,600 took 0.35 s."""

@@ -64,9 +64,10 @@ def jupyter_lab(
     *,
     comms_over_subshells: str = "perCommTarget",
     app: str = "jupyterlab",
+    python: str = sys.executable,
 ) -> Iterator[Lab]:
-    """Start JupyterLab (``app="notebook"``: Notebook 7) serving copies of ``notebooks`` from a fresh root directory;
-    stop it (and its kernels) afterwards."""
+    """Start JupyterLab (``app="notebook"``: Notebook 7) of the environment of ``python``, serving copies of
+    ``notebooks`` from a fresh root directory; stop it (and its kernels) afterwards."""
     root = tmp / "root"
     root.mkdir()
     for notebook in notebooks:
@@ -77,11 +78,11 @@ def jupyter_lab(
         directory.mkdir()
     _write_settings(dirs["JUPYTERLAB_SETTINGS_DIR"], comms_over_subshells)
     port, token = _free_port(), uuid.uuid4().hex
-    bin_dir = str(Path(sys.executable).parent)
+    bin_dir = str(Path(python).parent)
     server_env = {**os.environ, **env, **{k: str(v) for k, v in dirs.items()}}
     server_env["PATH"] = bin_dir + os.pathsep + server_env.get("PATH", "")
     command = [
-        *(sys.executable, "-m", app, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1"),
+        *(python, "-m", app, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1"),
         *(f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0"),
     ]
     if os.geteuid() == 0:

@@ -46,8 +46,7 @@ def test_the_sdist_holds_the_sources_the_docs_and_the_tutorials(dist):
         assert needed in names, needed
     tutorials = {path.relative_to(PROJECT).as_posix() for path in (PROJECT / "notebooks").glob("*.ipynb")}
     assert tutorials <= names
-    licenses = {path.name for pattern in ("LICEN[CS]E*", "COPYING*", "NOTICE*") for path in PROJECT.glob(pattern)}
-    assert licenses <= names  # none yet: the project has not chosen its licence
+    assert "LICENSE" in names
     # The tests need this checkout's services, kernels and scripts: they are not part of a source release.
     assert not [name for name in names if name.startswith(("tests/", "wip/", "benchmarks/", "docs/_build/"))]
     assert not [name for name in names if "__pycache__" in name or ".ipynb_checkpoints" in name]
@@ -59,10 +58,14 @@ def test_the_wheel_holds_the_package_typed_and_no_tests(dist):
         metadata = wheel.read(f"jupyter_workflows-{VERSION}.dist-info/METADATA").decode()
         entry_points = wheel.read(f"jupyter_workflows-{VERSION}.dist-info/entry_points.txt").decode()
     assert "jupyter_workflows/py.typed" in names
+    dist_info = f"jupyter_workflows-{VERSION}.dist-info/"
+    # setuptools >= 77 writes it to dist-info/licenses/ (PEP 639), older ones to dist-info/.
+    assert {f"{dist_info}licenses/LICENSE", f"{dist_info}LICENSE"} & names
     assert "jupyter_workflows/testing/__init__.py" in names  # the public test harness is part of the package
     top = {"jupyter_workflows", f"jupyter_workflows-{VERSION}.dist-info", f"jupyter_workflows-{VERSION}.data"}
     assert {name.split("/")[0] for name in names} <= top  # .data: the prebuilt labextension, once built
     assert f"\nVersion: {VERSION}\n" in metadata
+    assert "\nLicense: BSD-3-Clause\n" in metadata and "\nLicense-File: LICENSE\n" in metadata
     assert "jupyter-workflows = jupyter_workflows.cli:main" in entry_points
 
 
