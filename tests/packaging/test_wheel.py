@@ -4,6 +4,7 @@ fresh venv, gives a kernel that runs the getting-started tutorial."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import tarfile
@@ -97,13 +98,19 @@ def test_the_installed_wheel_gives_jupyter_the_panel_and_its_server_extension(di
     python = fresh_venv(BUILD / "test-venvs" / "wheel-lab")
     pip_install(python, str(dist / WHEEL_NAME), "jupyterlab>=4.4")
     env = {"JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
-    servers = run([python.parent / "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env)
-    assert "jupyter_workflows enabled" in servers and f"jupyter_workflows {VERSION} OK" in servers, servers
-    labs = run([python.parent / "jupyter", "labextension", "list"], cwd=tmp_path, env=env)
+    servers = uncoloured(run([python.parent / "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env))
+    assert re.search(r"^\s*jupyter_workflows\.server enabled$", servers, re.M), servers
+    assert re.search(r"^\s*jupyter_workflows\.server\s.*OK$", servers, re.M), servers
+    labs = uncoloured(run([python.parent / "jupyter", "labextension", "list"], cwd=tmp_path, env=env))
     built = json.loads((PROJECT / "jupyter_workflows" / "labextension" / "package.json").read_text())
     listed = [line for line in labs.splitlines() if line.strip().startswith("jupyter-workflows ")]
     assert listed and f"v{built['version']}" in listed[0] and "enabled" in listed[0] and "OK" in listed[0], labs
     assert str(python.parent.parent) in labs  # found in the venv's share/jupyter, where the wheel put it
+
+
+def uncoloured(text: str) -> str:
+    """What ``jupyter ... list`` prints, without its ANSI colours."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def test_a_built_labextension_is_installed_where_jupyterlab_finds_it(tmp_path):
