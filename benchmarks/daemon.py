@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
 from benchmarks.daemon_workflows import OneChild, add, nap
+from benchmarks.latency import summary
 from jupyter_workflows import Float, Int
 from jupyter_workflows.testing import DaemonWorkers, daemon_workers, get_runtime, isolated_runtime
 from jupyter_workflows.worker import DEFAULT_SLOTS
@@ -161,15 +161,6 @@ def control(samples: int) -> dict[str, Any]:
     jw.kill(chain)
     jw.wait(chain, *naps, timeout=120)
     return {"pause": summary(pauses), "play": summary(plays), "kill": summary(kills)}
-
-
-def summary(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    return {
-        "samples": len(ordered),
-        "median_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
-    }
 
 
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:

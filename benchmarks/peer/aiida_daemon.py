@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import threading
 import time
@@ -27,7 +26,10 @@ from typing import Any
 # venv's, which need not be on PATH).
 os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
 
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))  # benchmarks/, for latency.py
+
 from aiida_procs import OneChild, WaitForever, add, emit, orm, setup
+from latency import summary
 
 TERMINAL = ["finished", "excepted", "killed"]
 
@@ -145,15 +147,6 @@ def control(samples: int, kills: int) -> dict[str, Any]:
         "play": summary(plays),
         "kill": summary(killed),
         "note": "pause/play of one waiting WorkChain, kill of waiting WorkChains (RPC future round trips)",
-    }
-
-
-def summary(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    return {
-        "samples": len(ordered),
-        "median_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
     }
 
 
