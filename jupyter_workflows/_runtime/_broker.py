@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._core import BrokerUnreachableError, CommunicatorError, ProcessEvent, Runner, UsageError
+from .._core import BrokerUnreachableError, CommunicatorError, ProcessEvent, ProcessState, Runner, UsageError
 from .._core._secret_url import SecretURL
 from .._wire import ControlRequest, ProcessTask
 from ..store import Store
@@ -208,8 +208,19 @@ class BrokerLink:
             _LOGGER.debug("A broker operation of this runtime failed: %s: %s", type(error).__name__, error)
 
     def _broadcast(self, event: ProcessEvent) -> None:
+        """Broadcast a state change once the store holds it, so that whoever reads the store on hearing it finds it.
+        A terminal state is committed before it is announced; a state on the way (running, waiting) is committed
+        with the process's next write, which it makes before it next yields to the loop: it goes out then."""
+        if event.kind != "state":
+            return
+        if ProcessState(event.data["new"]).is_terminal:
+            self._send_broadcast(event)
+        else:
+            self._runner.loop.call_soon(self._send_broadcast, event)
+
+    def _send_broadcast(self, event: ProcessEvent) -> None:
         communicator = self._communicator
-        if event.kind != "state" or communicator is None or not communicator.is_connected:
+        if communicator is None or not communicator.is_connected:
             return  # fire and forget: a waiter that misses it finds the change in the store
         from ..broker import state_changed
 
