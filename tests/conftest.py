@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,27 @@ POSTGRES_HOST = os.environ.get("JW_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("JW_TEST_POSTGRES_PORT", "5432"))
 POSTGRES_USER = os.environ.get("JW_TEST_POSTGRES_USER", "postgres")
 RABBITMQ_URL = os.environ.get("JW_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+TESTS = Path(__file__).resolve().parent
+HEAVIEST_FIRST = (
+    "packaging/test_binder.py",
+    "stress/test_concurrency.py",
+    "worker/test_broker_faults.py",
+    "crash/test_crash_and_resume.py",
+    "daemon/test_in_flight.py",
+    "control/test_blocked_kernel.py",
+    "browser/test_process_widget_in_lab.py",
+    "archive/test_import_from_aiida.py",
+    "notebooks/test_reentrancy.py",
+    "packaging/test_wheel.py",
+)
+"""The test files that take minutes (``--durations``), heaviest first: ``make test``'s pytest-xdist workers take
+whole files in the order collected, so these start first and none is left running alone at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))  # stable: files whole
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -25,6 +25,7 @@ from .._core import (
     ProcessNotRunningHereError,
     RecipientNotFoundError,
     RemoteError,
+    RpcTimeoutError,
     Runner,
 )
 from .._runtime import Ownership, Runtime, get_runtime
@@ -63,7 +64,7 @@ def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
         try:
             _connect()
             return bool(get_runtime().broker.rpc(action.owner, _request(intent, node, message)))
-        except (RemoteError, RecipientNotFoundError) as error:
+        except (RemoteError, RecipientNotFoundError, RpcTimeoutError) as error:
             _check_moved(node, intent, action, error)
     raise _kept_moving(node, intent)
 
@@ -81,7 +82,7 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
             raise _no_broker(node, intent, action.where)
         try:
             return bool(await communicator.rpc_async(action.owner, _request(intent, node, message)))
-        except (RemoteError, RecipientNotFoundError) as error:
+        except (RemoteError, RecipientNotFoundError, RpcTimeoutError) as error:
             _check_moved(node, intent, action, error)
     raise _kept_moving(node, intent)
 
@@ -177,7 +178,13 @@ def _request(intent: Intent, node: ProcessNode, message: str) -> ControlRequest:
 
 
 def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exception) -> None:
-    """A process its owner no longer holds (handed over, or it ended) is looked up again; other errors raise."""
+    """A process its owner no longer holds (handed over, or it ended) is looked up again; other errors raise.
+    The owner only guessed (the one the node named when last read) may have died just now without an answer: its
+    queue outlives it for a moment. Then the store says where the process is (orphaned, or taken over)."""
+    if isinstance(error, RpcTimeoutError):
+        if action.guessed:
+            return
+        raise error
     if isinstance(error, RecipientNotFoundError):
         if not action.guessed and node.owner == action.owner and not node.is_terminated:
             raise ProcessNotRunningHereError(

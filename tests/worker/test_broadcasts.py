@@ -8,12 +8,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import jupyter_workflows as jw
-from typing import Any
-
 from jupyter_workflows import Float, Int, ProcessState
 from jupyter_workflows.testing import Runtime
 from tests.worker.test_widgets import turning
@@ -27,6 +26,11 @@ def test_a_waiting_state_is_broadcast_only_once_the_store_holds_it(
     kernel: Runtime, store_url: str, rabbitmq_url: str, tmp_path: Path
 ) -> None:
     heard = tmp_path / "heard.jsonl"
+    heard.touch()
+
+    def waiting_heard() -> list[dict[str, str]]:
+        return [json.loads(line) for line in heard.read_text().splitlines() if '"broadcast": "waiting"' in line]
+
     node = jw.submit(Parent, n=Int(0), seconds=Float(3600))  # no children: it waits once, for its nap
     listener = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "worker" / "listener.py"), store_url, rabbitmq_url, str(node.pk), heard],
@@ -42,17 +46,16 @@ def test_a_waiting_state_is_broadcast_only_once_the_store_holds_it(
             to be heard (a busy machine can delay the write as long)."""
             if event.pk == node.pk and event.kind == "state" and event.data["new"] == "waiting":
                 deadline = time.monotonic() + 3.0
-                while time.monotonic() < deadline and not heard.exists():
+                while time.monotonic() < deadline and not waiting_heard():
                     time.sleep(0.01)
 
         unsubscribe = kernel.runner.events.subscribe(hold_the_loop)
         try:
             turning(kernel, lambda: node.process_state is ProcessState.WAITING, "the Parent to wait for its nap")
-            turning(kernel, lambda: heard.exists() and '"waiting"' in heard.read_text(), "the waiting broadcast")
+            turning(kernel, lambda: bool(waiting_heard()), "the waiting broadcast")
         finally:
             unsubscribe()
-        waiting = [json.loads(line) for line in heard.read_text().splitlines() if '"broadcast": "waiting"' in line]
-        assert waiting == [{"broadcast": "waiting", "stored": "waiting"}]
+        assert waiting_heard() == [{"broadcast": "waiting", "stored": "waiting"}]
     finally:
         listener.kill()
         listener.communicate()
