@@ -50,6 +50,7 @@ class FunctionProcess(Process):
     _hints: ClassVar[dict[str, Any]]
     _is_async: ClassVar[bool] = False
     _code_digest: ClassVar[str | None] = None  # see code_digest()
+    _plain_parameters: ClassVar[tuple[str, ...] | None] = None  # see inputs_from_call()
 
     @classmethod
     def build(
@@ -60,9 +61,13 @@ class FunctionProcess(Process):
         name = func.__name__
         is_async = inspect.iscoroutinefunction(func)
         is_calculation = issubclass(node_class, CalcFunctionNode)
+        signature = inspect.signature(func)
+        parameters = signature.parameters.values()
+        plain = all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name != "metadata" for p in parameters)
         namespace = {
             "_func": staticmethod(func),
-            "_signature": inspect.signature(func),
+            "_signature": signature,
+            "_plain_parameters": tuple(p.name for p in parameters) if plain else None,
             "_hints": type_hints(func, scope),
             "_is_async": is_async,
             "runs_inline": is_calculation and not is_async,
@@ -153,6 +158,9 @@ class FunctionProcess(Process):
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Map a call's arguments to input names (``*args`` become ``args_0``, ``args_1``, ...). ``metadata=...``
         is the metadata of the run (the default of a parameter named ``metadata`` if the call gives none)."""
+        names = cls._plain_parameters
+        if names is not None and not kwargs and len(args) == len(names):  # the common call, without binding
+            return dict(zip(names, args, strict=True))
         kwargs = dict(kwargs)
         signature = cls._signature
         metadata_parameter = "metadata" in signature.parameters

@@ -68,15 +68,17 @@ class Data(Node):
         return {"value": PLAIN.encode(self._value)}
 
     @classmethod
-    def from_attributes(cls, node_type: str, attributes: dict[str, Any]) -> Data:
-        """A new, unstored data node of ``node_type`` holding what ``attributes`` (as stored) describe. Raises
-        StoreError if they cannot be read, and UsageError for a node type that is not data."""
+    def from_attributes(cls, node_type: str, attributes: dict[str, Any], *, hash: str | None = None) -> Data:
+        """A new, unstored data node of ``node_type`` holding what ``attributes`` (as stored) describe; ``hash``: their
+        content hash, if known (a clone's is its original's). Raises StoreError if they cannot be read, and
+        UsageError for a node type that is not data."""
         target = node_class_for(node_type)
         if not issubclass(target, Data):
             raise UsageError(f"{node_type!r} is not a data node type")
         node = target.__new__(target)
         Node.__init__(node)
         node._load_row(_AttributesOnly(attributes, node_type))
+        node._hash = hash
         return node
 
     def _load_row(self, row: Any) -> None:

@@ -45,6 +45,19 @@ class DriverStatements:
         self._error: type[Exception] = conn.dialect.dbapi.Error  # type: ignore[union-attr]
         self._selects: dict[int, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
+    def begin_immediate(self) -> None:
+        """SQLite: begin a transaction that holds the write lock from its start (see ``_engine._configure_sqlite``),
+        straight on the driver, with the connection's own transaction begun around it."""
+        if not self._conn.in_transaction():
+            self._conn.begin()
+        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except self._error as error:
+            raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, self._error) from None
+        finally:
+            cursor.close()
+
     def insert_node(self, values: dict[str, Any]) -> int:
         """Insert one node (``values`` by column, its attributes not yet JSON) and return its pk."""
         parameters = [values[column] for column in self._node_columns]

@@ -507,6 +507,12 @@ class Store:
         outputs = [(row[4], self._driver.node_row(row[5:])) for row in rows if row[4] is not None]
         return CacheSource(pk, uuid, exit_status, exit_message, outputs)
 
+    def is_cache_source(self, pk: int) -> bool:
+        """Whether node ``pk`` exists and may serve as a cache source now; one look-up by primary key."""
+        with self._read("check a cache source"):
+            rows = self._driver.select(self._sql.cache_valid, {"pk": pk})
+        return bool(rows) and bool(rows[0][0])
+
     def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
         """Every process of this hash and node type that may serve as a cache source, oldest first."""
         return self._node_rows(self._sql.cache_sources.params(hash=hash, node_type=node_type), "look up cache sources")
@@ -588,7 +594,7 @@ class Store:
         # PostgreSQL begins implicitly. On SQLite pysqlite's own BEGIN is disabled (see _engine._configure_sqlite),
         # so take the write lock up front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later.
         if self.dialect == "sqlite":
-            self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self._driver.begin_immediate()
         elif not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
             self._conn.begin()
 

@@ -102,3 +102,14 @@ def test_numpy_arrays_become_array_nodes(store):
     assert reloaded is not result and reloaded == result and reloaded.dtype == np.float32
     with pytest.raises(jw.ValidationError, match="Python objects"):
         scale(np.array([object()]), 1.0)
+
+
+def test_every_node_gets_a_random_version_4_uuid():
+    import uuid
+
+    uuids = [Int(1).uuid for _ in range(2000)]
+    assert len(set(uuids)) == 2000
+    for text in uuids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {text[19] for text in uuids} == set("89ab")  # all four variant digits occur
