@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import linecache
 import sys
 import textwrap
 import types
@@ -51,6 +52,7 @@ class FunctionProcess(Process):
     _is_async: ClassVar[bool] = False
     _code_digest: ClassVar[str | None] = None  # see code_digest()
     _plain_parameters: ClassVar[tuple[str, ...] | None] = None  # see inputs_from_call()
+    _recorded_source: ClassVar[tuple[dict[str, Any], str | None] | None] = None  # see recorded_source()
 
     @classmethod
     def build(
@@ -142,6 +144,15 @@ class FunctionProcess(Process):
             digest = f"{cls.build_process_type()}:{source_digest(cls._func)}"
             cls._code_digest = digest
         return digest
+
+    @classmethod
+    def recorded_source(cls) -> tuple[dict[str, Any], str | None]:
+        """The function's name, namespace and lines, and the text of the file (or notebook cell) it is defined in, as
+        AiiDA's ``store_source_info`` records them; found once per function object."""
+        found: tuple[dict[str, Any], str | None] | None = cls.__dict__.get("_recorded_source")
+        if found is None:
+            found = cls._recorded_source = function_source(cls._func)
+        return found
 
     # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
@@ -267,6 +278,25 @@ def source_digest(func: Callable[..., Any]) -> str:
         code = getattr(func, "__code__", None)
         text = _code_text(code) if isinstance(code, types.CodeType) else repr(func)
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def function_source(func: Callable[..., Any]) -> tuple[dict[str, Any], str | None]:
+    """AiiDA's source attributes of a function and the text of its file; a notebook cell's text too (IPython keeps
+    cells in ``linecache``, where AiiDA finds no file)."""
+    attributes: dict[str, Any] = {"function_name": func.__name__}
+    namespace = getattr(func, "__globals__", {}).get("__name__")
+    if isinstance(namespace, str):
+        attributes["function_namespace"] = namespace
+    try:
+        lines, first = inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        return attributes, None
+    attributes["function_starting_line_number"] = first
+    attributes["function_number_of_lines"] = len(lines)
+    code = getattr(func, "__code__", None)
+    filename = code.co_filename if isinstance(code, types.CodeType) else inspect.getsourcefile(func)
+    text = "".join(linecache.getlines(filename)) if filename else ""
+    return attributes, text or None
 
 
 def _code_text(code: types.CodeType) -> str:
