@@ -83,14 +83,17 @@ class DriverStatements:
 
     def select(self, statement: Select[Any], parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a SELECT built with SQLAlchemy (compiled once per statement), as the driver returns them: JSON
-        columns as text on SQLite, booleans as 0/1 (see ``node_row``). Inside a transaction the store began, or one
-        begun here, which the store's read ends."""
-        if not self._conn.in_transaction():
+        columns as text on SQLite, booleans as 0/1 (see ``node_row``). Inside a transaction the store began, or on
+        PostgreSQL one begun here, which the store's read ends; on SQLite, outside one, the SELECT is a transaction of
+        its own (pysqlite's implicit BEGIN is off, see ``_engine._configure_sqlite``), with nothing to begin or end."""
+        lone = not self._conn.in_transaction()
+        if lone and self._postgresql:
             self._conn.begin()
+            lone = False
         sql, names, constants = self._compiled(statement)
         values = {**constants, **parameters}
         bound: Any = values if names is None else [values[name] for name in names]
-        cursor = self._cursor()
+        cursor: Any = self._conn.connection.dbapi_connection.cursor() if lone else self._cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, bound)
             return cursor.fetchall()  # type: ignore[no-any-return]

@@ -254,8 +254,8 @@ class Store:
             conn.execute(self._sql.delete_checkpoint, {"pk": pk})
 
     def save_code(self, sha256: str, source: str) -> None:
-        """Keep the source text of code that travels to other processes under its sha256 (once: saving it again, from
-        here or from another program at the same time, changes nothing)."""
+        """Keep a source text (code that travels to other processes, a process function's source file) under its
+        sha256 (once: saving it again, from here or from another program at the same time, changes nothing)."""
         values = {"sha256": sha256, "source": source, "ctime": _time.time()}
         with self._write("save code") as conn:
             conn.execute(self._sql.save_code, values)
