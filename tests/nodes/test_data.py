@@ -102,3 +102,35 @@ def test_numpy_arrays_become_array_nodes(store):
     assert reloaded is not result and reloaded == result and reloaded.dtype == np.float32
     with pytest.raises(jw.ValidationError, match="Python objects"):
         scale(np.array([object()]), 1.0)
+
+
+def test_every_node_gets_a_random_version_4_uuid():
+    import uuid
+
+    uuids = [Int(1).uuid for _ in range(2000)]
+    assert len(set(uuids)) == 2000
+    for text in uuids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {text[19] for text in uuids} == set("89ab")  # all four variant digits occur
+
+
+def test_equal_content_equal_hash_and_only_content_counts():
+    from jupyter_workflows.nodes import Data
+
+    class Tagged(Data):  # content beyond its value: the tag is stored, and hashed
+        def __init__(self, value, tag):
+            super().__init__(value)
+            self.tag = tag
+
+        @property
+        def attributes(self):
+            return {"value": self.value, "tag": self.tag}
+
+    for _ in range(2):  # the second time from what the first remembered
+        assert Int(1).content_hash() == Int(1).content_hash() != Bool(True).content_hash()
+        assert Int(1).content_hash() != Float(1.0).content_hash() != Float(-0.0).content_hash()
+        assert Float(0.0).content_hash() != Float(-0.0).content_hash()
+        assert Str("a").content_hash() != Str("b").content_hash()
+        assert Str("x" * 500).content_hash() == Str("x" * 500).content_hash()
+        assert Tagged(1, "a").content_hash() != Tagged(1, "b").content_hash()
