@@ -26,7 +26,7 @@ from ._node import Node, node_class_for
 if TYPE_CHECKING:
     from ..store import NodeRow, Store
 
-__all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
+__all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "get_false_node", "get_true_node", "to_node"]
 
 
 # The hashes of small scalar values (a re-run cell hashes the same few inputs again and again), by node type and value;
@@ -270,6 +270,17 @@ class Bool(Data):
         return self.value  # type: ignore[no-any-return]
 
     __hash__ = Data.__hash__
+
+
+def get_true_node() -> Bool:
+    """A new, unstored ``Bool(True)``: AiiDA's ``aiida.orm.nodes.data.bool.get_true_node``, for code written
+    against it. Each call gives a node of its own, as AiiDA's does (a shared node would be stored by its first use)."""
+    return Bool(True)
+
+
+def get_false_node() -> Bool:
+    """A new, unstored ``Bool(False)``: AiiDA's ``get_false_node``; see :func:`get_true_node`."""
+    return Bool(False)
 
 
 class Str(Data):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Bool, Dict, Float, Int, List, Str
+from jupyter_workflows import Bool, Dict, Float, Int, List, Str, calcfunction
 from jupyter_workflows.nodes import to_node
 
 pytestmark = pytest.mark.usefixtures("store")
@@ -36,6 +36,20 @@ def test_to_node_wraps_plain_values():
     assert type(to_node("s")) is Str and type(to_node([1])) is List and type(to_node({"a": 1})) is Dict
     node = Int(1)
     assert to_node(node) is node
+
+
+def test_get_true_node_and_get_false_node_give_a_new_node_each_call():
+    @calcfunction
+    def is_positive(x):
+        return jw.get_true_node() if x > 0 else jw.get_false_node()
+
+    true, false = jw.get_true_node(), jw.get_false_node()
+    assert type(true) is Bool and true == True and true.pk is None  # noqa: E712 (AiiDA's comparison)
+    assert type(false) is Bool and false == False and false.pk is None  # noqa: E712
+    assert jw.get_true_node() is not true
+    result, node = jw.run_get_node(is_positive, 1)
+    assert result == jw.get_true_node() and result.pk is not None and result.creator.pk == node.pk
+    assert is_positive(-1).value is False
 
 
 def test_store_assigns_pk_and_load_returns_the_same_object():
