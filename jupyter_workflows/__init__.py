@@ -55,6 +55,7 @@ from .ipython import (
     unload_ipython_extension as unload_ipython_extension,
 )
 from .launch import (
+    await_processes as await_processes,
     resume as resume,
     run as run,
     run_async as run_async,
@@ -77,6 +78,8 @@ from .nodes import (
     Str as Str,
     WorkChainNode as WorkChainNode,
     WorkFunctionNode as WorkFunctionNode,
+    get_false_node as get_false_node,
+    get_true_node as get_true_node,
     load_node as load_node,
     to_node as to_aiida_type,
 )
@@ -154,12 +157,15 @@ __all__ = [
     "WorkflowsError",
     "append_",
     "assign_",
+    "await_processes",
     "calcfunction",
     "configure",
     "daemon",
     "disable_caching",
     "enable_caching",
     "export",
+    "get_false_node",
+    "get_true_node",
     "graph",
     "if_",
     "import_archive",

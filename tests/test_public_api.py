@@ -23,6 +23,7 @@ PUBLIC = {
     "CodeTravelError",
     "InvalidOperationError",
     "daemon",
+    "await_processes", "get_true_node", "get_false_node",
     # AiiDA archives (issue 12)
     "export", "import_archive", "ArchiveError",
 }  # fmt: skip

@@ -6,6 +6,7 @@ and how to fix it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
@@ -81,10 +82,21 @@ def _describe(value: Any) -> str:
 
 def _call_validator(validator: Validator, value: Any, port: Port) -> str | None:
     try:
-        takes_port = len(inspect.signature(validator).parameters) >= 2
-    except (TypeError, ValueError):  # a builtin without a signature: call it AiiDA's way
-        takes_port = True
+        takes_port = _takes_port_cached(validator)
+    except TypeError:  # an unhashable callable
+        takes_port = _takes_port(validator)
     return validator(value, port) if takes_port else validator(value)
+
+
+def _takes_port(validator: Validator) -> bool:
+    try:
+        return len(inspect.signature(validator).parameters) >= 2
+    except (TypeError, ValueError):  # a builtin without a signature: call it AiiDA's way
+        return True
+
+
+# Every launch validates its inputs: inspect.signature costs more than most validators do.
+_takes_port_cached = functools.lru_cache(maxsize=256)(_takes_port)
 
 
 def check_port_name(name: str) -> None:

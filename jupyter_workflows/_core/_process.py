@@ -209,6 +209,13 @@ class Process(metaclass=ProcessType):
         return cls.build_process_type()
 
     @classmethod
+    def recorded_source(cls) -> tuple[dict[str, Any], str | None]:
+        """Where the process's code is, as its node records it (a process function: AiiDA's ``function_name``,
+        ``function_namespace``, ``function_starting_line_number``, ``function_number_of_lines``), and the text of
+        its source file (None when there is none). A process class records nothing of it."""
+        return {}, None
+
+    @classmethod
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """The inputs of a call ``run(cls, ...)``: keywords, or one mapping (and keywords on top)."""
         if len(args) == 1 and isinstance(args[0], Mapping) and not hasattr(args[0], "pk"):

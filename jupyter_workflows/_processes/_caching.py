@@ -1,8 +1,15 @@
 """Taking a run's result from the cache: the hash of a new process node, the finished run of the same hash it may
-be taken from (one indexed query), and the replay of that run's end (clones of its outputs, its exit code)."""
+be taken from, and the replay of that run's end (clones of its outputs, its exit code).
+
+The source found for a hash is remembered per store (a re-run cell asks for the same one again and again), as a hint
+only: before it is used, one look-up by primary key checks that it still exists and may serve (another program, or
+``is_valid_cache = False``, may have withdrawn it). A hash the hints do not know is looked up in the store, where
+another program may have added a source meanwhile.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +22,9 @@ from ..nodes._node import node_class_for
 from ..store import CacheSource, NodeRow, Store
 
 __all__ = ["cache_source_for", "hash_of_run", "replayed_end"]
+
+_HINTS_KEPT = 1024  # sources remembered per store; the oldest hint goes first
+_hints: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], CacheSource]] = weakref.WeakKeyDictionary()
 
 
 def hash_of_run(process_class: type[Process], node_class: type[ProcessNode], inputs: list[tuple[str, Data]]) -> str:
@@ -33,9 +43,26 @@ def cache_source_for(
         return None
     if not use_cache(process_class.build_process_type()):
         return None
-    source = store.find_cache_source(hash, node_class.node_type)
+    return _valid_source(store, hash, node_class.node_type)
+
+
+def _valid_source(store: Store, hash: str, node_type: str) -> CacheSource | None:
+    """The remembered source of ``hash`` if it still serves, else the store's (remembered for next time)."""
+    hints = _hints.get(store)
+    if hints is None:
+        hints = _hints[store] = {}
+    key = (hash, node_type)
+    hint = hints.get(key)
+    if hint is not None:
+        if store.is_cache_source(hint.pk):
+            return hint
+        del hints[key]
+    source = store.find_cache_source(hash, node_type)
     if source is None or not all(_rebuildable(row) for _, row in source.outputs):
         return None
+    if len(hints) >= _HINTS_KEPT:
+        del hints[next(iter(hints))]
+    hints[key] = source
     return source
 
 
@@ -52,7 +79,7 @@ def replayed_end(source: CacheSource) -> tuple[list[tuple[str, Any]], ExitCode]:
 
 
 def _clone(row: NodeRow) -> Data:
-    clone = Data.from_attributes(row.node_type, row.attributes)
+    clone = Data.from_attributes(row.node_type, row.attributes, hash=row.hash)
     clone.label = row.label
     clone.description = row.description
     return clone

@@ -32,6 +32,7 @@ from .._runtime import get_runtime
 from ..nodes import CalculationNode, Data, ProcessNode
 from ..nodes._links import flat_label
 from ._caching import cache_source_for, hash_of_run, replayed_end
+from ._recorded import recorded_attributes
 
 __all__ = ["Launch", "enqueue", "instantiate", "launch_inputs", "prepare", "process_class_of"]
 
@@ -150,6 +151,7 @@ def prepare(process_class: type[Process], inputs: Mapping[str, Any], *, launch: 
         hash=hash,
         cached_from=source.uuid if source is not None else None,
         metadata_inputs=metadata_inputs(spec.inputs, inputs),
+        recorded=recorded_attributes(process_class, store if storable else None),
     )
     store_now = written_at_start or (launch is Launch.RUN and source is None)  # a cache hit: one commit
     return PreparedProcess(

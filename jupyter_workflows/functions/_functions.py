@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import linecache
 import sys
 import textwrap
 import types
@@ -50,6 +51,8 @@ class FunctionProcess(Process):
     _hints: ClassVar[dict[str, Any]]
     _is_async: ClassVar[bool] = False
     _code_digest: ClassVar[str | None] = None  # see code_digest()
+    _plain_parameters: ClassVar[tuple[str, ...] | None] = None  # see inputs_from_call()
+    _recorded_source: ClassVar[tuple[dict[str, Any], str | None] | None] = None  # see recorded_source()
 
     @classmethod
     def build(
@@ -60,9 +63,13 @@ class FunctionProcess(Process):
         name = func.__name__
         is_async = inspect.iscoroutinefunction(func)
         is_calculation = issubclass(node_class, CalcFunctionNode)
+        signature = inspect.signature(func)
+        parameters = signature.parameters.values()
+        plain = all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name != "metadata" for p in parameters)
         namespace = {
             "_func": staticmethod(func),
-            "_signature": inspect.signature(func),
+            "_signature": signature,
+            "_plain_parameters": tuple(p.name for p in parameters) if plain else None,
             "_hints": type_hints(func, scope),
             "_is_async": is_async,
             "runs_inline": is_calculation and not is_async,
@@ -138,6 +145,15 @@ class FunctionProcess(Process):
             cls._code_digest = digest
         return digest
 
+    @classmethod
+    def recorded_source(cls) -> tuple[dict[str, Any], str | None]:
+        """The function's name, namespace and lines, and the text of the file (or notebook cell) it is defined in, as
+        AiiDA's ``store_source_info`` records them; found once per function object."""
+        found: tuple[dict[str, Any], str | None] | None = cls.__dict__.get("_recorded_source")
+        if found is None:
+            found = cls._recorded_source = function_source(cls._func)
+        return found
+
     # -- running -------------------------------------------------------------------------------------------------------
     def _run(self) -> Any:
         args, kwargs = self._arguments()
@@ -153,6 +169,9 @@ class FunctionProcess(Process):
     def inputs_from_call(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Map a call's arguments to input names (``*args`` become ``args_0``, ``args_1``, ...). ``metadata=...``
         is the metadata of the run (the default of a parameter named ``metadata`` if the call gives none)."""
+        names = cls._plain_parameters
+        if names is not None and not kwargs and len(args) == len(names):  # the common call, without binding
+            return dict(zip(names, args, strict=True))
         kwargs = dict(kwargs)
         signature = cls._signature
         metadata_parameter = "metadata" in signature.parameters
@@ -259,6 +278,25 @@ def source_digest(func: Callable[..., Any]) -> str:
         code = getattr(func, "__code__", None)
         text = _code_text(code) if isinstance(code, types.CodeType) else repr(func)
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def function_source(func: Callable[..., Any]) -> tuple[dict[str, Any], str | None]:
+    """AiiDA's source attributes of a function and the text of its file; a notebook cell's text too (IPython keeps
+    cells in ``linecache``, where AiiDA finds no file)."""
+    attributes: dict[str, Any] = {"function_name": func.__name__}
+    namespace = getattr(func, "__globals__", {}).get("__name__")
+    if isinstance(namespace, str):
+        attributes["function_namespace"] = namespace
+    try:
+        lines, first = inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        return attributes, None
+    attributes["function_starting_line_number"] = first
+    attributes["function_number_of_lines"] = len(lines)
+    code = getattr(func, "__code__", None)
+    filename = code.co_filename if isinstance(code, types.CodeType) else inspect.getsourcefile(func)
+    text = "".join(linecache.getlines(filename)) if filename else ""
+    return attributes, text or None
 
 
 def _code_text(code: types.CodeType) -> str:

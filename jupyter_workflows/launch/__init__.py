@@ -1,7 +1,8 @@
-"""What users call: run, run_get_node, run_async, submit, wait, wait_async."""
+"""What users call: run, run_get_node, run_async, submit, wait, wait_async (and AiiDA's await_processes)."""
 
 from ._continue import continue_process as continue_process
 from ._launch import (
+    await_processes as await_processes,
     run as run,
     run_async as run_async,
     run_get_node as run_get_node,
@@ -13,6 +14,7 @@ from ._launch import (
 from ._resume import resume as resume
 
 __all__ = [
+    "await_processes",
     "continue_process",
     "resume",
     "run",

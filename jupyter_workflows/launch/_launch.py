@@ -1,4 +1,5 @@
-"""What users call to start processes: ``run``, ``run_get_node``, ``run_async``, ``submit``, ``wait``.
+"""What users call to start processes: ``run``, ``run_get_node``, ``run_async``, ``submit``, ``wait`` (and AiiDA's
+``await_processes``).
 
 ``run`` blocks until the process terminated (on the loop that is already running), ``run_async`` is its awaitable
 twin, and ``submit`` returns the process node at once while the process runs in the background of the kernel. From
@@ -7,7 +8,7 @@ another thread, each of them is passed to the thread of the runtime's loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._core import InvalidOperationError, Process, UsageError, current_process, in_portal
@@ -26,7 +27,7 @@ from .._runtime import get_runtime, on_loop_thread
 from ..nodes import ProcessNode, process_node_of
 from ..workchains import WorkChain
 
-__all__ = ["run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
+__all__ = ["await_processes", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
 
 
 def run_get_node(process: Any, *args: Any, **kwargs: Any) -> tuple[Any, ProcessNode]:
@@ -124,6 +125,27 @@ async def wait_async(*nodes: ProcessNode | int, timeout: float | None = None) ->
     with get_runtime().runner.signals_wake_loop():
         await wait_terminated(waiting, timeout)
     return waiting
+
+
+def await_processes(nodes: Sequence[ProcessNode], wait_interval: float = 1) -> None:
+    """Block until every process of ``nodes``, a list or tuple of process nodes, has terminated: AiiDA's
+    ``aiida.engine.await_processes``. :func:`wait` does the same for nodes (or pks) given one by one, and returns them.
+
+    ``wait_interval`` is AiiDA's polling interval, taken for its signature only: here the wait ends as soon as the last
+    process terminates. Raises UsageError (a TypeError, as AiiDA's) for anything but a list or tuple of process
+    nodes."""
+    if not isinstance(nodes, (list, tuple)):
+        raise UsageError(
+            f"await_processes() takes a list or tuple of process nodes, not {type(nodes).__name__}; "
+            "write await_processes([node]), or wait(node)"
+        )
+    for node in nodes:
+        if not isinstance(node, ProcessNode):
+            raise UsageError(
+                f"await_processes() takes process nodes; {node!r} is not one. Pass the nodes submit() returned "
+                "(wait() also takes their pks)"
+            )
+    wait(*nodes)
 
 
 def _process_nodes(items: Iterable[ProcessNode | int], purpose: str) -> list[ProcessNode]:

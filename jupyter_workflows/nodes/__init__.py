@@ -12,6 +12,8 @@ from ._data import (
     List as List,
     NumericType as NumericType,
     Str as Str,
+    get_false_node as get_false_node,
+    get_true_node as get_true_node,
     to_node as to_node,
 )
 from ._enum import EnumData as EnumData
@@ -59,6 +61,8 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "find_process_class",
+    "get_false_node",
+    "get_true_node",
     "load_node",
     "process_node_of",
     "to_node",

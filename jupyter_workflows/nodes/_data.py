@@ -26,7 +26,15 @@ from ._node import Node, node_class_for
 if TYPE_CHECKING:
     from ..store import NodeRow, Store
 
-__all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "to_node"]
+__all__ = ["Bool", "Data", "Dict", "Float", "Int", "List", "Str", "get_false_node", "get_true_node", "to_node"]
+
+
+# The hashes of small scalar values (a re-run cell hashes the same few inputs again and again), by node type and value;
+# exact types only (True == 1, but Bool(True) and Int(1) differ), no floats (0.0 == -0.0, but they are stored apart).
+_MEMO_TYPES = (int, str, bool)
+_SCALAR_HASHES: dict[tuple[str, type, Any], str] = {}
+_SCALAR_HASHES_KEPT = 4096
+_MEMO_STR_LENGTH = 200
 
 
 class Data(Node):
@@ -52,11 +60,27 @@ class Data(Node):
         """The hash of this node's type and content (``node.base.caching.get_hash()``); ``attributes``: what
         :attr:`attributes` gives, if the caller has it already. Equal content, equal hash."""
         if self._hash is None:
-            self._hash = content_hash(self.node_type, self.attributes if attributes is None else attributes)
+            key = self._memo_key()
+            found = _SCALAR_HASHES.get(key) if key is not None else None
+            if found is None:
+                found = content_hash(self.node_type, self.attributes if attributes is None else attributes)
+                if key is not None and len(_SCALAR_HASHES) < _SCALAR_HASHES_KEPT:
+                    _SCALAR_HASHES[key] = found
+            self._hash = found
         return self._hash
 
     def _coerce(self, value: Any) -> Any:
         return value
+
+    def _memo_key(self) -> tuple[str, type, Any] | None:
+        """What the hash of a small scalar node is remembered under, when its stored content is its value alone."""
+        value = self._value
+        kind = type(value)
+        if kind not in _MEMO_TYPES or type(self).attributes is not Data.attributes:
+            return None
+        if kind is str and len(value) > _MEMO_STR_LENGTH:
+            return None
+        return (self.node_type, kind, value)
 
     @property
     def value(self) -> Any:
@@ -68,15 +92,17 @@ class Data(Node):
         return {"value": PLAIN.encode(self._value)}
 
     @classmethod
-    def from_attributes(cls, node_type: str, attributes: dict[str, Any]) -> Data:
-        """A new, unstored data node of ``node_type`` holding what ``attributes`` (as stored) describe. Raises
-        StoreError if they cannot be read, and UsageError for a node type that is not data."""
+    def from_attributes(cls, node_type: str, attributes: dict[str, Any], *, hash: str | None = None) -> Data:
+        """A new, unstored data node of ``node_type`` holding what ``attributes`` (as stored) describe; ``hash``: their
+        content hash, if known (a clone's is its original's). Raises StoreError if they cannot be read, and
+        UsageError for a node type that is not data."""
         target = node_class_for(node_type)
         if not issubclass(target, Data):
             raise UsageError(f"{node_type!r} is not a data node type")
         node = target.__new__(target)
         Node.__init__(node)
         node._load_row(_AttributesOnly(attributes, node_type))
+        node._hash = hash
         return node
 
     def _load_row(self, row: Any) -> None:
@@ -244,6 +270,17 @@ class Bool(Data):
         return self.value  # type: ignore[no-any-return]
 
     __hash__ = Data.__hash__
+
+
+def get_true_node() -> Bool:
+    """A new, unstored ``Bool(True)``: AiiDA's ``aiida.orm.nodes.data.bool.get_true_node``, for code written
+    against it. Each call gives a node of its own, as AiiDA's does (a shared node would be stored by its first use)."""
+    return Bool(True)
+
+
+def get_false_node() -> Bool:
+    """A new, unstored ``Bool(False)``: AiiDA's ``get_false_node``; see :func:`get_true_node`."""
+    return Bool(False)
 
 
 class Str(Data):

@@ -29,6 +29,7 @@ from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
 from ..store import EXTRAS, LinkRow, LinkType, NodeRow, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
+from ._function_source import FunctionSource
 from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
 from ._node import Node, load_node
 from ._storing import node_row, unassign_on_failure
@@ -332,12 +333,14 @@ class ProcessNode(Node):
         hash: str | None = None,
         cached_from: str | None = None,
         metadata_inputs: dict[str, Any] | None = None,
+        recorded: dict[str, Any] | None = None,
     ) -> None:
         """Describe this new process's row and links; they reach ``store`` with the next :meth:`flush` (at once for
         most processes; for a quick calcfunction, when it ends, so that it is written whole in one transaction).
         Not ``storable`` (``store_provenance=False``): they never do, and the process has no caller link.
         ``owner`` None: held by nobody (queued for a daemon worker).
-        ``hash``: see ``node.base.caching``; ``cached_from``: the uuid of the run it is taken from (a cache hit)."""
+        ``hash``: see ``node.base.caching``; ``cached_from``: the uuid of the run it is taken from (a cache hit).
+        ``recorded``: attributes of the code that runs (its version, a function's source lines)."""
         for _, data in inputs:
             validate_link(data, self, self.input_link)
         if caller is not None:
@@ -346,7 +349,7 @@ class ProcessNode(Node):
         self._store = store
         columns = {"process_label": self._row.process_label, "process_state": state.value, "owner": owner}
         self._row = node_row(self, **columns, hash=hash)
-        self._row.attributes = {"process_class": process_class, "process_type": process_type}
+        self._row.attributes = {"process_class": process_class, "process_type": process_type, **(recorded or {})}
         if cached_from is not None:
             self._row.attributes[CACHED_FROM] = cached_from
         if metadata_inputs:
@@ -608,13 +611,13 @@ class WorkflowNode(ProcessNode):
     node_type = "process.WorkflowNode"
 
 
-class CalcFunctionNode(CalculationNode):
+class CalcFunctionNode(FunctionSource, CalculationNode):
     """The process node of a ``@calcfunction`` run: it creates data (CREATE links) and calls no process."""
 
     node_type = "process.calcfunction"
 
 
-class WorkFunctionNode(WorkflowNode):
+class WorkFunctionNode(FunctionSource, WorkflowNode):
     """The process node of a ``@workfunction`` run: it calls processes and returns data (RETURN links)."""
 
     node_type = "process.workfunction"

@@ -45,6 +45,19 @@ class DriverStatements:
         self._error: type[Exception] = conn.dialect.dbapi.Error  # type: ignore[union-attr]
         self._selects: dict[int, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
+    def begin_immediate(self) -> None:
+        """SQLite: begin a transaction that holds the write lock from its start (see ``_engine._configure_sqlite``),
+        straight on the driver, with the connection's own transaction begun around it."""
+        if not self._conn.in_transaction():
+            self._conn.begin()
+        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except self._error as error:
+            raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, self._error) from None
+        finally:
+            cursor.close()
+
     def insert_node(self, values: dict[str, Any]) -> int:
         """Insert one node (``values`` by column, its attributes not yet JSON) and return its pk."""
         parameters = [values[column] for column in self._node_columns]
@@ -91,14 +104,17 @@ class DriverStatements:
 
     def select(self, statement: Select[Any], parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a SELECT built with SQLAlchemy (compiled once per statement), as the driver returns them: JSON
-        columns as text on SQLite, booleans as 0/1 (see ``node_row``). Inside a transaction the store began, or one
-        begun here, which the store's read ends."""
-        if not self._conn.in_transaction():
+        columns as text on SQLite, booleans as 0/1 (see ``node_row``). Inside a transaction the store began, or on
+        PostgreSQL one begun here, which the store's read ends; on SQLite, outside one, the SELECT is a transaction of
+        its own (pysqlite's implicit BEGIN is off, see ``_engine._configure_sqlite``), with nothing to begin or end."""
+        lone = not self._conn.in_transaction()
+        if lone and self._postgresql:
             self._conn.begin()
+            lone = False
         sql, names, constants = self._compiled(statement)
         values = {**constants, **parameters}
         bound: Any = values if names is None else [values[name] for name in names]
-        cursor = self._cursor()
+        cursor: Any = self._conn.connection.dbapi_connection.cursor() if lone else self._cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, bound)
             return cursor.fetchall()  # type: ignore[no-any-return]

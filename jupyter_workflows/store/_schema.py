@@ -103,7 +103,8 @@ checkpoints = Table(
 )
 
 # Code of processes defined in a notebook (or a script's __main__), captured so that another process can run them
-# (schema version 3): one row per distinct source text, keyed by its sha256. Never updated, never deleted.
+# (schema version 3), and the source files of process functions that ran (node.get_source_code_file()): one row per
+# distinct source text, keyed by its sha256. Never updated, never deleted.
 code = Table(
     "code",
     metadata,

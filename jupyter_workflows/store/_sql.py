@@ -254,8 +254,8 @@ class Store:
             conn.execute(self._sql.delete_checkpoint, {"pk": pk})
 
     def save_code(self, sha256: str, source: str) -> None:
-        """Keep the source text of code that travels to other processes under its sha256 (once: saving it again, from
-        here or from another program at the same time, changes nothing)."""
+        """Keep a source text (code that travels to other processes, a process function's source file) under its
+        sha256 (once: saving it again, from here or from another program at the same time, changes nothing)."""
         values = {"sha256": sha256, "source": source, "ctime": _time.time()}
         with self._write("save code") as conn:
             conn.execute(self._sql.save_code, values)
@@ -507,6 +507,12 @@ class Store:
         outputs = [(row[4], self._driver.node_row(row[5:])) for row in rows if row[4] is not None]
         return CacheSource(pk, uuid, exit_status, exit_message, outputs)
 
+    def is_cache_source(self, pk: int) -> bool:
+        """Whether node ``pk`` exists and may serve as a cache source now; one look-up by primary key."""
+        with self._read("check a cache source"):
+            rows = self._driver.select(self._sql.cache_valid, {"pk": pk})
+        return bool(rows) and bool(rows[0][0])
+
     def cache_sources(self, hash: str, node_type: str) -> list[NodeRow]:
         """Every process of this hash and node type that may serve as a cache source, oldest first."""
         return self._node_rows(self._sql.cache_sources.params(hash=hash, node_type=node_type), "look up cache sources")
@@ -591,7 +597,7 @@ class Store:
         # front: BEGIN IMMEDIATE waits for other writers instead of deadlocking later. PostgreSQL's connection is in
         # autocommit (see _engine._create_engine): a transaction of several statements begins here.
         if self.dialect == "sqlite":
-            self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self._driver.begin_immediate()
             return
         if not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
             self._conn.begin()

@@ -116,6 +116,7 @@ class Statements:
         self.load_code: Select[Any] = select(code.c.source).where(code.c.sha256 == bindparam("sha256"))
         self.cache_source: Select[Any] = self._select_cache_source()
         self.cache_sources: Select[Any] = select(nodes).where(self._is_cache_source()).order_by(nodes.c.pk)
+        self.cache_valid: Select[Any] = select(nodes.c.cache_valid).where(nodes.c.pk == bindparam("pk"))
         # The one column a sealed node may still change: whether it serves as a cache source.
         self.set_cache_valid: Update = (
             nodes.update().where(nodes.c.pk == bindparam("pk_")).values(cache_valid=bindparam("valid"))

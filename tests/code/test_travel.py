@@ -4,6 +4,7 @@ and how to fix it. Importable classes keep their module path."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, select, update
 
 import jupyter_workflows as jw
 from jupyter_workflows._code import capture_for_travel
@@ -51,13 +52,19 @@ def elsewhere(url: str, *arguments: object, env: dict[str, str] | None = None) -
     return outcome
 
 
-def stored_code_rows(url: str) -> int:
+def stored_code(url: str) -> list[str]:
+    """The sha256 of every row of the code table: captured code, and the source files that runs of process
+    functions record (the script's, and for a run of captured code that code itself)."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(code)).scalar_one())
+            return sorted(conn.execute(select(code.c.sha256)).scalars())
     finally:
         engine.dispose()
+
+
+def script_sha(tmp_path: Path) -> str:
+    return hashlib.sha256((tmp_path / "notebook.py").read_text().encode()).hexdigest()
 
 
 def test_a_scripts_workchain_runs_in_a_process_that_never_saw_it(store_url, tmp_path):
@@ -76,7 +83,7 @@ def test_a_scripts_workchain_runs_in_a_process_that_never_saw_it(store_url, tmp_
         assert survey.outputs.total.value == expected_total(3)
         called = {child.process_class_path for child in survey.called}
         assert called == {f"code:{sha}:Child", f"code:{sha}:add.process_class"}
-    assert stored_code_rows(store_url) == 1
+    assert stored_code(store_url) == sorted({sha, script_sha(tmp_path)})
     loaded = elsewhere(store_url, "load", f"code:{sha}:add.process_class")
     assert loaded == {"module": f"_jw_code_{sha}", "process_type": "__main__.add"}  # caching rules name it so there
 
@@ -100,7 +107,7 @@ def test_two_programs_submitting_at_once_store_the_code_once(store_url, tmp_path
         outcomes.append(json.loads(stdout))
     assert outcomes[0]["path"] == outcomes[1]["path"]
     sha = outcomes[0]["path"].split(":")[1]
-    assert stored_code_rows(store_url) == 1
+    assert stored_code(store_url) == sorted({sha, script_sha(tmp_path)})
     with temporary_store(store_url) as store:
         expected = {**CALLS, "Survey": 3 + 1}
         assert provenance_problems(store, expected_calls=expected) == []

@@ -27,6 +27,32 @@ def test_a_port_validates_type_presence_and_its_validator_which_gets_the_port():
     assert InputPort("n", required=False).validate() is None
 
 
+class _Below:
+    """A validator object that is not hashable (it defines __eq__ only), taking the value alone."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    __hash__ = None  # type: ignore[assignment]  # as a class defining __eq__ alone gets it
+
+    def __eq__(self, other):
+        return isinstance(other, _Below) and other.limit == self.limit
+
+    def __call__(self, value):
+        return None if value.value < self.limit else f"must be below {self.limit}"
+
+
+def test_validators_of_any_kind_are_called_with_or_without_the_port_every_time():
+    one_argument = InputPort("n", valid_type=Int, validator=lambda value: "no" if value.value < 0 else None)
+    unhashable = InputPort("n", valid_type=Int, validator=_Below(3))
+    builtin = InputPort("n", validator=max)  # no signature: called AiiDA's way, with the port
+    for _ in range(2):  # the second time from what the first found out about the validator
+        assert one_argument.validate(Int(1)) is None and one_argument.validate(Int(-1)).message == "no"
+        assert unhashable.validate(Int(2)) is None and unhashable.validate(Int(3)).message == "must be below 3"
+    with pytest.raises(TypeError):
+        builtin.validate(Int(1))  # max(Int(1), port): what AiiDA would call too
+
+
 def test_non_db_and_is_metadata_remember_whether_they_were_set_and_pass_down_a_namespace():
     port = InputPort("port")
     assert port.non_db is False and port.non_db_explicitly_set is False

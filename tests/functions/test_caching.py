@@ -265,6 +265,32 @@ def test_is_valid_cache_withdraws_a_run_and_gives_it_back():
     assert CALLS["add"] == 2
 
 
+def test_a_source_withdrawn_by_another_program_is_not_taken_again():
+    _, original = add.run_get_node(Int(4), Int(4))
+    with jw.enable_caching():
+        _, first = add.run_get_node(Int(4), Int(4))  # remembers the original as the source of this hash
+        with get_runtime().store.open_another() as elsewhere:  # another program's connection
+            elsewhere.set_cache_valid(original.pk, False)
+        _, second = add.run_get_node(Int(4), Int(4))
+    assert first.base.caching.get_cache_source() == original.uuid
+    assert second.base.caching.get_cache_source() == first.uuid  # the oldest that still serves
+    assert CALLS["add"] == 1
+
+
+def test_a_source_stored_by_another_program_is_found_after_a_miss():
+    with jw.enable_caching():
+        _, ran = add.run_get_node(Int(7), Int(7))  # no source: it runs
+        with get_runtime().store.open_another() as elsewhere:  # another program withdraws it and gives it back
+            elsewhere.set_cache_valid(ran.pk, False)
+            _, again = add.run_get_node(Int(7), Int(7))
+            elsewhere.set_cache_valid(again.pk, False)
+            elsewhere.set_cache_valid(ran.pk, True)
+        _, cached = add.run_get_node(Int(7), Int(7))
+    assert not again.base.caching.is_created_from_cache
+    assert cached.base.caching.get_cache_source() == ran.uuid
+    assert CALLS["add"] == 2
+
+
 def test_is_valid_cache_refuses_what_cannot_serve():
     with pytest.raises(jw.UsageError, match="data, which is never a cache source"):
         Int(1).store().base.caching.is_valid_cache = False

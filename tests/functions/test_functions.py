@@ -195,3 +195,36 @@ def test_exit_code_return_marks_process_failed():
     assert result == {}
     assert node.is_failed and node.exit_status == 400 and node.exit_message == "x is negative"
     assert check(1) == 1
+
+
+# -- what a run records of its code (AiiDA's version and FunctionCalculationMixin) ---------------------------------
+def test_a_run_records_its_function_its_lines_and_its_source_file():
+    import inspect
+    import linecache
+
+    source = "@calcfunction\ndef triple(x):\n    return 3 * x\n"
+    cell = "<ipython-input-7-recorded>"  # a notebook cell: linecache knows it, no file does
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    namespace = {"calcfunction": calcfunction, "__name__": "__main__"}
+    exec(compile(source, cell, "exec"), namespace)
+    _, node = namespace["triple"].run_get_node(2)
+    assert (node.function_name, node.function_namespace) == ("triple", "__main__")
+    assert (node.function_starting_line_number, node.function_number_of_lines) == (1, 3)
+    assert node.get_source_code_file() == source
+    assert node.get_source_code_function() == source
+    assert node.base.attributes.get("version") == {"core": jw.__version__}  # __main__ has no __version__
+
+    _, here = add_and_multiply.run_get_node(1, 2, 3)  # a workfunction in a module file: AiiDA's case
+    lines, first = inspect.getsourcelines(add_and_multiply.func)
+    assert here.get_source_code_function() == "".join(lines) == inspect.getsource(add_and_multiply.func)
+    assert here.get_source_code_file().splitlines()[first].startswith("def add_and_multiply")
+    assert jw.load_node(here.pk).function_starting_line_number == first  # as stored, from a fresh view
+    assert here.base.attributes.get("version")["core"] == jw.__version__
+
+
+def test_code_without_source_records_its_name_only():
+    namespace = {"calcfunction": calcfunction, "__name__": "made"}
+    exec(compile("@calcfunction\ndef made(x):\n    return x + 1\n", "<string>", "exec"), namespace)
+    _, node = namespace["made"].run_get_node(1)
+    assert node.function_name == "made" and node.function_starting_line_number is None
+    assert node.get_source_code_file() is None and node.get_source_code_function() is None

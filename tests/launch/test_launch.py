@@ -49,6 +49,26 @@ def test_wait_with_timeout_and_by_pk():
     assert jw.wait(node.pk)[0] is node and node.is_finished_ok
 
 
+def test_await_processes_blocks_until_every_node_terminated():
+    nodes = [jw.submit(slow_add, i, 1) for i in range(3)]
+    assert jw.await_processes(nodes, wait_interval=10) is None  # no polling: it returns when the last one ends
+    assert [node.outputs.result.value for node in nodes] == [1, 2, 3] and all(node.is_finished_ok for node in nodes)
+    jw.await_processes(())
+
+
+def test_await_processes_takes_a_list_or_tuple_of_process_nodes():
+    node = jw.submit(slow_add, 1, 2)
+    with pytest.raises(jw.UsageError, match=r"takes a list or tuple of process nodes, not NoneType"):
+        jw.await_processes(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not CalcFunctionNode; write await_processes\(\[node\]\), or wait\(node\)"):
+        jw.await_processes(node)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"<Int: unstored value=1> is not one"):
+        jw.await_processes([node, Int(1)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"is not one. Pass the nodes submit\(\) returned \(wait\(\) also takes"):
+        jw.await_processes([node.pk])  # type: ignore[list-item]
+    jw.wait(node)
+
+
 def test_run_async_and_wait_async():
     async def main():
         result = await add.run_async(1, 2)

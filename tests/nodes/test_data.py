@@ -7,7 +7,7 @@ import math
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Bool, Dict, Float, Int, List, Str
+from jupyter_workflows import Bool, Dict, Float, Int, List, Str, calcfunction
 from jupyter_workflows.nodes import to_node
 
 pytestmark = pytest.mark.usefixtures("store")
@@ -36,6 +36,20 @@ def test_to_node_wraps_plain_values():
     assert type(to_node("s")) is Str and type(to_node([1])) is List and type(to_node({"a": 1})) is Dict
     node = Int(1)
     assert to_node(node) is node
+
+
+def test_get_true_node_and_get_false_node_give_a_new_node_each_call():
+    @calcfunction
+    def is_positive(x):
+        return jw.get_true_node() if x > 0 else jw.get_false_node()
+
+    true, false = jw.get_true_node(), jw.get_false_node()
+    assert type(true) is Bool and true == True and true.pk is None  # noqa: E712 (AiiDA's comparison)
+    assert type(false) is Bool and false == False and false.pk is None  # noqa: E712
+    assert jw.get_true_node() is not true
+    result, node = jw.run_get_node(is_positive, 1)
+    assert result == jw.get_true_node() and result.pk is not None and result.creator.pk == node.pk
+    assert is_positive(-1).value is False
 
 
 def test_store_assigns_pk_and_load_returns_the_same_object():
@@ -102,3 +116,35 @@ def test_numpy_arrays_become_array_nodes(store):
     assert reloaded is not result and reloaded == result and reloaded.dtype == np.float32
     with pytest.raises(jw.ValidationError, match="Python objects"):
         scale(np.array([object()]), 1.0)
+
+
+def test_every_node_gets_a_random_version_4_uuid():
+    import uuid
+
+    uuids = [Int(1).uuid for _ in range(2000)]
+    assert len(set(uuids)) == 2000
+    for text in uuids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {text[19] for text in uuids} == set("89ab")  # all four variant digits occur
+
+
+def test_equal_content_equal_hash_and_only_content_counts():
+    from jupyter_workflows.nodes import Data
+
+    class Tagged(Data):  # content beyond its value: the tag is stored, and hashed
+        def __init__(self, value, tag):
+            super().__init__(value)
+            self.tag = tag
+
+        @property
+        def attributes(self):
+            return {"value": self.value, "tag": self.tag}
+
+    for _ in range(2):  # the second time from what the first remembered
+        assert Int(1).content_hash() == Int(1).content_hash() != Bool(True).content_hash()
+        assert Int(1).content_hash() != Float(1.0).content_hash() != Float(-0.0).content_hash()
+        assert Float(0.0).content_hash() != Float(-0.0).content_hash()
+        assert Str("a").content_hash() != Str("b").content_hash()
+        assert Str("x" * 500).content_hash() == Str("x" * 500).content_hash()
+        assert Tagged(1, "a").content_hash() != Tagged(1, "b").content_hash()

@@ -86,6 +86,15 @@ def test_two_os_processes_take_results_from_the_cache_at_once(store_url: str, tm
     assert problems_of(store_url, *outs) == []
 
 
+def test_three_os_processes_rerun_cached_calls_while_sources_are_withdrawn(store_url: str, tmp_path: Path) -> None:
+    outs = [tmp_path / f"{n}.json" for n in range(3)]
+    workers = [run_workload(store_url, out, "recached", "--trials", "4", "--count", "100") for out in outs]
+    outcomes = [finish(worker, out) for worker, out in zip(workers, outs, strict=True)]
+    assert [len(o["results"]) for o in outcomes] == [800, 800, 800]
+    assert all(o["cached"] >= 600 for o in outcomes), [o["cached"] for o in outcomes]  # not: the 1st trial
+    assert problems_of(store_url, *outs) == []
+
+
 @pytest.mark.kernel
 def test_the_issues_cell_in_a_real_kernel(tmp_path: Path) -> None:
     """Exactly the reported cell, in a notebook kernel on the default (SQLite) store."""

@@ -4,6 +4,7 @@
     python tests/stress/workloads.py workchains URL OUT [--count 1000]
     python tests/stress/workloads.py restarts URL OUT [--count 300]
     python tests/stress/workloads.py cached URL OUT [--trials 3 --count 100]
+    python tests/stress/workloads.py recached URL OUT [--trials 3 --count 100]
 
 Each writes OUT (JSON): the uuids of every result handed back (``results``), the errors raised (``errors``), and the
 calls every finished workflow must have made (``expected_calls``). The store is checked afterwards from another
@@ -63,6 +64,37 @@ async def cached(trials: int, count: int) -> dict[str, Any]:
     return outcome
 
 
+async def recached_gathered(count: int, results: list[str], errors: list[str]) -> None:
+    done = await asyncio.gather(*(add.run_async(i % 5, 1) for i in range(count)), return_exceptions=True)
+    for i, value in enumerate(done):
+        if isinstance(value, BaseException) or value.value != i % 5 + 1:
+            errors.append(f"add({i % 5}, 1) gave {value!r}")
+        else:
+            results.append(value.uuid)
+
+
+def recached(trials: int, count: int) -> dict[str, Any]:
+    """A re-run cell: the same five calls again and again with caching on, gathered with asyncio.gather and one after
+    another, while the source each trial's first result was taken from is withdrawn (``is_valid_cache = False``), so
+    that what this program and the others remember of their sources goes stale under them."""
+    results: list[str] = []
+    errors: list[str] = []
+    with jw.enable_caching(identifier=add):
+        for _ in range(trials):
+            asyncio.run(recached_gathered(count, results, errors))
+            for i in range(count):
+                value = add(i % 5, 1)
+                if value.value != i % 5 + 1:
+                    errors.append(f"add({i % 5}, 1) gave {value!r}")
+                results.append(value.uuid)
+            source = jw.load_node(results[-1]).creator.base.caching.get_cache_source()
+            if source is not None:
+                jw.load_node(source).base.caching.is_valid_cache = False
+    creators = [jw.load_node(uuid).creator for uuid in results]
+    cached = sum(node.base.caching.is_created_from_cache for node in creators)
+    return {"results": results, "errors": errors, "expected_calls": {}, "cached": cached}
+
+
 def workchains(count: int) -> dict[str, Any]:
     """Submitted WorkChains whose steps call quick calcfunctions, all waited for at the end; every other one made by
     its constructor first (AiiDA's ``AddAndMultiply(inputs=...)``) and submitted as it is."""
@@ -109,7 +141,7 @@ async def restarts(count: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["gather", "workchains", "restarts", "cached"])
+    parser.add_argument("workload", choices=["gather", "workchains", "restarts", "cached", "recached"])
     parser.add_argument("url")
     parser.add_argument("out", type=Path)
     parser.add_argument("--trials", type=int, default=6)
@@ -122,6 +154,8 @@ def main() -> None:
         outcome = asyncio.run(restarts(args.count))
     elif args.workload == "cached":
         outcome = asyncio.run(cached(args.trials, args.count))
+    elif args.workload == "recached":
+        outcome = recached(args.trials, args.count)
     else:
         outcome = workchains(args.count)
     args.out.write_text(json.dumps(outcome))
