@@ -34,7 +34,7 @@ KERNEL_SPECS := $(KERNEL_NAMES:%=$(VENV)/share/jupyter/kernels/jw-%/kernel.json)
 # venv) must not run at once: `make -j` is ignored here.
 .NOTPARALLEL:
 
-.PHONY: help venv install labextension system-deps services kernels test stress demo docs bench compat lint format clean distclean
+.PHONY: help venv install labextension system-deps services fresh-debian kernels test stress demo docs bench compat lint format clean distclean
 
 help: ## Show this help
 	@echo "jupyter_workflows: make <target>   (PYTEST_ARGS='-k foo -x' passes options to pytest)"
@@ -91,6 +91,11 @@ system-deps: ## apt-get install graphviz, chromium, PostgreSQL and RabbitMQ, eac
 
 services: ## Start PostgreSQL (5432) and RabbitMQ (5672) if their ports are closed, and wait for them
 	@scripts/ensure-services.sh
+
+# The two targets above on a fresh Debian without an init system: a minimal Debian of this machine's release
+# (debootstrap, kept in build/fresh-debian), in namespaces of its own (see the script). Needs root.
+fresh-debian: ## As root: check that system-deps and services install and start everything on a fresh Debian
+	@scripts/check-fresh-debian.sh build/fresh-debian
 
 kernels: $(KERNEL_SPECS) ## Create the extra kernel venvs in .kernels/, register them as jw-* kernels (no such Python: skipped)
 

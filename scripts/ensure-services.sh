@@ -2,6 +2,8 @@
 # Make sure PostgreSQL and RabbitMQ answer on their ports. Start only a service whose port is closed, wait for its
 # port (JW_SERVICES_TIMEOUT, default 60 s), and say what was done. Never fails because a service already runs.
 # Host and port follow the variables tests/conftest.py reads (JW_TEST_POSTGRES_HOST/_PORT, JW_TEST_RABBITMQ_URL).
+# Starting a service takes root (or sudo), as installing it does (scripts/ensure-system-deps.sh); where systemd runs,
+# the packages have started their services already, and nothing is started here.
 set -euo pipefail
 
 timeout_s=${JW_SERVICES_TIMEOUT:-60}
@@ -18,6 +20,17 @@ port_open() {  # host port
     timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
 }
 
+as_root() {  # command...: run as root, through sudo when not root
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "services: starting $1 needs root or sudo" >&2
+        return 1
+    fi
+}
+
 is_local() {
     case $1 in 127.* | localhost | ::1) return 0 ;; *) return 1 ;; esac
 }
@@ -30,16 +43,19 @@ start_postgres() {
     local version
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
     echo "services: starting PostgreSQL: pg_ctlcluster --skip-systemctl-redirect $version main start"
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
 }
 
 start_rabbitmq() {
-    if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    # Debian installs it in /usr/sbin, which is not on a user's PATH.
+    local server
+    server=$(command -v rabbitmq-server || echo /usr/sbin/rabbitmq-server)
+    if [ ! -x "$server" ]; then
         echo "services: RabbitMQ is not installed: apt-get install rabbitmq-server" >&2
         return 1
     fi
-    echo "services: starting RabbitMQ: rabbitmq-server -detached"
-    rabbitmq-server -detached
+    echo "services: starting RabbitMQ: $server -detached"
+    as_root "$server" -detached
 }
 
 ensure() {  # name host port start-function

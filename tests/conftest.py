@@ -20,6 +20,7 @@ RABBITMQ_URL = os.environ.get("JW_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.
 
 TESTS = Path(__file__).resolve().parent
 HEAVIEST_FIRST = (
+    "scripts/test_check_fresh_debian.py",
     "packaging/test_binder.py",
     "stress/test_concurrency.py",
     "worker/test_broker_faults.py",
