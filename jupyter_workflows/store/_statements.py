@@ -96,7 +96,8 @@ class Statements:
             )
             .order_by(nodes.c.pk)
         )
-        # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
+        # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed
+        # (nor data: a claim never touches a data node).
         self.claim_process: Update = (
             nodes.update()
             .where(
@@ -104,6 +105,7 @@ class Statements:
                     nodes.c.pk == bindparam("pk_"),
                     nodes.c.owner.is_not_distinct_from(bindparam("expected")),
                     nodes.c.sealed.is_(False),
+                    nodes.c.node_type.startswith("process."),
                 )
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
