@@ -9,6 +9,7 @@ store reports it as it reports any other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -125,6 +126,8 @@ class DriverStatements:
                 connection.execute("COMMIT")
             return cursor.fetchall()  # type: ignore[no-any-return]
         except self._error as error:
+            with contextlib.suppress(self._error):  # a failed statement skips the COMMIT: end the transaction
+                connection.rollback()
             raise DBAPIError.instance(sql, bound, error, self._error) from None
         finally:
             cursor.close()
