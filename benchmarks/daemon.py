@@ -137,8 +137,9 @@ def pickup(samples: int) -> dict[str, Any]:
     return summary(times)
 
 
-def control(samples: int) -> dict[str, Any]:
-    """pause/play of one WorkChain on a worker (it waits for an hour-long child), and kill of hour-long naps."""
+def control(samples: int, slots: int) -> dict[str, Any]:
+    """pause/play of one WorkChain on a worker (it waits for an hour-long child), and kill of hour-long naps (as many
+    as the workers' ``slots`` leave room for next to the WorkChain's child: more would never all run)."""
     chain = jw.submit(OneChild, x=Int(0), seconds=Float(3600), daemon=True)
     while len(chain.called) < 1 or chain.process_state is not jw.ProcessState.WAITING:
         time.sleep(0.01)
@@ -150,7 +151,7 @@ def control(samples: int) -> dict[str, Any]:
         started = time.perf_counter()
         assert jw.play(chain) == [chain]
         plays.append(time.perf_counter() - started)
-    naps = [jw.submit(nap, Float(3600), daemon=True) for _ in range(samples)]
+    naps = [jw.submit(nap, Float(3600), daemon=True) for _ in range(min(samples, slots - 1))]
     while any(node.process_state is not jw.ProcessState.RUNNING for node in naps):
         time.sleep(0.01)
     kills = []
@@ -174,7 +175,7 @@ def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any
         if "pickup" not in args.skip:
             result["pickup"] = pickup(args.samples)
         if "control" not in args.skip:
-            result["control"] = control(args.samples)
+            result["control"] = control(args.samples, workers * args.slots)
         return result
 
 

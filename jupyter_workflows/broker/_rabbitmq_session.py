@@ -19,7 +19,13 @@ from typing import Any, TypeVar
 
 import aiormq.exceptions
 from aio_pika import DeliveryMode, Message
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+)
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from pamqp.commands import Basic
 
@@ -63,6 +69,8 @@ class _Link:
     channel: AbstractChannel  # publishing (with confirms) and the RPC, reply and broadcast consumers
     task_channel: AbstractChannel  # task consumers, with the prefetch limit
     exchanges: Exchanges
+    unconfirmed: AbstractChannel  # broadcasts and RPC answers: fire and forget, no confirm to wait for
+    broadcast_exchange: AbstractExchange  # the broadcast exchange on ``unconfirmed``
     broadcast_queue: AbstractQueue
     bound_patterns: set[str]
 
@@ -121,7 +129,7 @@ class RabbitMQSession:
     async def broadcast(self, message: StateChanged) -> None:
         outgoing = Message(_messages.encode("broadcast", message), content_type=_JSON)
         subject = f"state_changed.{message['pk']}"
-        await self._on_broker(lambda link: link.exchanges.broadcast.publish(outgoing, subject, mandatory=False))
+        await self._on_broker(lambda link: link.broadcast_exchange.publish(outgoing, subject, mandatory=False))
 
     async def rpc(self, identifier: str, request: ControlRequest, timeout: float) -> Any:
         body = _messages.encode("control request", request)
@@ -245,12 +253,18 @@ class RabbitMQSession:
         task_channel = await connection.channel()
         await task_channel.set_qos(prefetch_count=self._task_prefetch)
         exchanges = await declare_namespace(channel, self.names)
+        # A broadcast or an answer that is lost is covered by the store (polled) or the caller's timeout: waiting for
+        # the broker's confirm of each would only cost a frame and a future per message, on both sides.
+        unconfirmed = await connection.channel(publisher_confirms=False)
+        broadcast_exchange = await unconfirmed.get_exchange(self.names.broadcast_exchange, ensure=False)
         replies = await declare_exclusive_queue(channel, self.names.reply_queue(self._id), self.names)
         await replies.consume(self._on_reply)
         broadcasts = await declare_exclusive_queue(channel, self.names.broadcast_queue(self._id), self.names)
         await broadcasts.consume(self._on_broadcast)
-        self._link = _Link(generation, connection, channel, task_channel, exchanges, broadcasts, set())
-        for watched in (channel, task_channel):
+        self._link = _Link(
+            generation, connection, channel, task_channel, exchanges, unconfirmed, broadcast_exchange, broadcasts, set()
+        )
+        for watched in (channel, task_channel, unconfirmed):
             watched.close_callbacks.add(functools.partial(self._on_channel_closed, self._link))
         for consumer in list(self._consumers.values()):
             try:
@@ -328,7 +342,7 @@ class RabbitMQSession:
         link = self._link
         if message.reply_to and link is not None:
             reply = Message(body, content_type=_JSON, correlation_id=message.correlation_id)
-            await _settle(link.channel.default_exchange.publish(reply, message.reply_to))
+            await _settle(link.unconfirmed.default_exchange.publish(reply, message.reply_to))
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")

@@ -42,23 +42,28 @@ async def continue_process(pk: int) -> Process | None:
     run here, held by a live owner, or taken by another runtime just now)."""
     runtime = get_runtime()
     store = runtime.store
-    row = store.get_node(pk)  # one read decides (a worker takes hundreds of processes a second)
+    runtime.register_owner_in(store)
+    # A queued process (held by nobody: the common case) is claimed by one statement, which also reads its row (a
+    # worker takes hundreds of processes a second); any other is read first, to judge its owner.
+    claimed = store.claim_process(pk, runtime.owner_id, expected=None)
+    taken = claimed is not None
+    row = claimed if claimed is not None else store.get_node(pk)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
-    if node.process is not None or row.sealed or _held_by_a_live_owner(row.owner, runtime.owner_id):
+    owner = None if taken else row.owner
+    if not taken and (node.process is not None or row.sealed or _held_by_a_live_owner(owner, runtime.owner_id)):
         return None
-    runtime.register_owner_in(store)
     try:
-        plan = plan_from_checkpoint(node, row.owner) if isinstance(node, WorkChainNode) else None
+        plan = plan_from_checkpoint(node, owner, claimed=taken) if isinstance(node, WorkChainNode) else None
         cls = process_class_of(resolve_class(node.process_class_path, node)) if plan is None else plan.cls
     except (NotResumableError, CheckpointError) as error:
-        _record_excepted(node, row.owner, error)
+        _record_excepted(node, owner, error, claimed=taken)
         return None
     if plan is not None:
         return await _continue_workchain(plan)
     started = row.process_state != ProcessState.CREATED.value
-    return _continue_function(node, row.owner, cls, started=started)
+    return _continue_function(node, owner, cls, started=started, claimed=taken)
 
 
 def _held_by_a_live_owner(owner: str | None, me: str) -> bool:
@@ -87,9 +92,11 @@ async def _continue_workchain(plan: Plan) -> Process | None:
     return process
 
 
-def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process], *, started: bool) -> Process | None:
+def _continue_function(
+    node: ProcessNode, owner: str | None, cls: type[Process], *, started: bool, claimed: bool
+) -> Process | None:
     runtime = get_runtime()
-    if not node.claim(runtime.owner_id, expected=owner):
+    if not (claimed or node.claim(runtime.owner_id, expected=owner)):
         return None
     if started and not isinstance(node, CalculationNode):
         end_orphan_tree(node, WORKFUNCTION_STARTED)
@@ -106,11 +113,11 @@ def _continue_function(node: ProcessNode, owner: str | None, cls: type[Process],
     return process
 
 
-def _record_excepted(node: ProcessNode, owner: str | None, error: Exception) -> None:
+def _record_excepted(node: ProcessNode, owner: str | None, error: Exception, *, claimed: bool) -> None:
     """End a process this runtime cannot run (its class is not defined here, its checkpoint is unreadable), saying
-    why; claimed first, so that a runtime that took it meanwhile keeps it."""
+    why; claimed first (unless ``claimed`` already), so that a runtime that took it meanwhile keeps it."""
     runtime = get_runtime()
-    if not node.claim(runtime.owner_id, expected=owner):
+    if not (claimed or node.claim(runtime.owner_id, expected=owner)):
         return
     _LOGGER.error("%s<%s> cannot run here: %s", node.process_label, node.pk, error)
     node.record_state(

@@ -41,6 +41,7 @@ class Plan:
     cls: type[WorkChain]
     checkpoint: Checkpoint | None
     dead_owner: str | None
+    claimed: bool = False  # claimed for this runtime already (a queued process that continue_process claimed)
     resumed: list[Plan] = field(default_factory=list)  # child WorkChains resumed with it
     rerun: list[ProcessNode] = field(default_factory=list)  # awaited process functions run again
     ended: list[tuple[ProcessNode, str]] = field(default_factory=list)  # children killed with their descendants
@@ -94,10 +95,10 @@ def _plan(node: ProcessNode) -> Plan:
     return plan
 
 
-def plan_from_checkpoint(node: WorkChainNode, owner: str | None) -> Plan:
-    """What continuing ``node`` (held by ``owner`` now) from its checkpoint takes: its class, its checkpoint (None
-    if it died in its first step: it starts from the beginning), checked against the outline; children not
-    planned."""
+def plan_from_checkpoint(node: WorkChainNode, owner: str | None, *, claimed: bool = False) -> Plan:
+    """What continuing ``node`` (held by ``owner`` now, or by this runtime if ``claimed``: then it goes back to
+    ``owner`` if taking it over fails) from its checkpoint takes: its class, its checkpoint (None if it died in its
+    first step: it starts from the beginning), checked against the outline; children not planned."""
     checkpoint = _checkpoint_of(node)
     cls = resolve_class(checkpoint["process_class"] if checkpoint else node.process_class_path, node)
     program = cls.spec().program
@@ -109,7 +110,7 @@ def plan_from_checkpoint(node: WorkChainNode, owner: str | None) -> Plan:
         )
     if checkpoint is not None and checkpoint["pc"] > len(program):
         raise CheckpointError(f"The checkpoint of {_name(node)} points past the end of its outline.")
-    return Plan(node, cls, checkpoint, owner)
+    return Plan(node, cls, checkpoint, owner, claimed)
 
 
 def _check_orphan(node: ProcessNode) -> str | None:
@@ -186,7 +187,7 @@ def take_over(plan: Plan, runtime: Runtime) -> list[tuple[WorkChain, Plan]]:
 
 def _take(plan: Plan, runtime: Runtime, parent: Process | None, taken: list[tuple[WorkChain, Plan]]) -> None:
     node = plan.node
-    if not node.claim(runtime.owner_id, expected=plan.dead_owner):
+    if not (plan.claimed or node.claim(runtime.owner_id, expected=plan.dead_owner)):
         raise NotResumableError(
             f"{_name(node)} was taken over just now by {node.owner_status().describe() or 'another'} kernel; it runs "
             "there. Steer it from there."

@@ -74,6 +74,11 @@ class _Pending:
     def __bool__(self) -> bool:
         return bool(self.new or self.columns or self.outputs or self.reports or self.checkpoint or self.drop_checkpoint)
 
+    @property
+    def columns_only(self) -> bool:
+        """Only columns of the stored node change (a write of one statement)."""
+        return not (self.new or self.outputs or self.reports or self.checkpoint or self.drop_checkpoint)
+
 
 class ProcessNode(Node):
     """The record of one process run (``pk``, ``process_state``, ``inputs``, ``outputs``, ``called``, ...)."""
@@ -473,9 +478,12 @@ class ProcessNode(Node):
         new_outputs = [data for _, data in pending.outputs if data.pk is None]
         new_inputs = [data for _, data in pending.new.inputs if data.pk is None] if pending.new else []
         try:
-            unstored = [*new_inputs, *new_outputs, *([self] if pending.new else [])]
-            with unassign_on_failure(unstored), store.transaction():
-                self._write(store, pending, new_inputs, new_outputs)
+            if pending.columns_only:  # pause, play, a state on the way: one statement, which commits by itself
+                store.update_node(_pk(self), **pending.columns)
+            else:
+                unstored = [*new_inputs, *new_outputs, *([self] if pending.new else [])]
+                with unassign_on_failure(unstored), store.transaction():
+                    self._write(store, pending, new_inputs, new_outputs)
         except NodeSealedError:
             self._row = store.get_node(_pk(self))
             raise ProcessKilledError(

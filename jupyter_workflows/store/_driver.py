@@ -9,6 +9,7 @@ store reports it as it reports any other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -123,6 +124,30 @@ class DriverStatements:
         finally:
             cursor.close()
 
+    def write_unflushed(self, statement: Any, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """PostgreSQL: run one write statement (with RETURNING) in a transaction of its own that commits without
+        waiting for the write-ahead log to reach the disk (``synchronous_commit`` off for it), in one round trip;
+        its rows. For writes whose loss in a crash of the database server is harmless (see Store.claim_process):
+        other sessions see the commit at once, and any later durable commit flushes it first."""
+        sql, names, constants = self._compiled(statement)
+        values = {**constants, **parameters}
+        bound: Any = values if names is None else [values[name] for name in names]
+        connection: Any = self._conn.connection.dbapi_connection
+        cursor = connection.cursor()
+        try:
+            with connection.pipeline():  # leaving it sends the four statements and waits once for their results
+                connection.execute("BEGIN")
+                connection.execute("SET LOCAL synchronous_commit TO OFF")
+                cursor.execute(sql, bound)
+                connection.execute("COMMIT")
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        except self._error as error:
+            with contextlib.suppress(self._error):  # a failed statement skips the COMMIT: end the transaction
+                connection.rollback()
+            raise DBAPIError.instance(sql, bound, error, self._error) from None
+        finally:
+            cursor.close()
+
     def node_row(self, values: Sequence[Any]) -> NodeRow:
         """A node row from the driver's values, in NodeRow's column order."""
         row = NodeRow(*values)
@@ -134,7 +159,7 @@ class DriverStatements:
             row.cache_valid = bool(row.cache_valid)
         return row
 
-    def _compiled(self, statement: Select[Any]) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    def _compiled(self, statement: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         """SQL text, the order of its positional parameters (None: named), and the values of its literals."""
         found = self._selects.get(id(statement))
         if found is None:

@@ -19,7 +19,9 @@ from sqlalchemy import (
     bindparam,
     cast,
     extract,
+    false,
     func,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -96,7 +98,8 @@ class Statements:
             )
             .order_by(nodes.c.pk)
         )
-        # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed.
+        # Compare-and-set of a process's owner: only if it still has the owner the claimer saw, and is not sealed
+        # (nor data: a claim never touches a data node).
         self.claim_process: Update = (
             nodes.update()
             .where(
@@ -104,6 +107,7 @@ class Statements:
                     nodes.c.pk == bindparam("pk_"),
                     nodes.c.owner.is_not_distinct_from(bindparam("expected")),
                     nodes.c.sealed.is_(False),
+                    nodes.c.node_type.startswith("process."),
                 )
             )
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
@@ -127,11 +131,7 @@ class Statements:
             for by_input in (False, True)
             for typed in (False, True)
         }
-        self._neighbours_of = {
-            (incoming, typed): self._select_neighbours(incoming=incoming, typed=typed)
-            for incoming in (False, True)
-            for typed in (False, True)
-        }
+        self._neighbours_of: dict[tuple[bool, tuple[str, ...] | None], Select[Any]] = {}
 
     def _clock(self) -> ColumnElement[float]:
         """The database's own time in seconds since the epoch: owners on several hosts are judged by one clock."""
@@ -164,21 +164,23 @@ class Statements:
             statement = statement.where(links.c.link_type.in_(bindparam("types", expanding=True)))
         return statement
 
-    def neighbours_of(self, *, incoming: bool, typed: bool) -> Select[Any]:
+    def neighbours_of(self, *, incoming: bool, types: Sequence[str] | None) -> Select[Any]:
         """The links into (``incoming``) or out of node ``pk``, each with the node at its other end, by link id;
-        only links whose type is in ``types`` if ``typed``."""
-        return self._neighbours_of[incoming, typed]
-
-    def _select_neighbours(self, *, incoming: bool, typed: bool) -> Select[Any]:
-        here, there = (links.c.output_pk, links.c.input_pk) if incoming else (links.c.input_pk, links.c.output_pk)
-        statement = (
-            select(*LINK_COLUMNS, nodes)
-            .join(nodes, nodes.c.pk == there)
-            .where(here == bindparam("pk"))
-            .order_by(links.c.id)
-        )
-        if typed:
-            statement = statement.where(links.c.link_type.in_(bindparam("types", expanding=True)))
+        only links whose type is one of ``types`` if given. Cached per direction and types, with the types in the
+        statement (no expanding parameter: the store's driver runs it as SQL compiled once)."""
+        key = (incoming, None if types is None else tuple(sorted(types)))
+        statement = self._neighbours_of.get(key)
+        if statement is None:
+            here, there = (links.c.output_pk, links.c.input_pk) if incoming else (links.c.input_pk, links.c.output_pk)
+            statement = (
+                select(*LINK_COLUMNS, nodes)
+                .join(nodes, nodes.c.pk == there)
+                .where(here == bindparam("pk"))
+                .order_by(links.c.id)
+            )
+            if key[1] is not None:
+                statement = statement.where(or_(false(), *(links.c.link_type == value for value in key[1])))
+            self._neighbours_of[key] = statement
         return statement
 
     def update_node(self, columns: Sequence[str]) -> Update:

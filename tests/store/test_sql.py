@@ -467,3 +467,13 @@ def test_closed_store_says_so(store_url: str) -> None:
 
 def test_nodes_table_follows_node_row_fields() -> None:
     assert tuple(nodes.c.keys()) == NodeRow.__slots__
+
+
+def test_a_claim_that_fails_leaves_the_store_usable(store: Store) -> None:
+    pk = store.insert_node(process_row())
+    if store.dialect == "postgresql":  # an owner id longer than the column: refused by the server (SQLite keeps it)
+        with pytest.raises(StoreError):
+            store.claim_process(pk, "x" * 300, expected=None)
+    assert store.claim_process(pk, "worker", expected=None) is not None
+    assert store.claim_process(pk, "another", expected=None) is None  # compare-and-set: held by "worker" now
+    assert store.get_node(pk).owner == "worker"

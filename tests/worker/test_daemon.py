@@ -7,6 +7,7 @@ import socket
 
 import jupyter_workflows as jw
 from jupyter_workflows import Int, ProcessState
+from jupyter_workflows._processes import queue_continue
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import check, until
 from tests.worker.workflows import Parent, add
@@ -43,3 +44,22 @@ def test_a_process_node_here_shows_the_state_the_worker_stores(kernel: Runtime, 
     jw.wait(node, timeout=120)
     assert node.is_finished_ok and node.outputs.total.value == 1
     assert [child.process_label for child in node.called] == ["add", "nap", "add"]
+
+
+def test_duplicate_tasks_race_on_two_workers_and_each_process_runs_once(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    """Three tasks for every process (as a send retried over a reconnect makes): the workers race to claim each, in
+    one statement for a queued process; one wins, the others read the row and skip it."""
+    first, second = workers.start(wait=False), workers.start(wait=False)
+    first.wait_ready()
+    second.wait_ready()
+    sums = [jw.submit(add, Int(i), Int(1000), daemon=True) for i in range(CALCFUNCTIONS)]
+    for node in sums:
+        queue_continue(node)
+        queue_continue(node)
+    jw.wait(*sums, timeout=600)
+    found = check(store_url, *(node.pk or 0 for node in sums), results=True)
+    assert found["problems"] == []
+    assert [tree["outputs"] for tree in found["trees"]] == [{"result": i + 1000} for i in range(CALCFUNCTIONS)]
+    assert kernel.store.count_nodes() == CALCFUNCTIONS * 4  # each process, its two inputs and one result: no rerun
