@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from .._core import REPORT_LOGGER_NAME, UsageError
@@ -64,7 +65,7 @@ class LogCollection:
             raise UsageError(f"Only nodes have logs; got {type(entity).__name__} {entity!r}.")
         logs = entity.base.log.get_logs()
         for name, descending in reversed(_order_keys(order_by)):  # stable sorts, last key first
-            logs.sort(key=lambda log, name=name: getattr(log, name), reverse=descending)
+            logs.sort(key=attrgetter(name), reverse=descending)
         return logs
 
 
