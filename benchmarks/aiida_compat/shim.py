@@ -39,6 +39,8 @@ RENAMES = {
     "aiida.__version__": "__version__",
     "aiida.orm.to_aiida_type": "nodes.to_node",
     "aiida.manage.get_manager": "testing.get_runtime",
+    "aiida.orm.Log": "nodes.LogEntry",
+    "aiida.orm.logs.Log": "nodes.LogEntry",
     "aiida.common.exceptions.InvalidOperation": "InvalidOperationError",
     "aiida.common.InvalidOperation": "InvalidOperationError",
 }

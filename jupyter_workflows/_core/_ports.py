@@ -176,13 +176,16 @@ class Port:
 
     def _problem(self, value: Any) -> str | None:
         """' expects Int (got ...)' or ': <the validator's message>', or None."""
-        if self.valid_type is not None and not isinstance(value, self.valid_type):
+        if self.valid_type is not None and not isinstance(value, self.valid_type) and not self._takes_none(value):
             return f" expects {type_names(self.valid_type)} (got {_describe(value)}){_fix_hint(self.valid_type)}"
         if self.validator is not None:
             message = _call_validator(self.validator, value, self)
             if message:
                 return f": {message}"
         return None
+
+    def _takes_none(self, value: Any) -> bool:
+        return False
 
     _kind = "Port"
 
@@ -248,6 +251,11 @@ class InputPort(_StorageFlags, Port):
         self.default = default
         self.serializer = serializer
         self._init_flags(non_db, is_metadata)
+
+    def _takes_none(self, value: Any) -> bool:
+        """An input that is not required takes None whatever its type, as "not given" (AiiDA adds ``NoneType`` to
+        its ``valid_type``); its validator still sees it."""
+        return value is None and not self.required
 
     @property
     def has_default(self) -> bool:

@@ -258,13 +258,13 @@ def _retire(previous: Runtime) -> None:
     runner = previous.runner
     previous.lease.end()
     previous.broker.close()
-    if runner.live:
+    if runner.live:  # made (MyWorkChain(inputs=...)) or started there; the loop is closed all the same
         _LOGGER.warning(
-            "%d process(es) started on another event loop will not go on: that loop no longer runs (%s).",
+            "%d process(es) made or started on another event loop will not go on: that loop no longer runs (%s).",
             len(runner.live),
             ", ".join(p.name for p in list(runner.live)[:5]),
         )
-    elif runner.private_loop and not runner.loop.is_running() and not runner.loop.is_closed():
+    if runner.private_loop and not runner.loop.is_running() and not runner.loop.is_closed():
         if runner.loop is _current_event_loop():  # still this thread's loop: closed once something replaces it
             _retired_loops.append((threading.current_thread(), runner.loop))
         else:

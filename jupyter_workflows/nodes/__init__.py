@@ -20,7 +20,7 @@ from ._enum import EnumData as EnumData
 from ._extras import NodeExtras as NodeExtras
 from ._generic import GenericData as GenericData
 from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
-from ._log import LogEntry as LogEntry, NodeLog as NodeLog
+from ._log import LogCollection as LogCollection, LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
 from ._process_node import (
     CalcFunctionNode as CalcFunctionNode,
@@ -47,6 +47,7 @@ __all__ = [
     "LinkManager",
     "LinkTriple",
     "List",
+    "LogCollection",
     "LogEntry",
     "Node",
     "NodeAttributes",

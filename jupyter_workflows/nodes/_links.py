@@ -3,6 +3,7 @@ AiiDA's ``node.base.links`` (:class:`NodeLinks`, answering with a :class:`LinkMa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,10 +39,21 @@ def flat_label(path: str) -> str:
 
 def validate_link(source: Node, target: Node, link_type: LinkType) -> None:
     """Raise ProvenanceError if AiiDA's rules forbid ``source --link_type--> target``."""
+    allowed = _link_rules()[link_type]
+    if not isinstance(source, allowed[0]) or not isinstance(target, allowed[1]):
+        raise ProvenanceError(
+            f"A {link_type.value} link goes from {allowed[0].__name__} to {allowed[1].__name__}, "
+            f"not from {type(source).__name__} to {type(target).__name__}."
+        )
+
+
+@functools.cache
+def _link_rules() -> dict[LinkType, tuple[type[Node], type[Node]]]:
+    """(source class, target class) of each link type; made once (every process checks its links when made)."""
     from ._data import Data
     from ._process_node import CalculationNode, WorkflowNode
 
-    rules: dict[LinkType, tuple[type[Node], type[Node]]] = {
+    return {
         LinkType.INPUT_CALC: (Data, CalculationNode),
         LinkType.INPUT_WORK: (Data, WorkflowNode),
         LinkType.CREATE: (CalculationNode, Data),
@@ -49,12 +61,6 @@ def validate_link(source: Node, target: Node, link_type: LinkType) -> None:
         LinkType.CALL_CALC: (WorkflowNode, CalculationNode),
         LinkType.CALL_WORK: (WorkflowNode, WorkflowNode),
     }
-    allowed = rules[link_type]
-    if not isinstance(source, allowed[0]) or not isinstance(target, allowed[1]):
-        raise ProvenanceError(
-            f"A {link_type.value} link goes from {allowed[0].__name__} to {allowed[1].__name__}, "
-            f"not from {type(source).__name__} to {type(target).__name__}."
-        )
 
 
 def _pk(node: Node) -> int:

@@ -27,6 +27,18 @@ def test_a_port_validates_type_presence_and_its_validator_which_gets_the_port():
     assert InputPort("n", required=False).validate() is None
 
 
+def test_an_input_that_is_not_required_takes_none_and_its_validator_sees_it():
+    seen = []
+
+    def record(value):
+        seen.append(value)
+
+    optional = InputPort("n", valid_type=Int, required=False, validator=record)
+    assert optional.validate(None) is None and seen == [None]
+    assert "expects Int (got NoneType None)" in InputPort("n", valid_type=Int).validate(None).message
+    assert "expects Int" in OutputPort("n", valid_type=Int, required=False).validate(None).message
+
+
 class _Below:
     """A validator object that is not hashable (it defines __eq__ only), taking the value alone."""
 

@@ -10,7 +10,7 @@ import pytest
 import jupyter_workflows as jw
 from jupyter_workflows import Dict, Int, LinkType, List, Process, Str, WorkChain, calcfunction, workfunction
 from jupyter_workflows._processes import Launch, instantiate
-from jupyter_workflows.nodes import CalcFunctionNode, Data, LinkTriple, WorkFunctionNode
+from jupyter_workflows.nodes import CalcFunctionNode, Data, LinkTriple, LogEntry, WorkFunctionNode
 
 pytestmark = pytest.mark.usefixtures("any_store")
 
@@ -169,6 +169,21 @@ def test_reports_are_log_entries_of_the_process_node():
     assert all(log.dbnode_id == node.pk and log.loggername == "jupyter_workflows.report" for log in logs)
     assert logs[0].time <= logs[1].time <= datetime.now(timezone.utc)
     assert Int(1).base.log.get_logs() == [] and node.outputs.plain.base.log.get_logs() == []
+
+
+def test_reports_are_read_as_aiida_reads_them_through_the_log_collection():
+    node = jw.run.get_node(Nested, x=Int(1))[1]
+    logs = LogEntry.collection.get_logs_for(node)
+    assert [log.message for log in logs] == ["adding 1", "done"] and logs == node.base.log.get_logs()
+    newest_first = LogEntry.collection.get_logs_for(node, order_by={"time": "desc"})
+    assert [log.message for log in newest_first] == ["done", "adding 1"]
+    by_message = LogEntry.collection.get_logs_for(node, order_by=[("levelname", "asc"), ("message", "desc")])
+    assert [log.message for log in by_message] == ["done", "adding 1"]
+    assert LogEntry.collection.get_logs_for(Int(1)) == []
+    with pytest.raises(jw.UsageError, match="order_by takes"):
+        LogEntry.collection.get_logs_for(node, order_by={"pk": "asc"})
+    with pytest.raises(jw.UsageError, match="Only nodes have logs"):
+        LogEntry.collection.get_logs_for(node.pk)
 
 
 def test_attributes_as_aiida_names_them():

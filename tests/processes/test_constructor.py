@@ -216,3 +216,29 @@ def test_an_interrupted_on_create_leaves_a_killed_node():
         Interrupted(inputs={"x": Int(1)})
     (row,) = [row for row in jw.processes() if row.process_label == "Interrupted"]
     assert jw.load_node(row.pk).is_killed
+
+
+class Optional(WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("typed", valid_type=Int, required=False)
+        spec.input("any", required=False)
+        spec.input("needed", valid_type=Int, required=False, default=lambda: Int(1))
+        spec.outline(cls.step)
+
+    def step(self):
+        self.report(f"typed={self.inputs.typed!r}")
+
+
+def test_inputs_that_are_not_required_take_none_which_is_passed_on_and_not_linked():
+    process = Optional(inputs={"typed": None, "any": None, "needed": None})
+    assert process.inputs.typed is None and process.inputs.any is None and process.inputs.needed is None
+    assert process.node.base.links.get_incoming().all_link_labels() == []
+    jw.run(process)
+    assert process.node.is_finished_ok and process.node.base.log.get_logs()[0].message.endswith("typed=None")
+    process = Optional(inputs={"typed": Int(1), "any": jw.Bool(True)})
+    assert process.inputs.typed == 1 and process.inputs.any.value is True
+    assert sorted(process.node.base.links.get_incoming().all_link_labels()) == ["any", "needed", "typed"]
+    jw.run(process)
+    assert process.node.is_finished_ok

@@ -100,3 +100,28 @@ def test_a_private_loop_retired_while_still_current_is_closed_once_replaced():
         asyncio.run(asyncio.sleep(0))  # replaces it as the current loop
         assert Int(1).store().pk is not None  # the next use of the runtime closes it, not the garbage collector
         assert private.is_closed()
+
+
+class _Made(jw.WorkChain):
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.step)
+
+    def step(self):
+        pass
+
+
+def test_a_private_loop_is_closed_when_retired_with_a_process_made_on_it_and_never_run():
+    with isolated_runtime():
+        private = get_runtime().runner.loop
+        made = _Made()  # AiiDA's way to make a process; nobody runs it
+        asyncio.run(asyncio.sleep(0))  # another loop becomes the thread's
+        other = asyncio.new_event_loop()
+        try:
+            assert other.run_until_complete(_runtime_loop()) is other  # the runtime moves: the old one is retired
+        finally:
+            other.close()
+        assert Int(1).store().pk is not None
+        assert private.is_closed()  # not left for the garbage collector (a ResourceWarning)
+        assert made.node.process_state is jw.ProcessState.CREATED

@@ -18,7 +18,7 @@ import jupyter_workflows.store
 from jupyter_workflows._core._errors import StoreError, StoreUnreachableError
 from jupyter_workflows.store import NodeRow, Store
 from jupyter_workflows.store._config import STORE_URL_ENV
-from jupyter_workflows.store._engine import _normalise
+from jupyter_workflows.store._engine import WAL_CHECKPOINT_PAGES, _normalise
 
 SECRET = "s3cr3t-Pa55"
 PACKAGE_ROOT = Path(jupyter_workflows.store.__file__).resolve().parents[2]
@@ -36,6 +36,21 @@ def test_sqlite_store_is_configured_for_several_processes(sqlite_url: str) -> No
         assert pragma(store, "synchronous") == 1  # NORMAL
         assert pragma(store, "busy_timeout") == 30_000
         assert pragma(store, "foreign_keys") == 1
+        assert pragma(store, "wal_autocheckpoint") == WAL_CHECKPOINT_PAGES
+
+
+def test_sqlite_write_ahead_log_is_checkpointed_so_it_stays_bounded(sqlite_url: str) -> None:
+    path = Path(make_url(sqlite_url).database or "")
+    batch = 0
+    with Store(sqlite_url) as store:
+        # Every page of the database went through the log at least once: without checkpoints the log would hold
+        # at least as many pages as the database has.
+        while pragma(store, "page_count") < 2 * WAL_CHECKPOINT_PAGES:
+            rows = [NodeRow(0, f"abcd-{batch}-{i}", "data.Str", attributes={"v": "x" * 3000}) for i in range(8)]
+            store.insert_nodes(rows)
+            batch += 1
+        frames = (path.with_name(path.name + "-wal").stat().st_size - 32) // (4096 + 24)
+        assert frames <= WAL_CHECKPOINT_PAGES + 64 and store.count_nodes() == 8 * batch
 
 
 def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
