@@ -134,6 +134,7 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     first_prompt = page.locator(".jp-Cell .jp-InputPrompt").first
     for _ in range(3):
+        _accept_kernel_dialog(page, timeout=500)  # one that showed after the last try, over the menu
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         _accept_kernel_dialog(page)
