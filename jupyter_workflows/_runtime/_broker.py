@@ -218,9 +218,8 @@ class BrokerLink:
         """Broadcast a state change once the store holds it, so that whoever reads the store on hearing it finds it.
         A terminal state is committed before it is announced; a state on the way (running, waiting) is committed
         with the process's next write, which it makes before it next yields to the loop. So the changes go out in
-        batches: those of a loop turn on the loop's next turn, and a process's own at once with its terminal state
-        (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`. A batch has one message
-        per process, from its first state in the batch to its last."""
+        batches, each process's in order: those of a loop turn on the loop's next turn, and a process's own at once
+        with its terminal state (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`."""
         if event.kind != "state":
             return
         self._unsent.append(event)
@@ -243,15 +242,7 @@ class BrokerLink:
             return  # fire and forget: a waiter that misses it finds the change in the store
         from ..broker import state_changed
 
-        # One message per process: from its first state of the batch to its last (what it passed through on the way
-        # is in its node, and a listener reads the store on hearing it); fewer messages, the last state never lost.
-        first: dict[int, str] = {}
-        last: dict[int, ProcessEvent] = {}
-        for event in events:
-            first.setdefault(event.pk, event.data["old"])
-            last.pop(event.pk, None)  # ordered by each process's last change
-            last[event.pk] = event
-        messages = [state_changed(pk, first[pk], e.data["new"], e.data.get("exit_status")) for pk, e in last.items()]
+        messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e in events]
         with contextlib.suppress(CommunicatorError):  # closed just now
             communicator.broadcast_soon(messages).add_done_callback(_broadcast_done)
 
