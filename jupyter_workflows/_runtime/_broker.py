@@ -62,6 +62,12 @@ class BrokerLink:
         self._unsubscribe_events: list[Callable[[], None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
         self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
+        self._unsent: list[ProcessEvent] = []  # state changes to go out on the loop's next turn
+        self._turn_scheduled = False
+        self.terminal_states_wait_for_turn = False
+        """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
+        in one batch with the other processes' (True for a daemon worker, whose loop nothing holds); else it goes out
+        at once."""
         self.serving: asyncio.Future[Any] | None = None
         """Done once the communicator answers the control RPCs to this runtime (None: no communicator yet)."""
 
@@ -123,6 +129,7 @@ class BrokerLink:
     def close(self) -> None:
         """Close the communicator (if any), once the tasks sent are confirmed (or failed); a later :meth:`connect`
         makes a new one."""
+        self._send_turn()  # between the loop's callbacks: the states held are in the store
         self.wait_sent()
         communicator, self._communicator = self._communicator, None
         for unsubscribe in self._unsubscribe_events:
@@ -210,23 +217,34 @@ class BrokerLink:
     def _broadcast(self, event: ProcessEvent) -> None:
         """Broadcast a state change once the store holds it, so that whoever reads the store on hearing it finds it.
         A terminal state is committed before it is announced; a state on the way (running, waiting) is committed
-        with the process's next write, which it makes before it next yields to the loop: it goes out then."""
+        with the process's next write, which it makes before it next yields to the loop. So the changes go out in
+        batches, each process's in order: those of a loop turn on the loop's next turn, and a process's own at once
+        with its terminal state (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`."""
         if event.kind != "state":
             return
-        if ProcessState(event.data["new"]).is_terminal:
-            self._send_broadcast(event)
-        else:
-            self._runner.loop.call_soon(self._send_broadcast, event)
+        self._unsent.append(event)
+        if ProcessState(event.data["new"]).is_terminal and not self.terminal_states_wait_for_turn:
+            ended = [e for e in self._unsent if e.pk == event.pk]  # all in the store: the terminal write came last
+            self._unsent = [e for e in self._unsent if e.pk != event.pk]
+            self._send_broadcasts(ended)
+        elif not self._turn_scheduled:
+            self._turn_scheduled = True
+            self._runner.loop.call_soon(self._send_turn)
 
-    def _send_broadcast(self, event: ProcessEvent) -> None:
+    def _send_turn(self) -> None:
+        self._turn_scheduled = False
+        events, self._unsent = self._unsent, []
+        self._send_broadcasts(events)
+
+    def _send_broadcasts(self, events: list[ProcessEvent]) -> None:
         communicator = self._communicator
-        if communicator is None or not communicator.is_connected:
+        if not events or communicator is None or not communicator.is_connected:
             return  # fire and forget: a waiter that misses it finds the change in the store
         from ..broker import state_changed
 
-        message = state_changed(event.pk, event.data["old"], event.data["new"], event.data.get("exit_status"))
+        messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e in events]
         with contextlib.suppress(CommunicatorError):  # closed just now
-            communicator.broadcast_soon(message).add_done_callback(_broadcast_done)
+            communicator.broadcast_soon(messages).add_done_callback(_broadcast_done)
 
 
 def _broadcast_done(future: concurrent.futures.Future[None]) -> None:

@@ -25,6 +25,7 @@ import concurrent.futures
 import time
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
@@ -119,10 +120,11 @@ class RabbitMQCommunicator:
     def broadcast(self, message: StateChanged) -> None:
         self._thread.run(self._session.broadcast(message))
 
-    def broadcast_soon(self, message: StateChanged) -> concurrent.futures.Future[None]:
-        """Broadcast ``message`` without waiting, from any thread (it needs no event loop of the caller's: a script's
-        loop may not run again for a while); the future says how it went."""
-        return self._thread.submit(self._session.broadcast(message))
+    def broadcast_soon(self, messages: Sequence[StateChanged]) -> concurrent.futures.Future[None]:
+        """Broadcast ``messages``, in their order, without waiting, from any thread (it needs no event loop of the
+        caller's: a script's loop may not run again for a while): one hand-off to the communicator's thread for all
+        of them. The future says how it went."""
+        return self._thread.submit(self._session.broadcast_all(messages))
 
     async def wait_connected_async(self, timeout: float = 10.0) -> None:
         """Return once connected; BrokerUnreachableError (saying why) after ``timeout`` seconds."""

@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -127,9 +127,24 @@ class RabbitMQSession:
         await self._on_broker(lambda link: link.channel.default_exchange.publish(message, self.names.tasks))
 
     async def broadcast(self, message: StateChanged) -> None:
-        outgoing = Message(_messages.encode("broadcast", message), content_type=_JSON)
-        subject = f"state_changed.{message['pk']}"
-        await self._on_broker(lambda link: link.broadcast_exchange.publish(outgoing, subject, mandatory=False))
+        await self.broadcast_all([message])
+
+    async def broadcast_all(self, messages: Sequence[StateChanged]) -> None:
+        """Publish ``messages`` in their order, with one wait for the connection for all; after a reconnect the ones
+        not published yet go on the new connection (none is published twice)."""
+        outgoing = [
+            (Message(_messages.encode("broadcast", message), content_type=_JSON), f"state_changed.{message['pk']}")
+            for message in messages
+        ]
+        sent = 0
+
+        async def publish(link: _Link) -> None:
+            nonlocal sent
+            for message, subject in outgoing[sent:]:
+                await link.broadcast_exchange.publish(message, subject, mandatory=False)
+                sent += 1
+
+        await self._on_broker(publish)
 
     async def rpc(self, identifier: str, request: ControlRequest, timeout: float) -> Any:
         body = _messages.encode("control request", request)

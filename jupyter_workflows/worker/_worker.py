@@ -117,6 +117,7 @@ class Worker:
         store = runtime.use_store(self.store_url)
         runtime.register_owner_in(store)
         runtime.broker.task_prefetch = min(self.slots.size, MAX_PREFETCH)
+        runtime.broker.terminal_states_wait_for_turn = True
         runtime.broker.configure(self.broker_url)
         communicator = connect()
         assert communicator is not None and runtime.broker.serving is not None
