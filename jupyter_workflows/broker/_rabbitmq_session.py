@@ -99,6 +99,7 @@ class RabbitMQSession:
         self._consumers: dict[Subscription, _Consumer] = {}
         self._pending: dict[str, asyncio.Future[ControlReply]] = {}
         self._taking: set[asyncio.Task[Any]] = set()  # task deliveries whose handler has not returned yet
+        self._broadcasting = asyncio.Lock()  # batches go out whole, in the order given: a process's states in order
         self._closed = False
 
     @property
@@ -131,7 +132,8 @@ class RabbitMQSession:
 
     async def broadcast_all(self, messages: Sequence[StateChanged]) -> None:
         """Publish ``messages`` in their order, with one wait for the connection for all; after a reconnect the ones
-        not published yet go on the new connection (none is published twice)."""
+        not published yet go on the new connection (none is published twice). Batches given one after the other
+        are published one after the other (a later one never overtakes one waiting for the connection)."""
         outgoing = [
             (Message(_messages.encode("broadcast", message), content_type=_JSON), f"state_changed.{message['pk']}")
             for message in messages
@@ -144,7 +146,8 @@ class RabbitMQSession:
                 await link.broadcast_exchange.publish(message, subject, mandatory=False)
                 sent += 1
 
-        await self._on_broker(publish)
+        async with self._broadcasting:
+            await self._on_broker(publish)
 
     async def rpc(self, identifier: str, request: ControlRequest, timeout: float) -> Any:
         body = _messages.encode("control request", request)

@@ -16,7 +16,7 @@ import pytest
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
 from jupyter_workflows.testing import DaemonWorkers, Runtime
-from tests.worker.conftest import check, until
+from tests.worker.conftest import check
 from tests.worker.test_widgets import turning
 from tests.worker.workflows import Parent, add
 
@@ -100,7 +100,11 @@ def test_every_process_on_two_workers_is_heard_in_order_ending_once_after_the_st
             found = changes()
             return {pk: found.get(pk) for pk in pks if pk not in found or found[pk][-1]["broadcast"] != "finished"}
 
-        until(lambda: not not_ended(), "the finished broadcast of every process")
+        deadline = time.monotonic() + 60
+        while not_ended() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        missing = not_ended()
+        assert not missing, f"{len(missing)} processes not heard to finish, e.g. {dict(list(missing.items())[:3])}"
     finally:
         listener.kill()
         listener.communicate()
