@@ -109,7 +109,7 @@ $(KERNEL_SPECS): $(VENV)/share/jupyter/kernels/jw-%/kernel.json: $(KERNELS_DIR)/
 		$(KERNELS_DIR)/$*/bin/python scripts/register-kernel.py --name jw-$* --prefix $(VENV); fi
 
 # Most tests wait on kernels, brokers, databases and subprocesses rather than compute, so the suite runs in
-# TEST_WORKERS pytest-xdist workers (4 on this 2-core machine: 17 min against 20 with 3; TEST_WORKERS=0 runs it in
+# TEST_WORKERS pytest-xdist workers (4 on this 2-core machine: 9 min idle, 17 min loaded; TEST_WORKERS=0 runs it in
 # this process alone), a whole test file per worker so that a file's kernels, servers and venvs are made once, the
 # heaviest files first (tests/conftest.py). Every test has its own store, database, broker queues and ports.
 TEST_WORKERS ?= 4
