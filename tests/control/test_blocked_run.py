@@ -12,7 +12,7 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int
-from tests.worker.workflows import STEPS_DONE, Steps
+from tests.worker.workflows import ON_STEP, STEPS_DONE, Steps
 
 N = 15
 
@@ -55,19 +55,26 @@ def test_a_control_from_another_thread_waits_for_a_step_that_blocks_and_acts_aft
     """A step of plain code cannot be cut: a click during a step acts at its end (here the only step)."""
     STEPS_DONE.clear()
     done: list[Any] = []
+    stepping: list[int] = []  # the pk of the Steps process, once its step began
+    step_began = threading.Event()
 
     def click() -> None:
-        while not jw_started.is_set():
-            time.sleep(0.01)
-        time.sleep(0.3)
-        done.append(jw.pause(jw.processes(label="Steps", limit=1)[0].pk))
+        step_began.wait(60)
+        done.append(jw.pause(stepping[0]))
         done.append(len(STEPS_DONE))
-        done.append(jw.play(jw.processes(label="Steps", limit=1)[0].pk))
+        done.append(jw.play(stepping[0]))
 
-    jw_started = threading.Event()
+    def began(node: Any) -> None:
+        stepping.append(node.pk)
+        step_began.set()
+
     thread = threading.Thread(target=click)
     thread.start()
-    jw_started.set()
-    jw.run(Steps, n=Int(1), seconds=Float(1.5))
-    thread.join()
+    ON_STEP.append(began)
+    try:
+        jw.run(Steps, n=Int(1), seconds=Float(1.5))
+    finally:
+        ON_STEP.remove(began)
+        step_began.set()
+        thread.join()
     assert done[1] == 1 and len(done[0]) == len(done[2]) == 1

@@ -84,6 +84,7 @@ async def counted(x, seconds):
 
 STEPS_DONE: list[int] = []  # the steps of Steps run in this OS process, in order (for tests in one process)
 ON_SETUP: list[Any] = []  # called with the node of each Steps when it starts (a kernel test displays its widget)
+ON_STEP: list[Any] = []  # called with the node of each Steps as each of its steps begins
 
 
 class Steps(WorkChain):
@@ -107,6 +108,8 @@ class Steps(WorkChain):
         return self.ctx.done < self.inputs.n.value
 
     def step(self):
+        for hook in ON_STEP:
+            hook(self.node)
         time.sleep(self.inputs.seconds.value)
         self.ctx.done += 1
         STEPS_DONE.append(self.ctx.done)
