@@ -87,6 +87,11 @@ class ProcessRecord(Protocol):
 
     def flush(self) -> None: ...
 
+    @property
+    def state_unsaved(self) -> bool:
+        """Whether a state on the way (running, waiting) was recorded and is not committed yet."""
+        ...
+
     def relabel(self, process_label: str) -> None: ...
 
     process: Process | None  # the process object writing through this record, while it runs here
@@ -280,7 +285,6 @@ class Process(metaclass=ProcessType):
         self.task: asyncio.Task[Any] | None = None
         self._started = False
         self._announced = False
-        self._state_staged = False  # a state on the way, recorded but maybe not committed yet
         self._kill_reason: str | None = None  # why it was asked to die (the user's words)
         self._kill_message: str | None = None  # what is recorded: the reason, and the caller it came through
         self._handing_over = False  # asked to stop here at its next checkpoint (see hand_over)
@@ -456,7 +460,6 @@ class Process(metaclass=ProcessType):
         old = self.state
         check_transition(self.name, old, state)
         self.state = self.node.record_state(state, **info)  # ended elsewhere meanwhile: that end stands
-        self._state_staged = not state.is_terminal
         self._announce()
         ended = {"exit_status": info.get("exit_status")} if state.is_terminal else {}
         if state is ProcessState.KILLED:
@@ -502,7 +505,6 @@ class Process(metaclass=ProcessType):
             raise _HandedOver
         if commit:
             self.node.flush()
-            self._state_staged = False
         future = asyncio.ensure_future(awaitable, loop=self.runner.loop)
         self._waiting = future
         self._waiting_at_checkpoint = at_checkpoint
@@ -560,9 +562,9 @@ class Process(metaclass=ProcessType):
             if turn is not None:
                 # A turn is short: what is pending goes with the next write, but a state on the way goes now: its
                 # broadcast leaves on the loop's next turn, and says the store holds it.
-                self._await(turn, commit=self._state_staged)
+                self._await(turn, commit=self.node.state_unsaved)
         elif in_portal() and _inbox.waiting(self.runner.loop):  # run synchronously, it holds the loop: let
-            self._await(_inbox.let_in(), commit=self._state_staged)  # control and clicks from other threads act now
+            self._await(_inbox.let_in(), commit=self.node.state_unsaved)  # control and clicks from other threads act
         while self.paused:
             self._check_killed()
             self._play = self.runner.loop.create_future()

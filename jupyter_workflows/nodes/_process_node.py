@@ -451,6 +451,12 @@ class ProcessNode(Node):
                 pending[name] = value
                 setattr(self._row, name, value)
 
+    @property
+    def state_unsaved(self) -> bool:
+        """Whether a state on the way (running, waiting) was recorded and is not committed yet: the next flush
+        writes it."""
+        return "process_state" in self._pending.columns
+
     def flush(self) -> None:
         """Commit what is pending (before the process waits). A checkpointed process's outputs wait for the end of
         their step: they are stored with its checkpoint, so a step that runs again after a crash never finds an
