@@ -1,6 +1,11 @@
 """Shared by process functions, WorkChains and the launchers: the data-node spec, instantiation, running, waiting."""
 
-from ._daemon import communicator as communicator, queue_continue as queue_continue, submit as submit
+from ._daemon import (
+    communicator as communicator,
+    queue_continue as queue_continue,
+    queue_continue_soon as queue_continue_soon,
+    submit as submit,
+)
 from ._instantiate import (
     Launch as Launch,
     enqueue as enqueue,
@@ -40,6 +45,7 @@ __all__ = [
     "launch_inputs",
     "process_class_of",
     "queue_continue",
+    "queue_continue_soon",
     "result_of",
     "run",
     "run_async",

@@ -23,7 +23,7 @@ from ._steering import propagate_kills, respond
 if TYPE_CHECKING:
     from ..broker import RabbitMQCommunicator
 
-__all__ = ["communicator", "queue_continue", "submit"]
+__all__ = ["communicator", "queue_continue", "queue_continue_soon", "submit"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.daemon")
 
@@ -55,16 +55,23 @@ def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool
     if here is not None:
         runtime.runner.start(here)
         return node
+    queue_continue_soon(node)
+    return node
+
+
+def queue_continue_soon(node: ProcessNode) -> None:
+    """Queue a ``continue`` task for ``node`` (a process held by nobody) without waiting for the broker to confirm
+    it: a submit then costs one commit. A task lost all the same (this process died before the broker took it) is
+    sent again by the worker that continues the caller (see ``continue_process``), or found by the workers' look for
+    processes queued too long. If the broker refuses the task, the node is ended with the reason."""
     from ..broker import process_task
 
     def failed(error: BaseException) -> None:  # nothing would ever run it: say so on the node
         _LOGGER.error("%s<%s> could not be sent to the daemon workers: %s", node.process_label, node.pk, error)
         end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
 
-    # Not waiting for the broker's confirmation (a fsync of the queue) makes a submit cost one commit; a task lost
-    # all the same (this process died first) is found by the workers' look for processes queued too long.
-    runtime.broker.send_task_soon(process_task("continue", node.pk or 0, node.provenance_store.identity), failed)
-    return node
+    task = process_task("continue", node.pk or 0, node.provenance_store.identity)
+    get_runtime().broker.send_task_soon(task, failed)
 
 
 def queue_continue(node: ProcessNode) -> None:

@@ -23,8 +23,8 @@ import traceback
 from typing import Any
 
 from .._core import CheckpointError, NotResumableError, PreparedProcess, Process, ProcessState, WorkflowsError
-from .._processes import end_orphan_tree, process_class_of, steer_async
-from .._runtime import get_runtime, owner_alive
+from .._processes import end_orphan_tree, process_class_of, queue_continue_soon, steer_async
+from .._runtime import Ownership, get_runtime, owner_alive
 from ..nodes import CalculationNode, ProcessNode, WorkChainNode
 from ..nodes._node import node_from_row
 from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, resolve_class, take_over
@@ -82,12 +82,19 @@ async def _continue_workchain(plan: Plan) -> Process | None:
     except NotResumableError:  # another runtime took it just now
         return None
     done_until = plan.checkpoint.get("children_until", 0) if plan.checkpoint else 0
+    awaited = {entry["pk"] for entry in plan.checkpoint["awaiting"]} if plan.checkpoint else set()
     for child in plan.node.called:
-        if not child.is_terminated and (child.pk or 0) > done_until:
+        if child.is_terminated:
+            continue
+        if (child.pk or 0) > done_until:
             try:
                 await steer_async(child, "kill", STEP_RAN_AGAIN)
             except WorkflowsError as error:  # the rerun step calls it again: a duplicate, but nothing lost
                 _LOGGER.error("Could not kill %s, called after the last checkpoint: %s", child, error)
+        elif child.pk in awaited and child.owner_status().ownership is Ownership.QUEUED:
+            # Its task may have died with the runtime that submitted it (killed before the broker took the task):
+            # send it again. A duplicate is skipped by the claim (compare-and-set on the owner).
+            queue_continue_soon(child)
     runtime.runner.start(process)
     return process
 

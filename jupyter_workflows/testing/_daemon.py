@@ -61,13 +61,20 @@ class DaemonWorkers:
         self.workers: list[WorkerProcess] = []
 
     def start(
-        self, *, slots: int = 200, grace: float = 10.0, lost_after: float = 600.0, wait: bool = True
+        self,
+        *,
+        slots: int = 200,
+        grace: float = 10.0,
+        lost_after: float = 600.0,
+        wait: bool = True,
+        module: str = "jupyter_workflows.worker",
     ) -> WorkerProcess:
         """Start a worker (and by default wait until it takes tasks). ``grace``: how long a stop waits for its
-        processes to reach a checkpoint; ``lost_after``: how long a process may wait in the queue."""
+        processes to reach a checkpoint; ``lost_after``: how long a process may wait in the queue; ``module``: the
+        one run with ``python -m`` (a test's own, to bring about a fault, takes the same arguments)."""
         log = self.log_dir / f"worker-{len(self.workers) + 1}.log"
         env = dict(os.environ, JUPYTER_WORKFLOWS_HEARTBEAT_SECONDS=str(self.heartbeat))
-        command = [sys.executable, "-m", "jupyter_workflows.worker", "--store", self._store.reveal()]
+        command = [sys.executable, "-m", module, "--store", self._store.reveal()]
         command += ["--broker", self._broker.reveal(), "--slots", str(slots), "--grace", str(grace)]
         command += ["--lost-after", str(lost_after)]
         with log.open("ab") as output:

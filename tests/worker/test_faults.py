@@ -79,6 +79,24 @@ def test_a_sigkilled_workers_workchains_are_continued_by_the_other(
     assert crashed_tree == clean_tree, json.dumps(crashed_tree, indent=1)  # nothing lost, killed or duplicated
 
 
+def test_a_child_whose_task_died_with_its_worker_is_queued_again_by_the_worker_that_continues_its_caller(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    losing = workers.start(module="tests.worker.losing_worker")  # the tasks of the children it submits are lost
+    root = jw.submit(Parent, n=Int(2), daemon=True)  # sent from here: the losing worker takes it
+    until(lambda: len(root.called) == 2 and awaits(root, root.called), "the Parent to wait for its two adds")
+    assert all(child.owner is None and not child.is_terminated for child in root.called)  # queued, no task
+    workers.kill(losing)  # its Parent is a dead worker's; its children's tasks are gone with it
+    workers.start()  # looks for lost tasks only after 600 s: what it does sooner, the takeover does
+    wait_or_show(workers, root, timeout=120)
+    assert root.is_finished_ok and root.outputs.total.value == 3
+    _, clean = jw.run_get_node(Parent, n=Int(2))  # here, for comparison
+    found = check(store_url, clean.pk, root.pk)
+    assert found["problems"] == []
+    clean_tree, continued_tree = found["trees"]
+    assert continued_tree == clean_tree, json.dumps(continued_tree, indent=1)  # nothing lost or duplicated
+
+
 def test_a_stopped_worker_hands_its_processes_over_and_a_new_one_continues_them(
     store_url: str, kernel: Runtime, workers: DaemonWorkers
 ) -> None:
