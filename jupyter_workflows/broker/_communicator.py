@@ -34,7 +34,7 @@ __all__ = [
 RPC_TIMEOUT = 10.0
 """Seconds an RPC waits for its answer by default."""
 
-TaskHandler = Callable[[ProcessTask], Awaitable[None]]
+TaskHandler = Callable[[ProcessTask], Awaitable["bool | None"]]  # False: declined, the task goes back to the queue
 ControlHandler = Callable[[ControlRequest], Awaitable[Any]]  # returns a JSON value, the RPC's result
 BroadcastHandler = Callable[[StateChanged], Awaitable[None]]
 
@@ -62,7 +62,9 @@ class Communicator(Protocol):
 
     async def subscribe_tasks_async(self, handler: TaskHandler) -> Subscription:
         """Take tasks with ``handler`` (on the calling loop) from now on, in turn with the namespace's other
-        subscribers."""
+        subscribers. A task is done with once the handler returned; if it returns False, it declined the task,
+        which goes back to the queue for any subscriber (this one too, while it stays subscribed). A handler that
+        raises gets the task once more; if it raises again, the task is dead-lettered."""
         ...
 
     async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:

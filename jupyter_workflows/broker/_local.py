@@ -76,7 +76,8 @@ class LocalBroker:
     async def _deliver_task(self, namespace: str, receiver: Receiver[ProcessTask], body: bytes, again: bool) -> None:
         try:
             task: Any = _messages.decode("task", body)
-            await receiver.call(task)
+            if await receiver.call(task) is False:  # declined: back to the front of the queue, as RabbitMQ does
+                self.queue_task(namespace, body, redelivered=True)
         except MessageError as exc:
             self.dead_letter(namespace, body, str(exc))
         except Exception as exc:

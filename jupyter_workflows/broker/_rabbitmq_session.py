@@ -322,14 +322,14 @@ class RabbitMQSession:
             return not channel.is_closed  # else the broker gives the task to someone else: do not take it
 
         try:
-            await consumer.receiver.call(task, still_valid)
+            taken = await consumer.receiver.call(task, still_valid)
         except StaleDeliveryError:
             return
         except Exception as exc:
             await self._task_failed(message, exc)
             return
         if still_valid():
-            await _settle(message.ack())
+            await _settle(message.ack() if taken is not False else message.nack(requeue=True))
 
     async def _task_failed(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         what = f"{type(exc).__name__}: {exc}"

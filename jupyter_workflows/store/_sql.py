@@ -608,7 +608,7 @@ class Store:
         if not self._conn.in_transaction():  # so that writes on the driver's cursor (_driver) are committed too
             self._conn.begin()
         if statements:
-            self._conn.exec_driver_sql("BEGIN")
+            self._driver.begin()
 
     def _commit(self) -> None:
         try:

@@ -8,9 +8,10 @@
   for its children, or a paused process, gives its slot back meanwhile and takes one again (before any new process)
   when it runs on (see ``_core._slots``); so a worker whose slots all went to WorkChains still takes their children,
   and never runs more than ``slots`` processes' steps at once, however many wait. With every slot used it stops
-  consuming, so the queue's tasks go to the other workers; a task that reached it meanwhile is queued again, as a
-  new task (never held unacked: it could wait longer than the broker's ``consumer_timeout``). It consumes again once
-  a batch of slots is free, or once fewer stayed free for half a second (the others held by long processes).
+  consuming, so the queue's tasks go to the other workers; a task that reached it meanwhile is declined, given
+  back to the queue at once (never held unacked: it could wait longer than the broker's ``consumer_timeout``). It
+  consumes again once a batch of slots is free, or once fewer stayed free for half a second (the others held by
+  long processes).
 - **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
   its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
   ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
@@ -37,7 +38,7 @@ from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
 from ..launch import continue_process
-from ..nodes import ProcessNode, load_node
+from ..nodes import ProcessNode
 from ..store import SecretURL
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ class Worker:
             )  # fmt: skip
 
     # -- taking processes ----------------------------------------------------------------------------------------------
-    async def _on_task(self, task: ProcessTask) -> None:
+    async def _on_task(self, task: ProcessTask) -> bool:
         store = self.runtime.store
         if task["store"] != store.identity:
             raise WorkflowsError(
@@ -176,13 +177,11 @@ class Worker:
             )
         pk = task["pk"]
         if pk in self.held:  # a duplicate task (a send retried over a reconnect): it runs here
-            return
-        if not self.slots.take(pk):  # full, or stopping: a new task replaces this one, for another worker
-            node = load_node(pk)
-            assert isinstance(node, ProcessNode)
-            queue_continue(node)
-            return
+            return True
+        if not self.slots.take(pk):  # full, or stopping: declined, it goes back to the queue for another worker
+            return False
         await self._continue(pk)
+        return True
 
     async def _continue(self, pk: int) -> None:
         """Continue process ``pk`` in a slot already taken (given back if the process is skipped)."""

@@ -54,6 +54,30 @@ def test_a_task_sent_before_anyone_subscribes_waits_for_a_subscriber(communicato
     assert taken == [{"version": 1, "kind": "continue", "pk": 7, "store": "store-a"}]
 
 
+def test_a_declined_task_goes_back_to_the_queue_for_another_subscriber(communicators: Communicators):
+    namespace = new_namespace()
+    sender, full, free = (communicators.make(namespace) for _ in range(3))
+    declined: list[int] = []
+    taken: list[int] = []
+
+    async def decline(task: Any) -> bool:
+        declined.append(task["pk"])
+        return False
+
+    async def scenario() -> list[bytes]:
+        subscription = await full.subscribe_tasks_async(decline)
+        await sender.send_task_async(process_task("continue", 5, "s"))
+        await eventually(lambda: declined, "the declined task")
+        await full.unsubscribe_async(subscription)  # as a full worker does
+        await free.subscribe_tasks_async(lambda task: _append(taken, task["pk"]))
+        await eventually(lambda: taken, "the task, taken by the other")
+        return await communicators.dead_letters(namespace)
+
+    dead = asyncio.run(scenario())
+    assert taken == [5] and set(declined) == {5}
+    assert dead == []  # declining is not failing
+
+
 def test_a_failing_task_handler_gets_the_task_back_once_then_it_is_dead_lettered(communicators: Communicators):
     namespace = new_namespace()
     sender, worker = communicators.make(namespace), communicators.make(namespace)
