@@ -467,6 +467,19 @@ def nesting_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[
 
 
 # -- main ------------------------------------------------------------------------------------------------------------
+def python_loop_seconds() -> float:
+    """How fast this machine runs Python now: seconds for ten million additions in a loop, the best of three. The
+    machines this runs on differ (one was twice as fast as another at the same code): read figures from two runs
+    against each other's."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per case of ours (the median is reported)")
@@ -499,6 +512,7 @@ def main() -> None:
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+            "python_loop_seconds": python_loop_seconds(),
             "repeats": args.repeats,
         }
     }
