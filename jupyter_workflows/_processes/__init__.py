@@ -2,6 +2,7 @@
 
 from ._daemon import (
     communicator as communicator,
+    queue_again as queue_again,
     queue_continue as queue_continue,
     queue_continue_soon as queue_continue_soon,
     submit as submit,
@@ -44,6 +45,7 @@ __all__ = [
     "instantiate",
     "launch_inputs",
     "process_class_of",
+    "queue_again",
     "queue_continue",
     "queue_continue_soon",
     "result_of",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._code import capture_for_travel
@@ -23,7 +24,7 @@ from ._steering import propagate_kills, respond
 if TYPE_CHECKING:
     from ..broker import RabbitMQCommunicator
 
-__all__ = ["communicator", "queue_continue", "queue_continue_soon", "submit"]
+__all__ = ["communicator", "queue_again", "queue_continue", "queue_continue_soon", "submit"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.daemon")
 
@@ -72,6 +73,20 @@ def queue_continue_soon(node: ProcessNode) -> None:
 
     task = process_task("continue", node.pk or 0, node.provenance_store.identity)
     get_runtime().broker.send_task_soon(task, failed)
+
+
+def queue_again(nodes: Iterable[ProcessNode]) -> None:
+    """Send again the tasks of ``nodes``, processes queued for a daemon worker whose first task may have died with
+    the runtime that submitted them (killed before the broker took it): what continues their caller after a crash
+    calls this for the children it waits for. A duplicate task is skipped by the claim (compare-and-set on the
+    owner). With no broker configured here, the workers' look for processes queued too long takes them."""
+    nodes = list(nodes)
+    if not nodes or get_runtime().broker.url is None:
+        return
+    communicator()
+    for node in nodes:
+        _LOGGER.info("Sending the task of %s<%s> again: it is still queued", node.process_label, node.pk)
+        queue_continue_soon(node)
 
 
 def queue_continue(node: ProcessNode) -> None:

@@ -6,7 +6,8 @@ with compare-and-set on its owner (of two workers, one wins; the other skips it)
 
 - a WorkChain from its last checkpoint (from the beginning if it has none), with ``resume``'s checks; the
   children it called after that checkpoint are killed wherever they run (the step runs again and calls them again);
-  its other children are continued on their own, each by the worker that takes it;
+  its other children are continued on their own, each by the worker that takes it, and those it waits for that are
+  still queued get their task sent again (the first may have died with the dead worker);
 - a process function from the start if it had not started, or if it is a calcfunction (nothing of a calcfunction
   reaches the store before its end, which writes its outputs and state together); a workfunction that had started is
   recorded as killed (running it again would call its children twice).
@@ -23,11 +24,11 @@ import traceback
 from typing import Any
 
 from .._core import CheckpointError, NotResumableError, PreparedProcess, Process, ProcessState, WorkflowsError
-from .._processes import end_orphan_tree, process_class_of, queue_continue_soon, steer_async
-from .._runtime import Ownership, get_runtime, owner_alive
+from .._processes import end_orphan_tree, process_class_of, queue_again, steer_async
+from .._runtime import get_runtime, owner_alive
 from ..nodes import CalculationNode, ProcessNode, WorkChainNode
 from ..nodes._node import node_from_row
-from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, resolve_class, take_over
+from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, queued_awaited, resolve_class, take_over
 
 __all__ = ["continue_process"]
 
@@ -82,19 +83,13 @@ async def _continue_workchain(plan: Plan) -> Process | None:
     except NotResumableError:  # another runtime took it just now
         return None
     done_until = plan.checkpoint.get("children_until", 0) if plan.checkpoint else 0
-    awaited = {entry["pk"] for entry in plan.checkpoint["awaiting"]} if plan.checkpoint else set()
     for child in plan.node.called:
-        if child.is_terminated:
-            continue
-        if (child.pk or 0) > done_until:
+        if not child.is_terminated and (child.pk or 0) > done_until:
             try:
                 await steer_async(child, "kill", STEP_RAN_AGAIN)
             except WorkflowsError as error:  # the rerun step calls it again: a duplicate, but nothing lost
                 _LOGGER.error("Could not kill %s, called after the last checkpoint: %s", child, error)
-        elif child.pk in awaited and child.owner_status().ownership is Ownership.QUEUED:
-            # Its task may have died with the runtime that submitted it (killed before the broker took the task):
-            # send it again. A duplicate is skipped by the claim (compare-and-set on the owner).
-            queue_continue_soon(child)
+    queue_again(queued_awaited(plan))
     runtime.runner.start(process)
     return process
 

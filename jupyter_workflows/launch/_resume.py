@@ -10,7 +10,8 @@ then does it write and start anything. What happens to the orphan's unterminated
   again and calls them again;
 - children of a finished step that it did not wait for are resumed if they are WorkChains, else killed with their
   descendants, each with a reason that says what happened;
-- a child another live kernel runs is left to it.
+- a child another live kernel runs is left to it; an awaited child still queued for a daemon worker gets its task
+  sent again (the first may have died with the kernel, before the broker took it; a duplicate is skipped).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._core import CheckpointError, NotResumableError, PreparedProcess, Process
-from .._processes import Launch, end_orphan_tree, instantiate, process_class_of
+from .._processes import Launch, end_orphan_tree, instantiate, process_class_of, queue_again
 from .._runtime import Ownership, Runtime, get_runtime, on_loop_thread
 from .._wire import CHECKPOINT_VERSION, Checkpoint
 from ..nodes import ProcessNode, WorkChainNode, find_process_class, process_node_of
@@ -62,8 +63,9 @@ def resume(node: ProcessNode | int) -> ProcessNode:
     processes = take_over(plan, runtime)
     for process, part in processes:
         _settle_children(process, part, runtime)
-    for process, _ in processes:
+    for process, part in processes:
         runtime.runner.start(process)
+        queue_again(queued_awaited(part))
     return node
 
 
@@ -93,6 +95,19 @@ def _plan(node: ProcessNode) -> Plan:
         else:
             plan.ended.append((child, NOT_WAITED_FOR))
     return plan
+
+
+def queued_awaited(plan: Plan) -> list[ProcessNode]:
+    """The children the checkpoint of ``plan`` awaits that are still queued for a daemon worker (their task may have
+    died with the runtime that submitted them)."""
+    awaited = {entry["pk"] for entry in plan.checkpoint["awaiting"]} if plan.checkpoint else set()
+    if not awaited:
+        return []
+    return [
+        child
+        for child in plan.node.called
+        if child.pk in awaited and not child.is_terminated and child.owner_status().ownership is Ownership.QUEUED
+    ]
 
 
 def plan_from_checkpoint(node: WorkChainNode, owner: str | None, *, claimed: bool = False) -> Plan:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from jupyter_workflows import Float, Int, ProcessState
 from jupyter_workflows._processes import enqueue
 from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daemon_workers, isolated_runtime
 from tests.broker.conftest import private_node  # noqa: F401 - the fixture
-from tests.worker.conftest import check, until
+from tests.worker.conftest import ROOT, check, until
 from tests.worker.workflows import Parent, add, nap
 
 
@@ -95,6 +97,25 @@ def test_a_child_whose_task_died_with_its_worker_is_queued_again_by_the_worker_t
     assert found["problems"] == []
     clean_tree, continued_tree = found["trees"]
     assert continued_tree == clean_tree, json.dumps(continued_tree, indent=1)  # nothing lost or duplicated
+
+
+def test_a_resumed_workchain_sends_again_the_tasks_its_dead_kernel_lost(
+    store_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    command = [sys.executable, "-m", "tests.worker.losing_kernel", store_url, rabbitmq_url]
+    died = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
+    assert died.returncode == 9, died.stderr[-3000:]
+    root = jw.load_node(int(died.stdout.split()[-1]))
+    assert all(child.owner is None and not child.is_terminated for child in root.called)  # queued, no task
+    workers.start()  # looks for lost tasks only after 600 s: what it does sooner, the resume does
+    jw.resume(root)
+    wait_or_show(workers, root, timeout=120)
+    assert root.is_finished_ok and root.outputs.total.value == 3
+    _, clean = jw.run_get_node(Parent, n=Int(2))
+    found = check(store_url, clean.pk, root.pk)
+    assert found["problems"] == []
+    clean_tree, resumed_tree = found["trees"]
+    assert resumed_tree == clean_tree, json.dumps(resumed_tree, indent=1)
 
 
 def test_a_stopped_worker_hands_its_processes_over_and_a_new_one_continues_them(
