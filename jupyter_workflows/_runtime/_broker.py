@@ -177,7 +177,8 @@ class BrokerLink:
             if isinstance(error, (BrokerUnreachableError, CommunicatorError)):
                 _LOGGER.warning(
                     "The task for process %d was not sent (%s); it stays queued in the store, and a daemon worker "
-                    "takes it once it waited for longer than the workers' --lost-after", task["pk"], error
+                    "takes it once it waited for three of their sweeps with their queue empty (or, behind a backlog, "
+                    "for their --lost-after)", task["pk"], error
                 )  # fmt: skip
             elif not loop.is_closed():
                 loop.call_soon_threadsafe(failed, error)

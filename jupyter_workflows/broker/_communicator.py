@@ -67,6 +67,10 @@ class Communicator(Protocol):
         raises gets the task once more; if it raises again, the task is dead-lettered."""
         ...
 
+    async def waiting_tasks_async(self) -> int:
+        """How many tasks wait in the namespace's queue, not given to any subscriber yet."""
+        ...
+
     async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
         """Send ``request`` to the holder of ``identifier`` and return its answer."""
         ...

@@ -58,6 +58,10 @@ class LocalBroker:
                 queue.append((body, False))
         self._dispatch(namespace)
 
+    def waiting_tasks(self, namespace: str) -> int:
+        with self._lock:
+            return len(self._tasks[namespace])
+
     def add_task_receiver(self, namespace: str, receiver: Receiver[ProcessTask]) -> None:
         with self._lock:
             self._task_receivers[namespace][receiver.key] = receiver
@@ -169,6 +173,10 @@ class LocalCommunicator:
         receiver = Receiver.here(handler, key=uuid.uuid4().hex)
         self._broker.add_task_receiver(self._namespace, receiver)
         return self._added(Subscription("task", receiver.key))
+
+    async def waiting_tasks_async(self) -> int:
+        self._check_open()
+        return self._broker.waiting_tasks(self._namespace)
 
     async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
         self._check_open()

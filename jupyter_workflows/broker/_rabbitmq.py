@@ -108,6 +108,9 @@ class RabbitMQCommunicator:
         failed (BrokerUnreachableError after ``send_timeout``, MessageError for a bad task)."""
         return self._thread.submit(self._session.send_task(task))
 
+    async def waiting_tasks_async(self) -> int:
+        return await self._thread.run_async(self._session.waiting_tasks())
+
     async def rpc_async(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
         return await self._thread.run_async(self._session.rpc(check_identifier(identifier), request, timeout))
 

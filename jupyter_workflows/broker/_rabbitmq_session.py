@@ -149,6 +149,16 @@ class RabbitMQSession:
         async with self._broadcasting:
             await self._on_broker(publish)
 
+    async def waiting_tasks(self) -> int:
+        """The number of ready messages in the task queue (a passive declare: the broker's count, not including
+        tasks delivered to a subscriber and not acknowledged yet)."""
+
+        async def count(link: _Link) -> int:
+            queue = await link.channel.declare_queue(self.names.tasks, passive=True)
+            return int(queue.declaration_result.message_count or 0)
+
+        return await self._on_broker(count)
+
     async def rpc(self, identifier: str, request: ControlRequest, timeout: float) -> Any:
         body = _messages.encode("control request", request)
         correlation_id = uuid.uuid4().hex

@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     add("--sweep", type=float, default=HEARTBEAT_SECONDS, help="seconds between looks for the processes of dead "
         f"workers and lost tasks (default {HEARTBEAT_SECONDS:g})")  # fmt: skip
     add("--lost-after", type=float, default=LOST_AFTER, help="seconds a process may wait in the queue before its "
-        f"task counts as lost and a worker takes it anyway (default {LOST_AFTER:g})")  # fmt: skip
+        "task counts as lost and a worker takes it anyway, while other tasks wait in the queue (when none does: "
+        f"three sweeps) (default {LOST_AFTER:g})")  # fmt: skip
     return made
 
 

@@ -13,10 +13,12 @@
   consumes again once a batch of slots is free, or once fewer stayed free for half a second (the others held by
   long processes).
 - **Dead workers, lost tasks.** Every ``sweep_seconds`` it looks for processes held by a worker that died (same host:
-  its pid is gone; another host: its heartbeat stopped for three periods), and for processes queued for longer than
-  ``lost_after`` seconds (their task was lost: its sender died before the broker took it), and continues them
-  itself, as far as it has slots; compare-and-set makes it safe for several workers to look at once, and a task that
-  comes later for a process taken that way is skipped.
+  its pid is gone; another host: its heartbeat stopped for three periods), and for processes whose task was lost
+  (its sender died before the broker took it), and continues them itself, as far as it has slots; compare-and-set
+  makes it safe for several workers to look at once, and a task that comes later for a process taken that way is
+  skipped. A process counts as lost once it has been queued for three sweeps while the broker's task queue is empty
+  (its task cannot be waiting there), else (a backlog may be long) once it has been queued for ``lost_after``
+  seconds.
 - **Stopping** (SIGTERM or SIGINT): it takes no more tasks, hands over what it runs at the next checkpoint (a step
   boundary or a wait: the store holds all of it there), gives each back to the queue (owner cleared, a new
   ``continue`` task), and exits. A process function that does not end within ``grace`` seconds stays held by the
@@ -79,6 +81,7 @@ class Worker:
         self.lost_after = lost_after
         self.held: dict[int, Process] = {}  # processes it runs, by pk (claimed, not ended or handed over yet)
         self._runtime: Runtime | None = None
+        self._communicator: RabbitMQCommunicator | None = None
         self._stop = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -120,7 +123,7 @@ class Worker:
         runtime.broker.task_prefetch = min(self.slots.size, MAX_PREFETCH)
         runtime.broker.terminal_states_wait_for_turn = True
         runtime.broker.configure(self.broker_url)
-        communicator = connect()
+        communicator = self._communicator = connect()
         assert communicator is not None and runtime.broker.serving is not None
         await runtime.broker.serving  # control reaches its processes from the moment it takes any
         return communicator
@@ -225,13 +228,25 @@ class Worker:
                 return
             _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
             await self._continue(pk)
-        for pk in store.queued_processes(before=time.time() - self.lost_after):
+        lost_after = await self._lost_after()
+        for pk in store.queued_processes(before=time.time() - lost_after):
             if pk in self.held:
                 continue
             if not self.slots.take(pk):
                 return
-            _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, self.lost_after)
+            _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, lost_after)
             await self._continue(pk)
+
+    async def _lost_after(self) -> float:
+        """How long a queued process waits before its task counts as lost: three sweeps while the task queue is
+        empty (a task delivered to a worker but not acknowledged yet is not counted there: if that worker takes it
+        meanwhile, compare-and-set makes this one skip it), else ``lost_after``."""
+        assert self._communicator is not None
+        try:
+            empty = await self._communicator.waiting_tasks_async() == 0
+        except WorkflowsError:  # the broker is away for now: wait as long as with a backlog
+            return self.lost_after
+        return min(self.lost_after, 3 * self.sweep_seconds) if empty else self.lost_after
 
     # -- stopping ------------------------------------------------------------------------------------------------------
     async def _hand_over(self, consuming: asyncio.Future[Any], sweeping: asyncio.Future[Any]) -> None:

@@ -54,6 +54,23 @@ def test_a_task_sent_before_anyone_subscribes_waits_for_a_subscriber(communicato
     assert taken == [{"version": 1, "kind": "continue", "pk": 7, "store": "store-a"}]
 
 
+def test_the_tasks_waiting_in_the_queue_are_counted_until_a_subscriber_takes_them(communicators: Communicators):
+    namespace = new_namespace()
+    sender, worker = communicators.make(namespace), communicators.make(namespace)
+    taken: list[int] = []
+
+    async def scenario() -> tuple[int, int, int]:
+        before = await sender.waiting_tasks_async()
+        for pk in (1, 2, 3):
+            await sender.send_task_async(process_task("continue", pk, "s"))
+        waiting = await sender.waiting_tasks_async()
+        await worker.subscribe_tasks_async(lambda task: _append(taken, task["pk"]))
+        await eventually(lambda: len(taken) == 3, "the three tasks")
+        return before, waiting, await sender.waiting_tasks_async()
+
+    assert asyncio.run(scenario()) == (0, 3, 0)
+
+
 def test_a_declined_task_goes_back_to_the_queue_for_another_subscriber(communicators: Communicators):
     namespace = new_namespace()
     sender, full, free = (communicators.make(namespace) for _ in range(3))

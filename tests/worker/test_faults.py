@@ -148,6 +148,18 @@ def test_a_process_whose_task_was_lost_is_taken_by_a_worker_after_a_while(
     assert node.is_finished_ok and node.outputs.result.value == 3
 
 
+def test_a_lost_task_is_found_after_a_few_sweeps_when_the_queue_is_empty(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    lost = [enqueue(add.process_class, {"x": Int(i), "y": Int(2)})[0] for i in range(3)]  # stored, no task sent
+    workers.start()  # lost_after 600 s, sweeps every 0.5 s: with no task in the queue, three sweeps are enough
+    sent = [jw.submit(add, Int(i), Int(3), daemon=True) for i in range(20)]  # these go the usual way meanwhile
+    jw.wait(*lost, *sent, timeout=60)
+    assert [node.outputs.result.value for node in lost] == [2, 3, 4]
+    assert all(node.is_finished_ok for node in sent)
+    assert "its task was lost" in workers.workers[0].log_text()
+
+
 @pytest.fixture
 def on_private_broker(
     private_node: RabbitMQNode,  # noqa: F811 - the fixture imported above
