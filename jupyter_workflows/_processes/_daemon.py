@@ -22,6 +22,7 @@ from ._running import start
 from ._steering import propagate_kills, respond
 
 if TYPE_CHECKING:
+    from .._wire import ProcessTask
     from ..broker import RabbitMQCommunicator
 
 __all__ = ["communicator", "queue_again", "queue_continue", "queue_continue_soon", "submit"]
@@ -65,14 +66,12 @@ def queue_continue_soon(node: ProcessNode) -> None:
     it: a submit then costs one commit. A task lost all the same (this process died before the broker took it) is
     sent again by the worker that continues the caller (see ``continue_process``), or found by the workers' look for
     processes queued too long. If the broker refuses the task, the node is ended with the reason."""
-    from ..broker import process_task
 
     def failed(error: BaseException) -> None:  # nothing would ever run it: say so on the node
         _LOGGER.error("%s<%s> could not be sent to the daemon workers: %s", node.process_label, node.pk, error)
         end_orphan_tree(node, f"It could not be sent to the daemon workers: {error}")
 
-    task = process_task("continue", node.pk or 0, node.provenance_store.identity)
-    get_runtime().broker.send_task_soon(task, failed)
+    get_runtime().broker.send_task_soon(_continue_task(node), failed)
 
 
 def queue_again(nodes: Iterable[ProcessNode]) -> None:
@@ -92,8 +91,12 @@ def queue_again(nodes: Iterable[ProcessNode]) -> None:
 def queue_continue(node: ProcessNode) -> None:
     """Queue a ``continue`` task for ``node`` (a process held by nobody), for one daemon worker to take. Raises
     BrokerUnreachableError if the broker cannot take it in time."""
-    from ..broker import process_task
-
-    task = process_task("continue", node.pk or 0, node.provenance_store.identity)
+    task = _continue_task(node)
     communicator()
     get_runtime().broker.send_task(task)
+
+
+def _continue_task(node: ProcessNode) -> ProcessTask:
+    from ..broker import process_task
+
+    return process_task("continue", node.pk or 0, node.provenance_store.identity)

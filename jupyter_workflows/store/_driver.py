@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select
@@ -24,6 +24,17 @@ from ._rows import NodeRow
 __all__ = ["DriverStatements"]
 
 _CACHED_PARAMETERS = 50  # psycopg parses a statement once only if it has at most this many parameters
+
+
+def _several_rows(insert: str, rows: Sequence[Sequence[Any]]) -> Iterator[tuple[str, list[Any]]]:
+    """``insert`` (``INSERT ... VALUES (<marks>)``, one row) as statements of several rows each, with their flat
+    parameters: as many rows as keep a statement within the parameters whose parsing psycopg caches. A statement
+    parsed again each time, or psycopg's executemany (a pipeline), costs more than a round trip more."""
+    head, _, marks = insert.partition(" VALUES ")
+    per_statement = max(1, _CACHED_PARAMETERS // len(rows[0])) if rows else 1
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        yield f"{head} VALUES {', '.join([marks] * len(chunk))}", [value for row in chunk for value in row]
 
 
 class DriverStatements:
@@ -83,46 +94,37 @@ class DriverStatements:
             cursor.close()
 
     def insert_nodes(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """Insert a few nodes and return their pks in order (PostgreSQL: as few rows per statement as keep its
-        parameters within the number whose parsing psycopg caches; parsing a statement again each time, or a
-        pipeline of one-row statements, costs more than a round trip more)."""
+        """Insert a few nodes and return their pks in order (PostgreSQL: in statements of several rows, see
+        :func:`_several_rows`)."""
         if not self._postgresql or len(rows) == 1:
             return [self.insert_node(values) for values in rows]
-        per_statement = max(1, _CACHED_PARAMETERS // len(self._node_columns))
-        head, _, marks = self._insert_node.removesuffix(" RETURNING pk").partition(" VALUES ")
-        pks: list[int] = []
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            parameters: list[Any] = []
-            for values in chunk:
-                row = [values[column] for column in self._node_columns]
-                row[self._attributes_at] = json.dumps(row[self._attributes_at])
-                parameters += row
-            sql = f"{head} VALUES {', '.join([marks] * len(chunk))} RETURNING uuid, pk"  # rows come in any order
-            cursor = self._cursor()
-            try:
-                cursor.execute(sql, parameters)
-                pk_of = {str(uuid): int(pk) for uuid, pk in cursor.fetchall()}
-            except self._error as error:
-                raise DBAPIError.instance(sql, parameters, error, self._error) from None
-            finally:
-                cursor.close()
-            pks += [pk_of[str(values["uuid"])] for values in chunk]
-        return pks
-
-    def insert_links(self, rows: Sequence[tuple[int, int, str, str]]) -> None:
-        """Insert links, each ``(input_pk, output_pk, link_type, link_label)``: on PostgreSQL as many per statement
-        as psycopg caches the parsing of (not its executemany: a pipeline, which costs more for a few rows)."""
-        per_statement = _CACHED_PARAMETERS // 4 if self._postgresql else 1
-        head, _, marks = self._insert_link.partition(" VALUES ")
+        parameters = []
+        for values in rows:
+            row = [values[column] for column in self._node_columns]
+            row[self._attributes_at] = json.dumps(row[self._attributes_at])
+            parameters.append(row)
+        pk_of: dict[str, int] = {}
         cursor = self._cursor()
         try:
-            if per_statement == 1:
+            for sql, flat in _several_rows(self._insert_node.removesuffix(" RETURNING pk"), parameters):
+                cursor.execute(f"{sql} RETURNING uuid, pk", flat)  # the rows come back in any order
+                pk_of.update((str(uuid), int(pk)) for uuid, pk in cursor.fetchall())
+        except self._error as error:
+            raise DBAPIError.instance(self._insert_node, parameters, error, self._error) from None
+        finally:
+            cursor.close()
+        return [pk_of[str(values["uuid"])] for values in rows]
+
+    def insert_links(self, rows: Sequence[tuple[int, int, str, str]]) -> None:
+        """Insert links, each ``(input_pk, output_pk, link_type, link_label)`` (PostgreSQL: in statements of several
+        rows, see :func:`_several_rows`)."""
+        cursor = self._cursor()
+        try:
+            if self._postgresql:
+                for sql, flat in _several_rows(self._insert_link, rows):
+                    cursor.execute(sql, flat)
+            else:
                 cursor.executemany(self._insert_link, rows)
-                return
-            for start in range(0, len(rows), per_statement):
-                chunk = rows[start : start + per_statement]
-                cursor.execute(f"{head} VALUES {', '.join([marks] * len(chunk))}", [v for row in chunk for v in row])
         except self._error as error:
             raise DBAPIError.instance(self._insert_link, rows, error, self._error) from None
         finally:

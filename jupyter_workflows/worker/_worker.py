@@ -81,7 +81,6 @@ class Worker:
         self.lost_after = lost_after
         self.held: dict[int, Process] = {}  # processes it runs, by pk (claimed, not ended or handed over yet)
         self._runtime: Runtime | None = None
-        self._communicator: RabbitMQCommunicator | None = None
         self._stop = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -108,7 +107,7 @@ class Worker:
         try:
             communicator = await self._start(runtime)
             consuming = asyncio.ensure_future(self._consume(communicator))
-            sweeping = asyncio.ensure_future(self._sweep())
+            sweeping = asyncio.ensure_future(self._sweep(communicator))
             await self._stop.wait()
             await self._hand_over(consuming, sweeping)
         finally:
@@ -123,7 +122,7 @@ class Worker:
         runtime.broker.task_prefetch = min(self.slots.size, MAX_PREFETCH)
         runtime.broker.terminal_states_wait_for_turn = True
         runtime.broker.configure(self.broker_url)
-        communicator = self._communicator = connect()
+        communicator = connect()
         assert communicator is not None and runtime.broker.serving is not None
         await runtime.broker.serving  # control reaches its processes from the moment it takes any
         return communicator
@@ -206,7 +205,7 @@ class Worker:
         self.slots.give(pk)
 
     # -- the processes of dead workers ---------------------------------------------------------------------------------
-    async def _sweep(self) -> None:
+    async def _sweep(self, communicator: RabbitMQCommunicator) -> None:
         while not self._stop.is_set():
             try:
                 await asyncio.wait_for(self._stop.wait(), self.sweep_seconds)
@@ -214,11 +213,11 @@ class Worker:
             except (asyncio.TimeoutError, TimeoutError):
                 pass
             try:
-                await self._continue_orphans()
+                await self._continue_orphans(communicator)
             except WorkflowsError as error:  # the store was away for a moment: look again next time
                 _LOGGER.warning("Looking for the processes of dead workers failed: %s", error)
 
-    async def _continue_orphans(self) -> None:
+    async def _continue_orphans(self, communicator: RabbitMQCommunicator) -> None:
         me, store = self.runtime.owner_id, self.runtime.store
         alive: dict[str, bool] = {}
         for pk, owner in store.processes_held_by("worker"):
@@ -228,8 +227,8 @@ class Worker:
                 return
             _LOGGER.info("Continuing process %d of worker pid %d on %s, which died", pk, owner.pid, owner.hostname)
             await self._continue(pk)
-        lost_after = await self._lost_after()
-        for pk in store.queued_processes(before=time.time() - lost_after):
+        lost, lost_after = await self._lost_tasks(communicator)
+        for pk in lost:
             if pk in self.held:
                 continue
             if not self.slots.take(pk):
@@ -237,16 +236,21 @@ class Worker:
             _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, lost_after)
             await self._continue(pk)
 
-    async def _lost_after(self) -> float:
-        """How long a queued process waits before its task counts as lost: three sweeps while the task queue is
-        empty (a task delivered to a worker but not acknowledged yet is not counted there: if that worker takes it
-        meanwhile, compare-and-set makes this one skip it), else ``lost_after``."""
-        assert self._communicator is not None
+    async def _lost_tasks(self, communicator: RabbitMQCommunicator) -> tuple[list[int], float]:
+        """The queued processes whose task counts as lost, and after how long in the queue: three sweeps while the
+        broker's task queue is empty (a task delivered to a worker but not acknowledged yet is not counted there: if
+        that worker takes it meanwhile, compare-and-set makes this one skip it), else ``lost_after``. The broker is
+        asked only when a process has been queued for three sweeps."""
+        store, soon = self.runtime.store, min(self.lost_after, 3 * self.sweep_seconds)
+        queued = store.queued_processes(before=time.time() - soon)
+        if not queued or soon == self.lost_after:
+            return queued, soon
         try:
-            empty = await self._communicator.waiting_tasks_async() == 0
+            if await communicator.waiting_tasks_async() == 0:
+                return queued, soon
         except WorkflowsError:  # the broker is away for now: wait as long as with a backlog
-            return self.lost_after
-        return min(self.lost_after, 3 * self.sweep_seconds) if empty else self.lost_after
+            pass
+        return store.queued_processes(before=time.time() - self.lost_after), self.lost_after
 
     # -- stopping ------------------------------------------------------------------------------------------------------
     async def _hand_over(self, consuming: asyncio.Future[Any], sweeping: asyncio.Future[Any]) -> None:
