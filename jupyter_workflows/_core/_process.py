@@ -366,6 +366,8 @@ class Process(metaclass=ProcessType):
             self._check_killed()
             self._finish(result)
         except _HandedOver:
+            if self.state is ProcessState.CREATED:  # it never started (a worker's claim may have recorded it as
+                self.node.record_state(ProcessState.CREATED)  # running): it goes back as created
             self.node.flush()  # it stays as stored, in the state it had: another runtime continues it
         except _Killed:
             self._end_killed()
@@ -461,10 +463,14 @@ class Process(metaclass=ProcessType):
         check_transition(self.name, old, state)
         self.state = self.node.record_state(state, **info)  # ended elsewhere meanwhile: that end stands
         self._announce()
-        ended = {"exit_status": info.get("exit_status")} if state.is_terminal else {}
+        # committed: whether the store holds the state already (a terminal one does; a state on the way is
+        # usually committed with the process's next write)
+        data: dict[str, Any] = {"committed": state.is_terminal or not self.node.state_unsaved}
+        if state.is_terminal:
+            data["exit_status"] = info.get("exit_status")
         if state is ProcessState.KILLED:
-            ended["reason"] = self._kill_reason
-        self._publish("state", old=old.value, new=state.value, **ended)
+            data["reason"] = self._kill_reason
+        self._publish("state", old=old.value, new=state.value, **data)
 
     def _announce(self) -> None:
         """Tell the caller's observers about this process, once it has a pk."""

@@ -220,14 +220,17 @@ class BrokerLink:
         A terminal state is committed before it is announced; a state on the way (running, waiting) is committed
         with the process's next write, which it makes before it next yields to the loop. So the changes go out in
         batches, each process's in order: those of a loop turn on the loop's next turn, and a process's own at once
-        with its terminal state (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`."""
+        with its terminal state (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`.
+        A state on the way that the store holds already goes out at once too (a worker's claim records a queued
+        process as running: it shows while its first step or body runs, which may hold the loop for long)."""
         if event.kind != "state":
             return
         self._unsent.append(event)
-        if ProcessState(event.data["new"]).is_terminal and not self.terminal_states_wait_for_turn:
-            ended = [e for e in self._unsent if e.pk == event.pk]  # all in the store: the terminal write came last
+        terminal = ProcessState(event.data["new"]).is_terminal
+        if not self.terminal_states_wait_for_turn if terminal else event.data.get("committed", False):
+            stored = [e for e in self._unsent if e.pk == event.pk]  # all in the store: this write came last
             self._unsent = [e for e in self._unsent if e.pk != event.pk]
-            self._send_broadcasts(ended)
+            self._send_broadcasts(stored)
         elif not self._turn_scheduled:
             self._turn_scheduled = True
             self._runner.loop.call_soon(self._send_turn)

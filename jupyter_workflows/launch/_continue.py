@@ -44,14 +44,17 @@ async def continue_process(pk: int) -> Process | None:
     runtime = get_runtime()
     store = runtime.store
     runtime.register_owner_in(store)
-    # A queued process (held by nobody: the common case) is claimed by one statement, which also reads its row (a
-    # worker takes hundreds of processes a second); any other is read first, to judge its owner.
-    claimed = store.claim_process(pk, runtime.owner_id, expected=None)
+    # A queued process (held by nobody: the common case) is claimed by one commit, which also reads its row and
+    # records it as running if it was created (a worker takes hundreds of processes a second); any other is read
+    # first, to judge its owner.
+    claimed = store.claim_to_run(pk, runtime.owner_id)
     taken = claimed is not None
-    row = claimed if claimed is not None else store.get_node(pk)
+    row, started = claimed if claimed is not None else (store.get_node(pk), None)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
+    if taken:
+        node.claimed_as(row)
     owner = None if taken else row.owner
     if not taken and (node.process is not None or row.sealed or _held_by_a_live_owner(owner, runtime.owner_id)):
         return None
@@ -63,7 +66,8 @@ async def continue_process(pk: int) -> Process | None:
         return None
     if plan is not None:
         return await _continue_workchain(plan)
-    started = row.process_state != ProcessState.CREATED.value
+    if started is None:
+        started = row.process_state != ProcessState.CREATED.value
     return _continue_function(node, owner, cls, started=started, claimed=taken)
 
 

@@ -443,6 +443,11 @@ class ProcessNode(Node):
         self._row = row
         return True
 
+    def claimed_as(self, row: NodeRow) -> None:
+        """This runtime claimed the process by the store directly (see ``Store.claim_to_run``): ``row`` is as the
+        claim left it (a node loaded earlier shows what the claim changed)."""
+        self._row = row
+
     def _stage(self, columns: dict[str, Any]) -> None:
         """Show ``columns`` at once (this kernel's views read the row) and write them with the next flush."""
         pending = self._pending.columns

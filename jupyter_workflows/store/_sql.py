@@ -295,6 +295,24 @@ class Store:
             row = conn.execute(self._sql.claim_process, values).first()
         return None if row is None else _node_row(row)
 
+    def claim_to_run(self, pk: int, owner: str) -> tuple[NodeRow, bool] | None:
+        """Claim process ``pk``, held by nobody (queued for a daemon worker), for ``owner`` to run it now, as
+        :meth:`claim_process` does; one still created and not paused is recorded as running by the same commit, so
+        that it shows as running from the moment it is taken. The row as the claim left it, with whether the process
+        had started before (it was not created); None if the claim did not happen."""
+        values = {"pk_": pk, "owner": owner, "mtime": _time.time()}
+        if self.dialect == "postgresql" and not self._depth:  # one statement, which returns the state before too
+            with self._errors("claim a process"):
+                rows = self._driver.write_unflushed(self._sql.claim_to_run, values)
+            if not rows:
+                return None
+            *found, before = rows[0]
+            return self._driver.node_row(found), before != "created"
+        with self._write("claim a process") as conn:
+            before = conn.execute(self._sql.process_state_of, values).scalar()
+            row = conn.execute(self._sql.claim_to_run, values).first()
+        return None if row is None else (_node_row(row), before != "created")
+
     def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
         """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with
         its owner's row (``silence`` by the store's clock), oldest process first."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     extract,
     false,
@@ -49,6 +50,7 @@ class Statements:
         self.insert_link: Insert = links.insert()
         self.insert_report: Insert = reports.insert()
         self.node_by_pk: Select[Any] = select(nodes).where(nodes.c.pk == bindparam("pk"))
+        self.process_state_of: Select[Any] = select(nodes.c.process_state).where(nodes.c.pk == bindparam("pk_"))
         # A range scan over the unique uuid index; the bounds are computed from the prefix (see uuid_prefix_bounds).
         self.nodes_by_uuid_prefix: Select[Any] = (
             select(nodes)
@@ -113,6 +115,7 @@ class Statements:
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
             .returning(*nodes.c)
         )
+        self.claim_to_run: Update = self._claim_to_run()
         # Content-addressed: of several programs storing the same code at once, one row results.
         self.save_code: Insert = (postgresql.insert if self.postgresql else sqlite.insert)(code).on_conflict_do_nothing(
             index_elements=[code.c.sha256]
@@ -202,6 +205,33 @@ class Statements:
             nodes.c.node_type == bindparam("node_type"),
             nodes.c.cache_valid.is_(True),
         )
+
+    def _claim_to_run(self) -> Update:
+        """The claim of a queued process (held by nobody) that its claimer runs at once: one still created and not
+        paused is recorded as running. Its row as the claim left it, and (last column) its state before, which
+        PostgreSQL reads from the row as the statement found it; SQLite, whose RETURNING sees only the updated
+        table, gets the state before from a SELECT in the same transaction (see Store.claim_to_run)."""
+        starts = and_(nodes.c.process_state == "created", nodes.c.paused.is_(False))
+        claim = (
+            nodes.update()
+            .where(
+                and_(
+                    nodes.c.pk == bindparam("pk_"),
+                    nodes.c.owner.is_(None),
+                    nodes.c.sealed.is_(False),
+                    nodes.c.node_type.startswith("process."),
+                )
+            )
+            .values(
+                owner=bindparam("owner"),
+                mtime=bindparam("mtime"),
+                process_state=case((starts, "running"), else_=nodes.c.process_state),
+            )
+        )
+        if not self.postgresql:
+            return claim.returning(*nodes.c)
+        before = select(nodes.c.pk, nodes.c.process_state).where(nodes.c.pk == bindparam("pk_")).subquery("before")
+        return claim.where(nodes.c.pk == before.c.pk).returning(*nodes.c, before.c.process_state)
 
     def _select_cache_source(self) -> Select[Any]:
         """The oldest valid cache source of ``hash`` and ``node_type`` with its CREATE outputs, one row per output

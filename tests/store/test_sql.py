@@ -477,3 +477,19 @@ def test_a_claim_that_fails_leaves_the_store_usable(store: Store) -> None:
     assert store.claim_process(pk, "worker", expected=None) is not None
     assert store.claim_process(pk, "another", expected=None) is None  # compare-and-set: held by "worker" now
     assert store.get_node(pk).owner == "worker"
+
+
+def test_a_claim_to_run_records_a_queued_process_as_running_and_says_whether_it_had_started(store: Store) -> None:
+    created, paused = store.insert_node(process_row()), store.insert_node(process_row(paused=True))
+    given_back = store.insert_node(process_row(process_state="waiting"))
+    held, ended = store.insert_node(process_row(owner="other")), store.insert_node(process_row(sealed=True))
+    taken = store.claim_to_run(created, "worker")
+    assert taken is not None and (taken[0].owner, taken[0].process_state, taken[1]) == ("worker", "running", False)
+    assert store.get_node(created).process_state == "running"  # committed: other programs see it running
+    taken = store.claim_to_run(paused, "worker")  # taken, but it starts only once played: still created
+    assert taken is not None and (taken[0].owner, taken[0].process_state, taken[1]) == ("worker", "created", False)
+    taken = store.claim_to_run(given_back, "worker")  # handed over in the middle: it had started
+    assert taken is not None and (taken[0].process_state, taken[1]) == ("waiting", True)
+    assert store.claim_to_run(held, "worker") is None and store.get_node(held).owner == "other"
+    assert store.claim_to_run(ended, "worker") is None and store.get_node(ended).process_state == "created"
+    assert store.claim_to_run(created, "another") is None  # compare-and-set: the first claim holds it

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,8 +14,11 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
-from jupyter_workflows._processes import enqueue
+from jupyter_workflows._core import Process
+from jupyter_workflows._processes import enqueue, queue_continue
+from jupyter_workflows.launch._continue import continue_process
 from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daemon_workers, isolated_runtime
+from jupyter_workflows.testing.workflows import add_loop
 from tests.broker.conftest import private_node  # noqa: F401 - the fixture
 from tests.worker.conftest import ROOT, check, until
 from tests.worker.workflows import Parent, add, nap
@@ -158,6 +162,33 @@ def test_a_lost_task_is_found_after_a_few_sweeps_when_the_queue_is_empty(
     assert [node.outputs.result.value for node in lost] == [2, 3, 4]
     assert all(node.is_finished_ok for node in sent)
     assert "its task was lost" in workers.workers[0].log_text()
+
+
+def test_a_queued_workfunction_handed_over_before_it_started_goes_back_as_created_and_runs_elsewhere(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    """A worker's claim records a queued process as running; a worker told to stop before the process's first step
+    puts it back as created, so that the next one runs it (a workfunction that had started would be ended instead:
+    it keeps no checkpoint)."""
+    node, _ = enqueue(add_loop.process_class, {"n": Int(3)})
+
+    async def take_and_hand_over() -> Process | None:
+        process = await continue_process(node.pk or 0)  # as a worker takes it
+        assert kernel.store.get_node(node.pk or 0).process_state == "running"
+        assert process is not None and process.hand_over()  # the stop comes before its first step
+        await asyncio.wait_for(asyncio.shield(process.task), 60)  # type: ignore[arg-type]
+        return process
+
+    process = kernel.runner.block(take_and_hand_over())
+    assert process is not None and process.handed_over
+    assert kernel.store.get_node(node.pk or 0).process_state == "created"
+    node.process = None  # given back, as a stopping worker does, and queued again
+    assert node.claim(None, expected=kernel.owner_id)
+    queue_continue(node)
+    workers.start()
+    jw.wait(node, timeout=120)
+    assert node.is_finished_ok and node.outputs.result.value == 3
+    assert len(node.called) == 3 and node.owner != kernel.owner_id
 
 
 @pytest.fixture

@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Float, Int, ProcessState
+from jupyter_workflows import Float, Int, ProcessState, Str
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from jupyter_workflows.widgets import ProcessWidget
-from tests.worker.workflows import Parent
+from tests.worker.workflows import Parent, gated
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +40,23 @@ def test_a_widget_of_a_daemon_process_follows_its_broadcasts_without_polling(
     assert node.is_finished_ok and "<code>total</code>" in widget.sections["outputs"].children[0].value
     assert widget.polls == 0  # every change came by broadcast: the store was never re-read on the timer
     assert not widget._timer.running  # terminated: nothing more to follow
+
+
+def test_a_calcfunction_busy_in_its_body_on_a_worker_shows_running_while_it_runs(
+    kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
+) -> None:
+    """A worker records a queued process as running when it takes it, and says so at once: a calcfunction whose body
+    holds the worker's loop (it never waits) is not shown as created until it ends."""
+    workers.start()
+    gate = tmp_path / "gate"
+    node = jw.submit(gated, Str(str(gate)), daemon=True)
+    widget = ProcessWidget(node)
+    turning(kernel, lambda: widget.state == "running", "the widget to show the calcfunction running")
+    assert jw.load_node(node.pk).process_state is ProcessState.RUNNING  # so the store says, for everyone
+    assert widget.polls == 0  # the worker's broadcast said so
+    gate.touch()
+    turning(kernel, lambda: widget.state == "finished", "the widget to show the calcfunction finished")
+    assert node.is_finished_ok and node.outputs.result.value == len(str(gate))
 
 
 def test_the_buttons_of_a_daemon_process_act_through_the_broker(kernel: Runtime, workers: DaemonWorkers) -> None:

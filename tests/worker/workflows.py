@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from jupyter_workflows import Float, Int, ToContext, WorkChain, append_, calcfunction, while_
@@ -38,6 +39,14 @@ def spin(seconds):
     """Busy in its body (no wait): a stop hands it over only after it ended."""
     time.sleep(seconds.value)
     return seconds + 0
+
+
+@calcfunction
+def gated(gate):
+    """Busy in its body (no wait) until the file ``gate`` exists."""
+    while not Path(gate.value).exists():
+        time.sleep(0.01)
+    return Int(len(gate.value))
 
 
 class Parent(WorkChain):
