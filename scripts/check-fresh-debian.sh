@@ -61,9 +61,11 @@ mount_root() {  # base run-dir archives
     mount --rbind /dev "$root/dev"
     mount -t tmpfs tmpfs "$root/run"
     mount -t tmpfs tmpfs "$root/tmp"
+    # The scripts the check runs, copied into the checkout's place and readable by the user: a bind mount of the
+    # checkout would keep its mode, and a checkout made by root (mktemp -d makes 0700) would be closed to the user.
     mkdir -p "$root/project"
-    mount --bind "$PROJECT" "$root/project"
-    mount -o remount,bind,ro "$root/project"
+    cp -r "$PROJECT/scripts" "$root/project/scripts"
+    chmod -R a+rX "$root/project"
     mount --bind "$archives" "$root/var/cache/apt/archives"
     hostname fresh-debian
     printf '127.0.0.1\tlocalhost\n127.0.1.1\tfresh-debian\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
