@@ -45,7 +45,12 @@ from ._errors import (
 )
 from ._events import EventBus as EventBus, ProcessEvent as ProcessEvent
 from ._exit_code import ExitCode as ExitCode, ExitCodes as ExitCodes, ExitCodesNamespace as ExitCodesNamespace
-from ._interrupts import InterruptTarget as InterruptTarget, interrupts_go_to as interrupts_go_to
+from ._interrupts import (
+    InterruptTarget as InterruptTarget,
+    interrupts_go_to as interrupts_go_to,
+    kill_signal_heard as kill_signal_heard,
+    send_kill_signal as send_kill_signal,
+)
 from ._portal import await_ as await_, in_portal as in_portal
 from ._ports import (
     UNSPECIFIED as UNSPECIFIED,
@@ -59,6 +64,7 @@ from ._process import (
     Process as Process,
     ProcessRecord as ProcessRecord,
     current_process as current_process,
+    kills_reach_user_code as kills_reach_user_code,
 )
 from ._runner import Runner as Runner
 from ._slots import Slots as Slots

@@ -12,6 +12,10 @@ A target's ``interrupt()`` runs inside the signal handler: it only sets flags, s
 the code running at that moment is user code of a process being killed, raises there. Store commits are never cut
 in half: :func:`interrupts_deferred` holds an interrupt back until the commit ended, then delivers it.
 
+A daemon worker (an OS process of ours) also listens for a kill signal (SIGUSR1, :func:`listen_for_kill_signal`):
+its broker thread sends it when a kill arrives, and the handler ends the user code that holds the loop if its process
+is being killed, as the interrupt above does.
+
 Uses ``_signal`` (the C module behind ``signal``): ``signal.signal`` converts handlers to enums on every call and
 costs ten times more, which matters around every commit.
 """
@@ -19,19 +23,29 @@ costs ten times more, which matters around every commit.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Protocol
+
+from ._errors import InternalError
 
 try:
     import _signal as _sig  # type: ignore[import-not-found]
 except ImportError:  # not CPython
     import signal as _sig
 
-__all__ = ["InterruptTarget", "interrupts_deferred", "interrupts_go_to"]
+__all__ = [
+    "InterruptTarget",
+    "interrupts_deferred",
+    "interrupts_go_to",
+    "kill_signal_heard",
+    "listen_for_kill_signal",
+    "send_kill_signal",
+]
 
 SIGINT = 2
+KILL_SIGNAL = 10  # SIGUSR1 (Linux): only in an OS process of ours, a daemon worker (see listen_for_kill_signal)
 _MAIN = threading.main_thread()
 
 
@@ -43,6 +57,7 @@ class InterruptTarget(Protocol):
 
 class _Slot:
     target: InterruptTarget | None = None
+    kill_signal = False  # whether listen_for_kill_signal installed its handler
 
 
 _slot = _Slot()
@@ -88,3 +103,25 @@ def interrupts_deferred() -> Iterator[None]:
         _sig.signal(SIGINT, previous)
         if arrived:
             _sig.raise_signal(SIGINT)  # now handled by whatever handler was in place
+
+
+def listen_for_kill_signal(handler: Callable[[int, FrameType | None], None]) -> None:
+    """On the main thread: call ``handler(signum, frame)`` (in the signal handler) whenever another thread calls
+    :func:`send_kill_signal`. For an OS process whose signals are all ours (a daemon worker): in a kernel, SIGUSR1
+    belongs to the user."""
+    if not _on_main_thread():
+        raise InternalError("the kill signal is listened for on the main thread, where Python runs signal handlers")
+    _sig.signal(KILL_SIGNAL, handler)
+    _slot.kill_signal = True
+
+
+def kill_signal_heard() -> bool:
+    """Whether this OS process listens for the kill signal (see :func:`listen_for_kill_signal`)."""
+    return _slot.kill_signal
+
+
+def send_kill_signal() -> None:
+    """From any thread: run the main thread's kill handler (see :func:`listen_for_kill_signal`) at its next bytecode,
+    cutting short a blocking call such as ``time.sleep``; nothing where nobody listens for it."""
+    if _slot.kill_signal and _MAIN.ident is not None:
+        _sig.pthread_kill(_MAIN.ident, KILL_SIGNAL)

@@ -27,6 +27,7 @@ from ._attribute_dict import AttributeDict, frozen_tree
 from ._builder import ProcessBuilder
 from ._errors import IncompleteDefineError, SpecError, UsageError, ValidationError
 from ._exit_code import ERROR_MISSING_OUTPUT, ExitCode, ExitCodes
+from ._interrupts import SIGINT, listen_for_kill_signal
 from ._portal import await_, discard, in_background, in_portal
 from ._ports import PortNamespace
 from ._spec import ProcessSpec
@@ -35,7 +36,15 @@ from ._states import ProcessState, check_transition
 if TYPE_CHECKING:
     from ._runner import Runner
 
-__all__ = ["REPORT_LOGGER_NAME", "PreparedProcess", "Process", "ProcessRecord", "current_process"]
+__all__ = [
+    "REPORT_LOGGER_NAME",
+    "PreparedProcess",
+    "Process",
+    "ProcessRecord",
+    "current_process",
+    "kills_reach_user_code",
+    "raise_in_killed_user_code",
+]
 
 T = TypeVar("T")
 P = TypeVar("P", bound="Process")
@@ -682,9 +691,7 @@ class Process(metaclass=ProcessType):
         self.request_kill("Interrupted by the user (kernel interrupt).")
         if not self.runner.loop.is_closed():
             self.runner.loop.call_soon_threadsafe(self._apply_kill)
-        current = current_process()
-        if current is not None and current._kill_message is not None and _in_user_code(frame):
-            raise _Killed(current._kill_message)
+        raise_in_killed_user_code(SIGINT, frame)
 
     def check_killed(self) -> None:
         """Raise the kill's unwinding exception if this process was asked to die (before it starts a child)."""
@@ -753,6 +760,21 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
 
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # jupyter_workflows/
+
+
+def raise_in_killed_user_code(signum: int, frame: FrameType | None) -> None:
+    """A signal handler: if the interrupted code (``frame``) is user code of a process being killed, end that code
+    there (the kill takes effect at once, not when the code next waits or returns). Engine code is never cut."""
+    current = current_process()
+    if current is not None and current._kill_message is not None and _in_user_code(frame):
+        raise _Killed(current._kill_message)
+
+
+def kills_reach_user_code() -> None:
+    """In this OS process (a daemon worker, from its main thread), a kill that arrives on another thread while user
+    code holds the loop (a calcfunction's body, which never waits) ends that code at once: see
+    :func:`~jupyter_workflows._core._interrupts.send_kill_signal`."""
+    listen_for_kill_signal(raise_in_killed_user_code)
 
 
 def _in_user_code(frame: FrameType | None) -> bool:

@@ -19,7 +19,7 @@ from ..nodes import ProcessNode
 from ._instantiate import enqueue
 from ._orphans import end_orphan_tree
 from ._running import start
-from ._steering import propagate_kills, respond
+from ._steering import kill_at_once, propagate_kills, respond
 
 if TYPE_CHECKING:
     from .._wire import ProcessTask
@@ -36,7 +36,8 @@ def communicator() -> RabbitMQCommunicator | None:
     runtime = get_runtime()
     responder = functools.partial(respond, runtime.runner)
     observers = [functools.partial(propagate_kills, runtime)]
-    return runtime.broker.connect(runtime.store, responder, observers=observers)
+    on_request = functools.partial(kill_at_once, runtime.runner)
+    return runtime.broker.connect(runtime.store, responder, observers=observers, on_request=on_request)
 
 
 def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool | None = None) -> ProcessNode:

@@ -3,7 +3,8 @@ broker, to its owner), queued for a worker, or orphaned.
 
 - Here: the process acts at once (pause and kill at its next step boundary or wait).
 - Held elsewhere: an RPC to its owner (the broker routes it by owner id), answered by :func:`respond` on the owner's
-  loop. A process that moved meanwhile (handed over by a stopping worker) is looked up again.
+  loop. A process that moved meanwhile (handed over by a stopping worker) is looked up again. On a daemon worker a
+  kill also acts as it arrives (:func:`kill_at_once`), so that it ends a body that holds the loop.
 - Queued (held by nobody, waiting for a worker): a kill records it as killed (a worker then skips it); a pause or
   play claims it for a moment (compare-and-set), sets the flag and queues it again.
 - Orphaned (its owner died): a kill records it and its orphaned descendants as killed; pause and play are refused.
@@ -23,10 +24,13 @@ from .._core import (
     Process,
     ProcessEvent,
     ProcessNotRunningHereError,
+    ProcessState,
     RecipientNotFoundError,
     RemoteError,
     RpcTimeoutError,
     Runner,
+    kill_signal_heard,
+    send_kill_signal,
 )
 from .._runtime import Ownership, Runtime, get_runtime
 from .._wire import ControlRequest
@@ -36,11 +40,13 @@ from ._orphans import end_orphan_tree
 if TYPE_CHECKING:
     from ..broker import RabbitMQCommunicator
 
-__all__ = ["Intent", "propagate_kills", "respond", "steer", "steer_async"]
+__all__ = ["Intent", "kill_at_once", "propagate_kills", "respond", "steer", "steer_async"]
 
 Intent = Literal["pause", "play", "kill"]
 _ATTEMPTS = 5  # looks at where a process is, when it keeps moving between owners meanwhile
 _LOGGER = logging.getLogger("jupyter_workflows.control")
+_KILLED_BY_USER = "Killed by the user."
+_KILLED_AT_ONCE: dict[tuple[str, int], Process] = {}  # (runner id, pk): killed on arrival, answered by respond
 
 
 @dataclass(frozen=True)
@@ -129,12 +135,12 @@ def _apply(process: Process, intent: Intent, message: str) -> bool:
         return process.pause()
     if intent == "play":
         return process.play()
-    return process.kill(message or "Killed by the user.")
+    return process.kill(message or _KILLED_BY_USER)
 
 
 def _act_on_queued(node: ProcessNode, intent: Intent, message: str) -> bool | _Remote:
     if intent == "kill":  # sealed first: a worker that takes it meanwhile finds it ended and stops
-        end_orphan_tree(node, message or "Killed by the user.")
+        end_orphan_tree(node, message or _KILLED_BY_USER)
         return True
     runtime = get_runtime()
     if not node.claim(runtime.owner_id, expected=None):  # a worker took it just now: ask it
@@ -154,7 +160,7 @@ def _act_on_queued(node: ProcessNode, intent: Intent, message: str) -> bool | _R
 def _kill_orphan(node: ProcessNode, message: str) -> None:
     """Record an orphan and its orphaned descendants as killed; a descendant that another live runtime runs is
     killed over the broker, or (without one) left to it with a warning."""
-    reason = message or "Killed by the user."
+    reason = message or _KILLED_BY_USER
     for child in end_orphan_tree(node, f"{reason} (its kernel or worker had died)"):
         if get_runtime().broker.url is not None:
             steer(child, "kill", f"{reason} (killed with its caller {_name(node)})")
@@ -217,12 +223,30 @@ def _name(node: ProcessNode) -> str:
 async def respond(runner: Runner, request: ControlRequest) -> Any:
     """Answer a control RPC for a process this runtime holds (runs on its loop)."""
     pk = request["pk"]
+    marked = _KILLED_AT_ONCE.pop((runner.id, pk), None)
     process = next((p for p in runner.live if p.pk == pk), None)
     if process is None:
+        if marked is not None and request["intent"] == "kill":  # it ended before the loop was free to answer
+            return marked.state is ProcessState.KILLED  # killed by this request (see kill_at_once), or it finished
         raise ProcessNotRunningHereError(f"Process {pk} does not run here (any more).")
     if request["intent"] == "status":
         return {"pk": pk, "state": process.state.value, "paused": process.paused}
     return _apply(process, request["intent"], request["message"])
+
+
+def kill_at_once(runner: Runner, request: ControlRequest) -> None:
+    """On the communicator's thread, as a control request arrives: a kill marks its process (and its descendants
+    here) to die, and ends its user code if that code holds the loop now, where kills reach user code (a daemon
+    worker, see ``kills_reach_user_code``). A calcfunction's body never waits: the loop, and so the answer, would
+    wait for its end. :func:`respond` then answers from the loop as usual."""
+    if request["intent"] != "kill" or not kill_signal_heard():
+        return
+    process = next((p for p in list(runner.live) if p.pk == request["pk"]), None)  # a copy: the set is the loop's
+    if process is None or process.state.is_terminal:
+        return
+    _KILLED_AT_ONCE[runner.id, request["pk"]] = process
+    process.request_kill(request["message"] or _KILLED_BY_USER)  # flags only: safe from any thread
+    send_kill_signal()
 
 
 def propagate_kills(runtime: Runtime, event: ProcessEvent) -> None:

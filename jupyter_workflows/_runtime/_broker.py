@@ -99,12 +99,17 @@ class BrokerLink:
         return self._communicator
 
     def connect(
-        self, store: Store, responder: ControlHandler, *, observers: Sequence[Callable[[ProcessEvent], None]] = ()
+        self,
+        store: Store,
+        responder: ControlHandler,
+        *,
+        observers: Sequence[Callable[[ProcessEvent], None]] = (),
+        on_request: Callable[[ControlRequest], None] | None = None,
     ) -> RabbitMQCommunicator | None:
         """The communicator for ``store``'s namespace; None without a broker. Made on the first call: it starts
         connecting in the background, answers the RPCs to this runtime's owner id with ``responder`` (on this
-        loop), broadcasts the state changes of this runtime's processes, and passes their events to ``observers``
-        while it is open."""
+        loop; ``on_request`` sees each request first, on the communicator's thread), broadcasts the state changes
+        of this runtime's processes, and passes their events to ``observers`` while it is open."""
         url = self.url
         if url is None:
             return None
@@ -120,7 +125,8 @@ class BrokerLink:
         self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
         # Served from the communicator's thread: a kernel's loop may be held by a synchronous run already.
         loop = self._runner.loop
-        serving = asyncio.wrap_future(communicator.serve_rpc_soon(self._runner.id, responder, loop), loop=loop)
+        served = communicator.serve_rpc_soon(self._runner.id, responder, loop, on_arrival=on_request)
+        serving = asyncio.wrap_future(served, loop=loop)
         self._pending.add(serving)
         serving.add_done_callback(self._done)
         self.serving = serving

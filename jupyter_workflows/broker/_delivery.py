@@ -27,6 +27,9 @@ class Receiver(Generic[M]):
     handler: Callable[[M], Awaitable[Any]]
     loop: asyncio.AbstractEventLoop
     key: str = field(default="")
+    on_arrival: Callable[[M], None] | None = None
+    """Called with each message on the thread that received it, before the handler's turn on its loop comes (which
+    may be held for long): quick, thread-safe work only; it does not stop the message."""
 
     @classmethod
     def here(cls, handler: Callable[[M], Awaitable[Any]], key: str = "") -> Receiver[M]:
@@ -51,6 +54,8 @@ class Receiver(Generic[M]):
                 raise StaleDeliveryError
             return await self.handler(message)
 
+        if self.on_arrival is not None:
+            self.on_arrival(message)
         coroutine = run()
         if asyncio.get_running_loop() is self.loop:
             return asyncio.ensure_future(coroutine)

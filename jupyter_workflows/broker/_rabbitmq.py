@@ -25,7 +25,7 @@ import concurrent.futures
 import time
 import urllib.parse
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aio_pika
@@ -148,13 +148,19 @@ class RabbitMQCommunicator:
         return await self._subscribe(Subscription("rpc", check_identifier(identifier)), Receiver.here(handler))
 
     def serve_rpc_soon(
-        self, identifier: str, handler: ControlHandler, loop: asyncio.AbstractEventLoop
+        self,
+        identifier: str,
+        handler: ControlHandler,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        on_arrival: Callable[[ControlRequest], None] | None = None,
     ) -> concurrent.futures.Future[Subscription]:
         """Answer the RPCs to ``identifier`` with ``handler`` on ``loop``, without waiting for that loop (a kernel's
         loop may be held by a cell that runs a process synchronously): from any thread. Retried, with back-off,
-        while the broker cannot be reached; the future is done once it serves."""
+        while the broker cannot be reached; the future is done once it serves. ``on_arrival``: called with each
+        request on the communicator's thread as it arrives, before ``loop`` takes it up (see Receiver)."""
         subscription = Subscription("rpc", check_identifier(identifier))
-        receiver: Receiver[Any] = Receiver(handler, loop)
+        receiver: Receiver[Any] = Receiver(handler, loop, on_arrival=on_arrival)
 
         async def serve() -> Subscription:
             attempt = 0

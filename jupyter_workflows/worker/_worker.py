@@ -35,7 +35,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from .._core import Process, Runner, Slots, WorkflowsError
+from .._core import Process, Runner, Slots, WorkflowsError, kills_reach_user_code
 from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
@@ -104,6 +104,7 @@ class Worker:
         previous = swap_runtime(runtime)
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
+        kills_reach_user_code()  # a kill ends a calcfunction's body that holds the loop at once
         try:
             communicator = await self._start(runtime)
             consuming = asyncio.ensure_future(self._consume(communicator))

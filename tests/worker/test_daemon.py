@@ -4,13 +4,14 @@ provenance: on SQLite (several worker processes on one file) and on PostgreSQL."
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int, ProcessState
+from jupyter_workflows import Int, ProcessState, Str
 from jupyter_workflows._processes import queue_continue
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import check, until
-from tests.worker.workflows import Parent, add
+from tests.worker.workflows import Parent, add, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
@@ -63,3 +64,22 @@ def test_duplicate_tasks_race_on_two_workers_and_each_process_runs_once(
     assert found["problems"] == []
     assert [tree["outputs"] for tree in found["trees"]] == [{"result": i + 1000} for i in range(CALCFUNCTIONS)]
     assert kernel.store.count_nodes() == CALCFUNCTIONS * 4  # each process, its two inputs and one result: no rerun
+
+
+def test_a_kill_ends_at_once_a_calcfunction_whose_body_holds_the_workers_loop(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
+) -> None:
+    """The body sleeps for an hour and never waits, so the worker's loop cannot answer the kill until it ends: the
+    kill is delivered into the body on arrival instead (a signal to the worker's main thread)."""
+    workers.start()
+    started = tmp_path / "started"
+    node = jw.submit(stuck, Str(str(started)), daemon=True)
+    until(started.exists, "the calcfunction's body to start on the worker")
+    assert jw.kill(node) == [node]  # answered, not timed out
+    jw.wait(node, timeout=60)
+    assert node.process_state is ProcessState.KILLED and node.exit_message == "Killed by the user."
+    assert "result" not in node.outputs
+    after = jw.submit(add, Int(1), Int(2), daemon=True)  # the worker goes on
+    jw.wait(after, timeout=60)
+    assert after.outputs.result.value == 3 and after.owner == node.owner
+    assert check(store_url)["problems"] == []

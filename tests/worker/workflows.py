@@ -49,6 +49,14 @@ def gated(gate):
     return Int(len(gate.value))
 
 
+@calcfunction
+def stuck(started):
+    """Touches the file ``started``, then sleeps for an hour in its body (never waits)."""
+    Path(started.value).touch()
+    time.sleep(3600)
+    return Int(0)
+
+
 class Parent(WorkChain):
     """Submits ``n`` children (add, or Parent again below ``depth``), waits for them, returns their sum."""
 
