@@ -122,6 +122,7 @@ def kill_signal_heard() -> bool:
 
 def send_kill_signal() -> None:
     """From any thread: run the main thread's kill handler (see :func:`listen_for_kill_signal`) at its next bytecode,
-    cutting short a blocking call such as ``time.sleep``; nothing where nobody listens for it."""
-    if _slot.kill_signal and _MAIN.ident is not None:
+    cutting short a blocking call such as ``time.sleep``; nothing where nobody listens for it, or while no code that
+    interrupts go to holds the main thread (a process's step, between its waits: no user code runs then)."""
+    if _slot.kill_signal and _slot.target is not None and _MAIN.ident is not None:
         _sig.pthread_kill(_MAIN.ident, KILL_SIGNAL)

@@ -246,7 +246,7 @@ def kill_at_once(runner: Runner, request: ControlRequest) -> None:
         return
     _KILLED_AT_ONCE[runner.id, request["pk"]] = process
     process.request_kill(request["message"] or _KILLED_BY_USER)  # flags only: safe from any thread
-    send_kill_signal()
+    send_kill_signal()  # after the flags: a step that starts later checks them before it runs user code
 
 
 def propagate_kills(runtime: Runtime, event: ProcessEvent) -> None:
