@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -123,7 +124,7 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
     """Open a notebook, wait for its kernel to be idle, then Run All Cells (through the menu, as a user does).
 
     An idle indicator can show before the kernel connection is really ready, and then Run All does nothing (or asks
-    for a kernel): so check that the first cell started, and ask again if it did not.
+    for a kernel): so check that the first cell ran, and ask again if it did not.
     """
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
@@ -132,24 +133,30 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
         page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
     else:  # Notebook 7 has no status bar: its kernel indicator says idle
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     first_prompt = page.locator(".jp-Cell .jp-InputPrompt").first
-    for _ in range(3):
+    for _ in range(4):
         _accept_kernel_dialog(page, timeout=500)  # one that showed after the last try, over the menu
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        try:  # a "Select Kernel" dialog that shows meanwhile takes the click: accept it and try again
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=5_000)
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=5_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # an open menu
+            continue
         _accept_kernel_dialog(page)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if first_prompt.inner_text().strip() not in {"[ ]:", ""}:
-                break
-            time.sleep(0.2)
-        else:
+        # Until the first cell has run (its prompt shows its number): queued cells ("[*]") may wait for a kernel
+        # that a dialog asks for, or for one that never comes (then the next try runs them all again).
+        deadline = time.monotonic() + 30
+        while not (ran := re.fullmatch(r"\[\d+\]:", first_prompt.inner_text().strip())) and time.monotonic() < deadline:
+            _accept_kernel_dialog(page, timeout=200)
+        if not ran:
             continue
         # On a loaded machine Notebook 7 can still ask for a kernel once the first cell ran, and the other cells then
         # wait behind the dialog: accept it and run them all again.
         if not _accept_kernel_dialog(page, timeout=3000):
             return
-    raise AssertionError("Run All Cells did not run the notebook (three tries)")
+    raise AssertionError("Run All Cells did not run the notebook (four tries)")
 
 
 def _accept_kernel_dialog(page: Any, timeout: float = 1500) -> bool:
