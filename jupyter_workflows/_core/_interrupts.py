@@ -45,7 +45,8 @@ __all__ = [
 ]
 
 SIGINT = 2
-KILL_SIGNAL = 10  # SIGUSR1 (Linux): only in an OS process of ours, a daemon worker (see listen_for_kill_signal)
+# Only in an OS process of ours, a daemon worker (see listen_for_kill_signal); None where there is none (Windows).
+KILL_SIGNAL: int | None = getattr(_sig, "SIGUSR1", None) if hasattr(_sig, "pthread_kill") else None
 _MAIN = threading.main_thread()
 
 
@@ -111,6 +112,8 @@ def listen_for_kill_signal(handler: Callable[[int, FrameType | None], None]) -> 
     belongs to the user."""
     if not _on_main_thread():
         raise InternalError("the kill signal is listened for on the main thread, where Python runs signal handlers")
+    if KILL_SIGNAL is None:  # no such signal here: kills take effect when the code next waits or returns
+        return
     _sig.signal(KILL_SIGNAL, handler)
     _slot.kill_signal = True
 
@@ -124,5 +127,5 @@ def send_kill_signal() -> None:
     """From any thread: run the main thread's kill handler (see :func:`listen_for_kill_signal`) at its next bytecode,
     cutting short a blocking call such as ``time.sleep``; nothing where nobody listens for it, or while no code that
     interrupts go to holds the main thread (a process's step, between its waits: no user code runs then)."""
-    if _slot.kill_signal and _slot.target is not None and _MAIN.ident is not None:
+    if _slot.kill_signal and _slot.target is not None and KILL_SIGNAL is not None and _MAIN.ident is not None:
         _sig.pthread_kill(_MAIN.ident, KILL_SIGNAL)

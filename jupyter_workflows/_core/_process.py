@@ -43,7 +43,6 @@ __all__ = [
     "ProcessRecord",
     "current_process",
     "kills_reach_user_code",
-    "raise_in_killed_user_code",
 ]
 
 T = TypeVar("T")
@@ -691,7 +690,7 @@ class Process(metaclass=ProcessType):
         self.request_kill("Interrupted by the user (kernel interrupt).")
         if not self.runner.loop.is_closed():
             self.runner.loop.call_soon_threadsafe(self._apply_kill)
-        raise_in_killed_user_code(SIGINT, frame)
+        _raise_in_killed_user_code(SIGINT, frame)
 
     def check_killed(self) -> None:
         """Raise the kill's unwinding exception if this process was asked to die (before it starts a child)."""
@@ -762,7 +761,7 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # jupyter_workflows/
 
 
-def raise_in_killed_user_code(signum: int, frame: FrameType | None) -> None:
+def _raise_in_killed_user_code(signum: int, frame: FrameType | None) -> None:
     """A signal handler: if the interrupted code (``frame``) is user code of a process being killed, end that code
     there (the kill takes effect at once, not when the code next waits or returns). Engine code is never cut."""
     current = current_process()
@@ -774,7 +773,7 @@ def kills_reach_user_code() -> None:
     """In this OS process (a daemon worker, from its main thread), a kill that arrives on another thread while user
     code holds the loop (a calcfunction's body, which never waits) ends that code at once: see
     :func:`~jupyter_workflows._core._interrupts.send_kill_signal`."""
-    listen_for_kill_signal(raise_in_killed_user_code)
+    listen_for_kill_signal(_raise_in_killed_user_code)
 
 
 def _in_user_code(frame: FrameType | None) -> bool:

@@ -232,8 +232,11 @@ class BrokerLink:
         if event.kind != "state":
             return
         self._unsent.append(event)
-        terminal = ProcessState(event.data["new"]).is_terminal
-        if not self.terminal_states_wait_for_turn if terminal else event.data.get("committed", False):
+        if ProcessState(event.data["new"]).is_terminal:
+            at_once = not self.terminal_states_wait_for_turn
+        else:
+            at_once = event.data.get("committed", False)
+        if at_once:
             stored = [e for e in self._unsent if e.pk == event.pk]  # all in the store: this write came last
             self._unsent = [e for e in self._unsent if e.pk != event.pk]
             self._send_broadcasts(stored)
