@@ -124,7 +124,7 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
     """Open a notebook, wait for its kernel to be idle, then Run All Cells (through the menu, as a user does).
 
     An idle indicator can show before the kernel connection is really ready, and then Run All does nothing (or asks
-    for a kernel): so check that the first cell ran, and ask again if it did not.
+    for a kernel): so check that every cell ran, and ask again if one did not.
     """
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
@@ -135,7 +135,7 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    first_prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+    prompts = page.locator(".jp-Cell .jp-InputPrompt")
     for _ in range(4):
         _accept_kernel_dialog(page, timeout=500)  # one that showed after the last try, over the menu
         try:  # a "Select Kernel" dialog that shows meanwhile takes the click: accept it and try again
@@ -144,19 +144,19 @@ def open_and_run_all(page: Any, lab: Lab, name: str) -> None:
         except PlaywrightTimeout:
             page.keyboard.press("Escape")  # an open menu
             continue
-        _accept_kernel_dialog(page)
-        # Until the first cell has run (its prompt shows its number): queued cells ("[*]") may wait for a kernel
-        # that a dialog asks for, or for one that never comes (then the next try runs them all again).
+        # Until every cell has run (each prompt shows its number; the cells of these notebooks are quick): queued
+        # cells ("[*]") may wait behind a dialog that asks for a kernel (accepted here), and on a loaded machine
+        # Notebook 7 may drop the cells after the first (then the next try runs them all again).
         deadline = time.monotonic() + 30
-        while not (ran := re.fullmatch(r"\[\d+\]:", first_prompt.inner_text().strip())) and time.monotonic() < deadline:
+        while not (ran := _all_ran(prompts)) and time.monotonic() < deadline:
             _accept_kernel_dialog(page, timeout=200)
-        if not ran:
-            continue
-        # On a loaded machine Notebook 7 can still ask for a kernel once the first cell ran, and the other cells then
-        # wait behind the dialog: accept it and run them all again.
-        if not _accept_kernel_dialog(page, timeout=3000):
+        if ran:
             return
     raise AssertionError("Run All Cells did not run the notebook (four tries)")
+
+
+def _all_ran(prompts: Any) -> bool:
+    return all(re.fullmatch(r"\[\d+\]:", text.strip()) for text in prompts.all_inner_texts())
 
 
 def _accept_kernel_dialog(page: Any, timeout: float = 1500) -> bool:

@@ -75,7 +75,9 @@ def test_a_broker_crash_while_200_processes_run_loses_nothing_and_runs_nothing_t
     jw.wait(clean, clean_here, timeout=300)
 
     rng = random.Random(10)
-    sums = [jw.submit(counted, Int(i), Float(rng.uniform(0, 4)), daemon=True) for i in range(ON_WORKERS)]
+    # Every tenth nap is long enough to be in flight when the broker dies, however long the set-up takes.
+    naps = [rng.uniform(0, 4) + (20 if i % 10 == 0 else 0) for i in range(ON_WORKERS)]
+    sums = [jw.submit(counted, Int(i), Float(seconds), daemon=True) for i, seconds in enumerate(naps)]
     chains = [jw.submit(Parent, **tree(), daemon=True) for _ in range(TREES_ON_WORKERS)]
     here = [jw.submit(Parent, **tree(), daemon=False) for _ in range(TREES_HERE)]
     until(lambda: sum(node.process_state is ProcessState.WAITING for node in chains) >= 10, "WorkChains to wait")
