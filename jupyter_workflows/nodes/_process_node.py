@@ -26,13 +26,13 @@ from .._core import (
 )
 from .._core._codec import PLAIN
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
-from ..store import EXTRAS, LinkRow, LinkType, NodeRow, ReportRow
+from ..store import EXTRAS, LinkType, NodeRef, NodeRow, ProcessWrite, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._function_source import FunctionSource
 from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
 from ._node import Node, load_node
-from ._storing import node_row, unassign_on_failure
+from ._storing import node_row
 
 if TYPE_CHECKING:
     from .._core import Process, ProcessBuilder
@@ -492,9 +492,7 @@ class ProcessNode(Node):
             if pending.columns_only:  # pause, play, a state on the way: one statement, which commits by itself
                 store.update_node(_pk(self), **pending.columns)
             else:
-                unstored = [*new_inputs, *new_outputs, *([self] if pending.new else [])]
-                with unassign_on_failure(unstored), store.transaction():
-                    self._write(store, pending, new_inputs, new_outputs)
+                self._write(store, pending, new_inputs, new_outputs)
         except NodeSealedError:
             self._row = store.get_node(_pk(self))
             raise ProcessKilledError(
@@ -521,35 +519,28 @@ class ProcessNode(Node):
         self._pending = failed
 
     def _write(self, store: Store, pending: _Pending, new_inputs: list[Data], new_outputs: list[Data]) -> None:
-        """The writes of one flush, inside its transaction."""
-        links: list[LinkRow] = []
-        if pending.new is not None:  # the new inputs, the node and its new outputs in one statement
+        """The writes of one flush, as one write of the store (all or nothing); the new nodes are stored after it."""
+        inserted: list[Node] = []
+        write = ProcessWrite(_ref(self))
+        if pending.new is not None:  # the new inputs, the node and its new outputs in one insert
             row = replace(self._row, **pending.columns)
             if self.unstored_extras:  # set while it was unstored (extras are not process columns)
                 row.attributes = {**row.attributes, EXTRAS: dict(self.unstored_extras)}
-            inputs, outputs = _unique(new_inputs), _unique(new_outputs)  # an output is never an input: _check_output
-            pks = store.insert_nodes([*map(node_row, inputs), row, *map(node_row, outputs)])
-            pk = pks[len(inputs)]
-            for data, data_pk in zip([*inputs, self, *outputs], pks, strict=True):
-                data.bind(store, data_pk)
-            new_outputs = []
-            links += [LinkRow(_pk(data), pk, self.input_link, label) for label, data in pending.new.inputs]
+            inserted += [*_unique(new_inputs), self]
+            write.nodes += [*map(node_row, inserted[:-1]), row]
+            write.links += [(_ref(data), row.uuid, self.input_link, label) for label, data in pending.new.inputs]
             if pending.new.caller is not None:
-                caller = pending.new.caller
-                links.append(LinkRow(_pk(caller), pk, self.call_link, pending.new.call_link_label))
+                write.links.append((_pk(pending.new.caller), row.uuid, self.call_link, pending.new.call_link_label))
         else:  # always: the update is also the check that the node is not sealed
-            store.update_node(_pk(self), **pending.columns)
-        pk = _pk(self)
-        if new_outputs:
-            for data, data_pk in zip(new_outputs, store.insert_nodes([node_row(d) for d in new_outputs]), strict=True):
-                data.bind(store, data_pk)
-        links += [LinkRow(pk, _pk(data), self.output_link, label) for label, data in pending.outputs]
-        store.insert_links(links)
-        store.add_reports([ReportRow(pk, at, levelname, message) for at, levelname, message in pending.reports])
-        if pending.checkpoint is not None:
-            store.save_checkpoint(pk, pending.checkpoint)
-        elif pending.drop_checkpoint:
-            store.delete_checkpoint(pk)
+            write.columns = dict(pending.columns)
+        outputs = _unique(new_outputs)  # an output is never an input: _check_output
+        inserted += outputs
+        write.nodes += map(node_row, outputs)
+        write.links += [(write.process, _ref(data), self.output_link, label) for label, data in pending.outputs]
+        write.reports = pending.reports
+        write.checkpoint, write.drop_checkpoint = pending.checkpoint, pending.drop_checkpoint
+        for node, pk in zip(inserted, store.write_process(write), strict=True):
+            node.bind(store, pk)
 
     def _check_output(self, label: str, value: Data) -> None:
         """Workflows return existing data only."""
@@ -591,6 +582,11 @@ def _pk(node: Node) -> int:
     if pk is None:
         raise InternalError(f"{node!r} was expected to be stored by now")
     return pk
+
+
+def _ref(node: Node) -> NodeRef:
+    """How a write refers to ``node``: its pk, or its uuid while the same write inserts it."""
+    return node.uuid if node.pk is None else node.pk
 
 
 def _unique(nodes: list[Data]) -> list[Data]:

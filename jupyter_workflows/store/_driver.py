@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from .._core._errors import InternalError
-from ._rows import NodeRow
+from ._rows import NodeRef, NodeRow, ProcessWrite
+from ._schema import nodes
 
 __all__ = ["DriverStatements"]
 
@@ -35,6 +36,44 @@ def _several_rows(insert: str, rows: Sequence[Sequence[Any]]) -> Iterator[tuple[
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         yield f"{head} VALUES {', '.join([marks] * len(chunk))}", [value for row in chunk for value in row]
+
+
+_REPORT_MARKS = "CAST(%s AS DOUBLE PRECISION), CAST(%s AS VARCHAR), CAST(%s AS TEXT)"
+
+
+def _type_name(type_: Any, conn: Connection) -> str:
+    """The SQL name of a column's type, without its collation (a cast takes none)."""
+    return str(type_.compile(dialect=conn.dialect)).split(" COLLATE ")[0]
+
+
+def _json_if(condition: bool, value: Any) -> Any:
+    return json.dumps(value) if condition else value
+
+
+class _WriteStatement:
+    """The parts (CTEs) of one statement that writes a process, and its parameters in the order of their marks."""
+
+    def __init__(self) -> None:
+        self.ctes: list[str] = []
+        self.parameters: list[Any] = []
+        self.guard = ""  # what each part's rows need: that the update of the process matched it
+
+    def add(self, cte: str) -> None:
+        self.ctes.append(cte)
+
+    def add_rows(self, head: str, rows: list[str], tail: str) -> None:
+        """A part that inserts ``rows`` (each its values as SQL, types cast: a VALUES list inside a SELECT does not
+        take them from the columns it goes into)."""
+        self.ctes.append(f"{head} SELECT * FROM (VALUES {', '.join(rows)}) AS v{self.guard}{tail}")
+
+    def bind(self, *values: Any, marks: str) -> str:
+        self.parameters += values
+        return marks
+
+    def node(self, ref: NodeRef) -> str:
+        """The pk of the node ``ref`` as SQL: a parameter, or the pk the statement's insert returned for a uuid."""
+        self.parameters.append(ref)
+        return "CAST(%s AS BIGINT)" if isinstance(ref, int) else "(SELECT pk FROM n WHERE n.uuid = %s)"
 
 
 class DriverStatements:
@@ -56,6 +95,11 @@ class DriverStatements:
         self._insert_link = (
             f"INSERT INTO links (input_pk, output_pk, link_type, link_label) VALUES ({mark}, {mark}, {mark}, {mark})"
         )
+        # Each column's value cast to the column's type: in a VALUES list inside a SELECT, PostgreSQL does not take
+        # the types from the columns inserted into.
+        self._typed_marks = [  # see _WriteStatement.add_rows
+            f"CAST({mark} AS {_type_name(nodes.c[column].type, conn)})" for column in self._node_columns
+        ]
         self._error: type[Exception] = conn.dialect.dbapi.Error  # type: ignore[union-attr]
         self._selects: dict[int, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
@@ -129,6 +173,72 @@ class DriverStatements:
             raise DBAPIError.instance(self._insert_link, rows, error, self._error) from None
         finally:
             cursor.close()
+
+    def write_process(
+        self, write: ProcessWrite, nodes: Sequence[dict[str, Any]], checkpoint: str | None, now: float
+    ) -> list[int] | None:
+        """PostgreSQL: one flush of a process (see ``Store.write_process``: ``write`` with its values as the store
+        prepared them, the new ``nodes`` by column, the ``checkpoint`` as JSON text) as one statement of data-modifying
+        CTEs, which the server prepares after a few runs of the same shape: a fifth of the round trips of the plain
+        statements, and less CPU on both sides. The pks of ``nodes`` in order; None if ``write.columns`` matched no
+        process that is not sealed, and then the statement wrote nothing (each part is guarded by the update). A node
+        the write inserts is referred to by its uuid, found in the insert's RETURNING: the parts of one statement see
+        each other's rows only through it."""
+        statement = _WriteStatement()
+        if write.columns is not None:
+            names = sorted(write.columns)
+            marks = {name: "CAST(%s AS JSONB)" if name == "attributes" else "%s" for name in names}
+            assignments = ", ".join(f"{name} = {mark}" for name, mark in marks.items())
+            statement.add(f"u AS (UPDATE nodes SET {assignments} WHERE pk = %s AND NOT sealed RETURNING pk)")
+            statement.parameters += [_json_if(name == "attributes", write.columns[name]) for name in names]
+            statement.parameters.append(write.process)
+            statement.guard = " WHERE EXISTS (SELECT FROM u)"
+        if nodes:
+            columns, row = ", ".join(self._node_columns), f"({', '.join(self._typed_marks)})"
+            statement.add_rows(f"n AS (INSERT INTO nodes ({columns})", [row] * len(nodes), " RETURNING uuid, pk)")
+            for values in nodes:
+                statement.parameters += [
+                    _json_if(column == "attributes", values[column]) for column in self._node_columns
+                ]
+        node = statement.node
+        links = [
+            f"({node(i)}, {node(o)}, {statement.bind(t, label, marks='CAST(%s AS VARCHAR), CAST(%s AS VARCHAR)')})"
+            for i, o, t, label in write.links
+        ]
+        if links:
+            statement.add_rows("l AS (INSERT INTO links (input_pk, output_pk, link_type, link_label)", links, ")")
+        reports = [
+            f"({node(write.process)}, {statement.bind(*report, marks=_REPORT_MARKS)})" for report in write.reports
+        ]
+        if reports:
+            statement.add_rows("r AS (INSERT INTO reports (node_pk, time, levelname, message)", reports, ")")
+        if checkpoint is not None:
+            owner = node(write.process)
+            statement.parameters += [checkpoint, now]
+            statement.add(
+                f"c AS (INSERT INTO checkpoints (node_pk, version, data, mtime) SELECT {owner}, 1, CAST(%s AS TEXT), "
+                f"CAST(%s AS DOUBLE PRECISION){statement.guard} ON CONFLICT (node_pk) DO UPDATE SET "
+                "version = checkpoints.version + 1, data = excluded.data, mtime = excluded.mtime)"
+            )
+        elif write.drop_checkpoint:
+            guard = statement.guard.replace(" WHERE ", " AND ")
+            statement.add(f"d AS (DELETE FROM checkpoints WHERE node_pk = {node(write.process)}{guard})")
+        returned = ["SELECT uuid, pk FROM n"] if nodes else []
+        if write.columns is not None:
+            returned.append("SELECT NULL, pk FROM u")
+        sql = f"WITH {', '.join(statement.ctes)} {' UNION ALL '.join(returned or ['SELECT NULL, NULL WHERE FALSE'])}"
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql, statement.parameters)
+            rows = cursor.fetchall()
+        except self._error as error:
+            raise DBAPIError.instance(sql, statement.parameters, error, self._error) from None
+        finally:
+            cursor.close()
+        pk_of = {None if uuid is None else str(uuid): int(pk) for uuid, pk in rows}
+        if write.columns is not None and None not in pk_of:
+            return None
+        return [pk_of[str(values["uuid"])] for values in nodes]
 
     def select(self, statement: Select[Any], parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a SELECT built with SQLAlchemy (compiled once per statement), as the driver returns them: JSON

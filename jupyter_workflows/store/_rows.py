@@ -84,6 +84,25 @@ class ReportRow:
     message: str
 
 
+NodeRef = int | str
+"""A node that one write refers to: a stored node's pk, or the uuid of a node that the same write inserts."""
+
+
+@dataclass(slots=True)
+class ProcessWrite:
+    """What one flush of a process writes, all or nothing (see :meth:`Store.write_process`): new nodes (its inputs,
+    itself, its outputs), the columns it sets on its stored node, links, log lines and its checkpoint."""
+
+    process: NodeRef  # the process's node: reports and the checkpoint belong to it
+    nodes: list[NodeRow] = field(default_factory=list)  # inserted; refer to them by uuid
+    columns: dict[str, Any] | None = None  # set on the stored process, only if it is not sealed (else nothing)
+    # each input, output, link type, label
+    links: list[tuple[NodeRef, NodeRef, LinkType | str, str]] = field(default_factory=list)
+    reports: list[tuple[float, str, str]] = field(default_factory=list)  # time, levelname, message
+    checkpoint: dict[str, Any] | None = None  # saved (replacing the one stored)
+    drop_checkpoint: bool = False
+
+
 @dataclass(slots=True, frozen=True)
 class OwnerRow:
     """A runner that owns processes: a kernel, a script or a daemon worker."""

@@ -9,6 +9,7 @@ import threading
 import time as _time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 from uuid import uuid4
@@ -24,7 +25,18 @@ from . import _process_pages as pages
 from ._driver import DriverStatements
 from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
-from ._rows import EXTRAS, CacheSource, LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Traversal
+from ._rows import (
+    EXTRAS,
+    CacheSource,
+    LinkRow,
+    LinkType,
+    NodeRef,
+    NodeRow,
+    OwnerRow,
+    ProcessWrite,
+    ReportRow,
+    Traversal,
+)
 from ._schema import SCHEMA_VERSION, identity, links, metadata, nodes, schema_version
 from ._statements import LINK_COLUMNS, NODE_FIELDS, Statements, uuid_prefix_bounds
 from ._traverse import check_direction, walk
@@ -37,6 +49,9 @@ _UUID_CHARS = re.compile(r"[0-9a-f-]+")
 _INSERTED_FIELDS = NODE_FIELDS[1:]  # all but pk, which the database assigns
 _LINK_TYPES: dict[LinkType | str, LinkType] = {**{t.value: t for t in LinkType}, **{t: t for t in LinkType}}
 _BULK_FROM = 5  # fewer rows are inserted one by one: cheaper than an executemany plus a query for the new pks
+# PostgreSQL: a process's write of more links and log lines than this runs as plain statements, not one: a statement
+# is prepared per shape (per number of rows), so shapes are kept few.
+_ONE_STATEMENT_ROWS = 32
 _PG_SCHEMA_LOCK = 0x6A77_5354  # pg_advisory_xact_lock key: serialises concurrent first-time schema creation
 
 
@@ -190,12 +205,65 @@ class Store:
         with self._write("update a node", one_statement=True) as conn:  # the SELECT only when it failed
             result = conn.execute(self._sql.update_node(list(columns)), {**columns, "pk_": pk})
             if result.rowcount == 0:
-                found = conn.execute(self._sql.node_by_pk, {"pk": pk}).first()
-                if found is None:
-                    raise _node_not_found(pk)
-                raise NodeSealedError(
-                    f"Node {pk} is sealed ({found.process_state}): a terminated process is never changed again"
-                )
+                raise self._why_unchanged(conn, pk)
+
+    def write_process(self, write: ProcessWrite) -> list[int]:
+        """Write one flush of a process, all or nothing, and return the pks of ``write.nodes`` in order. With
+        ``write.columns``, nothing is written unless the process is stored and not sealed: NodeNotFoundError,
+        NodeSealedError. PostgreSQL runs it as one statement (one round trip, which commits by itself outside a
+        transaction); SQLite, whose statements cost no round trip, as the plain statements in a transaction."""
+        now = _time.time()
+        values = [_node_values(row, now) for row in write.nodes]
+        columns = None
+        if write.columns is not None:
+            _check_updatable(write.columns)
+            columns = _storable_columns({"mtime": now, **write.columns})
+        prepared = replace(
+            write,
+            columns=columns,
+            links=[(i, o, _link_type(t).value, label) for i, o, t, label in write.links],
+            reports=[(at, levelname, storable_text(message)) for at, levelname, message in write.reports],
+        )
+        checkpoint = None if write.checkpoint is None else _encode_checkpoint(write.process, write.checkpoint)
+        rows = len(write.links) + len(write.reports)
+        if self.dialect != "postgresql" or len(values) >= _BULK_FROM or rows > _ONE_STATEMENT_ROWS:
+            return self._write_process_by_statements(prepared, checkpoint)
+        with self._write("write a process", one_statement=True):
+            found = self._driver.write_process(prepared, values, checkpoint, now)
+        if found is None:  # its process matched nothing: nothing was written
+            assert isinstance(write.process, int)
+            with self._read("read a node") as conn:
+                raise self._why_unchanged(conn, write.process)
+        return found
+
+    def _why_unchanged(self, conn: Connection, pk: int) -> StoreError:
+        """Why an update of node ``pk``, guarded by ``sealed``, changed nothing."""
+        found = conn.execute(self._sql.node_by_pk, {"pk": pk}).first()
+        if found is None:
+            return _node_not_found(pk)
+        return NodeSealedError(
+            f"Node {pk} is sealed ({found.process_state}): a terminated process is never changed again"
+        )
+
+    def _write_process_by_statements(self, write: ProcessWrite, checkpoint: str | None) -> list[int]:
+        with self.transaction():
+            if write.columns is not None:
+                assert isinstance(write.process, int)
+                self.update_node(write.process, **write.columns)
+            pks = self.insert_nodes(write.nodes)
+            pk_of = {row.uuid: pk for row, pk in zip(write.nodes, pks, strict=True)}
+
+            def stored(ref: NodeRef) -> int:
+                return pk_of[ref] if isinstance(ref, str) else ref
+
+            self.insert_links(LinkRow(stored(i), stored(o), _link_type(t), label) for i, o, t, label in write.links)
+            process = stored(write.process)
+            self.add_reports([ReportRow(process, *report) for report in write.reports])
+            if checkpoint is not None:
+                self._save_encoded_checkpoint(process, checkpoint)
+            elif write.drop_checkpoint:
+                self.delete_checkpoint(process)
+        return pks
 
     def update_attributes(self, pk: int, attributes: dict[str, Any]) -> None:
         """Merge ``attributes`` into the node's attributes (top-level keys replace)."""
@@ -231,13 +299,9 @@ class Store:
 
     def save_checkpoint(self, pk: int, data: dict[str, Any]) -> None:
         """Insert or replace the JSON checkpoint of a process. Raises CheckpointError if ``data`` is not JSON."""
-        try:
-            encoded = json.dumps(data)
-        except (TypeError, ValueError) as exc:
-            raise CheckpointError(
-                f"The checkpoint of process {pk} cannot be saved: it is not JSON-serialisable ({exc}). "
-                "Checkpoints hold only JSON types (dict, list, str, int, float, bool, None)"
-            ) from exc
+        self._save_encoded_checkpoint(pk, _encode_checkpoint(pk, data))
+
+    def _save_encoded_checkpoint(self, pk: int, encoded: str) -> None:
         values = {"node_pk": pk, "version": 1, "data": encoded, "mtime": _time.time()}
         with self._write("save a checkpoint") as conn:
             conn.execute(self._sql.save_checkpoint, values)
@@ -777,6 +841,16 @@ def _check_updatable(columns: dict[str, Any]) -> None:
 
 def _node_not_found(pk: int) -> NodeNotFoundError:
     return NodeNotFoundError(f"No node with pk {pk} exists in the store")
+
+
+def _encode_checkpoint(pk: NodeRef, data: dict[str, Any]) -> str:
+    try:
+        return json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"The checkpoint of process {pk} cannot be saved: it is not JSON-serialisable ({exc}). "
+            "Checkpoints hold only JSON types (dict, list, str, int, float, bool, None)"
+        ) from exc
 
 
 def _decode_checkpoint(pk: int, stored: str) -> dict[str, Any]:

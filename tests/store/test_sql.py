@@ -16,7 +16,7 @@ from jupyter_workflows._core._errors import (
     StoreError,
     ValidationError,
 )
-from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, ReportRow, Store
+from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, ProcessWrite, ReportRow, Store
 from jupyter_workflows.store._schema import SCHEMA_VERSION, checkpoints, nodes, schema_version
 
 
@@ -299,6 +299,105 @@ def test_the_oldest_valid_cache_source_comes_with_its_outputs_in_one_look_up(sto
         store.set_cache_valid(10**9, True)
     found = store.find_cache_source("other", "process.calcfunction")
     assert found is not None and found.pk == other
+
+
+# -- one flush of a process ----------------------------------------------------------------------------------------
+def test_write_process_inserts_a_new_process_with_its_new_inputs_and_links_them_by_uuid(store: Store) -> None:
+    stored = store.insert_node(data_row(attributes={"value": 7}))
+    caller = store.insert_node(process_row(node_type="process.workfunction", process_state="running"))
+    new_input, process = data_row(attributes={"value": 8}), process_row()
+    write = ProcessWrite(
+        process.uuid,
+        nodes=[new_input, process],
+        links=[
+            (stored, process.uuid, LinkType.INPUT_CALC, "x"),
+            (new_input.uuid, process.uuid, LinkType.INPUT_CALC, "y"),
+            (caller, process.uuid, LinkType.CALL_CALC, "CALL"),
+        ],
+        reports=[(5.0, "REPORT", "made")],
+        checkpoint={"step": 0},
+    )
+    input_pk, process_pk = store.write_process(write)
+    assert store.get_node(input_pk).attributes == {"value": 8}
+    assert store.get_node(process_pk).uuid == process.uuid
+    incoming = {(link.input_pk, link.link_type, link.link_label) for link in store.get_links(inputs_of=[process_pk])}
+    assert incoming == {
+        (stored, LinkType.INPUT_CALC, "x"),
+        (input_pk, LinkType.INPUT_CALC, "y"),
+        (caller, LinkType.CALL_CALC, "CALL"),
+    }
+    assert store.get_reports(process_pk) == [ReportRow(process_pk, 5.0, "REPORT", "made")]
+    assert store.load_checkpoint(process_pk) == {"step": 0}
+
+
+def test_write_process_ends_a_stored_process_with_its_outputs_and_replaces_or_drops_its_checkpoint(
+    store: Store,
+) -> None:
+    process = store.insert_node(process_row(process_state="running"))
+    store.save_checkpoint(process, {"step": 1})
+    step = ProcessWrite(process, columns={"step": "second", "attributes": {"k": [1]}}, checkpoint={"step": 2})
+    assert store.write_process(step) == []
+    assert (store.get_node(process).step, store.get_node(process).attributes) == ("second", {"k": [1]})
+    assert store.load_checkpoint(process) == {"step": 2}
+    outputs = [data_row(attributes={"value": i}) for i in range(2)]
+    end = ProcessWrite(
+        process,
+        nodes=outputs,
+        columns={"process_state": "finished", "exit_status": 0, "sealed": True},
+        links=[(process, row.uuid, LinkType.CREATE, f"out{i}") for i, row in enumerate(outputs)],
+        reports=[(6.0, "REPORT", "done\x00")],
+        drop_checkpoint=True,
+    )
+    pks = store.write_process(end)
+    node = store.get_node(process)
+    assert (node.process_state, node.exit_status, node.sealed) == ("finished", 0, True)
+    assert [store.get_node(pk).attributes["value"] for pk in pks] == [0, 1]
+    assert sorted(link.output_pk for link in store.get_links(outputs_of=[process])) == sorted(pks)
+    assert store.get_reports(process)[0].message == "done\\x00"  # NUL shown, as every database takes it
+    assert store.load_checkpoint(process) is None
+
+
+@pytest.mark.parametrize("outputs", [1, 6], ids=["one statement", "plain statements"])
+def test_write_process_of_a_sealed_process_writes_nothing_at_all(store: Store, outputs: int) -> None:
+    process = store.insert_node(process_row(process_state="running"))
+    store.save_checkpoint(process, {"step": 1})
+    store.update_node(process, process_state="killed", sealed=True)  # ended from elsewhere meanwhile
+    rows = [data_row() for _ in range(outputs)]
+    late = ProcessWrite(
+        process,
+        nodes=rows,
+        columns={"process_state": "finished", "exit_status": 0},
+        links=[(process, row.uuid, LinkType.CREATE, f"out{i}") for i, row in enumerate(rows)],
+        reports=[(6.0, "REPORT", "late")],
+        checkpoint={"step": 2},
+    )
+    with pytest.raises(NodeSealedError, match=f"Node {process} is sealed .killed."):
+        store.write_process(late)
+    assert store.count_nodes() == 1
+    assert store.get_links(outputs_of=[process]) == []
+    assert store.get_reports(process) == []
+    assert store.load_checkpoint(process) == {"step": 1}
+    assert store.get_node(process).process_state == "killed"
+    with pytest.raises(NodeNotFoundError, match="No node with pk 999"):
+        store.write_process(ProcessWrite(999, columns={"step": "x"}))
+
+
+def test_write_process_may_link_stored_nodes_only(store: Store) -> None:
+    process, data = store.insert_node(process_row()), store.insert_node(data_row())
+    assert store.write_process(ProcessWrite(process, links=[(data, process, LinkType.INPUT_CALC, "x")])) == []
+    assert [link.input_pk for link in store.get_links(inputs_of=[process])] == [data]
+
+
+def test_write_process_refuses_unknown_columns_and_link_types_and_checkpoints_that_are_not_json(store: Store) -> None:
+    process = store.insert_node(process_row(process_state="running"))
+    with pytest.raises(StoreError, match=r"cannot set uuid; settable columns are"):
+        store.write_process(ProcessWrite(process, columns={"uuid": "x"}))
+    row = data_row()
+    with pytest.raises(StoreError, match=r"Unknown link type 'made'; use a LinkType"):
+        store.write_process(ProcessWrite(process, nodes=[row], columns={}, links=[(process, row.uuid, "made", "x")]))
+    with pytest.raises(CheckpointError, match=f"checkpoint of process {process} cannot be saved: it is not JSON"):
+        store.write_process(ProcessWrite(process, columns={}, checkpoint={"x": object()}))
+    assert store.count_nodes() == 1
 
 
 # -- reports, checkpoints, owners ---------------------------------------------------------------------------------
