@@ -64,6 +64,7 @@ class BrokerLink:
         self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
         self._unsent: list[ProcessEvent] = []  # state changes to go out on the loop's next turn
         self._turn_scheduled = False
+        self._announced: set[int] = set()  # processes whose claim's running went out already (announce_running)
         self.terminal_states_wait_for_turn = False
         """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
         in one batch with the other processes' (True for a daemon worker, whose loop nothing holds); else it goes out
@@ -231,6 +232,12 @@ class BrokerLink:
         process as running: it shows while its first step or body runs, which may hold the loop for long)."""
         if event.kind != "state":
             return
+        if event.pk in self._announced:
+            new = ProcessState(event.data["new"])
+            if new is ProcessState.RUNNING or new.is_terminal:
+                self._announced.discard(event.pk)
+            if new is ProcessState.RUNNING:
+                return  # its claim's running went out already
         self._unsent.append(event)
         if ProcessState(event.data["new"]).is_terminal:
             at_once = not self.terminal_states_wait_for_turn
@@ -243,6 +250,13 @@ class BrokerLink:
         elif not self._turn_scheduled:
             self._turn_scheduled = True
             self._runner.loop.call_soon(self._send_turn)
+
+    def announce_running(self, pk: int) -> None:
+        """Broadcast now that the queued process ``pk``, which this runtime's claim just recorded as running, runs:
+        the broadcast goes out while the process is being made (its class and inputs read), not after, and the
+        process's own move to running is not broadcast again."""
+        self._announced.add(pk)
+        self._send_broadcasts([ProcessEvent(pk, "state", {"old": "created", "new": "running"})])
 
     def _send_turn(self) -> None:
         self._turn_scheduled = False

@@ -50,6 +50,8 @@ async def continue_process(pk: int) -> Process | None:
     claimed = store.claim_to_run(pk, runtime.owner_id)
     taken = claimed is not None
     row, started = claimed if claimed is not None else (store.get_node(pk), None)
+    if taken and not started and row.process_state == ProcessState.RUNNING.value:
+        runtime.broker.announce_running(pk)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
