@@ -232,11 +232,9 @@ class BrokerLink:
         process as running: it shows while its first step or body runs, which may hold the loop for long)."""
         if event.kind != "state":
             return
-        if event.pk in self._announced:
-            new = ProcessState(event.data["new"])
-            if new is ProcessState.RUNNING or new.is_terminal:
-                self._announced.discard(event.pk)
-            if new is ProcessState.RUNNING:
+        if event.pk in self._announced:  # its first state change since: its own move to running, if it is one
+            self._announced.discard(event.pk)
+            if event.data["new"] == "running" and event.data["old"] in {"created", "running"}:
                 return  # its claim's running went out already
         self._unsent.append(event)
         if ProcessState(event.data["new"]).is_terminal:

@@ -61,7 +61,9 @@ async def continue_process(pk: int) -> Process | None:
     if not taken and (node.process is not None or row.sealed or _held_by_a_live_owner(owner, runtime.owner_id)):
         return None
     try:
-        plan = plan_from_checkpoint(node, owner, claimed=taken) if isinstance(node, WorkChainNode) else None
+        plan = None
+        if isinstance(node, WorkChainNode):
+            plan = plan_from_checkpoint(node, owner, claimed=taken, fresh=taken and started is False)
         cls = process_class_of(resolve_class(node.process_class_path, node)) if plan is None else plan.cls
     except (NotResumableError, CheckpointError) as error:
         _record_excepted(node, owner, error, claimed=taken)
@@ -89,7 +91,7 @@ async def _continue_workchain(plan: Plan) -> Process | None:
     except NotResumableError:  # another runtime took it just now
         return None
     done_until = plan.checkpoint.get("children_until", 0) if plan.checkpoint else 0
-    for child in plan.node.called:
+    for child in [] if plan.fresh else plan.node.called:  # children of steps that ran after the checkpoint
         if not child.is_terminated and (child.pk or 0) > done_until:
             try:
                 await steer_async(child, "kill", STEP_RAN_AGAIN)

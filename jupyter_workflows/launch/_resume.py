@@ -43,6 +43,7 @@ class Plan:
     checkpoint: Checkpoint | None
     dead_owner: str | None
     claimed: bool = False  # claimed for this runtime already (a queued process that continue_process claimed)
+    fresh: bool = False  # it never started (created): no checkpoint, outputs or children to read
     resumed: list[Plan] = field(default_factory=list)  # child WorkChains resumed with it
     rerun: list[ProcessNode] = field(default_factory=list)  # awaited process functions run again
     ended: list[tuple[ProcessNode, str]] = field(default_factory=list)  # children killed with their descendants
@@ -110,11 +111,12 @@ def queued_awaited(plan: Plan) -> list[ProcessNode]:
     ]
 
 
-def plan_from_checkpoint(node: WorkChainNode, owner: str | None, *, claimed: bool = False) -> Plan:
+def plan_from_checkpoint(node: WorkChainNode, owner: str | None, *, claimed: bool = False, fresh: bool = False) -> Plan:
     """What continuing ``node`` (held by ``owner`` now, or by this runtime if ``claimed``: then it goes back to
     ``owner`` if taking it over fails) from its checkpoint takes: its class, its checkpoint (None if it died in its
-    first step: it starts from the beginning), checked against the outline; children not planned."""
-    checkpoint = _checkpoint_of(node)
+    first step: it starts from the beginning), checked against the outline; children not planned. A ``fresh`` one
+    (its claim found it created: it never started) has no checkpoint to read."""
+    checkpoint = None if fresh else _checkpoint_of(node)
     cls = resolve_class(checkpoint["process_class"] if checkpoint else node.process_class_path, node)
     program = cls.spec().program
     assert program is not None
@@ -125,7 +127,7 @@ def plan_from_checkpoint(node: WorkChainNode, owner: str | None, *, claimed: boo
         )
     if checkpoint is not None and checkpoint["pc"] > len(program):
         raise CheckpointError(f"The checkpoint of {_name(node)} points past the end of its outline.")
-    return Plan(node, cls, checkpoint, owner, claimed)
+    return Plan(node, cls, checkpoint, owner, claimed, fresh)
 
 
 def _check_orphan(node: ProcessNode) -> str | None:
@@ -213,7 +215,8 @@ def _take(plan: Plan, runtime: Runtime, parent: Process | None, taken: list[tupl
         plan.cls, inputs, node, runtime.runner, node.process_label, parent, store_now=False, resumed=True
     )
     process = plan.cls.from_prepared(taken_up)
-    process.restore(plan.checkpoint, state=node.process_state, paused=node.paused, outputs=node.outputs)
+    outputs = {} if plan.fresh else node.outputs
+    process.restore(plan.checkpoint, state=node.process_state, paused=node.paused, outputs=outputs)
     taken.append((process, plan))
     for child in plan.resumed:
         _take(child, runtime, process, taken)
