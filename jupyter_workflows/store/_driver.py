@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError
 
 from .._core._errors import InternalError
 from ._rows import NodeRef, NodeRow, ProcessWrite
-from ._schema import nodes
 
 __all__ = ["DriverStatements"]
 
@@ -38,16 +37,16 @@ def _several_rows(insert: str, rows: Sequence[Sequence[Any]]) -> Iterator[tuple[
         yield f"{head} VALUES {', '.join([marks] * len(chunk))}", [value for row in chunk for value in row]
 
 
-_REPORT_MARKS = "CAST(%s AS DOUBLE PRECISION), CAST(%s AS VARCHAR), CAST(%s AS TEXT)"
-
-
-def _type_name(type_: Any, conn: Connection) -> str:
-    """The SQL name of a column's type, without its collation (a cast takes none)."""
-    return str(type_.compile(dialect=conn.dialect)).split(" COLLATE ")[0]
-
-
 def _json_if(condition: bool, value: Any) -> Any:
     return json.dumps(value) if condition else value
+
+
+def _ends(input_ref: NodeRef, output_ref: NodeRef) -> dict[str, Any]:
+    """A link's two nodes as a row of JSON: each by pk (``ip``, ``op``) or by the uuid of a node inserted with it."""
+    ends: dict[str, Any] = {}
+    for ref, pk, uuid in ((input_ref, "ip", "iu"), (output_ref, "op", "ou")):
+        ends[pk if isinstance(ref, int) else uuid] = ref
+    return ends
 
 
 class _WriteStatement:
@@ -57,23 +56,20 @@ class _WriteStatement:
         self.ctes: list[str] = []
         self.parameters: list[Any] = []
         self.guard = ""  # what each part's rows need: that the update of the process matched it
+        self.inserts_nodes = False
 
     def add(self, cte: str) -> None:
         self.ctes.append(cte)
-
-    def add_rows(self, head: str, rows: list[str], tail: str) -> None:
-        """A part that inserts ``rows`` (each its values as SQL, types cast: a VALUES list inside a SELECT does not
-        take them from the columns it goes into)."""
-        self.ctes.append(f"{head} SELECT * FROM (VALUES {', '.join(rows)}) AS v{self.guard}{tail}")
-
-    def bind(self, *values: Any, marks: str) -> str:
-        self.parameters += values
-        return marks
 
     def node(self, ref: NodeRef) -> str:
         """The pk of the node ``ref`` as SQL: a parameter, or the pk the statement's insert returned for a uuid."""
         self.parameters.append(ref)
         return "CAST(%s AS BIGINT)" if isinstance(ref, int) else "(SELECT pk FROM n WHERE n.uuid = %s)"
+
+    def node_of(self, pk: str, uuid: str) -> str:
+        """The pk of a node given in a row of JSON by its pk (column ``pk``) or, if the statement inserts it, by its
+        uuid (column ``uuid``)."""
+        return f"COALESCE({pk}, (SELECT pk FROM n WHERE n.uuid = {uuid}))" if self.inserts_nodes else pk
 
 
 class DriverStatements:
@@ -95,11 +91,6 @@ class DriverStatements:
         self._insert_link = (
             f"INSERT INTO links (input_pk, output_pk, link_type, link_label) VALUES ({mark}, {mark}, {mark}, {mark})"
         )
-        # Each column's value cast to the column's type: in a VALUES list inside a SELECT, PostgreSQL does not take
-        # the types from the columns inserted into.
-        self._typed_marks = [  # see _WriteStatement.add_rows
-            f"CAST({mark} AS {_type_name(nodes.c[column].type, conn)})" for column in self._node_columns
-        ]
         self._error: type[Exception] = conn.dialect.dbapi.Error  # type: ignore[union-attr]
         self._selects: dict[int, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
@@ -179,11 +170,12 @@ class DriverStatements:
     ) -> list[int] | None:
         """PostgreSQL: one flush of a process (see ``Store.write_process``: ``write`` with its values as the store
         prepared them, the new ``nodes`` by column, the ``checkpoint`` as JSON text) as one statement of data-modifying
-        CTEs, which the server prepares after a few runs of the same shape: a fifth of the round trips of the plain
-        statements, and less CPU on both sides. The pks of ``nodes`` in order; None if ``write.columns`` matched no
-        process that is not sealed, and then the statement wrote nothing (each part is guarded by the update). A node
-        the write inserts is referred to by its uuid, found in the insert's RETURNING: the parts of one statement see
-        each other's rows only through it."""
+        CTEs: a fifth of the round trips of the plain statements, and less CPU on both sides. The rows of each table
+        go as one JSON parameter (``json_populate_recordset``), so that the statement's text depends only on which
+        parts it has, not on how many rows: the server prepares it once, and psycopg converts it once. The pks of
+        ``nodes`` in order; None if ``write.columns`` matched no process that is not sealed, and then the statement
+        wrote nothing (each part is guarded by the update). A node the write inserts is referred to by its uuid, found
+        in the insert's RETURNING: the parts of one statement see each other's rows only through it."""
         statement = _WriteStatement()
         if write.columns is not None:
             names = sorted(write.columns)
@@ -194,24 +186,31 @@ class DriverStatements:
             statement.parameters.append(write.process)
             statement.guard = " WHERE EXISTS (SELECT FROM u)"
         if nodes:
-            columns, row = ", ".join(self._node_columns), f"({', '.join(self._typed_marks)})"
-            statement.add_rows(f"n AS (INSERT INTO nodes ({columns})", [row] * len(nodes), " RETURNING uuid, pk)")
-            for values in nodes:
-                statement.parameters += [
-                    _json_if(column == "attributes", values[column]) for column in self._node_columns
-                ]
+            columns = ", ".join(self._node_columns)
+            statement.add(
+                f"n AS (INSERT INTO nodes ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::nodes, %s)"
+                f"{statement.guard} RETURNING uuid, pk)"
+            )
+            statement.parameters.append(json.dumps([{c: values[c] for c in self._node_columns} for values in nodes]))
+            statement.inserts_nodes = True
         node = statement.node
-        links = [
-            f"({node(i)}, {node(o)}, {statement.bind(t, label, marks='CAST(%s AS VARCHAR), CAST(%s AS VARCHAR)')})"
-            for i, o, t, label in write.links
-        ]
-        if links:
-            statement.add_rows("l AS (INSERT INTO links (input_pk, output_pk, link_type, link_label)", links, ")")
-        reports = [
-            f"({node(write.process)}, {statement.bind(*report, marks=_REPORT_MARKS)})" for report in write.reports
-        ]
-        if reports:
-            statement.add_rows("r AS (INSERT INTO reports (node_pk, time, levelname, message)", reports, ")")
+        if write.links:
+            pk_in, pk_out = statement.node_of("v.ip", "v.iu"), statement.node_of("v.op", "v.ou")
+            statement.add(
+                f"l AS (INSERT INTO links (input_pk, output_pk, link_type, link_label) SELECT {pk_in}, {pk_out}, v.t, "
+                "v.l FROM json_to_recordset(%s) AS v(ip BIGINT, iu TEXT, op BIGINT, ou TEXT, t TEXT, l TEXT)"
+                f"{statement.guard})"
+            )
+            statement.parameters.append(
+                json.dumps([_ends(i, o) | {"t": t, "l": label} for i, o, t, label in write.links])
+            )
+        if write.reports:
+            owner = node(write.process)
+            statement.add(
+                f"r AS (INSERT INTO reports (node_pk, time, levelname, message) SELECT {owner}, v.t, v.n, v.m FROM "
+                f"json_to_recordset(%s) AS v(t DOUBLE PRECISION, n TEXT, m TEXT){statement.guard})"
+            )
+            statement.parameters.append(json.dumps([{"t": t, "n": n, "m": m} for t, n, m in write.reports]))
         if checkpoint is not None:
             owner = node(write.process)
             statement.parameters += [checkpoint, now]

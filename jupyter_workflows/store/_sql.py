@@ -49,9 +49,6 @@ _UUID_CHARS = re.compile(r"[0-9a-f-]+")
 _INSERTED_FIELDS = NODE_FIELDS[1:]  # all but pk, which the database assigns
 _LINK_TYPES: dict[LinkType | str, LinkType] = {**{t.value: t for t in LinkType}, **{t: t for t in LinkType}}
 _BULK_FROM = 5  # fewer rows are inserted one by one: cheaper than an executemany plus a query for the new pks
-# PostgreSQL: a process's write of more links and log lines than this runs as plain statements, not one: a statement
-# is prepared per shape (per number of rows), so shapes are kept few.
-_ONE_STATEMENT_ROWS = 32
 _PG_SCHEMA_LOCK = 0x6A77_5354  # pg_advisory_xact_lock key: serialises concurrent first-time schema creation
 
 
@@ -225,8 +222,7 @@ class Store:
             reports=[(at, levelname, storable_text(message)) for at, levelname, message in write.reports],
         )
         checkpoint = None if write.checkpoint is None else _encode_checkpoint(write.process, write.checkpoint)
-        rows = len(write.links) + len(write.reports)
-        if self.dialect != "postgresql" or len(values) >= _BULK_FROM or rows > _ONE_STATEMENT_ROWS:
+        if self.dialect != "postgresql":
             return self._write_process_by_statements(prepared, checkpoint)
         with self._write("write a process", one_statement=True):
             found = self._driver.write_process(prepared, values, checkpoint, now)

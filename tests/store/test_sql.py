@@ -357,7 +357,7 @@ def test_write_process_ends_a_stored_process_with_its_outputs_and_replaces_or_dr
     assert store.load_checkpoint(process) is None
 
 
-@pytest.mark.parametrize("outputs", [1, 6], ids=["one statement", "plain statements"])
+@pytest.mark.parametrize("outputs", [1, 6], ids=["one output", "six outputs"])
 def test_write_process_of_a_sealed_process_writes_nothing_at_all(store: Store, outputs: int) -> None:
     process = store.insert_node(process_row(process_state="running"))
     store.save_checkpoint(process, {"step": 1})
