@@ -50,7 +50,8 @@ async def continue_process(pk: int) -> Process | None:
     claimed = store.claim_to_run(pk, runtime.owner_id)
     taken = claimed is not None
     row, started = claimed if claimed is not None else (store.get_node(pk), None)
-    if taken and not started and row.process_state == ProcessState.RUNNING.value:
+    fresh = taken and not started  # it never started: nothing of a run to read
+    if fresh and row.process_state == ProcessState.RUNNING.value:
         runtime.broker.announce_running(pk)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
@@ -63,7 +64,7 @@ async def continue_process(pk: int) -> Process | None:
     try:
         plan = None
         if isinstance(node, WorkChainNode):
-            plan = plan_from_checkpoint(node, owner, claimed=taken, fresh=taken and started is False)
+            plan = plan_from_checkpoint(node, owner, claimed=taken, fresh=fresh)
         cls = process_class_of(resolve_class(node.process_class_path, node)) if plan is None else plan.cls
     except (NotResumableError, CheckpointError) as error:
         _record_excepted(node, owner, error, claimed=taken)

@@ -210,7 +210,6 @@ class Store:
         NodeSealedError. PostgreSQL runs it as one statement (one round trip, which commits by itself outside a
         transaction); SQLite, whose statements cost no round trip, as the plain statements in a transaction."""
         now = _time.time()
-        values = [_node_values(row, now) for row in write.nodes]
         columns = None
         if write.columns is not None:
             _check_updatable(write.columns)
@@ -224,6 +223,7 @@ class Store:
         checkpoint = None if write.checkpoint is None else _encode_checkpoint(write.process, write.checkpoint)
         if self.dialect != "postgresql":
             return self._write_process_by_statements(prepared, checkpoint)
+        values = [_node_values(row, now) for row in write.nodes]  # SQLite's insert_nodes makes its own
         with self._write("write a process", one_statement=True):
             found = self._driver.write_process(prepared, values, checkpoint, now)
         if found is None:  # its process matched nothing: nothing was written
