@@ -31,6 +31,7 @@ import jupyter_workflows as jw
 from benchmarks.daemon_workflows import OneChild, add, nap
 from benchmarks.latency import summary
 from jupyter_workflows import Float, Int
+from jupyter_workflows._runtime import HEARTBEAT_SECONDS
 from jupyter_workflows.testing import DaemonWorkers, daemon_workers, get_runtime, isolated_runtime
 from jupyter_workflows.worker import DEFAULT_SLOTS
 
@@ -208,7 +209,7 @@ def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any
     with (
         fresh_store(store) as url,
         isolated_runtime(url, broker=BROKER),
-        daemon_workers(url, BROKER, workers=workers, slots=args.slots) as started,
+        daemon_workers(url, BROKER, workers=workers, slots=args.slots, heartbeat=args.heartbeat) as started,
     ):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
         result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout, started)}
@@ -229,6 +230,10 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], choices=["pickup", "control"], help="parts not measured")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
     parser.add_argument("--slots", type=int, default=DEFAULT_SLOTS, help=f"slots per worker (default {DEFAULT_SLOTS})")
+    parser.add_argument(
+        "--heartbeat", type=float, default=HEARTBEAT_SECONDS,
+        help="the workers' heartbeat and sweep in seconds (default: a daemon's, %(default)g)",
+    )  # fmt: skip
     args = parser.parse_args()
     runs = [measure(args.store, workers, args) for workers in args.workers]
     print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "runs": runs}))

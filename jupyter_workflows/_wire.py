@@ -42,7 +42,7 @@ class Checkpoint(TypedDict):
 
 
 # Messages over the broker (jupyter_workflows.broker): JSON objects, UTF-8, at most MAX_BROKER_MESSAGE_BYTES.
-BROKER_MESSAGE_VERSION = 1
+BROKER_MESSAGE_VERSION = 2  # 2: a task names who is notified of its process's end (notify)
 MAX_BROKER_MESSAGE_BYTES = 1 << 20  # 1 MiB: these messages name things in the store, they never carry data
 
 
@@ -53,6 +53,7 @@ class ProcessTask(TypedDict):
     kind: Literal["launch", "continue"]
     pk: int  # the process node, already in the store
     store: str  # the identity of the store that pk belongs to (a worker of another store refuses the task)
+    notify: str  # the address of the communicator its terminal state's broadcast also goes to ("" for none)
 
 
 class ControlRequest(TypedDict):

@@ -89,15 +89,19 @@ def queue_again(nodes: Iterable[ProcessNode]) -> None:
         queue_continue_soon(node)
 
 
-def queue_continue(node: ProcessNode) -> None:
-    """Queue a ``continue`` task for ``node`` (a process held by nobody), for one daemon worker to take. Raises
-    BrokerUnreachableError if the broker cannot take it in time."""
-    task = _continue_task(node)
+def queue_continue(node: ProcessNode, notify: str | None = None) -> None:
+    """Queue a ``continue`` task for ``node`` (a process held by nobody), for one daemon worker to take; its end is
+    sent to ``notify`` (an address; default: here). Raises BrokerUnreachableError if the broker cannot take it in
+    time."""
     communicator()
-    get_runtime().broker.send_task(task)
+    get_runtime().broker.send_task(_continue_task(node, notify))
 
 
-def _continue_task(node: ProcessNode) -> ProcessTask:
+def _continue_task(node: ProcessNode, notify: str | None = None) -> ProcessTask:
+    """The task of ``node``. Its terminal state's broadcast goes to ``notify`` as well, by default to this runtime,
+    which submitted it and may wait for it: then the wait needs no subscription on the broker."""
     from ..broker import process_task
 
-    return process_task("continue", node.pk or 0, node.provenance_store.identity)
+    pk = node.pk or 0
+    address = get_runtime().broker.notify_here(pk) if notify is None else notify
+    return process_task("continue", pk, node.provenance_store.identity, address)

@@ -36,7 +36,9 @@ async def wait_terminated(nodes: Sequence[ProcessNode], timeout: float | None = 
     if local:
         await asyncio.wait(local, timeout=_left(deadline))
     pending = {node.pk: node for node in nodes if node.pk is not None and node.process is None}
-    _drop_terminated(pending)
+    link = get_runtime().broker
+    if not all(map(link.addressed_here, pending)):  # else one look at the store, once the subscription stands
+        _drop_terminated(pending)
     if pending:
         await _wait_elsewhere(pending, deadline)
     if pending or not all(future.done() for future in local):
@@ -132,8 +134,16 @@ async def _subscribe(
         if message["to_state"] in _TERMINAL and message["pk"] in pks:
             ended(message["pk"])
 
-    patterns = [f"state_changed.{pk}" for pk in pks] if len(pks) <= _ONE_PATTERN_FROM else ["state_changed.*"]
+    # Those whose task names this runtime send their end here: they need no subscription on the broker.
+    addressed = {pk for pk in pks if get_runtime().broker.addressed_here(pk)}
+    patterns = _patterns(pks - addressed, addressed=False) + _patterns(addressed, addressed=True)
     await _subscribed_until(communicator, patterns, on_broadcast, subscribed, done)
+
+
+def _patterns(pks: set[int], *, addressed: bool) -> list[tuple[str, bool]]:
+    if len(pks) > _ONE_PATTERN_FROM:
+        return [("state_changed.*", addressed)]
+    return [(f"state_changed.{pk}", addressed) for pk in sorted(pks)]
 
 
 class StateChangeFeed:
@@ -159,7 +169,7 @@ class StateChangeFeed:
             on_subscribed()
 
         get_runtime().broker.spawn(
-            _subscribed_until(communicator, [f"state_changed.{pk}"], on_broadcast, subscribed, self._done)
+            _subscribed_until(communicator, [(f"state_changed.{pk}", False)], on_broadcast, subscribed, self._done)
         )
 
     @property
@@ -190,18 +200,20 @@ def follow_state_changes(
 
 async def _subscribed_until(
     communicator: RabbitMQCommunicator,
-    patterns: list[str],
+    patterns: list[tuple[str, bool]],
     on_broadcast: Callable[[StateChanged], Awaitable[None]],
     subscribed: Callable[[], None],
     done: asyncio.Event,
 ) -> None:
-    """Subscribe ``on_broadcast`` to ``patterns`` until ``done``; ``subscribed()`` once every subscription stands."""
+    """Subscribe ``on_broadcast`` to ``patterns`` (each with whether it is addressed only, see Communicator) until
+    ``done``; ``subscribed()`` once every subscription stands."""
     subscriptions: list[Subscription] = []
     try:
-        for pattern in patterns:
+        for pattern, addressed in patterns:
             if done.is_set():
                 return
-            subscriptions.append(await communicator.subscribe_broadcasts_async(pattern, on_broadcast))
+            subscription = await communicator.subscribe_broadcasts_async(pattern, on_broadcast, addressed=addressed)
+            subscriptions.append(subscription)
         subscribed()
         await done.wait()
     finally:

@@ -33,6 +33,7 @@ __all__ = ["BROKER_URL_ENV", "BrokerLink", "namespace_of"]
 
 BROKER_URL_ENV = "JUPYTER_WORKFLOWS_BROKER"
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
+_ADDRESSED_KEPT = 100_000  # processes whose end is remembered as addressed here (the oldest are forgotten first)
 
 
 _UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with tasks not confirmed yet
@@ -65,6 +66,8 @@ class BrokerLink:
         self._unsent: list[ProcessEvent] = []  # state changes to go out on the loop's next turn
         self._turn_scheduled = False
         self._announced: set[int] = set()  # processes whose claim's running went out already (announce_running)
+        self._addressed: dict[int, None] = {}  # processes whose task asks for their end to be sent here, oldest first
+        self._notify: dict[int, str] = {}  # processes run here -> the address their terminal state also goes to
         self.terminal_states_wait_for_turn = False
         """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
         in one batch with the other processes' (True for a daemon worker, whose loop nothing holds); else it goes out
@@ -139,6 +142,7 @@ class BrokerLink:
         self._send_turn()  # between the loop's callbacks: the states held are in the store
         self.wait_sent()
         communicator, self._communicator = self._communicator, None
+        self._addressed.clear()  # sent to that communicator's address: a new one has another
         for unsubscribe in self._unsubscribe_events:
             unsubscribe()
         self._unsubscribe_events = []
@@ -203,6 +207,34 @@ class BrokerLink:
         """Ask the runtime ``owner_id`` to act on a process it holds; its answer, or the error it raised."""
         return self._required().rpc(owner_id, request, timeout=timeout)
 
+    # -- the end of a process, sent to whoever waits for it ------------------------------------------------------------
+    def notify_here(self, pk: int) -> str:
+        """The address to put in the task of process ``pk`` so that its terminal state's broadcast comes to this
+        runtime's communicator (see :meth:`addressed_here`)."""
+        address = self._required().address
+        self._addressed[pk] = None
+        if len(self._addressed) > _ADDRESSED_KEPT:  # forgotten: a waiter subscribes to it on the broker instead
+            del self._addressed[next(iter(self._addressed))]
+        return address
+
+    def addressed_here(self, pk: int) -> bool:
+        """Whether the terminal state of process ``pk`` is sent to this runtime's communicator (its task named it):
+        a waiter needs no subscription of its own on the broker, an addressed one does (see ``Communicator``)."""
+        return pk in self._addressed
+
+    def notify_at_end(self, pk: int, address: str) -> None:
+        """Send the terminal state of process ``pk``, which this runtime runs, to ``address`` as well (from its
+        task); "" forgets an address given before."""
+        if address:
+            self._notify[pk] = address
+        else:
+            self._notify.pop(pk, None)
+
+    def notify_of(self, pk: int) -> str:
+        """The address the terminal state of process ``pk`` would go to ("" for none): a process handed over to
+        another worker keeps it in its new task."""
+        return self._notify.get(pk, "")
+
     def _required(self) -> RabbitMQCommunicator:
         if self._communicator is None:
             raise CommunicatorError("No broker connection is open; configure one: jw.configure(broker='amqp://...').")
@@ -262,6 +294,7 @@ class BrokerLink:
         self._send_broadcasts(events)
 
     def _send_broadcasts(self, events: list[ProcessEvent]) -> None:
+        to = [self._notify.pop(e.pk, "") if ProcessState(e.data["new"]).is_terminal else "" for e in events]
         communicator = self._communicator
         if not events or communicator is None or not communicator.is_connected:
             return  # fire and forget: a waiter that misses it finds the change in the store
@@ -269,7 +302,7 @@ class BrokerLink:
 
         messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e in events]
         with contextlib.suppress(CommunicatorError):  # closed just now
-            communicator.broadcast_soon(messages).add_done_callback(_broadcast_done)
+            communicator.broadcast_soon(messages, to if any(to) else ()).add_done_callback(_broadcast_done)
 
 
 def _broadcast_done(future: concurrent.futures.Future[None]) -> None:

@@ -8,7 +8,10 @@
   answers; nobody holding it is a :class:`RecipientNotFoundError` at once, a holder that does not answer in time an
   :class:`RpcTimeoutError`, a handler that raises a :class:`RemoteError`.
 - **Broadcasts** (``state_changed``, subject ``state_changed.<pk>``): every subscriber whose pattern matches gets
-  it (``state_changed.*``: all). Fire and forget: a broadcast nobody listens to is dropped.
+  it (``state_changed.*``: all). Fire and forget: a broadcast nobody listens to is dropped. A broadcast may also be
+  sent *to* one communicator (its :attr:`~Communicator.address`): then its *addressed* subscriptions get it too.
+  These bind nothing on the broker, so they cost nothing to make and stop: the way to wait for the end of a process
+  whose task named this communicator's address (a submitter waiting for what it submitted).
 
 Handlers are coroutine functions; each runs on the event loop that subscribed it, whatever thread received the
 message. Messages are checked on the way out and on the way in (:mod:`._messages`).
@@ -56,6 +59,11 @@ class Communicator(Protocol):
         """The prefix of every queue and exchange (the store's identity): other namespaces see nothing of this one."""
         ...
 
+    @property
+    def address(self) -> str:
+        """Where a broadcast sent ``to`` this communicator goes (unique within the namespace)."""
+        ...
+
     async def send_task_async(self, task: ProcessTask) -> None:
         """Queue ``task`` durably for one task subscriber (now or later)."""
         ...
@@ -79,12 +87,17 @@ class Communicator(Protocol):
         """Answer the RPCs to ``identifier`` with ``handler``; DuplicateSubscriberError if someone holds it already."""
         ...
 
-    async def broadcast_async(self, message: StateChanged) -> None:
-        """Send ``message`` to every subscriber whose pattern matches its subject."""
+    async def broadcast_async(self, message: StateChanged, *, to: str = "") -> None:
+        """Send ``message`` to every subscriber whose pattern matches its subject; and, if ``to`` is the
+        :attr:`address` of a communicator, to that communicator (its addressed subscriptions that match get it)."""
         ...
 
-    async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
-        """Get the broadcasts whose subject matches ``pattern`` (``*``: one word, ``#``: any number)."""
+    async def subscribe_broadcasts_async(
+        self, pattern: str, handler: BroadcastHandler, *, addressed: bool = False
+    ) -> Subscription:
+        """Get the broadcasts whose subject matches ``pattern`` (``*``: one word, ``#``: any number). ``addressed``:
+        only those that reach this communicator anyway (sent to its :attr:`address`, or bound by another of its
+        subscriptions), with no binding of its own on the broker."""
         ...
 
     async def unsubscribe_async(self, subscription: Subscription) -> None:

@@ -38,7 +38,10 @@ class LocalBroker:
         self._task_receivers: dict[str, dict[str, Receiver[ProcessTask]]] = collections.defaultdict(dict)
         self._turn = itertools.count()
         self._rpc: dict[tuple[str, str], Receiver[ControlRequest]] = {}
-        self._broadcasts: dict[str, dict[str, tuple[str, Receiver[StateChanged]]]] = collections.defaultdict(dict)
+        # namespace -> subscription key -> (pattern, receiver, its communicator's address, addressed)
+        self._broadcasts: dict[str, dict[str, tuple[str, Receiver[StateChanged], str, bool]]] = collections.defaultdict(
+            dict
+        )
         self._running: set[asyncio.Future[Any]] = set()  # deliveries in flight (held so they are not collected)
         self.dead_letters: list[tuple[str, bytes, str]] = []
         """Rejected messages: (namespace, body, why), as RabbitMQ's dead-letter queue keeps them."""
@@ -106,13 +109,20 @@ class LocalBroker:
                 )
             self._rpc[namespace, identifier] = receiver
 
-    def add_broadcast_receiver(self, namespace: str, pattern: str, receiver: Receiver[StateChanged]) -> None:
+    def add_broadcast_receiver(
+        self, namespace: str, pattern: str, receiver: Receiver[StateChanged], address: str, addressed: bool
+    ) -> None:
         with self._lock:
-            self._broadcasts[namespace][receiver.key] = (pattern, receiver)
+            self._broadcasts[namespace][receiver.key] = (pattern, receiver, address, addressed)
 
-    def publish_broadcast(self, namespace: str, subject: str, body: bytes) -> None:
+    def publish_broadcast(self, namespace: str, subject: str, body: bytes, to: str = "") -> None:
+        """Deliver to the receivers whose pattern matches ``subject``: bound ones always, addressed ones if their
+        communicator gets it anyway (it is sent ``to`` it, or a bound receiver of its own matches), as RabbitMQ
+        routes to one queue per communicator."""
         with self._lock:
-            matching = [r for pattern, r in self._broadcasts[namespace].values() if subject_matches(pattern, subject)]
+            subscribed = [entry for entry in self._broadcasts[namespace].values() if subject_matches(entry[0], subject)]
+        reached = {to} | {address for _, _, address, addressed in subscribed if not addressed}
+        matching = [receiver for _, receiver, address, addressed in subscribed if not addressed or address in reached]
         message: Any = _messages.decode("broadcast", body)
         for receiver in matching:
             self._spawn(self._deliver_broadcast(receiver, message))
@@ -151,6 +161,7 @@ class LocalCommunicator:
         self._namespace = check_namespace(namespace)
         self._broker = broker if broker is not None else LocalBroker()
         self._subscriptions: dict[Subscription, None] = {}
+        self._address = f"to.{uuid.uuid4().hex[:12]}"
         self._closed = False
 
     def __repr__(self) -> str:
@@ -159,6 +170,10 @@ class LocalCommunicator:
     @property
     def namespace(self) -> str:
         return self._namespace
+
+    @property
+    def address(self) -> str:
+        return self._address
 
     @property
     def broker(self) -> LocalBroker:
@@ -201,15 +216,17 @@ class LocalCommunicator:
         self._broker.hold(self._namespace, identifier, receiver)
         return self._added(Subscription("rpc", identifier))
 
-    async def broadcast_async(self, message: StateChanged) -> None:
+    async def broadcast_async(self, message: StateChanged, *, to: str = "") -> None:
         self._check_open()
         body = _messages.encode("broadcast", message)
-        self._broker.publish_broadcast(self._namespace, f"state_changed.{message['pk']}", body)
+        self._broker.publish_broadcast(self._namespace, f"state_changed.{message['pk']}", body, to)
 
-    async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
+    async def subscribe_broadcasts_async(
+        self, pattern: str, handler: BroadcastHandler, *, addressed: bool = False
+    ) -> Subscription:
         self._check_open()
         receiver = Receiver.here(handler, key=uuid.uuid4().hex)
-        self._broker.add_broadcast_receiver(self._namespace, check_pattern(pattern), receiver)
+        self._broker.add_broadcast_receiver(self._namespace, check_pattern(pattern), receiver, self._address, addressed)
         return self._added(Subscription("broadcast", receiver.key))
 
     async def unsubscribe_async(self, subscription: Subscription) -> None:

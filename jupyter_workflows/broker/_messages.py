@@ -9,6 +9,7 @@ such a message logs that and dead-letters it. Nothing is pickled or evaluated.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -43,6 +44,7 @@ class _Field:
     types: tuple[type, ...]
     choices: frozenset[object] = frozenset()  # empty: any value of the types
     nonzero: bool = False  # an int at least 1, a string not empty
+    form: re.Pattern[str] | None = None  # a string must match it whole
 
 
 _STATES = frozenset(state.value for state in ProcessState)
@@ -52,6 +54,7 @@ _SCHEMAS: dict[MessageKind, dict[str, _Field]] = {
         "kind": _Field((str,), frozenset({"launch", "continue"})),
         "pk": _PK,
         "store": _Field((str,), nonzero=True),
+        "notify": _Field((str,), form=re.compile(r"(to\.[A-Za-z0-9_\-]{1,40})?")),
     },
     "control request": {
         "intent": _Field((str,), frozenset({"pause", "play", "kill", "status"})),
@@ -73,9 +76,11 @@ _SCHEMAS: dict[MessageKind, dict[str, _Field]] = {
 }
 
 
-def process_task(kind: TaskKind, pk: int, store: str) -> ProcessTask:
-    """A task that has a worker run (``launch``) or resume (``continue``) process ``pk`` of the store ``store``."""
-    document = {"version": BROKER_MESSAGE_VERSION, "kind": kind, "pk": pk, "store": store}
+def process_task(kind: TaskKind, pk: int, store: str, notify: str = "") -> ProcessTask:
+    """A task that has a worker run (``launch``) or resume (``continue``) process ``pk`` of the store ``store``;
+    ``notify``: the address of a communicator its terminal state's broadcast also goes to (see
+    ``Communicator.address``)."""
+    document = {"version": BROKER_MESSAGE_VERSION, "kind": kind, "pk": pk, "store": store, "notify": notify}
     return cast(ProcessTask, _checked("task", document))
 
 
@@ -169,6 +174,8 @@ def _field_problems(key: str, field: _Field, document: dict[str, Any]) -> list[s
         return [f"field {key!r} must be a positive int (got {value})"]
     if field.nonzero and value == "":
         return [f"field {key!r} must not be empty"]
+    if field.form is not None and isinstance(value, str) and not field.form.fullmatch(value):
+        return [f"field {key!r} is {_short(value)}, which does not match {field.form.pattern}"]
     return []
 
 

@@ -70,6 +70,12 @@ class Names:
         """The exclusive queue one communicator gets its broadcasts on."""
         return f"{self.namespace}.broadcast.{communicator_id}"
 
+    @staticmethod
+    def address(communicator_id: str) -> str:
+        """The routing key that reaches one communicator's broadcast queue, whatever it subscribed to: a broadcast
+        sent to it carries this key in its ``BCC`` header (RabbitMQ's sender-selected distribution)."""
+        return f"to.{communicator_id}"
+
     @property
     def dead_letter_exchange(self) -> str:
         """Where rejected messages of every queue of the namespace go."""

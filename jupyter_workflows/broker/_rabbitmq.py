@@ -87,6 +87,10 @@ class RabbitMQCommunicator:
         return self._session.names.namespace
 
     @property
+    def address(self) -> str:
+        return self._session.address
+
+    @property
     def is_connected(self) -> bool:
         return self._session.connector.is_connected
 
@@ -117,17 +121,20 @@ class RabbitMQCommunicator:
     def rpc(self, identifier: str, request: ControlRequest, *, timeout: float = RPC_TIMEOUT) -> Any:
         return self._thread.run(self._session.rpc(check_identifier(identifier), request, timeout))
 
-    async def broadcast_async(self, message: StateChanged) -> None:
-        await self._thread.run_async(self._session.broadcast(message))
+    async def broadcast_async(self, message: StateChanged, *, to: str = "") -> None:
+        await self._thread.run_async(self._session.broadcast(message, to))
 
-    def broadcast(self, message: StateChanged) -> None:
-        self._thread.run(self._session.broadcast(message))
+    def broadcast(self, message: StateChanged, *, to: str = "") -> None:
+        self._thread.run(self._session.broadcast(message, to))
 
-    def broadcast_soon(self, messages: Sequence[StateChanged]) -> concurrent.futures.Future[None]:
+    def broadcast_soon(
+        self, messages: Sequence[StateChanged], to: Sequence[str] = ()
+    ) -> concurrent.futures.Future[None]:
         """Broadcast ``messages``, in their order, without waiting, from any thread (it needs no event loop of the
         caller's: a script's loop may not run again for a while): one hand-off to the communicator's thread for all
-        of them. The future says how it went."""
-        return self._thread.submit(self._session.broadcast_all(messages))
+        of them. ``to``: for each message, the :attr:`address` of a communicator it also goes to ("" for none), or
+        empty for none. The future says how it went."""
+        return self._thread.submit(self._session.broadcast_all(messages, to))
 
     async def wait_connected_async(self, timeout: float = 10.0) -> None:
         """Return once connected; BrokerUnreachableError (saying why) after ``timeout`` seconds."""
@@ -174,12 +181,16 @@ class RabbitMQCommunicator:
 
         return self._thread.submit(serve())
 
-    async def subscribe_broadcasts_async(self, pattern: str, handler: BroadcastHandler) -> Subscription:
+    async def subscribe_broadcasts_async(
+        self, pattern: str, handler: BroadcastHandler, *, addressed: bool = False
+    ) -> Subscription:
         subscription = Subscription("broadcast", uuid.uuid4().hex)
-        return await self._subscribe(subscription, Receiver.here(handler), check_pattern(pattern))
+        return await self._subscribe(subscription, Receiver.here(handler), check_pattern(pattern), addressed=addressed)
 
-    async def _subscribe(self, subscription: Subscription, receiver: Receiver[Any], pattern: str = "") -> Subscription:
-        await self._thread.run_async(self._session.subscribe(subscription, receiver, pattern))
+    async def _subscribe(
+        self, subscription: Subscription, receiver: Receiver[Any], pattern: str = "", *, addressed: bool = False
+    ) -> Subscription:
+        await self._thread.run_async(self._session.subscribe(subscription, receiver, pattern, addressed=addressed))
         return subscription
 
     async def unsubscribe_async(self, subscription: Subscription) -> None:

@@ -55,6 +55,7 @@ class _Consumer:
     subscription: Subscription
     receiver: Receiver[Any]
     pattern: str = ""  # broadcasts only
+    addressed: bool = False  # broadcasts only: no binding of its own (it gets what reaches the queue anyway)
     generation: int = 0
     queue: AbstractQueue | None = None  # task and RPC subscriptions: the queue consumed
     consumer_tag: str = ""
@@ -97,6 +98,8 @@ class RabbitMQSession:
         )
         self._link: _Link | None = None
         self._consumers: dict[Subscription, _Consumer] = {}
+        self._by_subject: dict[str, dict[Subscription, _Consumer]] = {}  # broadcast consumers of one subject
+        self._by_pattern: dict[Subscription, _Consumer] = {}  # broadcast consumers of a pattern with * or #
         self._pending: dict[str, asyncio.Future[ControlReply]] = {}
         self._taking: set[asyncio.Task[Any]] = set()  # task deliveries whose handler has not returned yet
         self._broadcasting = asyncio.Lock()  # batches go out whole, in the order given: a process's states in order
@@ -105,6 +108,11 @@ class RabbitMQSession:
     @property
     def connector(self) -> Connector:
         return self._connector
+
+    @property
+    def address(self) -> str:
+        """The routing key that reaches this session's broadcast queue (see :meth:`Names.address`)."""
+        return self.names.address(self._id)
 
     async def start(self) -> None:
         self._connector.start()
@@ -127,16 +135,26 @@ class RabbitMQSession:
         message = Message(body, content_type=_JSON, delivery_mode=DeliveryMode.PERSISTENT, message_id=uuid.uuid4().hex)
         await self._on_broker(lambda link: link.channel.default_exchange.publish(message, self.names.tasks))
 
-    async def broadcast(self, message: StateChanged) -> None:
-        await self.broadcast_all([message])
+    async def broadcast(self, message: StateChanged, to: str = "") -> None:
+        await self.broadcast_all([message], [to])
 
-    async def broadcast_all(self, messages: Sequence[StateChanged]) -> None:
+    async def broadcast_all(self, messages: Sequence[StateChanged], to: Sequence[str] = ()) -> None:
         """Publish ``messages`` in their order, with one wait for the connection for all; after a reconnect the ones
         not published yet go on the new connection (none is published twice). Batches given one after the other
-        are published one after the other (a later one never overtakes one waiting for the connection)."""
+        are published one after the other (a later one never overtakes one waiting for the connection). ``to``:
+        for each message, the address of a communicator it also goes to ("" for none), or empty for none."""
+        if to and len(to) != len(messages):
+            raise ValueError(f"{len(to)} addresses for {len(messages)} broadcasts: give one per broadcast, or none")
         outgoing = [
-            (Message(_messages.encode("broadcast", message), content_type=_JSON), f"state_changed.{message['pk']}")
-            for message in messages
+            (
+                Message(
+                    _messages.encode("broadcast", message),
+                    content_type=_JSON,
+                    headers={"BCC": [address]} if address else None,  # RabbitMQ removes it before delivery
+                ),
+                f"state_changed.{message['pk']}",
+            )
+            for message, address in zip(messages, to or [""] * len(messages), strict=True)
         ]
         sent = 0
 
@@ -219,21 +237,46 @@ class RabbitMQSession:
 
     # Subscribing
 
-    async def subscribe(self, subscription: Subscription, receiver: Receiver[Any], pattern: str = "") -> None:
+    async def subscribe(
+        self, subscription: Subscription, receiver: Receiver[Any], pattern: str = "", *, addressed: bool = False
+    ) -> None:
         if subscription in self._consumers:  # an RPC identifier this communicator serves already
             raise DuplicateSubscriberError(
                 f"RPC identifier {subscription.key!r} of namespace {self.names.namespace!r} is already served by this "
                 "communicator; a process has one holder."
             )
-        consumer = self._consumers[subscription] = _Consumer(subscription, receiver, pattern)
+        consumer = self._consumers[subscription] = _Consumer(subscription, receiver, pattern, addressed)
+        if subscription.kind == "broadcast":
+            self._index(consumer)
+        if addressed:
+            return  # nothing to ask the broker: it sends what is addressed here once connected
         try:
             await self._on_broker(lambda link: self._start(consumer, link))
         except BaseException:
-            self._consumers.pop(subscription, None)
+            self._forget(subscription)
             raise
 
-    async def unsubscribe(self, subscription: Subscription) -> None:
+    def _index(self, consumer: _Consumer) -> None:
+        subscription, pattern = consumer.subscription, consumer.pattern
+        if "*" in pattern.split(".") or "#" in pattern.split("."):
+            self._by_pattern[subscription] = consumer
+        else:
+            self._by_subject.setdefault(pattern, {})[subscription] = consumer
+
+    def _forget(self, subscription: Subscription) -> _Consumer | None:
         consumer = self._consumers.pop(subscription, None)
+        if consumer is not None and subscription.kind == "broadcast":
+            self._by_pattern.pop(subscription, None)
+            same = self._by_subject.get(consumer.pattern, {})
+            same.pop(subscription, None)
+            if not same:
+                self._by_subject.pop(consumer.pattern, None)
+        return consumer
+
+    async def unsubscribe(self, subscription: Subscription) -> None:
+        consumer = self._forget(subscription)
+        if consumer is not None and consumer.addressed:
+            return  # never bound
         link = self._link
         if consumer is None or link is None or consumer.generation != link.generation:
             return  # never started on this connection: nothing to stop on the broker
@@ -243,8 +286,8 @@ class RabbitMQSession:
             _LOGGER.debug("Stopping a subscription failed: %s", describe_failure(exc, self._connector.url))
 
     async def _start(self, consumer: _Consumer, link: _Link) -> None:
-        if consumer.generation >= link.generation:
-            return  # already started on this connection (by a reconnect that ran meanwhile)
+        if consumer.generation >= link.generation or consumer.addressed:
+            return  # already started on this connection (by a reconnect that ran meanwhile), or nothing to start
         kind = consumer.subscription.kind
         if kind == "task":
             queue = await link.task_channel.get_queue(self.names.tasks, ensure=False)
@@ -269,7 +312,7 @@ class RabbitMQSession:
             await consumer.queue.cancel(consumer.consumer_tag)
         if kind == "rpc" and consumer.queue is not None:
             await consumer.queue.delete(if_unused=False, if_empty=False)  # frees the identifier for others
-        in_use = {c.pattern for c in self._consumers.values() if c.subscription.kind == "broadcast"}
+        in_use = {c.pattern for c in self._consumers.values() if c.subscription.kind == "broadcast" and not c.addressed}
         if kind == "broadcast" and consumer.pattern not in in_use:
             await link.broadcast_queue.unbind(link.exchanges.broadcast, routing_key=consumer.pattern)
             link.bound_patterns.discard(consumer.pattern)
@@ -288,6 +331,7 @@ class RabbitMQSession:
         replies = await declare_exclusive_queue(channel, self.names.reply_queue(self._id), self.names)
         await replies.consume(self._on_reply)
         broadcasts = await declare_exclusive_queue(channel, self.names.broadcast_queue(self._id), self.names)
+        await broadcasts.bind(exchanges.broadcast, routing_key=self.address)
         await broadcasts.consume(self._on_broadcast)
         self._link = _Link(
             generation, connection, channel, task_channel, exchanges, unconfirmed, broadcast_exchange, broadcasts, set()
@@ -394,12 +438,12 @@ class RabbitMQSession:
         except MessageError as exc:
             await self._dead_letter(message, self.names.broadcast_queue(self._id), exc)
             return
-        for consumer in list(self._consumers.values()):
-            if consumer.subscription.kind == "broadcast" and subject_matches(consumer.pattern, subject):
-                try:
-                    consumer.receiver.call(broadcast).add_done_callback(_log_handler_failure)
-                except RuntimeError:  # the subscriber's loop is closed
-                    _LOGGER.debug("A broadcast was not delivered: its subscriber's event loop is closed")
+        matching = [c for c in self._by_pattern.values() if subject_matches(c.pattern, subject)]
+        for consumer in [*self._by_subject.get(subject, {}).values(), *matching]:
+            try:
+                consumer.receiver.call(broadcast).add_done_callback(_log_handler_failure)
+            except RuntimeError:  # the subscriber's loop is closed
+                _LOGGER.debug("A broadcast was not delivered: its subscriber's event loop is closed")
         await _settle(message.ack())  # after handing it on: the subscribers need not wait for its write
 
     async def _dead_letter(self, message: AbstractIncomingMessage, queue: str, error: MessageError) -> None:

@@ -38,9 +38,19 @@ WORKFUNCTION_STARTED = (
 )
 
 
-async def continue_process(pk: int) -> Process | None:
+async def continue_process(pk: int, notify: str = "") -> Process | None:
     """Claim process ``pk`` for this runtime and start it in the background; None if it was skipped (terminated,
-    run here, held by a live owner, or taken by another runtime just now)."""
+    run here, held by a live owner, or taken by another runtime just now). ``notify``: the address its terminal
+    state's broadcast also goes to (from its task)."""
+    link = get_runtime().broker
+    link.notify_at_end(pk, notify)  # before it may end
+    process = await _take(pk)
+    if process is None:
+        link.notify_at_end(pk, "")
+    return process
+
+
+async def _take(pk: int) -> Process | None:
     runtime = get_runtime()
     store = runtime.store
     runtime.register_owner_in(store)

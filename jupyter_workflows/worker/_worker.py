@@ -183,13 +183,14 @@ class Worker:
             return True
         if not self.slots.take(pk):  # full, or stopping: declined, it goes back to the queue for another worker
             return False
-        await self._continue(pk)
+        await self._continue(pk, task["notify"])
         return True
 
-    async def _continue(self, pk: int) -> None:
-        """Continue process ``pk`` in a slot already taken (given back if the process is skipped)."""
+    async def _continue(self, pk: int, notify: str = "") -> None:
+        """Continue process ``pk`` in a slot already taken (given back if the process is skipped); its terminal
+        state goes to the address ``notify`` too."""
         try:
-            process = await continue_process(pk)
+            process = await continue_process(pk, notify)
         except BaseException:
             self.slots.give(pk)
             raise
@@ -222,7 +223,9 @@ class Worker:
         me, store = self.runtime.owner_id, self.runtime.store
         alive: dict[str, bool] = {}
         for pk, owner in store.processes_held_by("worker"):
-            if owner.id == me or alive.setdefault(owner.id, owner_alive(owner)):
+            if owner.id not in alive:  # one look per owner: a worker holds hundreds of processes
+                alive[owner.id] = owner.id == me or owner_alive(owner)
+            if alive[owner.id]:
                 continue
             if not self.slots.take(pk):
                 return
@@ -285,7 +288,7 @@ class Worker:
         if not node.claim(None, expected=me):
             return
         try:
-            queue_continue(node)
+            queue_continue(node, self.runtime.broker.notify_of(node.pk or 0))
         except WorkflowsError as error:
             node.claim(me, expected=None)
             _LOGGER.warning("Could not queue %s again (%s); another worker continues it after this one", node, error)

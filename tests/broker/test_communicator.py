@@ -51,7 +51,7 @@ def test_a_task_sent_before_anyone_subscribes_waits_for_a_subscriber(communicato
         await eventually(lambda: taken, "the waiting task")
 
     asyncio.run(scenario())
-    assert taken == [{"version": 1, "kind": "continue", "pk": 7, "store": "store-a"}]
+    assert taken == [{"version": 2, "kind": "continue", "pk": 7, "store": "store-a", "notify": ""}]
 
 
 def test_the_tasks_waiting_in_the_queue_are_counted_until_a_subscriber_takes_them(communicators: Communicators):
@@ -217,6 +217,37 @@ def test_broadcasts_reach_every_subscriber_whose_pattern_matches(communicators: 
     assert got == {"state_changed.*": [7, 42], "state_changed.42": [42], "#": [7, 42]}
 
 
+def test_a_broadcast_sent_to_a_communicator_reaches_its_addressed_subscriptions_once(communicators: Communicators):
+    """What a submitter waiting for its processes' ends relies on: an addressed subscription binds nothing, gets what
+    is sent to its communicator (and what that communicator's bound subscriptions bring), and nobody gets a
+    broadcast twice."""
+    namespace = new_namespace()
+    sender, waiter, other = (communicators.make(namespace) for _ in range(3))
+    got: dict[str, list[tuple[int, str]]] = collections.defaultdict(list)
+
+    def record(name: str) -> Any:
+        return lambda m: _append(got[name], (m["pk"], m["to_state"]))
+
+    async def scenario() -> None:
+        assert waiter.address != other.address and waiter.address.startswith("to.")
+        await waiter.subscribe_broadcasts_async("state_changed.7", record("waiter 7"), addressed=True)
+        await waiter.subscribe_broadcasts_async("state_changed.*", record("waiter all"), addressed=True)
+        await other.subscribe_broadcasts_async("state_changed.7", record("other 7"), addressed=True)
+        await other.subscribe_broadcasts_async("#", record("other bound"))
+        await sender.broadcast_async(state_changed(7, "created", "running"))  # to nobody
+        await sender.broadcast_async(state_changed(7, "running", "finished", 0), to=waiter.address)
+        await sender.broadcast_async(state_changed(8, "running", "killed"), to=waiter.address)
+        await eventually(lambda: len(got["other bound"]) == 3 and len(got["waiter all"]) == 2, "the broadcasts")
+        await asyncio.sleep(0.2)  # a duplicate or a stray one would arrive meanwhile
+
+    asyncio.run(scenario())
+    assert got["waiter 7"] == [(7, "finished")]
+    assert got["waiter all"] == [(7, "finished"), (8, "killed")]
+    # other's bound "#" brings every broadcast to its queue, so its addressed subscription sees pk 7's, once each
+    assert got["other 7"] == [(7, "running"), (7, "finished")]
+    assert got["other bound"] == [(7, "running"), (7, "finished"), (8, "killed")]
+
+
 def test_namespaces_never_see_each_others_messages(communicators: Communicators):
     ours, theirs = new_namespace(), new_namespace()
     sender, ours_worker, their_worker = communicators.make(ours), communicators.make(ours), communicators.make(theirs)
@@ -294,7 +325,7 @@ def test_unsubscribed_handlers_get_nothing_more(communicators: Communicators):
 
 def test_messages_are_checked_before_they_are_sent(communicators: Communicators):
     sender = communicators.make(new_namespace())
-    bad_task: Any = {"version": 1, "kind": "launch", "pk": "42", "store": "s"}
+    bad_task: Any = {"version": 2, "kind": "launch", "pk": "42", "store": "s", "notify": ""}
     with pytest.raises(MessageError, match="field 'pk' must be int"):
         asyncio.run(sender.send_task_async(bad_task))
 

@@ -21,7 +21,7 @@ from jupyter_workflows.broker import (
 
 def test_messages_round_trip_as_json():
     task = process_task("launch", 42, "store-1")
-    assert task == {"version": BROKER_MESSAGE_VERSION, "kind": "launch", "pk": 42, "store": "store-1"}
+    assert task == {"version": BROKER_MESSAGE_VERSION, "kind": "launch", "pk": 42, "store": "store-1", "notify": ""}
     assert decode("task", encode("task", task)) == task
     request = control_request("kill", 1, "stop it")
     assert decode("control request", encode("control request", request)) == request
@@ -75,14 +75,18 @@ def test_an_oversized_message_is_refused_when_encoded_and_when_received():
     ("body", "expected"),
     [
         (b"launch 42", "task message is not JSON"),
-        (pickle.dumps({"version": 1, "kind": "launch"}), "task message is not UTF-8 text"),
+        (pickle.dumps({"version": 2, "kind": "launch"}), "task message is not UTF-8 text"),
         (b"[1, 2]", "task message must be a JSON object (got list)"),
         (b'{"version": 99, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version 99; this build"),
         (b'{"kind": "launch", "pk": 1, "store": "s"}', "wire-format version None"),
         (b'{"version": true, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version True"),
-        (b'{"version": 1, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
-        (b'{"version": 1, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
-        (b'{"version": 1, "kind": "launch", "store": "s"}', "field 'pk' is missing"),
+        (b'{"version": 2, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
+        (b'{"version": 2, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
+        (b'{"version": 2, "kind": "launch", "store": "s", "notify": ""}', "field 'pk' is missing"),
+        (
+            b'{"version": 2, "kind": "launch", "pk": 1, "store": "s", "notify": "state_changed.*"}',
+            "field 'notify' is 'state_changed.*', which does not match",
+        ),
     ],
 )
 def test_a_received_message_is_checked_whole(body, expected):
@@ -93,7 +97,7 @@ def test_a_received_message_is_checked_whole(body, expected):
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(MessageError) as caught:
-        decode("broadcast", b'{"version": 1, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
+        decode("broadcast", b'{"version": 2, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
     message = str(caught.value)
     for problem in ("unexpected field 'extra'", "'from_state' is missing", "'exit_status' is missing", "'pk' must"):
         assert problem in message

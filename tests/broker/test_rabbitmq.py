@@ -23,7 +23,7 @@ BAD_TASKS = {
     pickle.dumps({"task": "launch", "pk": 42}): "task message is not UTF-8 text",
     b'{"version": 99, "kind": "launch", "pk": 42, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
-    b'{"version": 1, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
+    b'{"version": 2, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
 }
 
 
@@ -53,7 +53,7 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
             for body in BAD_TASKS:
                 await channel.default_exchange.publish(aio_pika.Message(body), names.tasks)
             rpc = await channel.get_exchange(names.rpc_exchange)
-            await rpc.publish(aio_pika.Message(b'{"version": 1, "intent": "pause"}', reply_to="nowhere"), "42")
+            await rpc.publish(aio_pika.Message(b'{"version": 2, "intent": "pause"}', reply_to="nowhere"), "42")
             broadcast = await channel.get_exchange(names.broadcast_exchange)
             await broadcast.publish(aio_pika.Message(b"\x00garbage"), "state_changed.1")
             wrong_subject = encode("broadcast", state_changed(1, None, "created"))

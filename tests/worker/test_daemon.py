@@ -6,9 +6,11 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
 import jupyter_workflows as jw
 from jupyter_workflows import Int, ProcessState, Str
-from jupyter_workflows._processes import queue_continue
+from jupyter_workflows._processes import _waiting, queue_continue
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import check, until
 from tests.worker.workflows import Parent, add, stuck
@@ -17,8 +19,10 @@ CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
 
 def test_calcfunctions_and_workchains_with_children_on_two_workers(
-    store_url: str, kernel: Runtime, workers: DaemonWorkers
+    store_url: str, kernel: Runtime, workers: DaemonWorkers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No look at the store while waiting: every end must come here, sent to this kernel, which submitted them.
+    monkeypatch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))
     first, second = workers.start(wait=False), workers.start(wait=False)
     first.wait_ready()
     second.wait_ready()
