@@ -105,7 +105,9 @@ def _watching(pks: set[int], ended: Callable[[int], None], subscribed: Callable[
         if event.kind == "state" and event.data.get("new") in _TERMINAL and event.pk in pks:
             ended(event.pk)
 
-    unsubscribe = runtime.runner.events.subscribe(on_event)
+    events = runtime.runner.events  # a worker holds hundreds of waiters: each hears only its own processes
+    by_pk = len(pks) <= _ONE_PATTERN_FROM
+    unsubscribers = [events.subscribe(on_event, pk=pk) for pk in pks] if by_pk else [events.subscribe(on_event)]
     communicator = None
     if runtime.broker.url is not None:
         from ._daemon import communicator as connect
@@ -117,7 +119,8 @@ def _watching(pks: set[int], ended: Callable[[int], None], subscribed: Callable[
     try:
         yield communicator is not None
     finally:
-        unsubscribe()
+        for unsubscribe in unsubscribers:
+            unsubscribe()
         done.set()
 
 

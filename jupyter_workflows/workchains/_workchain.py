@@ -124,6 +124,10 @@ class WorkChain(Process):
             exit_code = self._exit_code_of(result)
             if exit_code.status != 0:  # as in AiiDA: only a non-zero exit code stops the outline
                 return exit_code
+        if self._awaiting:  # it waits for them next: the checkpoint's write records that too
+            self._move(ProcessState.WAITING)
+        elif self._pc >= len(self.spec().program):
+            return None  # the outline is done: its end, written next, keeps the step's outputs with it
         self._checkpoint()
         return None
 
@@ -186,9 +190,12 @@ class WorkChain(Process):
         if not self._awaiting:
             return
         nodes = [load_node(entry["pk"]) for entry in self._awaiting]
-        pending = [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
+        # Waiting: its step just called them, and the wait looks at the store. Running: it was resumed so.
+        waiting = self.state is ProcessState.WAITING
+        pending = nodes if waiting else [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
         if pending:
-            self._move(ProcessState.WAITING)
+            if self.state is not ProcessState.WAITING:
+                self._move(ProcessState.WAITING)
             self.set_status(_waiting_status(pending[:5], len(pending)))
             self._await_off_slot(wait_terminated(pending))  # type: ignore[arg-type]
             self._move(ProcessState.RUNNING)
