@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["StateChangeFeed", "follow_state_changes", "wait_terminated"]
 
 POLL_WITHOUT_BROKER = (0.02, 1.0)  # seconds between looks at the store: first, at most (x1.5 each time)
-POLL_WITH_BROKER = (0.1, 5.0)  # the broadcasts wake the waiter; the poll only catches a lost one (x2 each time)
+POLL_WITH_BROKER = (1.0, 5.0)  # the broadcasts wake the waiter; the poll only catches a lost one (x2 each time)
 _ONE_PATTERN_FROM = 16  # waiting for more processes than this, one subscription to every state change is cheaper
 _TERMINAL = frozenset(state.value for state in ProcessState if state.is_terminal)
 
