@@ -29,7 +29,8 @@ class AwaitedChild(TypedDict):
 
 
 class Checkpoint(TypedDict):
-    """A WorkChain's state between two steps, saved after every step (table ``checkpoints``)."""
+    """A WorkChain's state between two steps, saved after every step but the last (whose end comes next, unless it
+    pauses or is handed over first) (table ``checkpoints``)."""
 
     version: int
     process_class: str  # "module:QualName"; "__main__:X" for a notebook class; "code:<sha256>:X" for stored code

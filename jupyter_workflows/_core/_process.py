@@ -581,11 +581,17 @@ class Process(metaclass=ProcessType):
             self._await(_inbox.let_in(), commit=self.node.state_unsaved)  # control and clicks from other threads act
         while self.paused:
             self._check_killed()
+            self._before_rest()
             self._play = self.runner.loop.create_future()
             self._await_off_slot(self._play)
         self._check_killed()
         if self._handing_over:
+            self._before_rest()
             raise _HandedOver
+
+    def _before_rest(self) -> None:
+        """About to hold at a step boundary (paused) or to stop there (handed over): store what a checkpoint would
+        (a kind of process that defers its checkpoint writes it here)."""
 
     def _check_killed(self) -> None:
         if self._kill_message is not None:

@@ -86,6 +86,7 @@ class WorkChain(Process):
         self._pc = 0
         self._awaiting: list[AwaitedChild] = []
         self._warned_unresumable = False
+        self._checkpoint_owed = False  # its last step ran and wrote no checkpoint (see _before_rest)
 
     # -- running the outline ------------------------------------------------------------------------------------------
     def _run(self) -> ExitCode | None:
@@ -126,10 +127,15 @@ class WorkChain(Process):
                 return exit_code
         if self._awaiting:  # it waits for them next: the checkpoint's write records that too
             self._move(ProcessState.WAITING)
-        elif self._pc >= len(self.spec().program):
-            return None  # the outline is done: its end, written next, keeps the step's outputs with it
+        elif self._pc >= len(self.spec().program):  # the outline is done: its end, written next, stores the
+            self._checkpoint_owed = True  # step's outputs, unless it pauses or is handed over first
+            return None
         self._checkpoint()
         return None
+
+    def _before_rest(self) -> None:
+        if self._checkpoint_owed:  # it stops after its last step: continued elsewhere, that step must not run again
+            self._checkpoint()
 
     def _holds(self, condition: Callable[[Any], Any]) -> bool:
         """Whether the condition of an ``if_``/``while_`` holds. A value that is no bool (or Bool node) is taken by
@@ -209,6 +215,7 @@ class WorkChain(Process):
         self._awaiting = []
 
     def _checkpoint(self) -> None:
+        self._checkpoint_owed = False
         unresumable = None
         try:
             ctx = encode_context(self.ctx)

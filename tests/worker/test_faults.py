@@ -21,7 +21,7 @@ from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daem
 from jupyter_workflows.testing.workflows import add_loop
 from tests.broker.conftest import private_node  # noqa: F401 - the fixture
 from tests.worker.conftest import ROOT, check, until
-from tests.worker.workflows import Parent, add, nap
+from tests.worker.workflows import Parent, StopsAfterItsLastStep, add, nap
 
 
 def tree() -> dict[str, jw.Data]:
@@ -189,6 +189,47 @@ def test_a_queued_workfunction_handed_over_before_it_started_goes_back_as_create
     jw.wait(node, timeout=120)
     assert node.is_finished_ok and node.outputs.result.value == 3
     assert len(node.called) == 3 and node.owner != kernel.owner_id
+
+
+@pytest.mark.parametrize("rest", ["handed over", "paused"])
+def test_a_workchain_that_rests_after_its_last_step_continues_to_its_end_without_running_it_again(
+    kernel: Runtime, rest: str
+) -> None:
+    """The last step of an outline writes no checkpoint (the end comes next and stores its outputs), unless the
+    process stops there first: handed over, or paused (and its kernel may die meanwhile). Then the checkpoint is
+    written, and the runtime that continues it ends it without calling the step's calcfunction again."""
+    node = jw.submit(StopsAfterItsLastStep, pause=Int(1 if rest == "paused" else 0))
+    process = node.process
+    assert process is not None
+
+    async def resting() -> None:  # the loop runs the process meanwhile; the store says when it rests
+        for _ in range(6000):
+            if (node.load_checkpoint() or {}).get("pc") == 2:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # it would end meanwhile if it did not rest
+
+    kernel.runner.block(resting())
+    if rest == "handed over":
+        assert process.handed_over
+    else:
+        assert process.paused and not process.handed_over
+    checkpoint = node.load_checkpoint()
+    assert checkpoint is not None and checkpoint["pc"] == 2  # after both steps
+    assert node.outputs.result.value == 2 and not node.is_terminated
+    # The kernel stops running it (as if it died); this runtime continues it from the store, as a worker would.
+    if rest == "paused":
+        assert process.hand_over()
+        kernel.runner.block(asyncio.wait_for(asyncio.shield(process.task), 60))  # type: ignore[arg-type]
+    node.process = None
+    assert node.claim(None, expected=kernel.owner_id)
+    continued = kernel.runner.block(continue_process(node.pk or 0))
+    assert continued is not None
+    if rest == "paused":
+        continued.play()
+    jw.wait(node, timeout=60)
+    assert node.is_finished_ok and node.outputs.result.value == 2
+    assert [child.process_label for child in node.called] == ["add"]  # called once, by the first run
 
 
 @pytest.fixture

@@ -134,3 +134,25 @@ class Steps(WorkChain):
 
     def done(self):
         self.out("steps", add(Int(self.ctx.done), Int(0)))
+
+
+class StopsAfterItsLastStep(WorkChain):
+    """Its last step calls ``add``, then asks to be stopped (``pause``: paused; else handed over, as a stopping
+    worker does): it rests after its last step, before its end."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("pause", valid_type=Int, default=lambda: Int(0))
+        spec.output("result")
+        spec.outline(cls.first, cls.last)
+
+    def first(self):
+        self.ctx.x = Int(1)
+
+    def last(self):
+        self.out("result", add(self.ctx.x, Int(1)))
+        if self.inputs.pause.value:
+            self.pause()
+        else:
+            self.hand_over()
