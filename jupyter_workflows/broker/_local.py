@@ -13,20 +13,27 @@ import itertools
 import logging
 import threading
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._core import CommunicatorError, DuplicateSubscriberError, MessageError, RecipientNotFoundError, RpcTimeoutError
 from .._wire import ControlRequest, ProcessTask, StateChanged
 from . import _messages
 from ._communicator import RPC_TIMEOUT, BroadcastHandler, ControlHandler, Subscription, TaskHandler
 from ._delivery import Receiver
-from ._names import check_identifier, check_namespace
+from ._names import Names, check_identifier, check_namespace
 from ._replies import no_answer, nobody_holds, result_of
 from ._subjects import check_pattern, subject_matches
 
 __all__ = ["LocalBroker", "LocalCommunicator"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
+
+
+class _BroadcastReceiver(NamedTuple):
+    pattern: str
+    receiver: Receiver[StateChanged]
+    address: str  # its communicator's
+    addressed: bool  # it gets only what reaches its communicator anyway (see Communicator)
 
 
 class LocalBroker:
@@ -38,10 +45,7 @@ class LocalBroker:
         self._task_receivers: dict[str, dict[str, Receiver[ProcessTask]]] = collections.defaultdict(dict)
         self._turn = itertools.count()
         self._rpc: dict[tuple[str, str], Receiver[ControlRequest]] = {}
-        # namespace -> subscription key -> (pattern, receiver, its communicator's address, addressed)
-        self._broadcasts: dict[str, dict[str, tuple[str, Receiver[StateChanged], str, bool]]] = collections.defaultdict(
-            dict
-        )
+        self._broadcasts: dict[str, dict[str, _BroadcastReceiver]] = collections.defaultdict(dict)  # by key
         self._running: set[asyncio.Future[Any]] = set()  # deliveries in flight (held so they are not collected)
         self.dead_letters: list[tuple[str, bytes, str]] = []
         """Rejected messages: (namespace, body, why), as RabbitMQ's dead-letter queue keeps them."""
@@ -113,16 +117,16 @@ class LocalBroker:
         self, namespace: str, pattern: str, receiver: Receiver[StateChanged], address: str, addressed: bool
     ) -> None:
         with self._lock:
-            self._broadcasts[namespace][receiver.key] = (pattern, receiver, address, addressed)
+            self._broadcasts[namespace][receiver.key] = _BroadcastReceiver(pattern, receiver, address, addressed)
 
     def publish_broadcast(self, namespace: str, subject: str, body: bytes, to: str = "") -> None:
         """Deliver to the receivers whose pattern matches ``subject``: bound ones always, addressed ones if their
         communicator gets it anyway (it is sent ``to`` it, or a bound receiver of its own matches), as RabbitMQ
         routes to one queue per communicator."""
         with self._lock:
-            subscribed = [entry for entry in self._broadcasts[namespace].values() if subject_matches(entry[0], subject)]
-        reached = {to} | {address for _, _, address, addressed in subscribed if not addressed}
-        matching = [receiver for _, receiver, address, addressed in subscribed if not addressed or address in reached]
+            subscribed = [r for r in self._broadcasts[namespace].values() if subject_matches(r.pattern, subject)]
+        reached = {to} | {r.address for r in subscribed if not r.addressed}
+        matching = [r.receiver for r in subscribed if not r.addressed or r.address in reached]
         message: Any = _messages.decode("broadcast", body)
         for receiver in matching:
             self._spawn(self._deliver_broadcast(receiver, message))
@@ -161,7 +165,7 @@ class LocalCommunicator:
         self._namespace = check_namespace(namespace)
         self._broker = broker if broker is not None else LocalBroker()
         self._subscriptions: dict[Subscription, None] = {}
-        self._address = f"to.{uuid.uuid4().hex[:12]}"
+        self._address = Names.address(uuid.uuid4().hex[:12])
         self._closed = False
 
     def __repr__(self) -> str:

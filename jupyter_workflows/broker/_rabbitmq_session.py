@@ -257,11 +257,11 @@ class RabbitMQSession:
             raise
 
     def _index(self, consumer: _Consumer) -> None:
-        subscription, pattern = consumer.subscription, consumer.pattern
-        if "*" in pattern.split(".") or "#" in pattern.split("."):
+        subscription, words = consumer.subscription, consumer.pattern.split(".")
+        if "*" in words or "#" in words:
             self._by_pattern[subscription] = consumer
         else:
-            self._by_subject.setdefault(pattern, {})[subscription] = consumer
+            self._by_subject.setdefault(consumer.pattern, {})[subscription] = consumer
 
     def _forget(self, subscription: Subscription) -> _Consumer | None:
         consumer = self._consumers.pop(subscription, None)

@@ -200,7 +200,7 @@ class WorkChain(Process):
         waiting = self.state is ProcessState.WAITING
         pending = nodes if waiting else [node for node in nodes if not node.is_terminated]  # type: ignore[attr-defined]
         if pending:
-            if self.state is not ProcessState.WAITING:
+            if not waiting:
                 self._move(ProcessState.WAITING)
             self.set_status(_waiting_status(pending[:5], len(pending)))
             self._await_off_slot(wait_terminated(pending))  # type: ignore[arg-type]
