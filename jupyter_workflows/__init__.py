@@ -9,6 +9,7 @@ from typing import Any
 from . import daemon as daemon
 from ._core import (
     ArchiveError as ArchiveError,
+    BrokerLoginError as BrokerLoginError,
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
     CodeTravelError as CodeTravelError,
@@ -20,6 +21,7 @@ from ._core import (
     InvalidOperationError as InvalidOperationError,
     NodeNotFoundError as NodeNotFoundError,
     NotResumableError as NotResumableError,
+    NoWorkerWarning as NoWorkerWarning,
     OutputPort as OutputPort,
     PortNamespace as PortNamespace,
     PortValidationError as PortValidationError,
@@ -112,6 +114,7 @@ __all__ = [
     "ArrayData",
     "BaseRestartWorkChain",
     "Bool",
+    "BrokerLoginError",
     "BrokerUnreachableError",
     "CalcFunctionNode",
     "CheckpointError",
@@ -128,6 +131,7 @@ __all__ = [
     "InvalidOperationError",
     "LinkType",
     "List",
+    "NoWorkerWarning",
     "NodeNotFoundError",
     "NotResumableError",
     "OutputPort",

@@ -9,6 +9,7 @@ from ._builder import ProcessBuilder as ProcessBuilder, ProcessBuilderNamespace 
 from ._errors import (
     ArchiveError as ArchiveError,
     ArgumentError as ArgumentError,
+    BrokerLoginError as BrokerLoginError,
     BrokerUnreachableError as BrokerUnreachableError,
     CheckpointError as CheckpointError,
     CodeTravelError as CodeTravelError,
@@ -24,6 +25,7 @@ from ._errors import (
     NodeNotFoundError as NodeNotFoundError,
     NodeSealedError as NodeSealedError,
     NotResumableError as NotResumableError,
+    NoWorkerWarning as NoWorkerWarning,
     PortValidationError as PortValidationError,
     ProcessError as ProcessError,
     ProcessKilledError as ProcessKilledError,

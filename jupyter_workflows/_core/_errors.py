@@ -155,6 +155,11 @@ class BrokerUnreachableError(CommunicatorError):
     """The message broker (RabbitMQ) could not be reached within the time allowed; the message says how to fix it."""
 
 
+class BrokerLoginError(BrokerUnreachableError):
+    """The message broker refused the broker URL's login (its user name or password, or its virtual host): trying
+    again will not help; the URL must be fixed."""
+
+
 class MessageError(CommunicatorError, ValueError):
     """A broker message is malformed, too large, or of a wire-format version this build does not read."""
 
@@ -190,3 +195,8 @@ class ArchiveError(WorkflowsError):
 
 class InternalError(Exception):
     """A bug in jupyter_workflows itself. Please report it with the traceback."""
+
+
+class NoWorkerWarning(UserWarning):
+    """A process was submitted to the daemon while no daemon worker of its store runs: it waits in the queue until
+    one starts (``jw.daemon.start()``)."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._code import capture_for_travel
-from .._core import Process, UsageError
-from .._runtime import get_runtime
+from .._core import NoWorkerWarning, Process, UsageError
+from .._runtime import get_runtime, live_workers
 from ..nodes import ProcessNode
 from ._instantiate import enqueue
 from ._orphans import end_orphan_tree
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["communicator", "queue_again", "queue_continue", "queue_continue_soon", "submit"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.daemon")
+LOOK_FOR_WORKERS_EVERY = 60.0  # seconds: how often daemon submits look whether a worker runs
 
 
 def communicator() -> RabbitMQCommunicator | None:
@@ -52,14 +54,33 @@ def submit(process_class: type[Process], inputs: dict[str, Any], *, daemon: bool
             "workers use, jw.configure(broker='amqp://user:password@host:5672/') (or $JUPYTER_WORKFLOWS_BROKER), or "
             "submit it here with daemon=False."
         )
-    communicator()
+    sender = communicator()
+    assert sender is not None
+    sender.check_login()  # a wrong password is said now, before anything is stored (its process could never be sent)
     capture_for_travel(process_class)  # defined in a notebook: its code goes to the workers through the store
     node, here = enqueue(process_class, inputs)
     if here is not None:
         runtime.runner.start(here)
         return node
     queue_continue_soon(node)
+    _say_if_no_worker_runs(node)
     return node
+
+
+def _say_if_no_worker_runs(node: ProcessNode) -> None:
+    """Warn (at most once a minute) when no daemon worker of the store runs: the process waits in the queue until
+    one starts, as AiiDA's submit warns when its daemon is not running."""
+    runtime = get_runtime()
+    if runtime.kind == "worker" or not runtime.broker.look_for_workers_due(LOOK_FOR_WORKERS_EVERY):
+        return
+    if not live_workers(runtime.store):
+        warnings.warn(
+            f"No daemon worker of the store {runtime.store.url} runs: {node.process_label}<{node.pk}> waits in the "
+            "queue until one takes it. Start the daemon with jw.daemon.start() (in a terminal: jupyter workflows "
+            "daemon start), or submit with daemon=False to run it in this kernel.",
+            NoWorkerWarning,
+            stacklevel=2,
+        )
 
 
 def queue_continue_soon(node: ProcessNode) -> None:

@@ -68,6 +68,7 @@ class BrokerLink:
         self._announced: set[int] = set()  # processes whose claim's running went out already (announce_running)
         self._addressed: dict[int, None] = {}  # processes whose task asks for their end to be sent here, oldest first
         self._notify: dict[int, str] = {}  # processes run here -> the address their terminal state also goes to
+        self._next_look_for_workers = 0.0  # time.monotonic() before which a submit does not look for workers again
         self.terminal_states_wait_for_turn = False
         """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
         in one batch with the other processes' (True for a daemon worker, whose loop nothing holds); else it goes out
@@ -155,6 +156,14 @@ class BrokerLink:
         self.serving = None
         if communicator is not None:
             communicator.close()
+
+    def look_for_workers_due(self, every: float) -> bool:
+        """Whether a submit should look whether daemon workers run: at most once every ``every`` seconds."""
+        now = time.monotonic()
+        if now < self._next_look_for_workers:
+            return False
+        self._next_look_for_workers = now + every
+        return True
 
     # -- sending from synchronous code (blocks this thread until the broker took it) ----------------------------------
     def send_task(self, task: ProcessTask) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "Lease",
     "OwnerStatus",
     "Ownership",
+    "live_workers",
     "owner_alive",
     "owner_text",
     "ownership_of",
@@ -87,6 +88,12 @@ def owner_text(ownership: Ownership, owner: OwnerRow | None) -> str:
     if ownership is Ownership.QUEUED:
         return "queued for a daemon worker"
     return ""
+
+
+def live_workers(store: Store) -> list[OwnerRow]:
+    """The daemon workers of ``store`` that run now, on this host and others (see :func:`owner_alive`)."""
+    heard_from = store.owners_heard_from("worker", within=MISSED_HEARTBEATS * HEARTBEAT_SECONDS)
+    return [owner for owner in heard_from if owner_alive(owner)]
 
 
 def owner_alive(owner: OwnerRow) -> bool:

@@ -12,14 +12,16 @@ import asyncio
 import contextlib
 import logging
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractConnection
 
-from .._core import BrokerUnreachableError
+from .._core import BrokerLoginError, BrokerUnreachableError
 from .._core._secret_url import SecretURL, scrub_secrets
 
 __all__ = ["Backoff", "Connector", "describe_failure"]
@@ -64,6 +66,9 @@ class Connector:
         self.generation = 0
         """How many connections were opened so far; a message knows the generation it was received on."""
         self.last_failure = "no connection was attempted yet"
+        self.refusal: str | None = None
+        """What the broker refused on the last attempt (the login, the virtual host), None if it refused nothing."""
+        self._attempted = asyncio.Event()  # the first attempt has ended, one way or the other
         self._on_connected = on_connected
         self._name = name
         self._heartbeat = heartbeat
@@ -93,10 +98,25 @@ class Connector:
                 raise self.unreachable() from None
         return self._connection
 
+    async def first_attempt(self, deadline: float) -> None:
+        """Return once the first connection attempt has ended, or at ``deadline`` (``time.monotonic()``);
+        BrokerLoginError if the broker refused the URL's login or virtual host (a broker that is down is no error
+        here: sends wait for it)."""
+        with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
+            await asyncio.wait_for(self._attempted.wait(), max(0.0, deadline - time.monotonic()))
+        if self.refusal is not None and not self.is_connected:
+            raise self.unreachable()
+
     def unreachable(self) -> BrokerUnreachableError:
+        if self.refusal is not None:
+            return BrokerLoginError(
+                f"The message broker at {self.url} refused {self.refusal}. Fix the broker URL "
+                "(amqp://user:password@host:5672/vhost) given to jw.configure(broker=...), $JUPYTER_WORKFLOWS_BROKER "
+                "or --broker; messages sent meanwhile were not delivered."
+            )
         return BrokerUnreachableError(
-            f"Cannot reach the message broker at {self.url}: {self.last_failure}. Check that RabbitMQ is running "
-            "(service rabbitmq-server start) and that the URL's host, port, virtual host and login are right; "
+            f"Cannot reach the message broker at {self.url}: {self.last_failure.rstrip('.')}. Check that RabbitMQ is "
+            "running (service rabbitmq-server start) and that the URL's host, port, virtual host and login are right; "
             "messages sent meanwhile were not delivered."
         )
 
@@ -159,7 +179,7 @@ class Connector:
 
     async def _open(self) -> AbstractConnection | None:
         try:
-            return await aio_pika.connect(
+            connection = await aio_pika.connect(
                 self.url.reveal(),
                 timeout=10,
                 heartbeat=self._heartbeat,
@@ -167,7 +187,13 @@ class Connector:
             )
         except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
             self.last_failure = describe_failure(exc, self.url)
+            self.refusal = _refusal(exc, self.url)
             return None
+        else:
+            self.refusal = None
+            return connection
+        finally:
+            self._attempted.set()
 
     def _on_close(self, _sender: Any, exc: BaseException | None) -> None:
         self.lost(describe_failure(exc, self.url) if exc is not None else "the connection closed")
@@ -187,6 +213,26 @@ def describe_failure(exc: BaseException, url: SecretURL) -> str:
     if type(exc).__name__ not in text:
         text = f"{type(exc).__name__}: {text}"
     return scrub_secrets(text, url)
+
+
+def _refusal(exc: BaseException, url: SecretURL) -> str | None:
+    """What the broker refused, in words, if ``exc`` (of a connection attempt) says it refused the login or the
+    virtual host; None for any other failure."""
+    parts = urllib.parse.urlsplit(url.reveal())
+    user = urllib.parse.unquote(parts.username or "guest")
+    if isinstance(exc, aiormq.exceptions.ProbableAuthenticationError):
+        return (
+            f"the login of user {user!r} (ACCESS_REFUSED): its password is wrong, the user does not exist, or it "
+            "may not log in from this host (RabbitMQ's guest logs in from localhost only)"
+        )
+    # aiormq reports a virtual host the broker refuses as an unexpected Connection.Close in place of OpenOk.
+    if isinstance(exc, aiormq.exceptions.InvalidFrameError) and "Connection.Close" in str(exc):
+        vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+        return (
+            f"the virtual host {vhost!r} (NOT_ALLOWED): it does not exist, or user {user!r} may not use it "
+            "(rabbitmqctl list_vhosts, rabbitmqctl set_permissions)"
+        )
+    return None
 
 
 def _since(start: float) -> float:

@@ -146,6 +146,13 @@ class RabbitMQCommunicator:
     async def _wait_connected(self, timeout: float) -> None:
         await self._session.connector.connection(time.monotonic() + timeout)
 
+    def check_login(self, timeout: float = 2.0) -> None:
+        """Until a connection was made: wait for the first attempt to end (at most ``timeout`` seconds), and raise
+        BrokerLoginError if the broker refused the URL's login or virtual host. A broker that is down, or slow to
+        answer, is no error here (sends wait for it)."""
+        if self.connections_made == 0:
+            self._thread.run(self._session.connector.first_attempt(time.monotonic() + timeout))
+
     # Subscribing (from the loop the handler runs on)
 
     async def subscribe_tasks_async(self, handler: TaskHandler) -> Subscription:

@@ -195,10 +195,11 @@ def _check_broker(url: SecretURL, namespace: str) -> None:
     logger.addFilter(not_these_attempts)
     communicator = RabbitMQCommunicator(url, namespace)
     try:
+        communicator.check_login(timeout=5.0)  # a refused login at once: waiting would not help
         communicator.wait_connected(timeout=5.0)
-    except BrokerUnreachableError as error:
+    except BrokerUnreachableError as error:  # or its BrokerLoginError
         reason = str(error).replace("; messages sent meanwhile were not delivered", "")
-        raise BrokerUnreachableError(f"The daemon was not started. {reason}") from None
+        raise type(error)(f"The daemon was not started. {reason}") from None
     finally:
         communicator.close()
         logger.removeFilter(not_these_attempts)

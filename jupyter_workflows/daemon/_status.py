@@ -162,7 +162,9 @@ def _held_by_workers(store: Store) -> dict[tuple[str, int], list[int]]:
     held: dict[tuple[str, int], list[int]] = {}
     alive: dict[str, bool] = {}
     for pk, owner in store.processes_held_by("worker"):
-        if alive.setdefault(owner.id, owner_alive(owner)):  # a dead one's are taken over soon
+        if owner.id not in alive:  # one look per owner: a worker holds hundreds of processes
+            alive[owner.id] = owner_alive(owner)
+        if alive[owner.id]:  # a dead one's are taken over soon
             held.setdefault((owner.hostname, owner.pid), []).append(pk)
     return held
 

@@ -580,6 +580,13 @@ class Store:
                 found.update((row[0], OwnerRow(*row)) for row in conn.execute(self._sql.owners_by_ids, {"ids": chunk}))
         return found
 
+    def owners_heard_from(self, kind: str, within: float) -> list[OwnerRow]:
+        """The registered owners of ``kind`` ("worker") whose last heartbeat is less than ``within`` seconds old, by
+        the store's clock."""
+        with self._read("read owners") as conn:
+            rows = conn.execute(self._sql.owners_heard_from, {"kind": kind, "within": within})
+            return [OwnerRow(*row) for row in rows]
+
     def find_cache_source(self, hash: str, node_type: str) -> CacheSource | None:
         """The oldest process of this hash and node type that may serve as a cache source, with its outputs; one
         indexed query. None if there is none."""

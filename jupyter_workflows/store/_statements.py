@@ -82,6 +82,9 @@ class Statements:
         self.owners_by_ids: Select[Any] = select(owners, (self.now - owners.c.heartbeat).label("silence")).where(
             self.among(owners.c.id, strings=True)
         )
+        self.owners_heard_from: Select[Any] = select(owners, (self.now - owners.c.heartbeat).label("silence")).where(
+            owners.c.kind == bindparam("kind"), self.now - owners.c.heartbeat < bindparam("within")
+        )
         # Unsealed processes held by owners of one kind, with the owner (where workers look for a dead worker's).
         self.held_by_kind: Select[Any] = (
             select(nodes.c.pk, owners, (self.now - owners.c.heartbeat).label("silence"))

@@ -56,7 +56,12 @@ def test_a_kill_reaches_the_children_on_either_worker(kernel: Runtime, workers: 
 def test_a_queued_process_is_paused_and_killed_before_a_worker_takes_it(
     kernel: Runtime, workers: DaemonWorkers
 ) -> None:
-    held, dropped = jw.submit(nap, Float(0.1), daemon=True), jw.submit(nap, Float(0.1), daemon=True)
+    with pytest.warns(jw.NoWorkerWarning) as warned:  # no worker runs yet: said once (at most once a minute)
+        held, dropped = jw.submit(nap, Float(0.1), daemon=True), jw.submit(nap, Float(0.1), daemon=True)
+    assert len(warned) == 1
+    assert f"No daemon worker of the store {kernel.store.url} runs: nap<{held.pk}> waits in the queue" in str(
+        warned[0].message
+    )
     assert held.owner_status().describe() == "queued for a daemon worker"
     assert jw.pause(held) == [held] and held.paused
     assert jw.kill(dropped, message="not needed") == [dropped] and dropped.exit_message == "not needed"

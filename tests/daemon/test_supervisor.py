@@ -139,6 +139,12 @@ def test_errors_say_what_to_do(sqlite_url: str, daemon_root: Path, monkeypatch: 
     assert "The daemon was not started. Cannot reach the message broker at amqp://guest:***@127.0.0.1:1/" in (
         unreachable.stderr
     )
+    refused = cli("daemon", "start", "--store", sqlite_url, "--broker", "amqp://guest:s3cret@127.0.0.1:5672/")
+    assert refused.returncode == 1 and "s3cret" not in refused.stdout + refused.stderr
+    assert (
+        "The daemon was not started. The message broker at amqp://guest:***@127.0.0.1:5672/ refused the login of "
+        "user 'guest' (ACCESS_REFUSED): its password is wrong"
+    ) in refused.stderr
     not_running = cli("daemon", "incr", "--store", sqlite_url)
     assert not_running.returncode == 1 and "is not running: start it with `daemon start`" in not_running.stderr
     bad = cli("daemon", "start", "0", "--store", sqlite_url)

@@ -218,3 +218,34 @@ def test_the_brokers_password_never_shows(
     assert "Cannot reach the message broker at amqp://jw:***@127.0.0.1" in everything
     assert "jw:***@127.0.0.1" in worker.log_text() and "Lost the connection" in worker.log_text()
     assert PRIVATE_PASSWORD not in everything
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("guest:not-the-password@{host}/", "guest:***@{host}/ refused the login of user 'guest' (ACCESS_REFUSED)"),
+        ("nobody:not-the-password@{host}/", "nobody:***@{host}/ refused the login of user 'nobody' (ACCESS_REFUSED)"),
+        ("guest:guest@{host}/no-such-vhost", "guest:***@{host}/no-such-vhost refused the virtual host 'no-such-vhost'"),
+    ],
+)
+def test_a_submit_to_a_broker_that_refuses_the_login_says_so_at_once_and_stores_nothing(
+    kernel: Runtime, workers: DaemonWorkers, rabbitmq_url: str, case: tuple[str, str]
+) -> None:
+    """A wrong password (or user, or virtual host) in the broker URL is no outage that waiting cures: the submit
+    raises, naming what was refused and how to fix it, before anything is stored; with the URL fixed, it runs."""
+    worker = workers.start()
+    host = rabbitmq_url.split("@", 1)[1].rstrip("/")
+    wrong, said = (text.format(host=host) for text in case)
+    jw.configure(broker=f"amqp://{wrong}")
+    with pytest.raises(jw.BrokerLoginError) as error:
+        jw.submit(add, Int(1), Int(2), daemon=True)
+    message = str(error.value)
+    assert f"The message broker at amqp://{said}" in message
+    assert "Fix the broker URL" in message and "jw.configure(broker=...)" in message
+    assert "not-the-password" not in message
+    assert len(jw.processes(limit=None)) == 0  # nothing stored: it could never have been sent
+    jw.configure(broker=rabbitmq_url)
+    node = jw.submit(add, Int(1), Int(2), daemon=True)
+    jw.wait(node, timeout=60)
+    assert node.is_finished_ok and node.outputs.result.value == 3
+    assert worker.popen.poll() is None
