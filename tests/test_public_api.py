@@ -17,7 +17,7 @@ PUBLIC = {
     "Process", "ExitCodesNamespace", "InputPort", "OutputPort", "PortNamespace", "PortValidationError", "LinkType",
     "to_aiida_type",
     "ProcessBuilder", "ProcessBuilderNamespace",
-    "BrokerUnreachableError", "CommunicatorError",
+    "BrokerUnreachableError", "CommunicatorError", "BrokerLoginError", "NoWorkerWarning",
     "BaseRestartWorkChain", "ProcessHandlerReport", "process_handler",
     "enable_caching", "disable_caching",
     "CodeTravelError",
