@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .._core._errors import ValidationError
-from ..store import DATA_LINK_TYPES, LOGIC_LINK_TYPES, LinkRow, LinkType, NodeRow, Store
+from ..store import DATA_LINK_TYPES, INPUT_LINK_TYPES, LOGIC_LINK_TYPES, LinkRow, LinkType, NodeRow, Store
 
 __all__ = ["DEFAULT_MAX_NODES", "LINK_TYPE_GROUPS", "Subgraph", "extract", "resolve_link_types"]
 
@@ -26,7 +26,6 @@ LINK_TYPE_GROUPS: dict[str, tuple[LinkType, ...]] = {
     "logic": LOGIC_LINK_TYPES,  # input_work, return (as in AiiDA, CALL links are in neither group)
 }
 PROCESS_OUTPUT_LINKS = (LinkType.CREATE, LinkType.RETURN)
-PROCESS_INPUT_LINKS = (LinkType.INPUT_CALC, LinkType.INPUT_WORK)
 
 
 @dataclass(slots=True)
@@ -82,7 +81,7 @@ def extract(
     if process_outputs:
         links.update(store.get_links(outputs_of=_processes(nodes, up.pks), link_types=PROCESS_OUTPUT_LINKS))
     if process_inputs:
-        links.update(store.get_links(inputs_of=_processes(nodes, down.pks), link_types=PROCESS_INPUT_LINKS))
+        links.update(store.get_links(inputs_of=_processes(nodes, down.pks), link_types=INPUT_LINK_TYPES))
     one_hop = {pk for link in links for pk in (link.input_pk, link.output_pk)}.difference(nodes)
     _check_size(len(nodes) + len(one_hop), max_nodes, truncated=False)
     nodes.update(store.get_nodes(one_hop))

@@ -1,6 +1,6 @@
 """What users call: run, run_get_node, run_async, submit, wait, wait_async (and AiiDA's await_processes)."""
 
-from ._continue import continue_process as continue_process
+from ._continue import Claims as Claims, continue_process as continue_process
 from ._launch import (
     await_processes as await_processes,
     run as run,
@@ -14,6 +14,7 @@ from ._launch import (
 from ._resume import resume as resume
 
 __all__ = [
+    "Claims",
     "await_processes",
     "continue_process",
     "resume",

@@ -17,6 +17,7 @@ A process whose class cannot be loaded here is recorded as excepted, with the re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -28,9 +29,10 @@ from .._processes import end_orphan_tree, process_class_of, queue_again, steer_a
 from .._runtime import get_runtime, owner_alive
 from ..nodes import CalculationNode, ProcessNode, WorkChainNode
 from ..nodes._node import node_from_row
+from ..store import ClaimedRun, Store
 from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, queued_awaited, resolve_class, take_over
 
-__all__ = ["continue_process"]
+__all__ = ["Claims", "continue_process"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.worker")
 WORKFUNCTION_STARTED = (
@@ -38,36 +40,74 @@ WORKFUNCTION_STARTED = (
 )
 
 
-async def continue_process(pk: int, notify: str = "") -> Process | None:
+class Claims:
+    """Claims of queued processes, made together: those asked for in one turn of the event loop (the tasks a worker
+    received at once) go to the store as one statement, not one each."""
+
+    def __init__(self) -> None:
+        self._asked: dict[int, list[asyncio.Future[ClaimedRun | None]]] | None = None
+
+    async def claim(self, pk: int) -> ClaimedRun | None:
+        """Claim queued process ``pk`` for this runtime, with the others asked for in this turn; None if it was not
+        claimed (held, ended, or taken by another runtime: see ``Store.claim_to_run``). Of two asking for the same
+        process in one turn, the first gets it."""
+        loop = asyncio.get_running_loop()
+        if self._asked is None:
+            self._asked = {}
+            runtime = get_runtime()
+            loop.call_soon(self._claim_asked, runtime.store, runtime.owner_id)
+        future: asyncio.Future[ClaimedRun | None] = loop.create_future()
+        self._asked.setdefault(pk, []).append(future)
+        return await future
+
+    def _claim_asked(self, store: Store, owner: str) -> None:
+        asked, self._asked = self._asked or {}, None
+        try:
+            claimed = store.claim_to_run(list(asked), owner)
+        except Exception as error:  # each asker fails as its own claim would have
+            for futures in asked.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(error)
+            return
+        for pk, futures in asked.items():
+            result = claimed.get(pk)
+            for future in futures:
+                if not future.done():  # (one cancelled meanwhile: the next asker runs it)
+                    future.set_result(result)
+                    result = None  # the first asker runs it; another (a duplicate task) does not, twice
+
+
+async def continue_process(pk: int, notify: str = "", claims: Claims | None = None) -> Process | None:
     """Claim process ``pk`` for this runtime and start it in the background; None if it was skipped (terminated,
     run here, held by a live owner, or taken by another runtime just now). ``notify``: the address its terminal
-    state's broadcast also goes to (from its task)."""
+    state's broadcast also goes to (from its task); ``claims``: where to claim it with others (else alone)."""
     link = get_runtime().broker
     link.notify_at_end(pk, notify)  # before it may end
-    process = await _take(pk)
+    process = await _take(pk, claims)
     if process is None:
         link.notify_at_end(pk, "")
     return process
 
 
-async def _take(pk: int) -> Process | None:
+async def _take(pk: int, claims: Claims | None) -> Process | None:
     runtime = get_runtime()
     store = runtime.store
     runtime.register_owner_in(store)
-    # A queued process (held by nobody: the common case) is claimed by one commit, which also reads its row and
-    # records it as running if it was created (a worker takes hundreds of processes a second); any other is read
-    # first, to judge its owner.
-    claimed = store.claim_to_run(pk, runtime.owner_id)
+    # A queued process (held by nobody: the common case) is claimed by one commit, with the others claimed in the
+    # same turn, which also reads its row and inputs and records it as running if it was created (a worker takes
+    # hundreds of processes a second); any other is read first, to judge its owner.
+    claimed = await claims.claim(pk) if claims is not None else store.claim_to_run([pk], runtime.owner_id).get(pk)
     taken = claimed is not None
-    row, started = claimed if claimed is not None else (store.get_node(pk), None)
+    row, started = (claimed.row, claimed.started) if claimed is not None else (store.get_node(pk), None)
     fresh = taken and not started  # it never started: nothing of a run to read
     if fresh and row.process_state == ProcessState.RUNNING.value:
         runtime.broker.announce_running(pk)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")
-    if taken:
-        node.claimed_as(row)
+    if claimed is not None:
+        node.claimed_as(row, claimed.inputs)
     owner = None if taken else row.owner
     if not taken and (node.process is not None or row.sealed or _held_by_a_live_owner(owner, runtime.owner_id)):
         return None

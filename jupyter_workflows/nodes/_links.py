@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._core import AttributeDict, NodeNotFoundError, ProvenanceError, UsageError
-from ..store import CALL_LINK_TYPES, LinkRow, LinkType
+from ..store import CALL_LINK_TYPES, INPUT_LINK_TYPES, LinkRow, LinkType, NodeRow
 from ._node import Node, node_from_row
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ __all__ = [
 
 NAMESPACE_SEPARATOR = "__"  # 'ns.x' is stored as the link label 'ns__x', as in AiiDA
 
-INPUT_LINKS = (LinkType.INPUT_CALC, LinkType.INPUT_WORK)
+INPUT_LINKS = INPUT_LINK_TYPES
 OUTPUT_LINKS = (LinkType.CREATE, LinkType.RETURN)
 
 
@@ -80,16 +80,19 @@ def link_namespace(
     incoming: bool,
     link_types: tuple[LinkType, ...],
     pending: Iterable[tuple[str, Node]] = (),
+    read: Iterable[tuple[LinkRow, NodeRow]] | None = None,
 ) -> AttributeDict:
     """The linked nodes by label, with 'ns__x' labels nested as ``result.ns.x``; ``pending``: links about to be
-    stored, (flat label, node), shown as if they were."""
+    stored, (flat label, node), shown as if they were; ``read``: the links and their nodes, read already."""
     if node.pk is None:
         return _nested(list(pending))
     store = node.provenance_store
+    if read is None:
+        read = store.get_neighbours(node.pk, incoming=incoming, link_types=link_types)  # one query
     found: dict[int, Node] = {}  # one node object per pk, as under two labels
     pairs = [
         (link.link_label, found.get(row.pk) or found.setdefault(row.pk, node_from_row(row, store)))
-        for link, row in store.get_neighbours(node.pk, incoming=incoming, link_types=link_types)  # one query
+        for link, row in read
     ]
     return _nested([*pairs, *pending])
 

@@ -26,7 +26,7 @@ from .._core import (
 )
 from .._core._codec import PLAIN
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
-from ..store import EXTRAS, LinkType, NodeRef, NodeRow, ProcessWrite, ReportRow
+from ..store import EXTRAS, LinkRow, LinkType, NodeRef, NodeRow, ProcessWrite, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._function_source import FunctionSource
@@ -96,12 +96,14 @@ class ProcessNode(Node):
         self._row.process_state = ProcessState.CREATED.value
         self._pending = _Pending()
         self._storable = True
+        self._inputs_read: list[tuple[LinkRow, NodeRow]] | None = None  # read with a claim (see claimed_as)
         self.process: Process | None = None  # the running process, while this kernel runs it
 
     def _load_row(self, row: NodeRow) -> None:
         self._row = row
         self._pending = _Pending()
         self._storable = True
+        self._inputs_read = None
         self.process = None
 
     # -- the current truth --------------------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ class ProcessNode(Node):
     @property
     def inputs(self) -> AttributeDict:
         pending = self._pending.new.inputs if self._pending.new is not None else ()
-        return link_namespace(self, incoming=True, link_types=INPUT_LINKS, pending=pending)
+        return link_namespace(self, incoming=True, link_types=INPUT_LINKS, pending=pending, read=self._inputs_read)
 
     @property
     def outputs(self) -> AttributeDict:
@@ -443,10 +445,12 @@ class ProcessNode(Node):
         self._row = row
         return True
 
-    def claimed_as(self, row: NodeRow) -> None:
+    def claimed_as(self, row: NodeRow, inputs: list[tuple[LinkRow, NodeRow]]) -> None:
         """This runtime claimed the process by the store directly (see ``Store.claim_to_run``): ``row`` is as the
-        claim left it (a node loaded earlier shows what the claim changed)."""
+        claim left it (a node loaded earlier shows what the claim changed), ``inputs`` its input links and nodes,
+        read with the claim (they never change: :attr:`inputs` reads them no more)."""
         self._row = row
+        self._inputs_read = inputs
 
     def _stage(self, columns: dict[str, Any]) -> None:
         """Show ``columns`` at once (this kernel's views read the row) and write them with the next flush."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class LinkType(str, enum.Enum):
@@ -24,6 +24,7 @@ class LinkType(str, enum.Enum):
 DATA_LINK_TYPES = (LinkType.INPUT_CALC, LinkType.CREATE)
 LOGIC_LINK_TYPES = (LinkType.INPUT_WORK, LinkType.RETURN)  # as AiiDA: CALL links are in neither
 CALL_LINK_TYPES = (LinkType.CALL_CALC, LinkType.CALL_WORK)
+INPUT_LINK_TYPES = (LinkType.INPUT_CALC, LinkType.INPUT_WORK)  # the links of a process's inputs
 
 EXTRAS = "extras"
 """The key of a node's ``attributes`` that holds its extras (``node.base.extras``): what users note on a node, which
@@ -123,3 +124,12 @@ class Traversal:
     pks: set[int]
     links: list[LinkRow]
     truncated: bool = False  # True when max_nodes stopped the walk early
+
+
+class ClaimedRun(NamedTuple):
+    """A process claimed to run (see Store.claim_to_run): its row as the claim left it, whether it had started
+    before, and its inputs (each input link with its node)."""
+
+    row: NodeRow
+    started: bool
+    inputs: list[tuple[LinkRow, NodeRow]]

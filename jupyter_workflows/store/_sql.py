@@ -28,6 +28,7 @@ from ._migrations import upgrade
 from ._rows import (
     EXTRAS,
     CacheSource,
+    ClaimedRun,
     LinkRow,
     LinkType,
     NodeRef,
@@ -355,23 +356,39 @@ class Store:
             row = conn.execute(self._sql.claim_process, values).first()
         return None if row is None else _node_row(row)
 
-    def claim_to_run(self, pk: int, owner: str) -> tuple[NodeRow, bool] | None:
-        """Claim process ``pk``, held by nobody (queued for a daemon worker), for ``owner`` to run it now, as
-        :meth:`claim_process` does; one still created and not paused is recorded as running by the same commit, so
-        that it shows as running from the moment it is taken. The row as the claim left it, with whether the process
-        had started before (it was not created); None if the claim did not happen."""
-        values = {"pk_": pk, "owner": owner, "mtime": _time.time()}
-        if self.dialect == "postgresql" and not self._depth:  # one statement, which returns the state before too
-            with self._errors("claim a process"):
+    def claim_to_run(self, pks: Sequence[int], owner: str) -> dict[int, ClaimedRun]:
+        """Claim the processes ``pks``, held by nobody (queued for a daemon worker), for ``owner`` to run them now,
+        each as :meth:`claim_process` does, in one statement; one still created and not paused is recorded as
+        running by the same commit, so that it shows as running from the moment it is taken. For each process
+        claimed: its row as the claim left it, whether it had started before (it was not created), and its inputs
+        (read with the claim, as :meth:`get_neighbours` gives them: they never change). The processes not claimed
+        (held, ended, or taken by another claimer just now) are absent."""
+        values = {"ids": list(pks), "owner": owner, "mtime": _time.time()}
+        claimed: dict[int, tuple[NodeRow, bool]] = {}
+        if self.dialect == "postgresql" and not self._depth:  # one statement, which returns the states before too
+            with self._errors("claim processes"):
                 rows = self._driver.write_unflushed(self._sql.claim_to_run, values)
-            if not rows:
-                return None
-            *found, before = rows[0]
-            return self._driver.node_row(found), before != "created"
-        with self._write("claim a process") as conn:
-            before = conn.execute(self._sql.process_state_of, values).scalar()
-            row = conn.execute(self._sql.claim_to_run, values).first()
-        return None if row is None else (_node_row(row), before != "created")
+            for *found, before in rows:
+                claimed[found[0]] = self._driver.node_row(found), before != "created"
+            linked: list[tuple[LinkRow, NodeRow]] = []
+            if claimed:
+                with self._read("read the inputs of processes"):
+                    linked = self._neighbours(self._driver.select(self._sql.inputs_of, {"ids": list(claimed)}))
+        else:
+            with self._write("claim processes") as conn:
+                before = dict(conn.execute(self._sql.process_states_of, values).all())
+                for claim in conn.execute(self._sql.claim_to_run, values):
+                    claimed[claim[0]] = _node_row(claim), before.get(claim[0]) != "created"
+                width = len(LINK_COLUMNS)
+                linked = [
+                    (LinkRow(row[0], row[1], _LINK_TYPES[row[2]], row[3]), _node_row(row[width:]))
+                    for chunk in self._sql.chunks(claimed)
+                    for row in conn.execute(self._sql.inputs_of, {"ids": chunk})
+                ]
+        inputs: dict[int, list[tuple[LinkRow, NodeRow]]] = {pk: [] for pk in claimed}
+        for link, node in linked:
+            inputs[link.output_pk].append((link, node))
+        return {pk: ClaimedRun(found, started, inputs[pk]) for pk, (found, started) in claimed.items()}
 
     def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
         """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with
@@ -459,6 +476,10 @@ class Store:
         statement = self._sql.neighbours_of(incoming=incoming, types=types)
         with self._read("read linked nodes"):
             rows = self._driver.select(statement, {"pk": pk})
+        return self._neighbours(rows)
+
+    def _neighbours(self, rows: Iterable[Sequence[Any]]) -> list[tuple[LinkRow, NodeRow]]:
+        """(link, node) pairs from the driver's rows of a link's columns followed by a node's."""
         width, node_row = len(LINK_COLUMNS), self._driver.node_row
         return [(LinkRow(row[0], row[1], _LINK_TYPES[row[2]], row[3]), node_row(row[width:])) for row in rows]
 

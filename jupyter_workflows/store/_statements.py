@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .._core._errors import InternalError
-from ._rows import NodeRow
+from ._rows import INPUT_LINK_TYPES, NodeRow
 from ._schema import checkpoints, code, links, nodes, owners, reports
 
 NODE_FIELDS = tuple(f.name for f in fields(NodeRow))
@@ -119,6 +119,14 @@ class Statements:
             .returning(*nodes.c)
         )
         self.claim_to_run: Update = self._claim_to_run()
+        self.process_states_of: Select[Any] = select(nodes.c.pk, nodes.c.process_state).where(self.among(nodes.c.pk))
+        # The inputs of the processes in ``ids``: their incoming INPUT links, each with its node.
+        self.inputs_of: Select[Any] = (
+            select(*LINK_COLUMNS, nodes)
+            .join(nodes, nodes.c.pk == links.c.input_pk)
+            .where(self.among(links.c.output_pk), or_(*(links.c.link_type == t.value for t in INPUT_LINK_TYPES)))
+            .order_by(links.c.id)
+        )
         # Content-addressed: of several programs storing the same code at once, one row results.
         self.save_code: Insert = (postgresql.insert if self.postgresql else sqlite.insert)(code).on_conflict_do_nothing(
             index_elements=[code.c.sha256]
@@ -210,16 +218,17 @@ class Statements:
         )
 
     def _claim_to_run(self) -> Update:
-        """The claim of a queued process (held by nobody) that its claimer runs at once: one still created and not
-        paused is recorded as running. Its row as the claim left it, and (last column) its state before, which
-        PostgreSQL reads from the row as the statement found it; SQLite, whose RETURNING sees only the updated
-        table, gets the state before from a SELECT in the same transaction (see Store.claim_to_run)."""
+        """The claim of the queued processes (held by nobody) in ``ids``, which their claimer runs at once: one still
+        created and not paused is recorded as running. Their rows as the claim left them, and (last column) the
+        state before, which PostgreSQL reads from the row as the statement found it; SQLite, whose RETURNING sees
+        only the updated table, gets the states before from a SELECT in the same transaction (see
+        Store.claim_to_run)."""
         starts = and_(nodes.c.process_state == "created", nodes.c.paused.is_(False))
         claim = (
             nodes.update()
             .where(
                 and_(
-                    nodes.c.pk == bindparam("pk_"),
+                    self.among(nodes.c.pk),
                     nodes.c.owner.is_(None),
                     nodes.c.sealed.is_(False),
                     nodes.c.node_type.startswith("process."),
@@ -233,7 +242,7 @@ class Statements:
         )
         if not self.postgresql:
             return claim.returning(*nodes.c)
-        before = select(nodes.c.pk, nodes.c.process_state).where(nodes.c.pk == bindparam("pk_")).subquery("before")
+        before = select(nodes.c.pk, nodes.c.process_state).where(self.among(nodes.c.pk)).subquery("before")
         return claim.where(nodes.c.pk == before.c.pk).returning(*nodes.c, before.c.process_state)
 
     def _select_cache_source(self) -> Select[Any]:

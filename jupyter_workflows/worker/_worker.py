@@ -39,7 +39,7 @@ from .._core import Process, Runner, Slots, WorkflowsError, kills_reach_user_cod
 from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
-from ..launch import continue_process
+from ..launch import Claims, continue_process
 from ..nodes import ProcessNode
 from ..store import SecretURL
 
@@ -82,6 +82,7 @@ class Worker:
         self.held: dict[int, Process] = {}  # processes it runs, by pk (claimed, not ended or handed over yet)
         self._runtime: Runtime | None = None
         self._stop = asyncio.Event()
+        self._claims = Claims()  # the tasks received at once are claimed together
 
     def __repr__(self) -> str:
         return f"<Worker pid {os.getpid()} store={str(self.store_url)!r} {len(self.held)} held, {self.slots!r}>"
@@ -183,14 +184,17 @@ class Worker:
             return True
         if not self.slots.take(pk):  # full, or stopping: declined, it goes back to the queue for another worker
             return False
-        await self._continue(pk, task["notify"])
+        # Shielded: once asked for, the claim is made and what it took runs here, even if this delivery is cancelled
+        # meanwhile (its connection was lost): else a process claimed by this live worker would never run. The task,
+        # not acked, comes again and is skipped as held.
+        await asyncio.shield(self._continue(pk, task["notify"]))
         return True
 
     async def _continue(self, pk: int, notify: str = "") -> None:
         """Continue process ``pk`` in a slot already taken (given back if the process is skipped); its terminal
         state goes to the address ``notify`` too."""
         try:
-            process = await continue_process(pk, notify)
+            process = await continue_process(pk, notify, self._claims)
         except BaseException:
             self.slots.give(pk)
             raise

@@ -16,7 +16,16 @@ from jupyter_workflows._core._errors import (
     StoreError,
     ValidationError,
 )
-from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, ProcessWrite, ReportRow, Store
+from jupyter_workflows.store import (
+    INPUT_LINK_TYPES,
+    LinkRow,
+    LinkType,
+    NodeRow,
+    OwnerRow,
+    ProcessWrite,
+    ReportRow,
+    Store,
+)
 from jupyter_workflows.store._schema import SCHEMA_VERSION, checkpoints, nodes, schema_version
 
 
@@ -578,17 +587,39 @@ def test_a_claim_that_fails_leaves_the_store_usable(store: Store) -> None:
     assert store.get_node(pk).owner == "worker"
 
 
-def test_a_claim_to_run_records_a_queued_process_as_running_and_says_whether_it_had_started(store: Store) -> None:
+def test_a_claim_to_run_records_queued_processes_as_running_and_says_whether_they_had_started(store: Store) -> None:
     created, paused = store.insert_node(process_row()), store.insert_node(process_row(paused=True))
     given_back = store.insert_node(process_row(process_state="waiting"))
     held, ended = store.insert_node(process_row(owner="other")), store.insert_node(process_row(sealed=True))
-    taken = store.claim_to_run(created, "worker")
-    assert taken is not None and (taken[0].owner, taken[0].process_state, taken[1]) == ("worker", "running", False)
+    data = store.insert_node(data_row())
+    taken = store.claim_to_run([created, paused, given_back, held, ended, data, 10**9], "worker")  # one statement
+    assert set(taken) == {created, paused, given_back}  # not the held, the ended, data, nor what does not exist
+    running = taken[created]
+    assert (running.row.owner, running.row.process_state, running.started) == ("worker", "running", False)
     assert store.get_node(created).process_state == "running"  # committed: other programs see it running
-    taken = store.claim_to_run(paused, "worker")  # taken, but it starts only once played: still created
-    assert taken is not None and (taken[0].owner, taken[0].process_state, taken[1]) == ("worker", "created", False)
-    taken = store.claim_to_run(given_back, "worker")  # handed over in the middle: it had started
-    assert taken is not None and (taken[0].process_state, taken[1]) == ("waiting", True)
-    assert store.claim_to_run(held, "worker") is None and store.get_node(held).owner == "other"
-    assert store.claim_to_run(ended, "worker") is None and store.get_node(ended).process_state == "created"
-    assert store.claim_to_run(created, "another") is None  # compare-and-set: the first claim holds it
+    on_hold = taken[paused]  # taken, but it starts only once played: still created
+    assert (on_hold.row.owner, on_hold.row.process_state, on_hold.started) == ("worker", "created", False)
+    resumed = taken[given_back]  # handed over in the middle: it had started
+    assert (resumed.row.process_state, resumed.started) == ("waiting", True)
+    assert store.get_node(held).owner == "other" and store.get_node(ended).process_state == "created"
+    assert store.claim_to_run([created], "another") == {}  # compare-and-set: the first claim holds it
+    assert store.claim_to_run([], "worker") == {}
+
+
+def test_a_claim_to_run_reads_the_inputs_of_each_process_and_nothing_else(store: Store) -> None:
+    x, y, caller, made = (store.insert_node(row) for row in (data_row(), data_row(), process_row(), data_row()))
+    first, second, bare = (store.insert_node(process_row()) for _ in range(3))
+    store.insert_links(
+        [
+            LinkRow(x, first, LinkType.INPUT_CALC, "x"),
+            LinkRow(y, first, LinkType.INPUT_CALC, "nested__y"),
+            LinkRow(caller, first, LinkType.CALL_CALC, "CALL"),
+            LinkRow(first, made, LinkType.CREATE, "result"),
+            LinkRow(x, second, LinkType.INPUT_WORK, "x"),
+        ]
+    )
+    taken = store.claim_to_run([first, second, bare], "worker")
+    read = {pk: [(link.input_pk, link.link_label, row.pk) for link, row in taken[pk].inputs] for pk in taken}
+    assert read == {first: [(x, "x", x), (y, "nested__y", y)], second: [(x, "x", x)], bare: []}
+    for pk in (first, second):  # as a read of its neighbours gives them
+        assert taken[pk].inputs == store.get_neighbours(pk, incoming=True, link_types=INPUT_LINK_TYPES)
