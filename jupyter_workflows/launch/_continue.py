@@ -22,14 +22,15 @@ import logging
 import os
 import socket
 import traceback
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._core import CheckpointError, NotResumableError, PreparedProcess, Process, ProcessState, WorkflowsError
+from .._core._inbox import waiting
 from .._processes import end_orphan_tree, process_class_of, queue_again, steer_async
 from .._runtime import get_runtime, owner_alive
 from ..nodes import CalculationNode, ProcessNode, WorkChainNode
 from ..nodes._node import node_from_row
-from ..store import ClaimedRun, Store
+from ..store import LinkRow, NodeRow
 from ._resume import STEP_RAN_AGAIN, Plan, plan_from_checkpoint, queued_awaited, resolve_class, take_over
 
 __all__ = ["Claims", "continue_process"]
@@ -40,30 +41,54 @@ WORKFUNCTION_STARTED = (
 )
 
 
+class Taken(NamedTuple):
+    """A queued process claimed to run here: its row as the claim left it, whether it had started before, and its
+    inputs (each input link with its node)."""
+
+    row: NodeRow
+    started: bool
+    inputs: list[tuple[LinkRow, NodeRow]]
+
+
+def take(pks: list[int]) -> dict[int, Taken]:
+    """Claim the queued processes ``pks`` for this runtime (one statement), announce those it records as running
+    (their ``running`` goes out at once, before anything else is read), then read their inputs (one more)."""
+    runtime = get_runtime()
+    claimed = runtime.store.claim_to_run(pks, runtime.owner_id)
+    for pk, (row, started) in claimed.items():
+        if not started and row.process_state == ProcessState.RUNNING.value:
+            runtime.broker.announce_running(pk)
+    inputs = runtime.store.inputs_of(list(claimed)) if claimed else {}
+    return {pk: Taken(row, started, inputs[pk]) for pk, (row, started) in claimed.items()}
+
+
 class Claims:
     """Claims of queued processes, made together: those asked for in one turn of the event loop (the tasks a worker
-    received at once) go to the store as one statement, not one each."""
+    received at once) are claimed by one statement, and their inputs read by one more, not two each. A claim asked
+    for while nothing else arrived from another thread (the broker's) is made at once: an idle worker takes a task
+    without a turn more."""
 
     def __init__(self) -> None:
-        self._asked: dict[int, list[asyncio.Future[ClaimedRun | None]]] | None = None
+        self._asked: dict[int, list[asyncio.Future[Taken | None]]] | None = None
 
-    async def claim(self, pk: int) -> ClaimedRun | None:
-        """Claim queued process ``pk`` for this runtime, with the others asked for in this turn; None if it was not
-        claimed (held, ended, or taken by another runtime: see ``Store.claim_to_run``). Of two asking for the same
-        process in one turn, the first gets it."""
+    async def claim(self, pk: int) -> Taken | None:
+        """Claim queued process ``pk`` for this runtime (see :func:`take`), with the others asked for in this turn;
+        None if it was not claimed (held, ended, or taken by another runtime). Of two asking for the same process in
+        one turn, the first gets it."""
         loop = asyncio.get_running_loop()
+        if self._asked is None and not waiting(loop):
+            return take([pk]).get(pk)
         if self._asked is None:
             self._asked = {}
-            runtime = get_runtime()
-            loop.call_soon(self._claim_asked, runtime.store, runtime.owner_id)
-        future: asyncio.Future[ClaimedRun | None] = loop.create_future()
+            loop.call_soon(self._claim_asked)
+        future: asyncio.Future[Taken | None] = loop.create_future()
         self._asked.setdefault(pk, []).append(future)
         return await future
 
-    def _claim_asked(self, store: Store, owner: str) -> None:
+    def _claim_asked(self) -> None:
         asked, self._asked = self._asked or {}, None
         try:
-            claimed = store.claim_to_run(list(asked), owner)
+            taken = take(list(asked))
         except Exception as error:  # each asker fails as its own claim would have
             for futures in asked.values():
                 for future in futures:
@@ -71,7 +96,7 @@ class Claims:
                         future.set_exception(error)
             return
         for pk, futures in asked.items():
-            result = claimed.get(pk)
+            result = taken.get(pk)
             for future in futures:
                 if not future.done():  # (one cancelled meanwhile: the next asker runs it)
                     future.set_result(result)
@@ -95,14 +120,12 @@ async def _take(pk: int, claims: Claims | None) -> Process | None:
     store = runtime.store
     runtime.register_owner_in(store)
     # A queued process (held by nobody: the common case) is claimed by one commit, with the others claimed in the
-    # same turn, which also reads its row and inputs and records it as running if it was created (a worker takes
-    # hundreds of processes a second); any other is read first, to judge its owner.
-    claimed = await claims.claim(pk) if claims is not None else store.claim_to_run([pk], runtime.owner_id).get(pk)
+    # same turn, which also reads its row and records it as running if it was created (a worker takes hundreds of
+    # processes a second); any other is read first, to judge its owner.
+    claimed = await claims.claim(pk) if claims is not None else take([pk]).get(pk)
     taken = claimed is not None
     row, started = (claimed.row, claimed.started) if claimed is not None else (store.get_node(pk), None)
     fresh = taken and not started  # it never started: nothing of a run to read
-    if fresh and row.process_state == ProcessState.RUNNING.value:
-        runtime.broker.announce_running(pk)
     node = node_from_row(row, store)
     if not isinstance(node, ProcessNode):
         raise WorkflowsError(f"Node {pk} is not a process; a continue task names a process.")

@@ -127,9 +127,8 @@ class Traversal:
 
 
 class ClaimedRun(NamedTuple):
-    """A process claimed to run (see Store.claim_to_run): its row as the claim left it, whether it had started
-    before, and its inputs (each input link with its node)."""
+    """A process claimed to run (see Store.claim_to_run): its row as the claim left it, and whether it had started
+    before."""
 
     row: NodeRow
     started: bool
-    inputs: list[tuple[LinkRow, NodeRow]]

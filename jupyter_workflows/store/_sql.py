@@ -27,6 +27,7 @@ from ._engine import describe_failure, open_connection, unreachable
 from ._migrations import upgrade
 from ._rows import (
     EXTRAS,
+    INPUT_LINK_TYPES,
     CacheSource,
     ClaimedRun,
     LinkRow,
@@ -360,35 +361,41 @@ class Store:
         """Claim the processes ``pks``, held by nobody (queued for a daemon worker), for ``owner`` to run them now,
         each as :meth:`claim_process` does, in one statement; one still created and not paused is recorded as
         running by the same commit, so that it shows as running from the moment it is taken. For each process
-        claimed: its row as the claim left it, whether it had started before (it was not created), and its inputs
-        (read with the claim, as :meth:`get_neighbours` gives them: they never change). The processes not claimed
-        (held, ended, or taken by another claimer just now) are absent."""
-        values = {"ids": list(pks), "owner": owner, "mtime": _time.time()}
-        claimed: dict[int, tuple[NodeRow, bool]] = {}
+        claimed: its row as the claim left it, and whether it had started before (it was not created). The
+        processes not claimed (held, ended, or taken by another claimer just now) are absent."""
+        ids = list(pks)
+        several = len(ids) > 1
+        values = {"ids": ids, "pk_": ids[0] if ids else 0, "owner": owner, "mtime": _time.time()}
         if self.dialect == "postgresql" and not self._depth:  # one statement, which returns the states before too
             with self._errors("claim processes"):
-                rows = self._driver.write_unflushed(self._sql.claim_to_run, values)
-            for *found, before in rows:
-                claimed[found[0]] = self._driver.node_row(found), before != "created"
-            linked: list[tuple[LinkRow, NodeRow]] = []
-            if claimed:
-                with self._read("read the inputs of processes"):
-                    linked = self._neighbours(self._driver.select(self._sql.inputs_of, {"ids": list(claimed)}))
-        else:
-            with self._write("claim processes") as conn:
-                before = dict(conn.execute(self._sql.process_states_of, values).all())
-                for claim in conn.execute(self._sql.claim_to_run, values):
-                    claimed[claim[0]] = _node_row(claim), before.get(claim[0]) != "created"
+                rows = self._driver.write_unflushed(self._sql.claim_to_run[several], values)
+            return {found[0]: ClaimedRun(self._driver.node_row(found), before != "created") for *found, before in rows}
+        with self._write("claim processes") as conn:
+            states: dict[int, str] = dict(conn.execute(self._sql.process_states_of, values).all())
+            claims = conn.execute(self._sql.claim_to_run[True], values).all()
+        return {claim[0]: ClaimedRun(_node_row(claim), states.get(claim[0]) != "created") for claim in claims}
+
+    def inputs_of(self, pks: Sequence[int]) -> dict[int, list[tuple[LinkRow, NodeRow]]]:
+        """The inputs of each process of ``pks``: its input links, each with its node, as :meth:`get_neighbours`
+        gives them; in one query."""
+        ids = list(pks)
+        found: dict[int, list[tuple[LinkRow, NodeRow]]] = {pk: [] for pk in ids}
+        if len(ids) == 1:  # the query PostgreSQL plans best for one
+            found[ids[0]] = self.get_neighbours(ids[0], incoming=True, link_types=INPUT_LINK_TYPES)
+            return found
+        with self._read("read the inputs of processes") as conn:
+            if self.dialect == "postgresql":
+                linked = self._neighbours(self._driver.select(self._sql.inputs_of, {"ids": ids}))
+            else:
                 width = len(LINK_COLUMNS)
                 linked = [
                     (LinkRow(row[0], row[1], _LINK_TYPES[row[2]], row[3]), _node_row(row[width:]))
-                    for chunk in self._sql.chunks(claimed)
+                    for chunk in self._sql.chunks(ids)
                     for row in conn.execute(self._sql.inputs_of, {"ids": chunk})
                 ]
-        inputs: dict[int, list[tuple[LinkRow, NodeRow]]] = {pk: [] for pk in claimed}
         for link, node in linked:
-            inputs[link.output_pk].append((link, node))
-        return {pk: ClaimedRun(found, started, inputs[pk]) for pk, (found, started) in claimed.items()}
+            found[link.output_pk].append((link, node))
+        return found
 
     def processes_held_by(self, kind: str) -> list[tuple[int, OwnerRow]]:
         """The processes that are not sealed (not terminated) and held by an owner of ``kind`` ("worker"), each with

@@ -118,7 +118,9 @@ class Statements:
             .values(owner=bindparam("owner"), mtime=bindparam("mtime"))
             .returning(*nodes.c)
         )
-        self.claim_to_run: Update = self._claim_to_run()
+        # The claim of one process, by pk, and of several, in ``ids``: one is claimed by the statement that PostgreSQL
+        # plans best for it (an idle worker takes one at a time), several by one statement.
+        self.claim_to_run = {several: self._claim_to_run(several=several) for several in (False, True)}
         self.process_states_of: Select[Any] = select(nodes.c.pk, nodes.c.process_state).where(self.among(nodes.c.pk))
         # The inputs of the processes in ``ids``: their incoming INPUT links, each with its node.
         self.inputs_of: Select[Any] = (
@@ -217,18 +219,18 @@ class Statements:
             nodes.c.cache_valid.is_(True),
         )
 
-    def _claim_to_run(self) -> Update:
-        """The claim of the queued processes (held by nobody) in ``ids``, which their claimer runs at once: one still
-        created and not paused is recorded as running. Their rows as the claim left them, and (last column) the
-        state before, which PostgreSQL reads from the row as the statement found it; SQLite, whose RETURNING sees
-        only the updated table, gets the states before from a SELECT in the same transaction (see
-        Store.claim_to_run)."""
+    def _claim_to_run(self, *, several: bool) -> Update:
+        """The claim of the queued processes (held by nobody) in ``ids`` (``several``), else of process ``pk_``,
+        which their claimer runs at once: one still created and not paused is recorded as running. Their rows as
+        the claim left them, and (last column) the state before, which PostgreSQL reads from the row as the
+        statement found it; SQLite, whose RETURNING sees only the updated table, gets the states before from a
+        SELECT in the same transaction (see Store.claim_to_run)."""
         starts = and_(nodes.c.process_state == "created", nodes.c.paused.is_(False))
         claim = (
             nodes.update()
             .where(
                 and_(
-                    self.among(nodes.c.pk),
+                    self.among(nodes.c.pk) if several else nodes.c.pk == bindparam("pk_"),
                     nodes.c.owner.is_(None),
                     nodes.c.sealed.is_(False),
                     nodes.c.node_type.startswith("process."),
@@ -242,7 +244,8 @@ class Statements:
         )
         if not self.postgresql:
             return claim.returning(*nodes.c)
-        before = select(nodes.c.pk, nodes.c.process_state).where(self.among(nodes.c.pk)).subquery("before")
+        which = self.among(nodes.c.pk) if several else nodes.c.pk == bindparam("pk_")
+        before = select(nodes.c.pk, nodes.c.process_state).where(which).subquery("before")
         return claim.where(nodes.c.pk == before.c.pk).returning(*nodes.c, before.c.process_state)
 
     def _select_cache_source(self) -> Select[Any]:

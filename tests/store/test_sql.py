@@ -604,9 +604,13 @@ def test_a_claim_to_run_records_queued_processes_as_running_and_says_whether_the
     assert store.get_node(held).owner == "other" and store.get_node(ended).process_state == "created"
     assert store.claim_to_run([created], "another") == {}  # compare-and-set: the first claim holds it
     assert store.claim_to_run([], "worker") == {}
+    alone = store.insert_node(process_row())  # one process: claimed by its own statement, which says the same
+    taken = store.claim_to_run([alone], "worker")
+    assert list(taken) == [alone] and (taken[alone].row.process_state, taken[alone].started) == ("running", False)
+    assert store.claim_to_run([alone], "another") == {}
 
 
-def test_a_claim_to_run_reads_the_inputs_of_each_process_and_nothing_else(store: Store) -> None:
+def test_the_inputs_of_processes_are_their_input_links_with_their_nodes_and_nothing_else(store: Store) -> None:
     x, y, caller, made = (store.insert_node(row) for row in (data_row(), data_row(), process_row(), data_row()))
     first, second, bare = (store.insert_node(process_row()) for _ in range(3))
     store.insert_links(
@@ -618,8 +622,10 @@ def test_a_claim_to_run_reads_the_inputs_of_each_process_and_nothing_else(store:
             LinkRow(x, second, LinkType.INPUT_WORK, "x"),
         ]
     )
-    taken = store.claim_to_run([first, second, bare], "worker")
-    read = {pk: [(link.input_pk, link.link_label, row.pk) for link, row in taken[pk].inputs] for pk in taken}
+    several = store.inputs_of([first, second, bare])  # one query
+    read = {pk: [(link.input_pk, link.link_label, row.pk) for link, row in inputs] for pk, inputs in several.items()}
     assert read == {first: [(x, "x", x), (y, "nested__y", y)], second: [(x, "x", x)], bare: []}
-    for pk in (first, second):  # as a read of its neighbours gives them
-        assert taken[pk].inputs == store.get_neighbours(pk, incoming=True, link_types=INPUT_LINK_TYPES)
+    for pk in (first, second, bare):  # as one process's query, and a read of its neighbours, give them
+        assert store.inputs_of([pk]) == {pk: several[pk]}
+        assert several[pk] == store.get_neighbours(pk, incoming=True, link_types=INPUT_LINK_TYPES)
+    assert store.inputs_of([]) == {}
