@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._core import AttributeDict, NodeNotFoundError, ProvenanceError, UsageError
-from ..store import CALL_LINK_TYPES, INPUT_LINK_TYPES, LinkRow, LinkType, NodeRow
+from ..store import CALL_LINK_TYPES, LinkRow, LinkType, NodeRow
 from ._node import Node, node_from_row
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ __all__ = [
 
 NAMESPACE_SEPARATOR = "__"  # 'ns.x' is stored as the link label 'ns__x', as in AiiDA
 
-INPUT_LINKS = INPUT_LINK_TYPES
 OUTPUT_LINKS = (LinkType.CREATE, LinkType.RETURN)
 
 

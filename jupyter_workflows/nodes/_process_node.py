@@ -26,11 +26,11 @@ from .._core import (
 )
 from .._core._codec import PLAIN
 from .._runtime import Ownership, OwnerStatus, get_runtime, ownership_of
-from ..store import EXTRAS, LinkRow, LinkType, NodeRef, NodeRow, ProcessWrite, ReportRow
+from ..store import EXTRAS, INPUT_LINK_TYPES, LinkRow, LinkType, NodeRef, NodeRow, ProcessWrite, ReportRow
 from ._caching import CACHED_FROM, keeps_cache
 from ._data import Data
 from ._function_source import FunctionSource
-from ._links import INPUT_LINKS, OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
+from ._links import OUTPUT_LINKS, called_of, caller_of, flat_label, link_namespace, validate_link
 from ._node import Node, load_node
 from ._storing import node_row
 
@@ -260,7 +260,7 @@ class ProcessNode(Node):
     @property
     def inputs(self) -> AttributeDict:
         pending = self._pending.new.inputs if self._pending.new is not None else ()
-        return link_namespace(self, incoming=True, link_types=INPUT_LINKS, pending=pending, read=self._inputs_read)
+        return link_namespace(self, incoming=True, link_types=INPUT_LINK_TYPES, pending=pending, read=self._inputs_read)
 
     @property
     def outputs(self) -> AttributeDict:

@@ -385,15 +385,12 @@ class Store:
             return found
         with self._read("read the inputs of processes") as conn:
             if self.dialect == "postgresql":
-                linked = self._neighbours(self._driver.select(self._sql.inputs_of, {"ids": ids}))
-            else:
-                width = len(LINK_COLUMNS)
-                linked = [
-                    (LinkRow(row[0], row[1], _LINK_TYPES[row[2]], row[3]), _node_row(row[width:]))
-                    for chunk in self._sql.chunks(ids)
-                    for row in conn.execute(self._sql.inputs_of, {"ids": chunk})
+                rows = self._driver.select(self._sql.inputs_of, {"ids": ids})
+            else:  # an expanding parameter (SQLAlchemy's), in chunks
+                rows = [
+                    row for chunk in self._sql.chunks(ids) for row in conn.execute(self._sql.inputs_of, {"ids": chunk})
                 ]
-        for link, node in linked:
+        for link, node in self._neighbours(rows):
             found[link.output_pk].append((link, node))
         return found
 
