@@ -9,12 +9,11 @@ store reports it as it reports any other.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -93,6 +92,7 @@ class DriverStatements:
         )
         self._error: type[Exception] = conn.dialect.dbapi.Error  # type: ignore[union-attr]
         self._selects: dict[int, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._unflushed_of: dict[int, tuple[Any, Any]] = {}
 
     def begin_immediate(self) -> None:
         """SQLite: begin a transaction that holds the write lock from its start (see ``_engine._configure_sqlite``),
@@ -261,29 +261,32 @@ class DriverStatements:
             cursor.close()
 
     def write_unflushed(self, statement: Any, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """PostgreSQL: run one write statement (with RETURNING) in a transaction of its own that commits without
-        waiting for the write-ahead log to reach the disk (``synchronous_commit`` off for it); its rows. For writes
-        whose loss in a crash of the database server is harmless (see Store.claim_process): other sessions see the
-        commit at once, and any later durable commit flushes it first. The four statements go as one message
-        (bound here, psycopg's ClientCursor): one round trip, and a fraction of the CPU of a pipeline."""
-        import psycopg
-
-        sql, names, constants = self._compiled(statement)
+        """PostgreSQL: run one write statement (with RETURNING) as a transaction of its own that commits without
+        waiting for the write-ahead log to reach the disk; its rows. For writes whose loss in a crash of the database
+        server is harmless (see Store.claim_process): other sessions see the commit at once, and any later durable
+        commit flushes it first. The statement turns ``synchronous_commit`` off for its own transaction
+        (``set_config(..., true)`` in its WHERE clause), so that it stays one statement, which psycopg prepares once
+        it has run a few times: PostgreSQL then neither parses nor plans it again, as it did when the statement went
+        as text between a BEGIN, a SET LOCAL and a COMMIT."""
+        sql, names, constants = self._compiled(self._unflushed(statement))
         values = {**constants, **parameters}
         bound: Any = values if names is None else [values[name] for name in names]
-        connection: Any = self._conn.connection.dbapi_connection
-        cursor = psycopg.ClientCursor(connection)
-        try:
-            cursor.execute(f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT", bound)
-            cursor.nextset()  # past BEGIN's and SET's results, to the statement's
-            cursor.nextset()
-            return cursor.fetchall()
+        cursor: Any = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:  # the connection is in autocommit: the statement commits, or rolls back, by itself
+            cursor.execute(sql, bound)
+            return cursor.fetchall()  # type: ignore[no-any-return]
         except self._error as error:
-            with contextlib.suppress(self._error):  # a failed statement skips the COMMIT: end the transaction
-                connection.rollback()
             raise DBAPIError.instance(sql, bound, error, self._error) from None
         finally:
             cursor.close()
+
+    def _unflushed(self, statement: Any) -> Any:
+        """``statement`` with ``synchronous_commit`` off for its transaction (made once per statement)."""
+        found = self._unflushed_of.get(id(statement))
+        if found is None or found[0] is not statement:
+            asynchronous = func.set_config("synchronous_commit", "off", True).is_not(None)
+            found = self._unflushed_of[id(statement)] = (statement, statement.where(asynchronous))
+        return found[1]
 
     def node_row(self, values: Sequence[Any]) -> NodeRow:
         """A node row from the driver's values, in NodeRow's column order."""
