@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -52,7 +53,9 @@ logging.addLevelName(REPORT, "REPORT")
 REPORT_LOGGER_NAME = "jupyter_workflows.report"
 _LOGGER = logging.getLogger(REPORT_LOGGER_NAME)
 
-_CURRENT: contextvars.ContextVar[Process | None] = contextvars.ContextVar(
+# A weak reference: the process holds the context it runs in, which would otherwise hold it (a cycle per process,
+# left to the garbage collector).
+_CURRENT: contextvars.ContextVar[weakref.ref[Process] | None] = contextvars.ContextVar(
     "jupyter_workflows.current_process", default=None
 )
 _PREPARED: contextvars.ContextVar[PreparedProcess | None] = contextvars.ContextVar(
@@ -62,7 +65,8 @@ _PREPARED: contextvars.ContextVar[PreparedProcess | None] = contextvars.ContextV
 
 def current_process() -> Process | None:
     """The process whose code is running right now, or None outside any process."""
-    return _CURRENT.get()
+    current = _CURRENT.get()
+    return None if current is None else current()
 
 
 class ProcessRecord(Protocol):
@@ -289,7 +293,7 @@ class Process(metaclass=ProcessType):
         self.exit_code: ExitCode | None = None
         self.replayed: tuple[list[tuple[str, Any]], ExitCode] | None = prepared.replayed
         self.exception: BaseException | None = None
-        self.terminated: asyncio.Future[Process] = self.runner.loop.create_future()
+        self.terminated: asyncio.Future[None] = self.runner.loop.create_future()
         self.task: asyncio.Task[Any] | None = None
         self._started = False
         self._announced = False
@@ -300,7 +304,7 @@ class Process(metaclass=ProcessType):
         self._waiting_at_checkpoint = False  # what it waits for may be left (a hand-over) without losing a step
         self._play: asyncio.Future[None] | None = None
         self.context = contextvars.copy_context()
-        self.context.run(_CURRENT.set, self)
+        self.context.run(_CURRENT.set, weakref.ref(self))
 
     def _created(self) -> None:
         """After every ``__init__``: store the node (unless the launcher defers it), adopt the process, call
@@ -362,10 +366,11 @@ class Process(metaclass=ProcessType):
         pk = self.node.pk
         return self.label if pk is None else f"{self.label}<{pk}>"
 
-    def execute(self) -> Process:
-        """Run to a terminal state. Synchronous engine code: runs in a portal, or inline if it never waits."""
+    def execute(self) -> None:
+        """Run to a terminal state. Synchronous engine code: runs in a portal, or inline if it never waits. Returns
+        nothing: its task's result would hold the process, which holds its task (a cycle per process)."""
         if self._started:
-            return self
+            return
         self._started = True
         try:
             self._step_boundary()
@@ -397,7 +402,6 @@ class Process(metaclass=ProcessType):
                 self._end_excepted(error)
         finally:
             self._release()
-        return self
 
     def _run(self) -> Any:
         raise NotImplementedError
@@ -462,7 +466,7 @@ class Process(metaclass=ProcessType):
     def _release(self) -> None:
         self._waiting = None
         if not self.terminated.done() and (self.state.is_terminal or not self._handing_over):
-            self.terminated.set_result(self)
+            self.terminated.set_result(None)
         self.runner.release(self)
 
     def _move(self, state: ProcessState, **info: Any) -> None:

@@ -83,7 +83,8 @@ class Runner:
 
         From plain code (a cell), an interrupt kills the process and then raises KeyboardInterrupt here."""
         if in_portal():
-            return call_in_portal(process.execute, context=process.context)
+            call_in_portal(process.execute, context=process.context)
+            return process
         with interrupts_go_to(process) as owned:
             drive_blocking(process.execute, block=self.block, context=process.context)
         if owned and process.interrupted:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 
@@ -195,3 +197,32 @@ def test_a_define_that_does_not_call_super_is_refused_when_the_spec_is_built():
     with pytest.raises(jw.SpecError, match=r"Forgetful.define\(spec\) does not call super\(\).define\(spec\)") as error:
         jw.run(Forgetful, x=Int(1))
     assert isinstance(error.value, AssertionError)  # as AiiDA's
+
+
+_SEEN: list[weakref.ref[Process]] = []
+
+
+@calcfunction
+def remembered(x):
+    _SEEN.append(weakref.ref(Process.current()))
+    return x + 1
+
+
+@pytest.mark.parametrize("launch", ["run", "submit"])
+def test_a_finished_process_is_freed_at_once_without_the_garbage_collector(launch: str) -> None:
+    """No reference cycle holds a process once it ended: a kernel or a worker that runs many processes frees each
+    one's memory as its last reference goes, not at the garbage collector's next round."""
+    jw.run(remembered, Int(1))  # what a first run loads stays
+    gc.collect()
+    gc.disable()
+    try:
+        if launch == "run":
+            assert jw.run(remembered, Int(2)).value == 3
+        else:
+            node = jw.submit(remembered, Int(2))
+            jw.wait(node)
+            assert node.is_finished_ok
+        assert len(_SEEN) == 2 and _SEEN[-1]() is None
+    finally:
+        gc.enable()
+        _SEEN.clear()

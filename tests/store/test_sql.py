@@ -610,6 +610,18 @@ def test_a_claim_to_run_records_queued_processes_as_running_and_says_whether_the
     assert store.claim_to_run([alone], "another") == {}
 
 
+def test_a_claim_on_postgresql_skips_the_wait_for_the_disk_only_in_its_own_transaction(postgres_url: str) -> None:
+    with Store(postgres_url) as store:
+        one, several = store.insert_node(process_row()), [store.insert_node(process_row()) for _ in range(3)]
+        assert store.claim_process(one, "worker", expected=None) is not None
+        assert set(store.claim_to_run(several, "worker")) == set(several)
+        assert store.claim_to_run([one], "another") == {}
+        # synchronous_commit went off for each claim's transaction alone: the writes after it wait for the disk
+        assert store._conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        store._conn.rollback()
+        assert store.get_node(one).owner == "worker" and store.get_node(several[0]).process_state == "running"
+
+
 def test_the_inputs_of_processes_are_their_input_links_with_their_nodes_and_nothing_else(store: Store) -> None:
     x, y, caller, made = (store.insert_node(row) for row in (data_row(), data_row(), process_row(), data_row()))
     first, second, bare = (store.insert_node(process_row()) for _ in range(3))
