@@ -21,7 +21,15 @@ import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._core import BrokerUnreachableError, CommunicatorError, ProcessEvent, ProcessState, Runner, UsageError
+from .._core import (
+    BrokerLoginError,
+    BrokerUnreachableError,
+    CommunicatorError,
+    ProcessEvent,
+    ProcessState,
+    Runner,
+    UsageError,
+)
 from .._core._secret_url import SecretURL
 from .._wire import ControlRequest, ProcessTask
 from ..store import Store
@@ -189,7 +197,8 @@ class BrokerLink:
             error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
             if error is None:
                 return
-            if isinstance(error, BrokerUnreachableError) and communicator is self._communicator:
+            refused = isinstance(error, BrokerLoginError)  # sent again, it would be refused again at once
+            if isinstance(error, BrokerUnreachableError) and not refused and communicator is self._communicator:
                 _LOGGER.warning("The task for process %d waits for the broker: %s", task["pk"], error)
                 with contextlib.suppress(CommunicatorError):  # closed meanwhile: it stays queued in the store
                     self.send_task_soon(task, failed)

@@ -69,6 +69,7 @@ class Connector:
         self.refusal: str | None = None
         """What the broker refused on the last attempt (the login, the virtual host), None if it refused nothing."""
         self._attempted = asyncio.Event()  # the first attempt has ended, one way or the other
+        self._refused = asyncio.Event()  # the last attempt was refused (set until one succeeds)
         self._on_connected = on_connected
         self._name = name
         self._heartbeat = heartbeat
@@ -88,14 +89,24 @@ class Connector:
 
     async def connection(self, deadline: float) -> AbstractConnection:
         """The open connection, waiting for one until ``deadline`` (``time.monotonic()``); BrokerUnreachableError
-        after that."""
+        after that, and BrokerLoginError at once while the broker refuses the URL's login or virtual host (a password
+        changed on the broker: waiting would not help; the connector keeps trying, and a later call succeeds once
+        the broker takes the login again)."""
         while self._connection is None or not self._connected.is_set():
             if self._closing:
                 raise BrokerUnreachableError(f"The connection to the message broker at {self.url} is closed.")
+            if self.refusal is not None:
+                raise self.unreachable()
+            waits = [asyncio.ensure_future(event.wait()) for event in (self._connected, self._refused)]
             try:
-                await asyncio.wait_for(self._connected.wait(), max(0.0, deadline - time.monotonic()))
-            except (asyncio.TimeoutError, TimeoutError):
-                raise self.unreachable() from None
+                ended, _ = await asyncio.wait(
+                    waits, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for wait in waits:
+                    wait.cancel()
+            if not ended:
+                raise self.unreachable()
         return self._connection
 
     async def first_attempt(self, deadline: float) -> None:
@@ -186,11 +197,17 @@ class Connector:
                 client_properties={"connection_name": self._name},
             )
         except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
-            self.last_failure = describe_failure(exc, self.url)
             self.refusal = _refusal(exc, self.url)
+            if self.refusal is None:
+                self.last_failure = describe_failure(exc, self.url)
+                self._refused.clear()
+            else:
+                self.last_failure = f"the broker refused {self.refusal}"
+                self._refused.set()
             return None
         else:
             self.refusal = None
+            self._refused.clear()
             return connection
         finally:
             self._attempted.set()

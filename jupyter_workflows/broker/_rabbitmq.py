@@ -147,11 +147,15 @@ class RabbitMQCommunicator:
         await self._session.connector.connection(time.monotonic() + timeout)
 
     def check_login(self, timeout: float = 2.0) -> None:
-        """Until a connection was made: wait for the first attempt to end (at most ``timeout`` seconds), and raise
-        BrokerLoginError if the broker refused the URL's login or virtual host. A broker that is down, or slow to
+        """Raise BrokerLoginError if the broker refuses the URL's login or virtual host: until a connection was made,
+        once the first attempt ended (waiting at most ``timeout`` seconds for it); after that, while the attempts to
+        connect again are refused (the password was changed on the broker). A broker that is down, or slow to
         answer, is no error here (sends wait for it)."""
+        connector = self._session.connector
         if self.connections_made == 0:
-            self._thread.run(self._session.connector.first_attempt(time.monotonic() + timeout))
+            self._thread.run(connector.first_attempt(time.monotonic() + timeout))
+        elif connector.refusal is not None and not connector.is_connected:
+            raise connector.unreachable()
 
     # Subscribing (from the loop the handler runs on)
 

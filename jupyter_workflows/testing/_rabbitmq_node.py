@@ -25,6 +25,7 @@ __all__ = ["RabbitMQNode", "rabbitmq_node"]
 
 # Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user and drops the environment: run the real script.
 _SERVER_SCRIPTS = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "rabbitmq-server")
+_CTL_SCRIPTS = ("/usr/lib/rabbitmq/bin/rabbitmqctl", "rabbitmqctl")
 _SYSTEM_PORT = 5672
 _AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 
@@ -94,6 +95,22 @@ class RabbitMQNode:
         with contextlib.suppress(ProcessLookupError):  # helpers left behind (erl_child_setup, inet_gethost)
             os.killpg(process.pid, signal.SIGKILL)
         _wait_port_closed(self.port, time.monotonic() + timeout)
+
+    def change_password(self, password: str) -> None:
+        """Give the node's user another password, and close the connections it holds: clients reconnect with the
+        password of their URL, which the node now refuses (:attr:`url` says the new one)."""
+        self._ctl("change_password", self.user, password)
+        self.password = password
+        self._ctl("close_all_connections", "the password was changed")
+
+    def _ctl(self, *arguments: str) -> None:
+        script = next((found for name in _CTL_SCRIPTS if (found := shutil.which(name))), None)
+        if script is None:
+            raise UsageError("RabbitMQ is not installed (no rabbitmqctl): apt-get install rabbitmq-server")
+        subprocess.run(
+            [script, "-n", self.node_name, *arguments], env=self._environment(), check=True, capture_output=True,
+            timeout=60,
+        )  # fmt: skip
 
     def restart(self, *, kill: bool = False) -> None:
         """Stop (cleanly, or ``kill``) and start again on the same port, with the same data."""

@@ -249,3 +249,43 @@ def test_a_submit_to_a_broker_that_refuses_the_login_says_so_at_once_and_stores_
     jw.wait(node, timeout=60)
     assert node.is_finished_ok and node.outputs.result.value == 3
     assert worker.popen.poll() is None
+
+
+def test_a_password_changed_on_the_broker_is_said_at_once_and_the_link_comes_back_with_the_old_one(
+    private: tuple[Runtime, DaemonWorkers, RabbitMQNode],
+) -> None:
+    """The broker's password changes while a kernel and a worker are connected: their reconnects are refused. A
+    daemon submit says so at once, naming the fix, and stores nothing (no broker would take its task); once the
+    broker takes the password again, both reconnect by themselves and the same submit runs."""
+    kernel, workers, node = private
+    worker = workers.start()
+    first = jw.submit(add, Int(1), Int(2), daemon=True)
+    jw.wait(first, timeout=60)
+    communicator = kernel.broker.communicator
+    assert communicator is not None
+
+    def refused() -> bool:
+        try:
+            communicator.check_login()
+        except jw.BrokerLoginError:
+            return True
+        return False
+
+    old = node.password
+    node.change_password("another-password")
+    try:
+        until(refused, "the kernel's reconnect to be refused")
+        with pytest.raises(jw.BrokerLoginError) as error:
+            jw.submit(add, Int(3), Int(4), daemon=True)
+        message = str(error.value)
+        assert f"refused the login of user '{node.user}' (ACCESS_REFUSED)" in message
+        assert "Fix the broker URL" in message and old not in message and "another-password" not in message
+        assert [stored.pk for stored in jw.processes(limit=None)] == [first.pk]  # nothing stored
+        until(lambda: f"the broker refused the login of user '{node.user}'" in worker.log_text(), "the worker's log")
+    finally:
+        node.change_password(old)
+    until(lambda: not refused() and communicator.is_connected, "the kernel to reconnect")
+    second = jw.submit(add, Int(3), Int(4), daemon=True)
+    jw.wait(second, timeout=60)
+    assert second.is_finished_ok and second.outputs.result.value == 7
+    assert worker.popen.poll() is None and old not in worker.log_text()
