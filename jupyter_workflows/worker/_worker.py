@@ -52,6 +52,7 @@ _LOGGER = logging.getLogger("jupyter_workflows.worker")
 DEFAULT_SLOTS = 200  # as AiiDA's daemon.worker_process_slots
 MAX_PREFETCH = 32
 RESUME_AFTER = 0.5  # seconds fewer than a batch of slots must stay free before a full worker takes tasks again
+RESUBSCRIBE_LIMIT = 30.0  # seconds between attempts to take tasks again while the broker is away, at most
 LOST_AFTER = 600.0  # seconds a process waits in the queue before its task counts as lost (a backlog may be long)
 
 
@@ -134,6 +135,7 @@ class Worker:
         them is free again), and for good when the worker stops."""
         resume_at = max(0, self.slots.size - MAX_PREFETCH)
         subscription: Subscription | None = None
+        failures = 0
         try:
             while not self.slots.closed:
                 self._slots_changed.clear()
@@ -144,7 +146,15 @@ class Worker:
                     and not self.slots.full
                     and (self.slots.used <= resume_at or not await self._slots_change_within(RESUME_AFTER))
                 ):
-                    subscription = await communicator.subscribe_tasks_async(self._on_task)
+                    try:
+                        subscription = await communicator.subscribe_tasks_async(self._on_task)
+                    except WorkflowsError as error:  # the broker is away, or refuses the login: try again
+                        delay = min(RESUBSCRIBE_LIMIT, 2.0**failures)
+                        failures += 1
+                        _LOGGER.warning("Could not take tasks from the broker (%s); trying again in %g s", error, delay)
+                        await self._slots_change_within(delay)  # a stop ends the wait
+                        continue
+                    failures = 0
                     self._announce_ready()
                 elif subscription is not None and self.slots.full:
                     await communicator.unsubscribe_async(subscription)

@@ -289,3 +289,23 @@ def test_a_password_changed_on_the_broker_is_said_at_once_and_the_link_comes_bac
     jw.wait(second, timeout=60)
     assert second.is_finished_ok and second.outputs.result.value == 7
     assert worker.popen.poll() is None and old not in worker.log_text()
+
+
+def test_a_full_worker_that_cannot_take_tasks_again_while_the_broker_is_away_takes_them_once_it_is_back(
+    private: tuple[Runtime, DaemonWorkers, RabbitMQNode],
+) -> None:
+    """A worker stops taking tasks while all its slots are used. If the broker is away when a slot frees, its try to
+    take tasks again fails (after waiting for the broker up to 30 s): it tries again until the broker is back, and
+    then takes what was queued meanwhile, instead of leaving it to the look for lost tasks ten minutes later."""
+    _, workers, broker = private
+    worker = workers.start(slots=1)
+    napping = jw.submit(nap, Float(2.0), daemon=True)
+    until(lambda: napping.process_state is ProcessState.RUNNING, "the worker to run the nap")
+    broker.stop()
+    jw.wait(napping, timeout=60)  # its slot is free: the worker tries to take tasks again
+    until(lambda: "Could not take tasks from the broker" in worker.log_text(), "a failed try", SEND_TIMEOUT + 30)
+    broker.start()
+    node = jw.submit(add, Int(1), Int(2), daemon=True)
+    jw.wait(node, timeout=60)
+    assert node.is_finished_ok and node.outputs.result.value == 3
+    assert worker.popen.poll() is None
