@@ -32,10 +32,12 @@ _TERMINAL = frozenset(state.value for state in ProcessState if state.is_terminal
 async def wait_terminated(nodes: Sequence[ProcessNode], timeout: float | None = None) -> None:
     """Return once every process of ``nodes`` has terminated; TimeoutError after ``timeout`` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
+    # Both taken now: a process queued for a worker may start here while the local ones are awaited (a worker takes
+    # its task), and must still be waited for. Awaited elsewhere, its end is heard from this runtime's events.
     local = [node.process.terminated for node in nodes if node.process is not None]
+    pending = {node.pk: node for node in nodes if node.pk is not None and node.process is None}
     if local:
         await asyncio.wait(local, timeout=_left(deadline))
-    pending = {node.pk: node for node in nodes if node.pk is not None and node.process is None}
     link = get_runtime().broker
     if not all(map(link.addressed_here, pending)):  # else one look at the store, once the subscription stands
         _drop_terminated(pending)

@@ -3,17 +3,19 @@ provenance: on SQLite (several worker processes on one file) and on PostgreSQL."
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int, ProcessState, Str
+from jupyter_workflows import Float, Int, ProcessState, Str
 from jupyter_workflows._processes import _waiting, queue_continue
+from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import check, until
-from tests.worker.workflows import Parent, add, stuck
+from tests.worker.workflows import Parent, add, nap, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
@@ -87,3 +89,23 @@ def test_a_kill_ends_at_once_a_calcfunction_whose_body_holds_the_workers_loop(
     jw.wait(after, timeout=60)
     assert after.outputs.result.value == 3 and after.owner == node.owner
     assert check(store_url)["problems"] == []
+
+
+def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:
+    """What a worker's WorkChain sees after a restart: it waits for children, some running on the worker already and
+    some still queued, and the worker takes a queued one while the wait awaits the others. The wait must still
+    wait for it (it returned as soon as the first running child ended, and the next step found no outputs)."""
+    running = jw.submit(nap, Float(0.3), daemon=False)
+    with pytest.warns(jw.NoWorkerWarning):  # no worker: it stays queued, held by nobody
+        queued = jw.submit(nap, Float(1.0), daemon=True)
+    assert running.process is not None and queued.process is None
+
+    async def wait_while_it_starts_here() -> None:
+        waiting = asyncio.ensure_future(jw.wait_async(running, queued))
+        await asyncio.sleep(0.05)  # the wait awaits the running one
+        assert await continue_process(queued.pk or 0) is not None  # taken here, as a worker takes its task
+        assert queued.process is not None
+        await waiting
+
+    kernel.runner.block(wait_while_it_starts_here())
+    assert running.is_finished_ok and queued.is_finished_ok  # both ended when the wait returned
