@@ -95,8 +95,7 @@ class Connector:
         while self._connection is None or not self._connected.is_set():
             if self._closing:
                 raise BrokerUnreachableError(f"The connection to the message broker at {self.url} is closed.")
-            if self.refusal is not None:
-                raise self.unreachable()
+            self.check_refused()
             waits = [asyncio.ensure_future(event.wait()) for event in (self._connected, self._refused)]
             try:
                 ended, _ = await asyncio.wait(
@@ -115,6 +114,10 @@ class Connector:
         here: sends wait for it)."""
         with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
             await asyncio.wait_for(self._attempted.wait(), max(0.0, deadline - time.monotonic()))
+        self.check_refused()
+
+    def check_refused(self) -> None:
+        """BrokerLoginError while not connected and the last attempt was refused the URL's login or virtual host."""
         if self.refusal is not None and not self.is_connected:
             raise self.unreachable()
 
@@ -198,18 +201,17 @@ class Connector:
             )
         except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
             self.refusal = _refusal(exc, self.url)
-            if self.refusal is None:
-                self.last_failure = describe_failure(exc, self.url)
-                self._refused.clear()
-            else:
-                self.last_failure = f"the broker refused {self.refusal}"
-                self._refused.set()
+            refused = self.refusal is not None
+            self.last_failure = f"the broker refused {self.refusal}" if refused else describe_failure(exc, self.url)
             return None
         else:
             self.refusal = None
-            self._refused.clear()
             return connection
         finally:
+            if self.refusal is None:
+                self._refused.clear()
+            else:
+                self._refused.set()
             self._attempted.set()
 
     def _on_close(self, _sender: Any, exc: BaseException | None) -> None:

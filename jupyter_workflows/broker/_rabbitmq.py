@@ -154,8 +154,8 @@ class RabbitMQCommunicator:
         connector = self._session.connector
         if self.connections_made == 0:
             self._thread.run(connector.first_attempt(time.monotonic() + timeout))
-        elif connector.refusal is not None and not connector.is_connected:
-            raise connector.unreachable()
+        else:
+            connector.check_refused()
 
     # Subscribing (from the loop the handler runs on)
 

@@ -282,8 +282,8 @@ class DriverStatements:
 
     def _unflushed(self, statement: Any) -> Any:
         """``statement`` with ``synchronous_commit`` off for its transaction (made once per statement)."""
-        found = self._unflushed_of.get(id(statement))
-        if found is None or found[0] is not statement:
+        found = self._unflushed_of.get(id(statement))  # the statement kept with it: its id is not reused
+        if found is None:
             asynchronous = func.set_config("synchronous_commit", "off", True).is_not(None)
             found = self._unflushed_of[id(statement)] = (statement, statement.where(asynchronous))
         return found[1]

@@ -60,9 +60,7 @@ class RabbitMQNode:
         """Start the node and return once it accepts AMQP connections."""
         if self.is_running:
             return
-        script = next((found for name in _SERVER_SCRIPTS if (found := shutil.which(name))), None)
-        if script is None:
-            raise UsageError("RabbitMQ is not installed (no rabbitmq-server): apt-get install rabbitmq-server")
+        script = _installed(_SERVER_SCRIPTS)
         output = (self.data_dir / "server.out").open("ab")
         # A session of its own: a kill of the node reaches its Erlang helpers, and never the test's process group.
         self._process = subprocess.Popen(
@@ -104,13 +102,8 @@ class RabbitMQNode:
         self._ctl("close_all_connections", "the password was changed")
 
     def _ctl(self, *arguments: str) -> None:
-        script = next((found for name in _CTL_SCRIPTS if (found := shutil.which(name))), None)
-        if script is None:
-            raise UsageError("RabbitMQ is not installed (no rabbitmqctl): apt-get install rabbitmq-server")
-        subprocess.run(
-            [script, "-n", self.node_name, *arguments], env=self._environment(), check=True, capture_output=True,
-            timeout=60,
-        )  # fmt: skip
+        command = [_installed(_CTL_SCRIPTS), "-n", self.node_name, *arguments]
+        subprocess.run(command, env=self._environment(), check=True, capture_output=True, timeout=60)
 
     def restart(self, *, kill: bool = False) -> None:
         """Stop (cleanly, or ``kill``) and start again on the same port, with the same data."""
@@ -197,6 +190,15 @@ def rabbitmq_node(
         stack.callback(node.stop, kill=True)
         node.start()
         yield node
+
+
+def _installed(scripts: tuple[str, ...]) -> str:
+    """The first of ``scripts`` found (a path, or a name on PATH)."""
+    found = next((path for name in scripts if (path := shutil.which(name))), None)
+    if found is None:
+        name = scripts[-1]
+        raise UsageError(f"RabbitMQ is not installed (no {name}): apt-get install rabbitmq-server")
+    return found
 
 
 def _free_port() -> int:
