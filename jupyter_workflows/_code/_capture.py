@@ -71,12 +71,13 @@ class CapturedCode:
     namespace: Mapping[str, Any]
 
     def is_current(self) -> bool:
-        """Whether every name still binds what was captured (no cell it came from was changed and run again)."""
+        """Whether every name still binds what was captured (no cell it came from was changed and run again, no
+        constant was changed in place: a constant is current while it would be written as it was)."""
         missing = object()
         for binding in self.bindings:
             now = self.namespace.get(binding.name, missing)
             if binding.kind is _Kind.CONSTANT:
-                if type(now) is not type(binding.value) or now != binding.value:
+                if not _is_constant(now, 0) or _assignment(binding.name, now) != binding.text:
                     return False
             elif now is not binding.value:
                 return False
@@ -160,7 +161,7 @@ class _Capturing:
                 f"the value {text[:60]}, which Python cannot write back as a literal",
                 f"Pass it as an input, compute it inside the step that uses it, {_MOVE_IT}.",
             )
-        return f"{name} = {text}"
+        return _assignment(name, value)
 
     def import_text(self, name: str, value: object, used_by: str) -> str:
         if isinstance(value, types.ModuleType):
@@ -344,6 +345,11 @@ def _code_of(target: type | types.FunctionType) -> types.CodeType | None:
 
 def _first_line(node: _Definition) -> int:
     return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+
+
+def _assignment(name: str, value: object) -> str:
+    """How a constant is written in the captured module."""
+    return f"{name} = {value!r}"
 
 
 def _is_constant(value: object, depth: int) -> bool:

@@ -170,6 +170,18 @@ def test_a_constant_rebound_to_an_equal_value_keeps_the_capture_current(store):
     assert not captured.is_current()
 
 
+def test_a_constant_changed_in_place_makes_a_new_capture_with_the_new_value(store):
+    namespace = cells(
+        IMPORTS, "PARAMS = {'scale': 2}\n", "@calcfunction\ndef scaled(x):\n    return x * PARAMS['scale']\n"
+    )
+    captured = capture(namespace["scaled"], namespace)
+    namespace["PARAMS"]["scale"] = 1000  # the same dict, changed: what travels must change with it
+    assert not captured.is_current()
+    again = capture(namespace["scaled"], namespace)
+    assert again.sha256 != captured.sha256
+    assert run_captured(again.source)["scaled"](Int(10)).value == 10_000
+
+
 def refusal(namespace: dict[str, Any], name: str) -> str:
     with pytest.raises(CodeTravelError) as raised:
         capture(namespace[name], namespace)
