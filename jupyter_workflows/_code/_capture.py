@@ -41,6 +41,7 @@ _CONSTANT_TYPES = (bool, int, float, complex, str, bytes, type(None))
 _CONTAINER_TYPES = (tuple, list, set, dict)
 _MAX_CONSTANT_CHARS = 100_000  # a bigger value is data: pass it as an input
 _MAX_CONSTANT_DEPTH = 20
+_TIMED_CELL = "<timed exec>"  # the file name of the code of a cell run with IPython's %%time
 _MOVE_IT = "or move it, with the code that uses it, into a module the other process can import"
 
 
@@ -214,7 +215,15 @@ class _Capturing:
             raise self.refusal(
                 name, used_by, f"another name for {own_name}", f"Call {own_name} by its own name in the code."
             )
-        source = _definition_source(target)
+        source = _definition_source(target, self.namespace)
+        if source is None and any(code.co_filename == _TIMED_CELL for code in _codes_of(target)):
+            raise self.refusal(
+                name,
+                used_by,
+                f"a {_noun(target)} defined in a cell run with %%time, whose source IPython keeps neither with the "
+                "code nor in the notebook's history (In)",
+                "Run the definition in a cell without %%time.",
+            )
         if source is None:
             raise self.refusal(
                 name,
@@ -270,26 +279,62 @@ def _globals_read(source: str) -> set[str]:
 _Definition = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _definition_source(target: type | types.FunctionType) -> str | None:
+def _definition_source(target: type | types.FunctionType, namespace: Mapping[str, Any]) -> str | None:
     """Found through a code object of the definition: its file's lines (a cell's are in ``linecache``, as IPython
-    keeps them) hold the innermost def or class of that name around the code's first line. A class without methods
-    has no code: it is the last class of its name, among the files Python keeps lines of, whose body defines the
-    same names as the class has."""
-    code = _code_of(target)
-    if code is None:
-        return _class_source_by_members(target) if isinstance(target, type) else None
-    lines = linecache.getlines(code.co_filename)
-    around = [
-        node
-        for node in _definitions(lines, target)
-        if _first_line(node) <= code.co_firstlineno <= (node.end_lineno or 0)
-    ]
-    return _text(lines, max(around, key=_first_line)) if around else None
+    keeps them; see ``_lines_of`` for a cell run with %%time) hold the innermost def or class of that name around the
+    code's first line. A class without methods of its own in a file (none, or all made by exec(), as a dataclass's
+    or a NamedTuple's are) is the last class of its name, among the files Python keeps lines of, whose body defines
+    the same names as the class has."""
+    for code in _codes_of(target):
+        for lines in _lines_of(code.co_filename, namespace):
+            around = [
+                node
+                for node in _definitions(lines, target)
+                if _first_line(node) <= code.co_firstlineno <= (node.end_lineno or 0)
+            ]
+            if around:
+                return _text(lines, max(around, key=_first_line))
+    return _class_source_by_members(target) if isinstance(target, type) else None
+
+
+def _lines_of(filename: str, namespace: Mapping[str, Any]) -> list[list[str]]:
+    """The lines a code object's file may hold: a file's or a cell's. IPython's %%time compiles the cell's body under
+    a name of its own and keeps no lines of it; the notebook's history (``In``) keeps it as the argument of a
+    ``run_cell_magic('time', ...)`` call: each such body, latest first, as %%time compiled it (without leading blank
+    lines)."""
+    if filename != _TIMED_CELL:
+        return [linecache.getlines(filename)]
+    history = namespace.get("In")
+    cells = [cell for cell in history if isinstance(cell, str)] if isinstance(history, list) else []
+    found = []
+    for cell in reversed(cells):
+        for body in _timed_bodies(cell) if "run_cell_magic" in cell else []:
+            lines = body.splitlines(keepends=True)
+            while lines and not lines[0].strip():
+                del lines[0]
+            found.append(lines)
+    return found
+
+
+def _timed_bodies(cell: str) -> list[str]:
+    """The bodies of the cells run with %%time that a cell of ``In`` (as IPython rewrote it) holds."""
+    try:
+        tree = ast.parse(cell)
+    except (SyntaxError, ValueError):
+        return []
+    bodies = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run_cell_magic":
+            values = [argument.value for argument in node.args if isinstance(argument, ast.Constant)]
+            if len(values) == 3 and values[0] == "time" and isinstance(values[2], str):
+                bodies.append(values[2])
+    return bodies
 
 
 def _class_source_by_members(target: type) -> str | None:
     members = set(vars(target))  # a superset of what its body assigns: the engine caches its spec there too
-    bases = [base.__name__ for base in target.__bases__ if base is not object]
+    written = vars(target).get("__orig_bases__", target.__bases__)  # NamedTuple, not the tuple it makes the base
+    bases = [getattr(base, "__name__", "?") for base in written if base is not object]
     found = None
     for filename in list(linecache.cache):
         lines = linecache.getlines(filename)
@@ -331,16 +376,17 @@ def _text(lines: list[str], node: _Definition) -> str:
     return textwrap.dedent("".join(lines[_first_line(node) - 1 : node.end_lineno]))
 
 
-def _code_of(target: type | types.FunctionType) -> types.CodeType | None:
-    """A function's code; for a class, the code of one of its own methods (Python keeps no code for a class)."""
+def _codes_of(target: type | types.FunctionType) -> list[types.CodeType]:
+    """A function's code; for a class, the code of each of its own methods (Python keeps no code for a class)."""
     if isinstance(target, types.FunctionType):
-        return target.__code__
+        return [target.__code__]
+    codes = []
     for member in vars(target).values():
         inner = getattr(member, "__func__", getattr(member, "fget", member))  # classmethod, staticmethod, property
         function = inspect.unwrap(inner) if callable(inner) else None
         if isinstance(function, types.FunctionType) and function.__qualname__.startswith(f"{target.__qualname__}."):
-            return function.__code__
-    return None
+            codes.append(function.__code__)
+    return codes
 
 
 def _first_line(node: _Definition) -> int:

@@ -30,14 +30,14 @@ def cells(*sources: str) -> dict[str, Any]:
         text = textwrap.dedent(source)
         filename = f"/tmp/ipykernel_test/{uuid.uuid4().hex}.py"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        exec(compile(text, filename, "exec"), namespace)
+        exec(compile(text, filename, "exec", dont_inherit=True), namespace)  # as a kernel: no __future__
     return namespace
 
 
 def run_captured(source: str) -> dict[str, Any]:
     """The captured module's namespace, run where nothing of the notebook exists."""
     namespace: dict[str, Any] = {"__name__": f"_jw_code_test_{uuid.uuid4().hex}"}
-    exec(compile(source, "<captured>", "exec"), namespace)
+    exec(compile(source, "<captured>", "exec", dont_inherit=True), namespace)
     return namespace
 
 
@@ -182,6 +182,20 @@ def test_a_constant_changed_in_place_makes_a_new_capture_with_the_new_value(stor
     assert run_captured(again.source)["scaled"](Int(10)).value == 10_000
 
 
+def test_a_dataclass_and_a_namedtuple_without_methods_of_their_own_travel(store):
+    namespace = cells(
+        IMPORTS,
+        "from dataclasses import dataclass\nfrom typing import NamedTuple\n",
+        "@dataclass\nclass Bare:\n    a: int = 1\n",
+        "class Pair(NamedTuple):\n    a: int\n    b: int = 2\n",
+        "@calcfunction\ndef uses(x):\n    return Int(x.value + Bare().a + Pair(1).b)\n",
+    )
+    captured = capture(namespace["uses"], namespace)  # their methods were made by exec(): no file holds them
+    assert "@dataclass\nclass Bare:\n    a: int = 1\n" in captured.source
+    assert "class Pair(NamedTuple):\n" in captured.source
+    assert run_captured(captured.source)["uses"](Int(10)).value == 13
+
+
 def refusal(namespace: dict[str, Any], name: str) -> str:
     with pytest.raises(CodeTravelError) as raised:
         capture(namespace[name], namespace)
@@ -264,6 +278,16 @@ def test_a_class_without_source_cannot_travel(store):
     message = refusal(namespace, "Made")
     assert "it is a class whose source is not available (made by exec() or type()" in message
     assert "Define it in a notebook cell or a .py file" in message
+
+
+def test_a_function_of_a_time_cell_no_longer_in_the_history_says_to_run_it_without_time(store):
+    namespace = cells(IMPORTS)
+    exec(compile("@calcfunction\ndef timed(x):\n    return x\n", "<timed exec>", "exec"), namespace)  # as %%time
+    assert refusal(namespace, "timed") == (
+        "timed cannot run in another process: it is a function defined in a cell run with %%time, whose source "
+        "IPython keeps neither with the code nor in the notebook's history (In). Run the definition in a cell "
+        "without %%time."
+    )
 
 
 def test_a_stored_node_an_instance_and_an_alias_cannot_travel(store):

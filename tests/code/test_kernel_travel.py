@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows._code import capture
+from jupyter_workflows._code import capture, load_stored_class
 from jupyter_workflows.store import Store
 from jupyter_workflows.testing import provenance_problems, temporary_store
 from jupyter_workflows.testing.kernels import Kernel
@@ -116,3 +116,16 @@ def test_every_kernel_captures_the_same_code_and_it_runs_elsewhere(kernel_name, 
     assert path == f"code:{capture(namespace['Survey'], namespace).sha256}:Survey"
     ran = elsewhere(sqlite_url, "run", path, 2)
     assert (ran["state"], ran["outputs"]) == ("finished", {"total": expected_total(2)})
+
+
+@pytest.mark.parametrize("kernel_name", kernel_names())
+def test_a_function_defined_in_a_cell_run_with_time_travels(kernel_name, sqlite_url):
+    kernel = start_kernel(kernel_name, sqlite_url)
+    try:
+        timed = kernel.run("%%time\n\n@calcfunction\ndef timed(x):\n    return x + 1\n")
+        assert timed.status == "ok", timed.traceback
+        path = run_cell(kernel, "print(json.dumps(capture_for_travel(timed)))")
+    finally:
+        kernel.close()
+    with temporary_store(sqlite_url) as store:
+        assert jw.run(load_stored_class(path, store), x=jw.Int(1)).value == 2
