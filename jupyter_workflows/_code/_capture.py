@@ -95,20 +95,41 @@ def capture(process: Any, namespace: Mapping[str, Any]) -> CapturedCode:
     qualname = str(getattr(process, "__qualname__", ""))
     root = qualname.split(".", 1)[0]
     if "<locals>" in qualname:
-        outer, _, name = qualname.partition(".<locals>.")
-        raise CodeTravelError(
-            f"{name} cannot run in another process: it is defined inside the function {outer}(), and a definition "
-            "made by a function may use that function's local variables, which do not travel. Define it at the top "
-            f"level of a cell, {_MOVE_IT}."
-        )
+        raise _made_in_a_function(process, qualname, namespace)
     if _walk(namespace, qualname) is not process:
+        shown = qualname.removesuffix(".process_class")  # a process function's class is named as the function
         raise CodeTravelError(
-            f"{qualname or process!r} cannot run in another process: it is not what {qualname or 'its name'} names in "
+            f"{shown or process!r} cannot run in another process: it is not what {shown or 'its name'} names in "
             f"the notebook now (its cell was run again since). Launch the current {root}."
         )
     capturing = _Capturing(root, namespace)
     capturing.definition(root, namespace[root], used_by=None)
     return capturing.result()
+
+
+def _made_in_a_function(process: Any, qualname: str, namespace: Mapping[str, Any]) -> CodeTravelError:
+    """The refusal of a definition made inside a function: a closure, or a function of the notebook that a decorator
+    replaced by a function of its own (one not made with functools.wraps, so it has the decorator's qualname)."""
+    outer_path, _, made_path = qualname.rpartition(".<locals>.")
+    outer, made = outer_path.rsplit(".", 1)[-1], made_path.split(".", 1)[0]
+    process_class = getattr(process, "process_class", process)
+    function = getattr(process_class, "_func", None)  # what a process function runs
+    held = inspect.getclosurevars(function).nonlocals if isinstance(function, types.FunctionType) else {}
+    for variable, original in held.items():
+        name = getattr(original, "__name__", "")
+        bound = getattr(namespace.get(name), "process_class", None)  # the notebook's name for what was replaced
+        if isinstance(original, types.FunctionType) and bound is process_class:
+            return CodeTravelError(
+                f"{name} cannot run in another process: the decorator {outer}() replaced it by its own function "
+                f"{made}, which holds {name} in a local variable ({variable}), and local variables do not travel. "
+                f"Decorate {made} with @functools.wraps({variable}) in {outer}(): then {name} travels with its "
+                "decorators."
+            )
+    return CodeTravelError(
+        f"{made} cannot run in another process: it is defined inside the function {outer}(), and a definition "
+        "made by a function may use that function's local variables, which do not travel. Define it at the top "
+        f"level of a cell, {_MOVE_IT}."
+    )
 
 
 class _Capturing:

@@ -247,6 +247,54 @@ def test_a_closure_over_a_local_cannot_travel(store):
     assert "Define it at the top level of a cell and pass what it used as inputs" in message
 
 
+def test_a_process_function_made_inside_a_function_is_named_as_the_user_wrote_it(store):
+    namespace = cells(
+        IMPORTS,
+        """
+        def make():
+            @calcfunction
+            def inner(x):
+                return x
+
+            return inner
+
+        inner = make()
+        """,
+    )
+    with pytest.raises(CodeTravelError) as raised:
+        capture(namespace["inner"].process_class, namespace)  # what a daemon submit captures
+    assert str(raised.value).startswith(
+        "inner cannot run in another process: it is defined inside the function make(), and a definition made by a "
+        "function may use that function's local variables, which do not travel."
+    )
+
+
+PLAIN_DECORATOR = """
+def plain_deco(func):
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+"""
+
+
+def test_a_function_replaced_by_a_decorator_without_functools_wraps_says_to_use_it(store):
+    namespace = cells(IMPORTS, PLAIN_DECORATOR, "@calcfunction\n@plain_deco\ndef f3(x):\n    return x\n")
+    with pytest.raises(CodeTravelError) as raised:
+        capture(namespace["f3"].process_class, namespace)
+    assert str(raised.value) == (
+        "f3 cannot run in another process: the decorator plain_deco() replaced it by its own function wrapper, which "
+        "holds f3 in a local variable (func), and local variables do not travel. Decorate wrapper with "
+        "@functools.wraps(func) in plain_deco(): then f3 travels with its decorators."
+    )
+    wrapping = PLAIN_DECORATOR.replace("    def wrapper", "    @functools.wraps(func)\n    def wrapper")
+    namespace = cells(
+        IMPORTS, "import functools\n" + wrapping, "@calcfunction\n@plain_deco\ndef f3(x):\n    return x + 1\n"
+    )
+    captured = capture(namespace["f3"].process_class, namespace)
+    assert run_captured(captured.source)["f3"](Int(7)).value == 8
+
+
 def test_a_lambda_cannot_travel(store):
     namespace = cells(IMPORTS, "twice = lambda v: 2 * v\n", "@calcfunction\ndef add(x):\n    return twice(x)\n")
     assert "uses the global 'twice', a lambda. Define it with def at the top level of a cell" in refusal(
