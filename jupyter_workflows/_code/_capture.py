@@ -9,7 +9,8 @@ Python's own symbol table (a parameter or a local variable that shares a global'
 - bound to a module travels as an import (``import numpy as np``); bound to a function, class or other object that
   its module gives by that name, as ``from module import name`` (``from math import sqrt``);
 - bound to a plain constant (numbers, strings, bytes, booleans, None, and lists, tuples, sets and dicts of them)
-  travels as its value (``N = 3``);
+  travels as its value (``N = 3``, ``LO = float('-inf')``), and so does a union of builtin types and None
+  (``Number = int | float``, ``typing.Optional[int]`` as ``int | None``);
 - bound to anything else cannot travel (an open file, a socket, a stored node, an instance of a notebook class, a
   function made inside another function, a lambda): CodeTravelError names it and says how to fix it.
 
@@ -20,6 +21,7 @@ definitions travel, so nothing else a cell did (submitting a process, printing, 
 from __future__ import annotations
 
 import ast
+import builtins
 import enum
 import hashlib
 import inspect
@@ -28,7 +30,9 @@ import linecache
 import symtable
 import sys
 import textwrap
+import tokenize
 import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +46,8 @@ _CONTAINER_TYPES = (tuple, list, set, dict)
 _MAX_CONSTANT_CHARS = 100_000  # a bigger value is data: pass it as an input
 _MAX_CONSTANT_DEPTH = 20
 _TIMED_CELL = "<timed exec>"  # the file name of the code of a cell run with IPython's %%time
+_LITERAL_NAMES = {"True", "False", "None", "set"}  # the names in the repr of a constant: set() is an empty set
+_NON_FINITE = {"inf": "float('inf')", "nan": "float('nan')"}
 _MOVE_IT = "or move it, with the code that uses it, into a module the other process can import"
 
 
@@ -78,7 +84,8 @@ class CapturedCode:
         for binding in self.bindings:
             now = self.namespace.get(binding.name, missing)
             if binding.kind is _Kind.CONSTANT:
-                if not _is_constant(now, 0) or _assignment(binding.name, now) != binding.text:
+                written = _written(now)
+                if written is None or f"{binding.name} = {written}" != binding.text:
                     return False
             elif now is not binding.value:
                 return False
@@ -156,7 +163,7 @@ class _Capturing:
     def bind(self, name: str, value: object, used_by: str) -> None:
         if name in self.bindings:
             return
-        if _is_constant(value, 0):
+        if _is_constant(value, 0) or _is_union(value):
             self.bindings[name] = _Binding(name, _Kind.CONSTANT, self.constant_text(name, value, used_by), value)
         elif getattr(value, "__module__", None) == "__main__" and not isinstance(value, types.ModuleType):
             self.definition(name, value, used_by)
@@ -164,7 +171,21 @@ class _Capturing:
             self.bindings[name] = _Binding(name, _Kind.IMPORT, self.import_text(name, value, used_by), value)
 
     def constant_text(self, name: str, value: object, used_by: str) -> str:
-        text = repr(value)
+        text = _written(value)
+        if text is None and _is_union(value):
+            raise self.refusal(
+                name,
+                used_by,
+                f"the union {value!r}, which travels only when made of builtin types and None (int | None)",
+                f"Write the union where it is used (x: Int | Float), {_MOVE_IT}.",
+            )
+        if text is None:
+            raise self.refusal(
+                name,
+                used_by,
+                f"the value {repr(value)[:60]}, which Python cannot write back as a literal",
+                f"Pass it as an input, compute it inside the step that uses it, {_MOVE_IT}.",
+            )
         if len(text) > _MAX_CONSTANT_CHARS:
             raise self.refusal(
                 name,
@@ -172,18 +193,7 @@ class _Capturing:
                 f"a {type(value).__name__} of {len(text):,} characters, too big to travel with code",
                 "Pass it as an input (a node), or read it inside the step that uses it.",
             )
-        try:
-            same = ast.literal_eval(text) == value
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            same = False
-        if not same:
-            raise self.refusal(
-                name,
-                used_by,
-                f"the value {text[:60]}, which Python cannot write back as a literal",
-                f"Pass it as an input, compute it inside the step that uses it, {_MOVE_IT}.",
-            )
-        return _assignment(name, value)
+        return f"{name} = {text}"
 
     def import_text(self, name: str, value: object, used_by: str) -> str:
         if isinstance(value, types.ModuleType):
@@ -414,9 +424,39 @@ def _first_line(node: _Definition) -> int:
     return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
 
 
-def _assignment(name: str, value: object) -> str:
-    """How a constant is written in the captured module."""
-    return f"{name} = {value!r}"
+def _written(value: object) -> str | None:
+    """How a constant is written in the captured module (None: it cannot be): its repr, with float('inf') and
+    float('nan') where repr writes the names inf and nan; a union of builtin types and None as ``int | None``."""
+    if _is_union(value):
+        names = [_builtin_name(member) for member in typing.get_args(value)]
+        return " | ".join(name for name in names if name) if all(names) else None
+    if not _is_constant(value, 0):
+        return None
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python writes
+        return None
+    if "inf" not in text and "nan" not in text:  # the common case, without tokenizing: submits check it each time
+        return text
+    pieces, end = [], 0
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.NAME and token.string not in _LITERAL_NAMES:
+            if token.string not in _NON_FINITE:
+                return None  # inf or nan in a complex number (infj)
+            pieces += [text[end : token.start[1]], _NON_FINITE[token.string]]
+            end = token.end[1]
+    return "".join(pieces) + text[end:]
+
+
+def _is_union(value: object) -> bool:
+    return isinstance(value, types.UnionType) or typing.get_origin(value) is typing.Union
+
+
+def _builtin_name(member: object) -> str | None:
+    if member is type(None):
+        return "None"
+    name = getattr(member, "__name__", "")
+    return name if getattr(builtins, name, None) is member else None
 
 
 def _is_constant(value: object, depth: int) -> bool:

@@ -353,13 +353,35 @@ def test_a_stored_node_an_instance_and_an_alias_cannot_travel(store):
     assert "'alias', another name for original. Call original by its own name" in refusal(namespace, "uses_alias")
 
 
+def test_infinities_nan_and_unions_of_builtin_types_travel_and_other_unions_are_refused(store):
+    namespace = cells(
+        IMPORTS,
+        "import typing\nLIMITS = {'lo': -float('inf'), 'hi': float('inf'), 'none': float('nan')}\n",
+        "Number = int | float\nOpt = typing.Optional[int]\nNodes = Int | None\n",
+        "@calcfunction\ndef clipped(x: Number, y: Opt = None):\n    return Int(max(x.value, LIMITS['lo']))\n",
+        "@calcfunction\ndef uses_nodes(x: Nodes):\n    return x + 1\n",
+    )
+    captured = capture(namespace["clipped"], namespace)
+    assert "LIMITS = {'lo': -float('inf'), 'hi': float('inf'), 'none': float('nan')}\n" in captured.source
+    assert "Number = int | float\nOpt = int | None\n" in captured.source
+    assert captured.is_current()
+    assert run_captured(captured.source)["clipped"](Int(3)).value == 3
+    assert refusal(namespace, "uses_nodes").startswith(
+        "uses_nodes cannot run in another process: its code uses the global 'Nodes', the union "
+        "jupyter_workflows.nodes._data.Int | None, which travels only when made of builtin types and None "
+        "(int | None). Write the union where it is used (x: Int | Float)"
+    )
+
+
 def test_constants_that_are_not_literals_or_too_big_cannot_travel(store):
     namespace = cells(
         IMPORTS,
-        "NAN = float('nan')\nBIG = list(range(100_000))\n",
-        "@calcfunction\ndef uses_nan(x):\n    return x + NAN\n",
+        "IMAGINARY = complex(1, float('inf'))\nBIG = list(range(100_000))\n",
+        "@calcfunction\ndef uses_imaginary(x):\n    return x + IMAGINARY\n",
         "@calcfunction\ndef uses_big(x):\n    return x + len(BIG)\n",
     )
-    assert "'NAN', the value nan, which Python cannot write back as a literal" in refusal(namespace, "uses_nan")
+    assert "'IMAGINARY', the value (1+infj), which Python cannot write back as a literal" in refusal(
+        namespace, "uses_imaginary"
+    )
     message = refusal(namespace, "uses_big")
     assert "'BIG', a list of 688,890 characters, too big to travel with code. Pass it as an input" in message
