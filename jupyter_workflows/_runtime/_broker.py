@@ -76,6 +76,7 @@ class BrokerLink:
         self._announced: set[int] = set()  # processes whose claim's running went out already (announce_running)
         self._addressed: dict[int, None] = {}  # processes whose task asks for their end to be sent here, oldest first
         self._notify: dict[int, str] = {}  # processes run here -> the address their terminal state also goes to
+        self._ending_to: dict[int, str] = {}  # those whose terminal state waits to go out -> that address
         self._next_look_for_workers = 0.0  # time.monotonic() before which a submit does not look for workers again
         self.terminal_states_wait_for_turn = False
         """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
@@ -288,6 +289,9 @@ class BrokerLink:
                 return  # its claim's running went out already
         self._unsent.append(event)
         if ProcessState(event.data["new"]).is_terminal:
+            # Its address is taken now: one that ended as it was being taken (its class did not load) has it
+            # forgotten before the loop's next turn.
+            self._ending_to[event.pk] = self._notify.pop(event.pk, "")
             at_once = not self.terminal_states_wait_for_turn
         else:
             at_once = event.data.get("committed", False)
@@ -312,7 +316,7 @@ class BrokerLink:
         self._send_broadcasts(events)
 
     def _send_broadcasts(self, events: list[ProcessEvent]) -> None:
-        to = [self._notify.pop(e.pk, "") if ProcessState(e.data["new"]).is_terminal else "" for e in events]
+        to = [self._ending_to.pop(e.pk, "") if ProcessState(e.data["new"]).is_terminal else "" for e in events]
         communicator = self._communicator
         if not events or communicator is None or not communicator.is_connected:
             return  # fire and forget: a waiter that misses it finds the change in the store

@@ -12,7 +12,8 @@ with compare-and-set on its owner (of two workers, one wins; the other skips it)
   reaches the store before its end, which writes its outputs and state together); a workfunction that had started is
   recorded as killed (running it again would call its children twice).
 
-A process whose class cannot be loaded here is recorded as excepted, with the reason: nothing else could run it.
+A process whose class cannot be loaded here (its module does not import, its stored code fails to load) is recorded
+as excepted, with the reason and where (nothing else could run it), and its end is broadcast as its process's is.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ import socket
 import traceback
 from typing import Any, NamedTuple
 
-from .._core import CheckpointError, NotResumableError, PreparedProcess, Process, ProcessState, WorkflowsError
+from .._core import (
+    CheckpointError,
+    CodeTravelError,
+    NotResumableError,
+    PreparedProcess,
+    Process,
+    ProcessState,
+    WorkflowsError,
+)
 from .._core._inbox import waiting
 from .._processes import end_orphan_tree, process_class_of, queue_again, steer_async
 from .._runtime import get_runtime, owner_alive
@@ -139,7 +148,7 @@ async def _take(pk: int, claims: Claims | None) -> Process | None:
         if isinstance(node, WorkChainNode):
             plan = plan_from_checkpoint(node, owner, claimed=taken, fresh=fresh)
         cls = process_class_of(resolve_class(node.process_class_path, node)) if plan is None else plan.cls
-    except (NotResumableError, CheckpointError) as error:
+    except (NotResumableError, CheckpointError, CodeTravelError) as error:
         _record_excepted(node, owner, error, claimed=taken)
         return None
     if plan is not None:
@@ -198,14 +207,19 @@ def _continue_function(
 
 
 def _record_excepted(node: ProcessNode, owner: str | None, error: Exception, *, claimed: bool) -> None:
-    """End a process this runtime cannot run (its class is not defined here, its checkpoint is unreadable), saying
-    why; claimed first (unless ``claimed`` already), so that a runtime that took it meanwhile keeps it."""
+    """End a process this runtime cannot run (its class does not load here, its checkpoint is unreadable), saying
+    why, and announce its end as its process would have; claimed first (unless ``claimed`` already), so that a
+    runtime that took it meanwhile keeps it."""
     runtime = get_runtime()
     if not (claimed or node.claim(runtime.owner_id, expected=owner)):
         return
     _LOGGER.error("%s<%s> cannot run here: %s", node.process_label, node.pk, error)
-    node.record_state(
+    old = node.process_state
+    new = node.record_state(
         ProcessState.EXCEPTED,
         exit_message=f"The {runtime.kind} pid {os.getpid()} on {socket.gethostname()} could not run it: {error}",
-        exception="".join(traceback.format_exception_only(type(error), error)),
+        exception="".join(traceback.format_exception(type(error), error, error.__traceback__)),
     )
+    if new is ProcessState.EXCEPTED:  # (else ended elsewhere meanwhile: its end was announced there)
+        state = {"old": old.value, "new": new.value, "committed": True, "exit_status": None}
+        runtime.runner.events.publish(node.pk or 0, "state", **state)

@@ -1,0 +1,83 @@
+"""Processes a daemon worker cannot load (their notebook code imports a module the worker lacks) end excepted at once,
+saying why and where."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import jupyter_workflows as jw
+from jupyter_workflows import Float, ProcessState
+from jupyter_workflows._processes import _waiting
+from jupyter_workflows.testing import DaemonWorkers, Runtime, WorkerProcess
+from tests.worker.conftest import ROOT, check
+from tests.worker.workflows import nap
+
+NOTEBOOK = """
+import sys
+sys.path.insert(0, {extra!r})
+import extramod
+import jupyter_workflows as jw
+from jupyter_workflows import Int, calcfunction
+
+@calcfunction
+def usesmod(x):
+    return Int(extramod.g(x.value))
+
+jw.configure(store=sys.argv[1], broker=sys.argv[2])
+print(jw.submit(usesmod, x=Int(2), daemon=True).pk)
+"""
+
+
+def wait_while_a_worker_starts(kernel: Runtime, workers: DaemonWorkers, node: jw.ProcessNode) -> WorkerProcess:
+    """Wait for ``node``, queued, from before a worker runs, with no look at the store while waiting: its end must
+    come as a broadcast (a waiter polling the store saw it up to seconds late)."""
+
+    async def waiting() -> WorkerProcess:
+        waited = asyncio.ensure_future(jw.wait_async(node))  # (a timeout would look at the store as it ends)
+        await asyncio.sleep(0.5)  # subscribed, and looked at the store once
+        worker = workers.start(wait=False)
+        await asyncio.wait_for(waited, 60)
+        return worker
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))
+        worker: WorkerProcess = kernel.runner.block(waiting())
+    return worker
+
+
+def test_notebook_code_the_worker_cannot_load_ends_excepted_saying_why_and_where(
+    store_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra"  # on the notebook's sys.path only
+    extra.mkdir()
+    (extra / "extramod.py").write_text("def g(x):\n    return 2 * x\n")
+    script = tmp_path / "notebook.py"
+    script.write_text(textwrap.dedent(NOTEBOOK.format(extra=str(extra))))
+    command = [sys.executable, str(script), store_url, rabbitmq_url]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    node = jw.load_node(int(done.stdout.split()[-1]))
+    worker = wait_while_a_worker_starts(kernel, workers, node)
+    assert node.process_state is ProcessState.EXCEPTED and not node.owner_status().describe()  # held by nobody
+    where = f"worker pid {worker.pid} on {socket.gethostname()}"
+    assert node.exit_message.startswith(f"The {where} could not run it: The code of usesmod (sha256 ")
+    assert node.exit_message.endswith(
+        "failed to load in this process: ModuleNotFoundError: No module named 'extramod'. Install extramod in this "
+        "process's environment."
+    )
+    assert node.exception.startswith("Traceback (most recent call last):")
+    assert "import extramod" in node.exception  # the stored code's line
+    assert "jupyter_workflows._core._errors.CodeTravelError: The code of usesmod" in node.exception
+    assert jw.kill(node) == []  # nothing left to kill
+    assert "goes back to the queue" not in worker.log_text()
+    assert check(store_url)["problems"] == []
+    after = jw.submit(nap, Float(0.0), daemon=True)  # the worker goes on, holding nothing else
+    jw.wait(after, timeout=60)
+    assert after.is_finished_ok and kernel.store.processes_held_by("worker") == []
