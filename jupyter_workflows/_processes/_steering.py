@@ -4,7 +4,9 @@ broker, to its owner), queued for a worker, or orphaned.
 - Here: the process acts at once (pause and kill at its next step boundary or wait).
 - Held elsewhere: an RPC to its owner (the broker routes it by owner id), answered by :func:`respond` on the owner's
   loop. A process that moved meanwhile (handed over by a stopping worker) is looked up again. On a daemon worker a
-  kill also acts as it arrives (:func:`kill_at_once`), so that it ends a body that holds the loop.
+  kill also acts as it arrives (:func:`kill_at_once`), so that it ends a body that holds the loop. An owner that
+  answers twice that it does not run a process the store says it holds (its start failed after the claim) runs it
+  nowhere: a kill records it as killed, a pause or play says so.
 - Queued (held by nobody, waiting for a worker): a kill records it as killed (a worker then skips it); a pause or
   play claims it for a moment (compare-and-set), sets the flag and queues it again.
 - Orphaned (its owner died): a kill records it and its orphaned descendants as killed; pause and play are refused.
@@ -63,6 +65,7 @@ def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
     """Pause, play or kill ``node``'s process wherever it runs (a blocking RPC when it runs elsewhere). True if it
     was paused, played or killed; False if there was nothing to do (terminated, or not paused for play)."""
     guess = _last_owner(node)
+    refused_by: str | None = None  # the owner that answered it does not run it
     for _ in range(_ATTEMPTS):
         action, guess = guess or _act_here(node, intent, message), None
         if not isinstance(action, _Remote):
@@ -71,7 +74,9 @@ def steer(node: ProcessNode, intent: Intent, message: str = "") -> bool:
             _connect()
             return bool(get_runtime().broker.rpc(action.owner, _request(intent, node, message)))
         except (RemoteError, RecipientNotFoundError, RpcTimeoutError) as error:
-            _check_moved(node, intent, action, error)
+            refused, refused_by = refused_by, _check_moved(node, intent, action, error)
+            if refused_by is not None and refused_by == refused:  # twice, the store naming it in between
+                return _held_not_run(node, intent, message, action.where)
     raise _kept_moving(node, intent)
 
 
@@ -79,6 +84,7 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
     """:func:`steer`, awaiting the RPC (for handlers and tasks on the loop: a blocking call there could wait for
     an owner that waits for this loop)."""
     guess = _last_owner(node)
+    refused_by: str | None = None  # the owner that answered it does not run it
     for _ in range(_ATTEMPTS):
         action, guess = guess or _act_here(node, intent, message), None
         if not isinstance(action, _Remote):
@@ -89,7 +95,9 @@ async def steer_async(node: ProcessNode, intent: Intent, message: str = "") -> b
         try:
             return bool(await communicator.rpc_async(action.owner, _request(intent, node, message)))
         except (RemoteError, RecipientNotFoundError, RpcTimeoutError) as error:
-            _check_moved(node, intent, action, error)
+            refused, refused_by = refused_by, _check_moved(node, intent, action, error)
+            if refused_by is not None and refused_by == refused:  # twice, the store naming it in between
+                return _held_not_run(node, intent, message, action.where)
     raise _kept_moving(node, intent)
 
 
@@ -157,11 +165,11 @@ def _act_on_queued(node: ProcessNode, intent: Intent, message: str) -> bool | _R
     return changed
 
 
-def _kill_orphan(node: ProcessNode, message: str) -> None:
+def _kill_orphan(node: ProcessNode, message: str, why: str = "its kernel or worker had died") -> None:
     """Record an orphan and its orphaned descendants as killed; a descendant that another live runtime runs is
     killed over the broker, or (without one) left to it with a warning."""
     reason = message or _KILLED_BY_USER
-    for child in end_orphan_tree(node, f"{reason} (its kernel or worker had died)"):
+    for child in end_orphan_tree(node, f"{reason} ({why})"):
         if get_runtime().broker.url is not None:
             steer(child, "kill", f"{reason} (killed with its caller {_name(node)})")
             continue
@@ -183,13 +191,15 @@ def _request(intent: Intent, node: ProcessNode, message: str) -> ControlRequest:
     return control_request(intent, node.pk or 0, message)
 
 
-def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exception) -> None:
+def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exception) -> str | None:
     """A process its owner no longer holds (handed over, or it ended) is looked up again; other errors raise.
     The owner only guessed (the one the node named when last read) may have died just now without an answer: its
-    queue outlives it for a moment. Then the store says where the process is (orphaned, or taken over)."""
+    queue outlives it for a moment. Then the store says where the process is (orphaned, or taken over). Returns
+    the owner looked up in the store if it answered that it does not run the process (if it answers so again, the
+    store naming it in between, it holds the process without running it: see :func:`_held_not_run`)."""
     if isinstance(error, RpcTimeoutError):
         if action.guessed:
-            return
+            return None
         raise error
     if isinstance(error, RecipientNotFoundError):
         if not action.guessed and node.owner == action.owner and not node.is_terminated:
@@ -197,9 +207,21 @@ def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exce
                 f"Cannot {intent} {_name(node)}: it runs in {action.where}, which does not listen to the broker (a "
                 f"kernel without a broker configured, or connecting just now); {intent} it from there."
             ) from None
-        return
+        return None
     if getattr(error, "error_type", "") != ProcessNotRunningHereError.__name__:
         raise error
+    return None if action.guessed else action.owner
+
+
+def _held_not_run(node: ProcessNode, intent: Intent, message: str, where: str) -> bool:
+    """The live owner the store names answered twice that it does not run the process (a claim recorded it, then
+    its start failed): nothing runs it, so a kill records it as killed, as an orphan's; a pause or play says so."""
+    if intent != "kill":
+        raise ProcessNotRunningHereError(
+            f"Cannot {intent} {_name(node)}: {where} holds it but does not run it; kill it."
+        )
+    _kill_orphan(node, message, f"{where} held it but did not run it")
+    return True
 
 
 def _kept_moving(node: ProcessNode, intent: Intent) -> ProcessNotRunningHereError:

@@ -1,5 +1,5 @@
 """Processes a daemon worker cannot load (their notebook code imports a module the worker lacks) end excepted at once,
-saying why and where."""
+saying why and where; a process its worker holds without running it can still be killed."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Float, ProcessState
-from jupyter_workflows._processes import _waiting
+from jupyter_workflows import Float, ProcessNotRunningHereError, ProcessState
+from jupyter_workflows._processes import _waiting, enqueue
+from jupyter_workflows._runtime import live_workers
 from jupyter_workflows.testing import DaemonWorkers, Runtime, WorkerProcess
 from tests.worker.conftest import ROOT, check
 from tests.worker.workflows import nap
@@ -81,3 +82,21 @@ def test_notebook_code_the_worker_cannot_load_ends_excepted_saying_why_and_where
     after = jw.submit(nap, Float(0.0), daemon=True)  # the worker goes on, holding nothing else
     jw.wait(after, timeout=60)
     assert after.is_finished_ok and kernel.store.processes_held_by("worker") == []
+
+
+def test_a_kill_of_a_process_its_live_worker_holds_but_does_not_run_ends_it(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    """As the claim of a process whose code then failed to load left it: recorded as running, held by a live worker
+    that does not run it. Asking that worker again and again got the same answer; the kill ends it in the store."""
+    workers.start()
+    (holder,) = live_workers(kernel.store)
+    node, _ = enqueue(nap.process_class, {"seconds": Float(0.0)})  # stored, no task sent
+    assert node.pk in kernel.store.claim_to_run([node.pk or 0], holder.id)  # as the worker's claim records it
+    with pytest.raises(ProcessNotRunningHereError) as paused:
+        jw.pause(node)
+    where = f"worker pid {holder.pid} on {holder.hostname}"
+    assert str(paused.value) == (f"Cannot pause nap<{node.pk}>: {where} holds it but does not run it; kill it.")
+    assert jw.kill(node) == [node]
+    assert node.process_state is ProcessState.KILLED
+    assert node.exit_message == f"Killed by the user. ({where} held it but did not run it)"
