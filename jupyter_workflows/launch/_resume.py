@@ -175,16 +175,38 @@ def _checkpoint_of(node: ProcessNode) -> Checkpoint | None:
 
 
 def resolve_class(path: str, node: ProcessNode) -> Any:
+    """The process class ``path`` names, found here; NotResumableError saying how to make it found (CodeTravelError
+    when stored notebook code does not load: it says why)."""
     module_name, _, qualname = path.partition(":")
-    where = "the notebook" if module_name == "__main__" else f"module {module_name}"
     try:
         return find_process_class(path, node.provenance_store)
-    except (ImportError, AttributeError, KeyError):
-        name = qualname.split(".")[0]
-        raise NotResumableError(
-            f"Cannot resume {_name(node)}: {name} is not defined here (it came from {where}). Define {name} in this "
-            "kernel first (re-run its cell, or import it), then resume again."
-        ) from None
+    except ImportError as error:
+        if module_name != "__main__":
+            raise NotResumableError(_unimportable(node, module_name, error)) from None
+    except (AttributeError, KeyError):
+        pass
+    name = qualname.split(".")[0]
+    where = "the notebook" if module_name == "__main__" else f"module {module_name}"
+    raise NotResumableError(
+        f"Cannot resume {_name(node)}: {name} is not defined here (it came from {where}). Define {name} in this "
+        "kernel first (re-run its cell, or import it), then resume again."
+    )
+
+
+def _unimportable(node: ProcessNode, module_name: str, error: ImportError) -> str:
+    """Why the module of ``node``'s class does not import here, and what to install where."""
+    failed = f"cannot be imported here ({type(error).__name__}: {error})"
+    missing = error.name or module_name
+    if get_runtime().kind == "worker":
+        return (
+            f"Module {module_name}, which {_name(node)} comes from, {failed}. Install {missing} where the daemon "
+            "workers run, or start the daemon with the directory that holds it on PYTHONPATH "
+            "(PYTHONPATH=<directory> jupyter workflows daemon start)."
+        )
+    return (
+        f"Cannot resume {_name(node)}: module {module_name}, which it comes from, {failed}. Install {missing} in "
+        "this kernel's environment (or add the directory that holds it to sys.path), then resume again."
+    )
 
 
 # -- taking over: all or nothing ---------------------------------------------------------------------------------------

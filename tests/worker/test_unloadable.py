@@ -1,5 +1,6 @@
-"""Processes a daemon worker cannot load (their notebook code imports a module the worker lacks) end excepted at once,
-saying why and where; a process its worker holds without running it can still be killed."""
+"""Processes a daemon worker cannot load (their notebook code imports a module the worker lacks, their module does not
+import there) end excepted at once, saying why and where; a process its worker holds without running it can still be
+killed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Float, ProcessNotRunningHereError, ProcessState
+from jupyter_workflows import Float, Int, ProcessNotRunningHereError, ProcessState
 from jupyter_workflows._processes import _waiting, enqueue
 from jupyter_workflows._runtime import live_workers
 from jupyter_workflows.testing import DaemonWorkers, Runtime, WorkerProcess
@@ -82,6 +83,29 @@ def test_notebook_code_the_worker_cannot_load_ends_excepted_saying_why_and_where
     after = jw.submit(nap, Float(0.0), daemon=True)  # the worker goes on, holding nothing else
     jw.wait(after, timeout=60)
     assert after.is_finished_ok and kernel.store.processes_held_by("worker") == []
+
+
+def test_a_process_of_a_module_the_worker_cannot_import_ends_excepted_at_once_naming_the_fix(
+    kernel: Runtime, workers: DaemonWorkers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "extrawf.py").write_text(
+        "from jupyter_workflows import calcfunction\n\n@calcfunction\ndef ext(x):\n    return x + 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))  # importable here, not on the worker
+    monkeypatch.delitem(sys.modules, "extrawf", raising=False)
+    from extrawf import ext  # type: ignore[import-not-found]
+
+    with pytest.warns(jw.NoWorkerWarning):  # no worker yet: it waits in the queue
+        node = jw.submit(ext, x=Int(1), daemon=True)
+    worker = wait_while_a_worker_starts(kernel, workers, node)
+    assert node.process_state is ProcessState.EXCEPTED
+    assert node.exit_message == (
+        f"The worker pid {worker.pid} on {socket.gethostname()} could not run it: Module extrawf, which "
+        f"ext<{node.pk}> comes from, cannot be imported here (ModuleNotFoundError: No module named 'extrawf'). "
+        "Install extrawf where the daemon workers run, or start the daemon with the directory that holds it on "
+        "PYTHONPATH (PYTHONPATH=<directory> jupyter workflows daemon start)."
+    )
+    assert "goes back to the queue" not in worker.log_text()
 
 
 def test_a_kill_of_a_process_its_live_worker_holds_but_does_not_run_ends_it(
