@@ -139,6 +139,8 @@ def decode(kind: MessageKind, body: bytes) -> dict[str, Any]:
         raise MessageError(f"{kind} message is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:
         raise MessageError(f"{kind} message is not JSON ({exc})") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no message of ours nests more than twice
+        raise MessageError(f"{kind} message is JSON nested too deeply to read") from None
     return _checked(kind, document)
 
 

@@ -77,6 +77,7 @@ def test_an_oversized_message_is_refused_when_encoded_and_when_received():
         (b"launch 42", "task message is not JSON"),
         (pickle.dumps({"version": 2, "kind": "launch"}), "task message is not UTF-8 text"),
         (b"[1, 2]", "task message must be a JSON object (got list)"),
+        (b"[" * 100_000 + b"]" * 100_000, "task message is JSON nested too deeply to read"),
         (b'{"version": 99, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version 99; this build"),
         (b'{"kind": "launch", "pk": 1, "store": "s"}', "wire-format version None"),
         (b'{"version": true, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version True"),

@@ -24,6 +24,7 @@ BAD_TASKS = {
     b'{"version": 99, "kind": "launch", "pk": 42, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
     b'{"version": 2, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
+    b"[" * 100_000 + b"]" * 100_000: "task message is JSON nested too deeply to read",
 }
 
 
@@ -56,19 +57,20 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
             await rpc.publish(aio_pika.Message(b'{"version": 2, "intent": "pause"}', reply_to="nowhere"), "42")
             broadcast = await channel.get_exchange(names.broadcast_exchange)
             await broadcast.publish(aio_pika.Message(b"\x00garbage"), "state_changed.1")
+            await broadcast.publish(aio_pika.Message(b"[" * 100_000 + b"]" * 100_000), "state_changed.1")
             wrong_subject = encode("broadcast", state_changed(1, None, "created"))
             await broadcast.publish(aio_pika.Message(wrong_subject), "state_changed.2")
         await caller.send_task_async(process_task("launch", 7, "s"))
         await caller.broadcast_async(state_changed(8, None, "created"))
         answered = await caller.rpc_async("42", control_request("status", 1))
         await eventually(lambda: tasks == [7] and news == [8], "the valid messages")
-        await eventually(lambda: len(caplog.records) >= len(BAD_TASKS) + 3, "a log line per rejected message")
+        await eventually(lambda: len(caplog.records) >= len(BAD_TASKS) + 4, "a log line per rejected message")
         return answered, await dead_letters(rabbitmq.url, namespace)
 
     with caplog.at_level(logging.WARNING, logger="jupyter_workflows.broker"):
         answered, dead = asyncio.run(scenario())
     assert answered == "fine" and tasks == [7] and news == [8]
-    assert len(dead) == len(BAD_TASKS) + 3 and set(BAD_TASKS) <= set(dead)
+    assert len(dead) == len(BAD_TASKS) + 4 and set(BAD_TASKS) <= set(dead)
     logged = caplog.text
     for problem in [*BAD_TASKS.values(), "field 'message' is missing", "does not match its message (pk 1)"]:
         assert problem in logged

@@ -148,6 +148,7 @@ BAD_TASKS = {
     b'{"version": 99, "kind": "continue", "pk": 1, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
     b'{"version": 2, "kind": "continue", "pk": "1", "store": "s"}': "field 'pk' must be int (got str '1')",
+    b"[" * 100_000 + b"]" * 100_000: "task message is JSON nested too deeply to read",
     b"__import__('os').system('touch /tmp/jw-pwned')": "task message is not JSON",
 }
 
