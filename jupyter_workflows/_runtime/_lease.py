@@ -130,7 +130,8 @@ def _pid_exists(pid: int) -> bool:
 
 class Lease:
     """This runtime as an owner: registered once per store, and a heartbeat in every store where ``live_stores()``
-    says it has live processes."""
+    says it has live processes; a daemon worker's in every store it registered in, idle or not (its heartbeat is
+    how kernels and ``daemon status`` on other hosts know it runs)."""
 
     def __init__(self, owner_id: str, kind: str, live_stores: Callable[[], set[Store]]) -> None:
         self.owner_id = owner_id
@@ -174,8 +175,9 @@ class Lease:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 _close_abandoned(connections)
                 live = self._live_stores()
+                always = self.kind == "worker"
                 with self._lock:
-                    stores = [store for store in self._stores if store in live and not store.closed]
+                    stores = [store for store in self._stores if (always or store in live) and not store.closed]
                 for store in stores:
                     self._beat_once(store, connections)
         finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState, Str
 from jupyter_workflows._processes import _waiting, queue_continue
+from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import check, until
@@ -89,6 +92,23 @@ def test_a_kill_ends_at_once_a_calcfunction_whose_body_holds_the_workers_loop(
     jw.wait(after, timeout=60)
     assert after.outputs.result.value == 3 and after.owner == node.owner
     assert check(store_url)["problems"] == []
+
+
+def test_an_idle_worker_counts_as_running(
+    kernel: Runtime, workers: DaemonWorkers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker with nothing to do keeps its heartbeat: a submit after a long quiet spell does not warn that no
+    worker runs (an idle worker's heartbeat stopped, and after three periods it counted as gone)."""
+    beat = workers.heartbeat
+    monkeypatch.setattr(_lease, "HEARTBEAT_SECONDS", beat)  # this kernel judges by the workers' period
+    only = workers.start()
+    time.sleep(2 * _lease.MISSED_HEARTBEATS * beat)  # idle for twice as long as a worker's silence may last
+    assert [owner.pid for owner in _lease.live_workers(kernel.store)] == [only.pid]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", jw.NoWorkerWarning)
+        node = jw.submit(add, Int(1), Int(2), daemon=True)
+    jw.wait(node, timeout=60)
+    assert node.outputs.result.value == 3
 
 
 def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:
