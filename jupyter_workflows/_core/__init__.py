@@ -72,4 +72,5 @@ from ._runner import Runner as Runner
 from ._slots import Slots as Slots
 from ._spec import ProcessSpec as ProcessSpec
 from ._states import ACTIVE_STATES as ACTIVE_STATES, TERMINAL_STATES as TERMINAL_STATES, ProcessState as ProcessState
+from ._timeouts import set_within as set_within
 from ._transactions import check_may_yield as check_may_yield, transaction_scope as transaction_scope

@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._core import ProcessEvent, ProcessState
+from .._core import ProcessEvent, ProcessState, set_within
 from .._runtime import get_runtime
 from ..nodes import ProcessNode
 
@@ -69,10 +69,8 @@ async def _wait_elsewhere(pending: dict[int, ProcessNode], deadline: float | Non
             left = _left(deadline)
             if left is not None and left <= 0:
                 return
-            try:
-                await asyncio.wait_for(changed.wait(), delay if left is None else min(delay, left))
-            except (asyncio.TimeoutError, TimeoutError):  # no news: look at the store, and wait longer next time
-                look[0] = True
+            if not await set_within(changed, delay if left is None else min(delay, left)):
+                look[0] = True  # no news: look at the store, and wait longer next time
                 delay = min(delay * (2 if watched else 1.5), limit)
             if look[0]:
                 look[0] = False

@@ -21,7 +21,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractConnection
 
-from .._core import BrokerLoginError, BrokerUnreachableError
+from .._core import BrokerLoginError, BrokerUnreachableError, set_within
 from .._core._secret_url import SecretURL, scrub_secrets
 
 __all__ = ["Backoff", "Connector", "describe_failure"]
@@ -112,8 +112,7 @@ class Connector:
         """Return once the first connection attempt has ended, or at ``deadline`` (``time.monotonic()``);
         BrokerLoginError if the broker refused the URL's login or virtual host (a broker that is down is no error
         here: sends wait for it)."""
-        with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
-            await asyncio.wait_for(self._attempted.wait(), max(0.0, deadline - time.monotonic()))
+        await set_within(self._attempted, deadline - time.monotonic())
         self.check_refused()
 
     def check_refused(self) -> None:

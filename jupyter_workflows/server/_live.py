@@ -8,12 +8,12 @@ look at once instead of at the next tick.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+from .._core import set_within
 from ..store import ChangeMarker
 from ._service import PanelService, StoreUnavailable
 
@@ -92,8 +92,7 @@ class ChangeFeed:
             self._wake.clear()
             if self._joining:  # joined during this look: look again now
                 continue
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+            await set_within(self._wake, self._interval)
 
     def _compare(self, last: ChangeMarker, marker: ChangeMarker) -> None:
         changed = marker.changed_since(last)

@@ -35,7 +35,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from .._core import Process, Runner, Slots, WorkflowsError, kills_reach_user_code
+from .._core import Process, Runner, Slots, WorkflowsError, kills_reach_user_code, set_within
 from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
@@ -166,11 +166,7 @@ class Worker:
                 await communicator.unsubscribe_async(subscription)
 
     async def _slots_change_within(self, seconds: float) -> bool:
-        try:
-            await asyncio.wait_for(self._slots_changed.wait(), seconds)
-        except (asyncio.TimeoutError, TimeoutError):
-            return False
-        return True
+        return await set_within(self._slots_changed, seconds)
 
     def _announce_ready(self) -> None:
         if not self._ready.is_set():
@@ -223,11 +219,8 @@ class Worker:
     # -- the processes of dead workers ---------------------------------------------------------------------------------
     async def _sweep(self, communicator: RabbitMQCommunicator) -> None:
         while not self._stop.is_set():
-            try:
-                await asyncio.wait_for(self._stop.wait(), self.sweep_seconds)
+            if await set_within(self._stop, self.sweep_seconds):
                 return
-            except (asyncio.TimeoutError, TimeoutError):
-                pass
             try:
                 await self._continue_orphans(communicator)
             except WorkflowsError as error:  # the store was away for a moment: look again next time

@@ -13,7 +13,7 @@ import pytest
 
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState, Str
-from jupyter_workflows._processes import _waiting, queue_continue
+from jupyter_workflows._processes import _waiting, end_orphan_tree, queue_continue
 from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
@@ -109,6 +109,35 @@ def test_an_idle_worker_counts_as_running(
         node = jw.submit(add, Int(1), Int(2), daemon=True)
     jw.wait(node, timeout=60)
     assert node.outputs.result.value == 3
+
+
+@pytest.mark.filterwarnings("ignore::jupyter_workflows.NoWorkerWarning")  # none takes its children: as meant
+def test_a_workchain_handed_over_as_the_end_of_a_child_is_heard_stops_waiting(
+    kernel: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a daemon's stop, a WorkChain waiting for children on other workers is handed over at once. One that heard
+    a child end in the same loop turn waited on (Python 3.11's wait_for lost the cancellation): the stop waited out
+    its grace, and the WorkChain stayed held by the stopped worker."""
+    monkeypatch.setattr(kernel, "daemon", True)  # its children go to the daemon's queue, where no worker takes them
+    parent = jw.submit(Parent, n=Int(2), daemon=False)
+    process = parent.process
+    assert process is not None and process.task is not None
+
+    while len(parent.called) < 2 or parent.process_state is not ProcessState.WAITING:
+        kernel.runner.block(asyncio.sleep(0.01))  # it runs on this loop
+    kernel.runner.block(asyncio.sleep(0.2))  # it waits for both, subscribed to their broadcasts
+
+    async def hand_over_as_a_child_ends() -> None:
+        ended = parent.called[0]
+        end_orphan_tree(ended, "Killed by the test.")
+        kernel.runner.events.publish(ended.pk, "state", old="created", new="killed")  # as its broadcast is heard ...
+        await asyncio.sleep(0)  # ... the wait wakes ...
+        process.hand_over()  # ... in the turn the hand-over comes
+        await asyncio.wait([process.task], timeout=30)
+
+    kernel.runner.block(hand_over_as_a_child_ends())
+    assert process.task.done() and process.handed_over
+    assert parent.process_state is ProcessState.WAITING and parent.called[1].process_state is ProcessState.CREATED
 
 
 def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:
