@@ -1,19 +1,19 @@
 """URLs that carry a password (a store's database, a message broker) and never show it.
 
-Standard library only, so that the store and the broker share one rule: the password in the user part
-(``user:password@``) and in the query string (``?password=...``) is masked as ``***``.
+Standard library only (and the package's errors), so that the store and the broker share one rule: the password in
+the user part (``user:password@``) and in the query string (``?password=...``) is masked as ``***``.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote_plus, unquote_plus
+from urllib.parse import quote_plus, unquote_plus, urlsplit
 
-__all__ = ["MASK", "SecretURL", "redact_url", "scrub_secrets", "url_secrets"]
+from ._errors import UsageError
+
+__all__ = ["MASK", "SecretURL", "amqp_url", "redact_url", "scrub_secrets", "url_secrets"]
 
 MASK = "***"
-# The password is whatever sits between "user:" and "@" (no "/" inside: that would be a path or a port).
-_USERINFO = re.compile(r"(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
 _QUERY_SECRET = re.compile(r"(?P<key>[?&](?:password|passwd|sslpassword)=)(?P<value>[^&#\s]*)", re.IGNORECASE)
 
 
@@ -42,16 +42,31 @@ class SecretURL:
         return hash(self._text)
 
 
+def _password_span(text: str) -> tuple[int, int] | None:
+    """Where the password of the URL's user part is: from the first ":" after ``scheme://`` to the last "@" of the
+    URL. A password that holds "/", "@", "?" or "#" not percent-encoded makes the URL unreadable, and is masked all
+    the same; what follows a later "@" in the path or query is masked too rather than risk showing a password."""
+    scheme = text.find("://")
+    start = scheme + 3 if scheme >= 0 else 0
+    end = len(text) if not (rest := text[start:].split(maxsplit=1)) else start + len(rest[0])
+    at = text.rfind("@", start, end)
+    colon = text.find(":", start, at) if at > 0 else -1
+    return (colon + 1, at) if colon >= 0 and at > colon + 1 else None
+
+
 def redact_url(text: str) -> str:
     """The URL with its password (in the user part or the query string) replaced by ``***``."""
-    text = _USERINFO.sub(rf"\g<user>:{MASK}@", text, count=1)
+    span = _password_span(text)
+    if span is not None:
+        text = text[: span[0]] + MASK + text[span[1] :]
     return _QUERY_SECRET.sub(rf"\g<key>{MASK}", text)
 
 
 def url_secrets(text: str) -> list[str]:
     """Every password the URL holds, as written, decoded and URL-encoded; longest first, so that a secret containing
     another is masked whole."""
-    found = [match["password"] for match in _USERINFO.finditer(text)][:1]
+    span = _password_span(text)
+    found = [text[span[0] : span[1]]] if span is not None else []
     found += [match["value"] for match in _QUERY_SECRET.finditer(text)]
     values = {variant for value in found for variant in (value, unquote_plus(value), quote_plus(unquote_plus(value)))}
     return sorted((value for value in values if value), key=len, reverse=True)
@@ -62,3 +77,26 @@ def scrub_secrets(text: str, url: str | SecretURL) -> str:
     for secret in url_secrets(url.reveal() if isinstance(url, SecretURL) else url):
         text = text.replace(secret, MASK)
     return text
+
+
+def amqp_url(url: object) -> SecretURL:
+    """``url`` as a broker URL, checked: UsageError (its password hidden) if it is not an AMQP URL or cannot be read."""
+    secret = SecretURL(url) if isinstance(url, (str, SecretURL)) else None
+    if secret is None or not secret.reveal().startswith(("amqp://", "amqps://")):
+        shown = str(secret) if secret is not None else repr(url)
+        raise UsageError(
+            f"The broker URL {shown} is not an AMQP URL: write amqp://user:password@host:5672/vhost "
+            "(or amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
+        )
+    parts = urlsplit(secret.reveal())
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+        unreadable = "@" in parts.path or "@" in parts.query or not parts.hostname
+    except ValueError:
+        unreadable = True
+    if unreadable:
+        raise UsageError(
+            f"The broker URL {secret} cannot be read as amqp://user:password@host:port/vhost (a port is a number). If "
+            "the password holds / @ : ? or #, percent-encode it: urllib.parse.quote(password, safe='')."
+        )
+    return secret

@@ -28,9 +28,8 @@ from .._core import (
     ProcessEvent,
     ProcessState,
     Runner,
-    UsageError,
 )
-from .._core._secret_url import SecretURL
+from .._core._secret_url import SecretURL, amqp_url
 from .._wire import ControlRequest, ProcessTask
 from ..store import Store
 
@@ -98,12 +97,7 @@ class BrokerLink:
 
     def configure(self, url: str | SecretURL | None) -> None:
         """Use the broker at ``url`` from now on (None: no broker); the current communicator is closed."""
-        secret = None if url is None else SecretURL(url)
-        if secret is not None and not secret.reveal().startswith(("amqp://", "amqps://")):
-            raise UsageError(
-                f"The broker URL {secret} is not an AMQP URL: write amqp://user:password@host:5672/vhost (or "
-                "amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
-            )
+        secret = None if url is None else amqp_url(url)
         self.close()
         self._url, self._configured = secret, True
 

@@ -31,7 +31,7 @@ from typing import Any
 import aio_pika
 
 from .._core import BrokerUnreachableError, UsageError
-from .._core._secret_url import SecretURL
+from .._core._secret_url import SecretURL, amqp_url
 from .._wire import ControlRequest, ProcessTask, StateChanged
 from ._communicator import RPC_TIMEOUT, BroadcastHandler, ControlHandler, Subscription, TaskHandler
 from ._connection import Backoff, describe_failure
@@ -68,7 +68,7 @@ class RabbitMQCommunicator:
         backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
     ) -> None:
         names = Names(check_namespace(namespace))
-        self._url = _checked_url(url)
+        self._url = amqp_url(url)
         heartbeat = _heartbeat_of(self._url) if heartbeat is None else heartbeat
         self._session = RabbitMQSession(
             self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
@@ -225,7 +225,7 @@ class RabbitMQCommunicator:
 async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
     """Delete ``namespace``'s queues and exchanges from the broker at ``url``, with the tasks and dead letters they
     hold (for a store that is gone, and for tests). Communicators of the namespace must be closed first."""
-    url, names = _checked_url(url), Names(check_namespace(namespace))
+    url, names = amqp_url(url), Names(check_namespace(namespace))
     failure = ""
     try:
         connection = await aio_pika.connect(url.reveal(), timeout=10)
@@ -246,14 +246,3 @@ def _heartbeat_of(url: SecretURL) -> int:
         raise UsageError(
             f"The broker URL {url} has heartbeat={given[-1]!r}: it must be a whole number of seconds (or 0 for none)."
         ) from None
-
-
-def _checked_url(url: object) -> SecretURL:
-    secret = SecretURL(url) if isinstance(url, (str, SecretURL)) else None
-    if secret is None or not secret.reveal().startswith(("amqp://", "amqps://")):
-        shown = str(secret) if secret is not None else repr(url)
-        raise UsageError(
-            f"The broker URL {shown} is not an AMQP URL: write amqp://user:password@host:5672/vhost "
-            "(or amqps:// for TLS), for example amqp://guest:guest@127.0.0.1:5672/."
-        )
-    return secret

@@ -12,6 +12,7 @@ from typing import Any
 import aio_pika
 import pytest
 
+import jupyter_workflows as jw
 from jupyter_workflows import UsageError
 from jupyter_workflows._wire import MAX_BROKER_MESSAGE_BYTES
 from jupyter_workflows.broker import Names, RabbitMQCommunicator, control_request, encode, process_task, state_changed
@@ -123,3 +124,13 @@ def test_a_url_that_is_not_amqp_is_refused_with_an_example(url):
     with pytest.raises(UsageError, match="is not an AMQP URL: write amqp://") as caught:
         RabbitMQCommunicator(url, "jw-test")
     assert "pw" not in str(caught.value)
+
+
+def test_a_password_with_a_slash_not_encoded_is_refused_at_configure_and_never_shown():
+    """Before, the URL was taken, read by aio-pika as a host "guest" with the port "Zebra", and every attempt to
+    connect printed the whole URL; a submit was stored and queued for a broker it could never reach."""
+    url = "amqp://guest:Zebra/Pw9917@127.0.0.1:5672/"
+    for attempt in (lambda: jw.configure(broker=url), lambda: RabbitMQCommunicator(url, "jw-test")):
+        with pytest.raises(UsageError, match="percent-encode it") as caught:
+            attempt()
+        assert "Pw9917" not in str(caught.value) and "amqp://guest:***@127.0.0.1:5672/" in str(caught.value)
