@@ -267,10 +267,14 @@ class Worker:
     async def _hand_over(self, consuming: asyncio.Future[Any], sweeping: asyncio.Future[Any]) -> None:
         self.slots.close()
         sweeping.cancel()
-        await asyncio.wait([consuming])  # unsubscribed: no task comes any more
-        held = list(self.held.values())
-        for process in held:
+        held = list(self.held.values())  # (a process leaves ``held`` as it stops)
+        for process in held:  # now: no step starts after the stop while the broker is told
             process.hand_over()
+        await asyncio.wait([consuming])  # unsubscribed: no task comes any more
+        for process in self.held.values():  # and those whose claim was under way
+            if process not in held:
+                held.append(process)
+                process.hand_over()
         tasks = [process.task for process in held if process.task is not None]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=self.grace)
