@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._core._errors import WorkflowsError
+from ._core._errors import UsageError, WorkflowsError
 
 __all__ = ["main"]
 
@@ -40,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkflowsError as error:
         print(f"{PROGRAM} {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (| head): end quietly, as a program killed by SIGPIPE does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes at exit
+        return 128 + 13
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,11 +133,11 @@ def _add_graph_command(subcommands: argparse._SubParsersAction[argparse.Argument
     add("-o", "--output", metavar="FILE", help="file to write (default: <pk.pk...>.<engine>.<format>)")
     add(
         "--max-nodes",
-        type=int,
+        type=_whole,
         default=DEFAULT_MAX_NODES,
         help="refuse larger graphs (0: no limit; default: %(default)s)",
     )
-    add("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds the layout may take (default: %(default)s)")
+    add("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help="seconds the layout may take (default: %(default)s)")
     add(
         "--store",
         metavar="URL",
@@ -153,12 +157,12 @@ def _depth(text: str) -> int:
 
 def _run_graph(args: argparse.Namespace) -> int:
     from .graph import graph
-    from .store import Store, default_store_url
+    from .store import Store
 
     started = time.perf_counter()
     names = [name.strip() for value in args.link_types or ["all"] for name in value.split(",") if name.strip()]
     link_types: str | list[str] = names[0] if len(names) == 1 else names
-    with Store(args.store or default_store_url()) as store:
+    with Store(_store_to_read(args)) as store:
         drawn = graph(
             *(int(node) if node.strip().isdigit() else node for node in args.nodes),  # digits: a pk
             ancestors=args.ancestor_depth,
@@ -236,10 +240,10 @@ def _add_store_option(parser: argparse.ArgumentParser) -> None:
 
 def _run_archive_create(args: argparse.Namespace) -> int:
     from .archive import export
-    from .store import Store, default_store_url
+    from .store import Store
 
     nodes = [int(node) if node.strip().isdigit() else node for node in args.nodes]  # digits: a pk
-    with Store(args.store or default_store_url()) as store:
+    with Store(_store_to_read(args)) as store:
         summary = export(*nodes, path=args.output, all_nodes=args.all_nodes, overwrite=args.force, store=store)
     print(summary)
     return 0
@@ -310,20 +314,55 @@ def _add_daemon_command(subcommands: argparse._SubParsersAction[argparse.Argumen
         made = action(name, help, broker=True)
         made.add_argument("workers", nargs="?", type=_count, metavar="N", help="number of workers")
         made.add_argument("--slots", type=_count, help="processes each worker runs at once (default 200)")
-        made.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the workers (default 60)")
+        made.add_argument("--timeout", type=_seconds, default=60.0, help="seconds to wait for the workers (default 60)")
         if name == "start":
-            made.add_argument("--grace", type=float, default=60.0, help="seconds a stopping worker waits for its "
+            made.add_argument("--grace", type=_seconds, default=60.0, help="seconds a stopping worker waits for its "
                               "processes to reach a checkpoint (default 60)")  # fmt: skip
     made = action("stop", "stop every worker (their processes are handed over) and the supervisor")
-    made.add_argument("--timeout", type=float, help="seconds to wait (default: the workers' grace + 40)")
+    made.add_argument("--timeout", type=_seconds, help="seconds to wait (default: the workers' grace + 40)")
     action("status", "each worker's pid, load and processes; the broker and the store (exit status 3: not running)")
     made = action("logs", "the end of the supervisor's and workers' logs")
     made.add_argument("-f", "--follow", action="store_true", help="go on showing what they log (Ctrl-C ends)")
-    made.add_argument("-n", "--lines", type=int, default=30, help="lines of each log to show first (default 30)")
+    made.add_argument("-n", "--lines", type=_whole, default=30, help="lines of each log to show first (default 30)")
     for name, help in (("incr", "add N workers (default 1)"),
                        ("decr", "stop N workers (default 1); the others take over their processes")):  # fmt: skip
         made = action(name, help)
         made.add_argument("count", nargs="?", type=_count, default=1, metavar="N", help="number of workers")
+
+
+def _store_to_read(args: argparse.Namespace) -> str:
+    """The store a command reads: an SQLite file that does not exist is a mistaken path, not a store to make."""
+    from .store import default_store_url, missing_sqlite_file
+
+    url = args.store or default_store_url()
+    missing = missing_sqlite_file(url)
+    if missing is not None:
+        where = "--store" if args.store else "$JUPYTER_WORKFLOWS_STORE or --store"
+        raise UsageError(
+            f"No store at {missing}: check the path ({where}). A store is made by the first process run with it, "
+            "or by `jupyter workflows daemon start`."
+        )
+    return url
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds: give 0 or more, for example 30")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: give 0 or more, for example 30")
+    return value
 
 
 def _count(text: str) -> int:
@@ -342,7 +381,8 @@ def _run_daemon(args: argparse.Namespace) -> int:
     from .daemon._logs import show_logs
     from .store import default_store_url
 
-    store, root = args.store or default_store_url(), args.daemon_dir
+    root = args.daemon_dir
+    store = (args.store or default_store_url()) if args.action in {"start", "restart"} else _store_to_read(args)
     if args.action == "start":
         started = daemon.start(
             args.workers or 1, slots=args.slots or _lifecycle.DEFAULT_SLOTS, store=store, broker=args.broker,
@@ -394,9 +434,8 @@ def _run_process(args: argparse.Namespace) -> int:
     from . import control
     from ._runtime import configure, get_runtime
     from .nodes import process_node_of
-    from .store import default_store_url
 
-    configure(store=args.store or default_store_url(), **({"broker": args.broker} if args.broker else {}))
+    configure(store=_store_to_read(args), **({"broker": args.broker} if args.broker else {}))
     failed = 0
     try:
         for text in args.pks:

@@ -87,3 +87,27 @@ def test_it_is_a_jupyter_subcommand():
     command = [str(BIN / "jupyter"), "workflows", "graph", "--help"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
     assert "--highlight-classes" in done.stdout
+
+
+def test_a_reader_that_goes_away_ends_it_quietly(store, workchain):
+    """``jupyter workflows process status PK | head -1``: the reader closes the pipe before all is written; that is
+    no error to show (a traceback of BrokenPipeError was)."""
+    command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "status", str(workchain.pk)]
+    command += ["--store", store.url]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stdout is not None
+    run.stdout.close()  # before it writes: it is still starting Python
+    _, said = run.communicate(timeout=120)
+    assert run.returncode == 141 and said == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["process", "status", "1"], ["daemon", "status"], ["daemon", "logs"], ["graph", "1"], ["archive", "create"]],
+)
+def test_a_command_that_reads_a_store_makes_none_where_the_path_is_wrong(command, tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "store.sqlite"
+    extra = [str(tmp_path / "a.aiida"), "1"] if command[0] == "archive" else []
+    assert main([*command, *extra, "--store", f"sqlite:///{missing}"]) == 1
+    assert f"error: No store at {missing}: check the path (--store)" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

@@ -2,6 +2,7 @@
 
 from .._core._secret_url import SecretURL as SecretURL
 from ._config import default_store_url as default_store_url, redact_url as redact_url
+from ._engine import missing_sqlite_file as missing_sqlite_file
 from ._process_pages import ChangeMarker as ChangeMarker, ProcessQuery as ProcessQuery
 from ._rows import (
     CALL_LINK_TYPES as CALL_LINK_TYPES,
@@ -43,6 +44,7 @@ __all__ = [
     "Store",
     "Traversal",
     "default_store_url",
+    "missing_sqlite_file",
     "redact_url",
     "storable_text",
 ]

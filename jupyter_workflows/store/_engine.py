@@ -145,6 +145,17 @@ def _create_sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+def missing_sqlite_file(url: str | SecretURL) -> Path | None:
+    """The file of an SQLite store URL when it does not exist (None: it exists, or the store is no SQLite file):
+    a command that only reads a store says so, rather than make an empty one where a path was mistyped."""
+    try:
+        parsed = make_url(SecretURL(url).reveal())
+    except ArgumentError:
+        return None  # opening it says what is wrong
+    path = _sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+    return path if path is not None and not path.exists() else None
+
+
 def _sqlite_file(url: URL) -> Path | None:
     """The database file of an SQLite URL, or None for an in-memory or ``file:`` URI database."""
     database = url.database or ""

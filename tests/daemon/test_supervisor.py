@@ -149,6 +149,14 @@ def test_errors_say_what_to_do(sqlite_url: str, daemon_root: Path, monkeypatch: 
     assert not_running.returncode == 1 and "is not running: start it with `daemon start`" in not_running.stderr
     bad = cli("daemon", "start", "0", "--store", sqlite_url)
     assert bad.returncode == 2 and "is not a number of workers" in bad.stderr
+    for arguments, said in (
+        (["start", "1", "--grace", "-5"], "'-5' is not a number of seconds: give 0 or more"),
+        (["start", "1", "--timeout", "-1"], "'-1' is not a number of seconds: give 0 or more"),
+        (["stop", "--timeout", "soon"], "'soon' is not a number of seconds: give 0 or more"),
+        (["logs", "-n", "-3"], "'-3' is not a whole number: give 0 or more"),
+    ):
+        bad = cli("daemon", *arguments, "--store", sqlite_url)
+        assert bad.returncode == 2 and said in bad.stderr, bad.stderr
     assert not any(path.name == "supervisor.lock" and path.read_text() for path in daemon_root.rglob("*"))
 
 
