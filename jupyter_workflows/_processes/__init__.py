@@ -14,7 +14,7 @@ from ._instantiate import (
     launch_inputs as launch_inputs,
     process_class_of as process_class_of,
 )
-from ._orphans import end_orphan_tree as end_orphan_tree
+from ._orphans import end_orphan_tree as end_orphan_tree, record_end as record_end
 from ._process import Process as Process
 from ._running import (
     result_of as result_of,
@@ -48,6 +48,7 @@ __all__ = [
     "queue_again",
     "queue_continue",
     "queue_continue_soon",
+    "record_end",
     "result_of",
     "run",
     "run_async",

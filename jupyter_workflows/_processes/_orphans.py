@@ -8,10 +8,22 @@ changes again.
 from __future__ import annotations
 
 from .._core import ProcessState
-from .._runtime import Ownership
+from .._runtime import Ownership, get_runtime
 from ..nodes import ProcessNode
 
-__all__ = ["end_orphan_tree"]
+__all__ = ["end_orphan_tree", "record_end"]
+
+
+def record_end(node: ProcessNode, state: ProcessState, exit_message: str, exception: str | None = None) -> bool:
+    """Record the end of ``node``, whose process runs nowhere, and announce it as its process would have (with a
+    broker, a broadcast): whoever waits for it, in any kernel or worker, hears it at once. False if it had ended
+    already (that end stands, announced where it was made)."""
+    old = node.process_state
+    if node.record_state(state, exit_message=exit_message, exception=exception) is not state or old is state:
+        return False
+    announced = {"old": old.value, "new": state.value, "committed": True, "exit_status": None}
+    get_runtime().runner.events.publish(node.pk or 0, "state", **announced)
+    return True
 
 
 def end_orphan_tree(node: ProcessNode, reason: str, *, via: ProcessNode | None = None) -> list[ProcessNode]:
@@ -34,5 +46,5 @@ def end_orphan_tree(node: ProcessNode, reason: str, *, via: ProcessNode | None =
             left_alone += end_orphan_tree(child, reason, via=node)
     if not node.is_terminated:
         message = reason if via is None else f"{reason} (killed with its caller {via.process_label}<{via.pk}>)"
-        node.record_state(ProcessState.KILLED, exit_message=message)
+        record_end(node, ProcessState.KILLED, message)
     return left_alone

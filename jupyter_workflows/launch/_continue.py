@@ -35,7 +35,7 @@ from .._core import (
     WorkflowsError,
 )
 from .._core._inbox import waiting
-from .._processes import end_orphan_tree, process_class_of, queue_again, steer_async
+from .._processes import end_orphan_tree, process_class_of, queue_again, record_end, steer_async
 from .._runtime import get_runtime, owner_alive
 from ..nodes import CalculationNode, ProcessNode, WorkChainNode
 from ..nodes._node import node_from_row
@@ -214,12 +214,9 @@ def _record_excepted(node: ProcessNode, owner: str | None, error: Exception, *, 
     if not (claimed or node.claim(runtime.owner_id, expected=owner)):
         return
     _LOGGER.error("%s<%s> cannot run here: %s", node.process_label, node.pk, error)
-    old = node.process_state
-    new = node.record_state(
+    record_end(
+        node,
         ProcessState.EXCEPTED,
-        exit_message=f"The {runtime.kind} pid {os.getpid()} on {socket.gethostname()} could not run it: {error}",
-        exception="".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        f"The {runtime.kind} pid {os.getpid()} on {socket.gethostname()} could not run it: {error}",
+        "".join(traceback.format_exception(type(error), error, error.__traceback__)),
     )
-    if new is ProcessState.EXCEPTED:  # (else ended elsewhere meanwhile: its end was announced there)
-        state = {"old": old.value, "new": new.value, "committed": True, "exit_status": None}
-        runtime.runner.events.publish(node.pk or 0, "state", **state)

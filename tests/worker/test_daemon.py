@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -17,7 +19,7 @@ from jupyter_workflows._processes import _waiting, end_orphan_tree, queue_contin
 from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
-from tests.worker.conftest import check, until
+from tests.worker.conftest import ROOT, check, until
 from tests.worker.workflows import Parent, add, nap, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
@@ -138,6 +140,48 @@ def test_a_workchain_handed_over_as_the_end_of_a_child_is_heard_stops_waiting(
     kernel.runner.block(hand_over_as_a_child_ends())
     assert process.task.done() and process.handed_over
     assert parent.process_state is ProcessState.WAITING and parent.called[1].process_state is ProcessState.CREATED
+
+
+ANOTHER_KERNEL = """
+import sys, time, warnings
+import jupyter_workflows as jw
+from jupyter_workflows import Float
+from tests.worker.workflows import nap
+jw.configure(store=sys.argv[1], broker=sys.argv[2])
+warnings.simplefilter("ignore", jw.NoWorkerWarning)  # none runs: it stays queued
+node = jw.submit(nap, Float(3600), daemon=True)
+print(node.pk, flush=True)
+sys.stdin.readline()
+print(jw.kill(node), flush=True)
+time.sleep(1.0)  # a kernel lives on: its broadcasts go out
+"""
+
+
+def test_a_kill_of_a_queued_process_in_another_kernel_reaches_a_kernel_waiting_for_it_at_once(
+    store_url: str, rabbitmq_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody runs a queued process: a kill records its end in the store, and announces it as its process would
+    have (before, a kernel waiting for it heard of it only at its next look at the store, seconds later)."""
+    monkeypatch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))  # no look at the store while waiting
+    command = [sys.executable, "-c", ANOTHER_KERNEL, store_url, rabbitmq_url]
+    other = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert other.stdin is not None and other.stdout is not None
+    try:
+        node = jw.load_node(int(other.stdout.readline()))
+
+        async def wait_while_the_other_kills_it() -> None:
+            waited = asyncio.ensure_future(jw.wait_async(node))
+            await asyncio.sleep(0.5)  # subscribed to its broadcasts, and looked at the store once
+            other.stdin.write("kill\n")  # type: ignore[union-attr]
+            other.stdin.flush()  # type: ignore[union-attr]
+            await asyncio.wait_for(waited, 60)
+
+        kernel.runner.block(wait_while_the_other_kills_it())
+        assert f"nap<{node.pk}>" in other.stdout.readline()
+    finally:
+        other.kill()
+        other.communicate()  # (closes its pipes)
+    assert node.process_state is ProcessState.KILLED
 
 
 def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:
