@@ -66,6 +66,7 @@ from ._process import (
     Process as Process,
     ProcessRecord as ProcessRecord,
     current_process as current_process,
+    killed_with_caller as killed_with_caller,
     kills_reach_user_code as kills_reach_user_code,
 )
 from ._runner import Runner as Runner

@@ -13,6 +13,7 @@ import contextvars
 import dataclasses
 import logging
 import os
+import re
 import time
 import traceback
 import weakref
@@ -43,6 +44,7 @@ __all__ = [
     "Process",
     "ProcessRecord",
     "current_process",
+    "killed_with_caller",
     "kills_reach_user_code",
 ]
 
@@ -52,6 +54,7 @@ REPORT = 23  # logging level of process reports, between INFO and WARNING (as Ai
 logging.addLevelName(REPORT, "REPORT")
 REPORT_LOGGER_NAME = "jupyter_workflows.report"
 _LOGGER = logging.getLogger(REPORT_LOGGER_NAME)
+_WITH_CALLER = re.compile(r" \(killed with its caller [^()]*\)\Z")  # what killed_with_caller adds
 
 # A weak reference: the process holds the context it runs in, which would otherwise hold it (a cycle per process,
 # left to the garbage collector).
@@ -61,6 +64,13 @@ _CURRENT: contextvars.ContextVar[weakref.ref[Process] | None] = contextvars.Cont
 _PREPARED: contextvars.ContextVar[PreparedProcess | None] = contextvars.ContextVar(
     "jupyter_workflows.prepared_process", default=None
 )
+
+
+def killed_with_caller(reason: str, caller: str) -> str:
+    """The exit message of a process killed with its caller ``caller`` (``label<pk>``): the kill's ``reason`` and
+    that caller, once (a reason that names a caller further up, as a kill sent down a tree of workers does, no
+    longer names it: each message names the caller the kill came through)."""
+    return f"{_WITH_CALLER.sub('', reason)} (killed with its caller {caller})"
 
 
 def current_process() -> Process | None:
@@ -285,6 +295,9 @@ class Process(metaclass=ProcessType):
         self.parent = prepared.parent
         self.children: list[Process] = []
         self.last_call = 0  # the highest pk among the processes it called (here or on a daemon worker)
+        # The pks of the processes it called since it runs here (here or on a daemon worker): a kill that arrives on
+        # another thread finds those this runtime took from the queue, which are not among its ``children``.
+        self.called_pks: set[int] = set()
         self.state = ProcessState.CREATED
         self.paused = False
         self.interrupted = False  # an interrupt (SIGINT) killed it while the main thread waited for it
@@ -495,6 +508,7 @@ class Process(metaclass=ProcessType):
     def record_call(self, pk: int) -> None:
         """A process this one called got its pk (it runs here, or was sent to a daemon worker): tell observers."""
         self.last_call = max(self.last_call, pk)
+        self.called_pks.add(pk)
         self._publish("called", child=pk)
 
     def _publish(self, kind: str, **data: Any) -> None:
@@ -664,8 +678,8 @@ class Process(metaclass=ProcessType):
 
         The first reason wins. Descendants record the same reason and the caller the kill came through."""
         if self._kill_message is None:
-            self._kill_reason = reason
-            self._kill_message = reason if via is None else f"{reason} (killed with its caller {via.name})"
+            self._kill_reason = _WITH_CALLER.sub("", reason)
+            self._kill_message = reason if via is None else killed_with_caller(reason, via.name)
         for child in self.children:
             if not child.state.is_terminal:
                 child.request_kill(self._kill_reason or reason, via=self)

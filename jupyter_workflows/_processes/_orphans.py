@@ -7,7 +7,7 @@ changes again.
 
 from __future__ import annotations
 
-from .._core import ProcessState
+from .._core import ProcessState, killed_with_caller
 from .._runtime import Ownership, get_runtime
 from ..nodes import ProcessNode
 
@@ -45,6 +45,6 @@ def end_orphan_tree(node: ProcessNode, reason: str, *, via: ProcessNode | None =
         else:
             left_alone += end_orphan_tree(child, reason, via=node)
     if not node.is_terminated:
-        message = reason if via is None else f"{reason} (killed with its caller {via.process_label}<{via.pk}>)"
+        message = reason if via is None else killed_with_caller(reason, f"{via.process_label}<{via.pk}>")
         record_end(node, ProcessState.KILLED, message)
     return left_alone

@@ -17,6 +17,7 @@ elsewhere are killed too (:func:`propagate_kills`), each by its own owner, and s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .._core import (
     RpcTimeoutError,
     Runner,
     kill_signal_heard,
+    killed_with_caller,
     send_kill_signal,
 )
 from .._runtime import Ownership, Runtime, get_runtime
@@ -171,7 +173,7 @@ def _kill_orphan(node: ProcessNode, message: str, why: str = "its kernel or work
     reason = message or _KILLED_BY_USER
     for child in end_orphan_tree(node, f"{reason} ({why})"):
         if get_runtime().broker.url is not None:
-            steer(child, "kill", f"{reason} (killed with its caller {_name(node)})")
+            steer(child, "kill", killed_with_caller(reason, _name(node)))
             continue
         warnings.warn(
             f"{_name(child)} was left running: {child.owner_status().describe()} runs it. Kill it from there.",
@@ -200,7 +202,11 @@ def _check_moved(node: ProcessNode, intent: Intent, action: _Remote, error: Exce
     if isinstance(error, RpcTimeoutError):
         if action.guessed:
             return None
-        raise error
+        raise RpcTimeoutError(
+            f"Cannot {intent} {_name(node)} now: {action.where}, which runs it, did not answer in time (its event loop "
+            "is held, for example by a calcfunction's body or a notebook cell that computes without waiting); try "
+            "again once it is free."
+        ) from None
     if isinstance(error, RecipientNotFoundError):
         if not action.guessed and node.owner == action.owner and not node.is_terminated:
             raise ProcessNotRunningHereError(
@@ -245,10 +251,11 @@ def _name(node: ProcessNode) -> str:
 async def respond(runner: Runner, request: ControlRequest) -> Any:
     """Answer a control RPC for a process this runtime holds (runs on its loop)."""
     pk = request["pk"]
-    marked = _KILLED_AT_ONCE.pop((runner.id, pk), None)
+    killing = request["intent"] == "kill"
+    marked = _KILLED_AT_ONCE.pop((runner.id, pk), None) if killing else None  # not an earlier pause's to take
     process = next((p for p in runner.live if p.pk == pk), None)
     if process is None:
-        if marked is not None and request["intent"] == "kill":  # it ended before the loop was free to answer
+        if marked is not None:  # it ended before the loop was free to answer
             return marked.state is ProcessState.KILLED  # killed by this request (see kill_at_once), or it finished
         raise ProcessNotRunningHereError(f"Process {pk} does not run here (any more).")
     if request["intent"] == "status":
@@ -263,12 +270,29 @@ def kill_at_once(runner: Runner, request: ControlRequest) -> None:
     wait for its end. :func:`respond` then answers from the loop as usual."""
     if request["intent"] != "kill" or not kill_signal_heard():
         return
-    process = next((p for p in list(runner.live) if p.pk == request["pk"]), None)  # a copy: the set is the loop's
-    if process is None or process.state.is_terminal:
+    live = [p for p in list(runner.live) if not p.state.is_terminal]  # a copy: the set is the loop's
+    process = next((p for p in live if p.pk == request["pk"]), None)
+    if process is None:
         return
     _KILLED_AT_ONCE[runner.id, request["pk"]] = process
-    process.request_kill(request["message"] or _KILLED_BY_USER)  # flags only: safe from any thread
+    reason = request["message"] or _KILLED_BY_USER
+    process.request_kill(reason)  # flags only: safe from any thread
+    _mark_called_here(process, live, reason)
     send_kill_signal()  # after the flags: a step that starts later checks them before it runs user code
+
+
+def _mark_called_here(process: Process, live: list[Process], reason: str) -> None:
+    """Mark to die the descendants of ``process`` among ``live`` that run here as processes of their own (submitted
+    to the daemon and taken from the queue by this worker: not among their caller's ``children``, which
+    ``request_kill`` marks), following in memory the pks that each caller called."""
+    callers, marked = [process], {id(process)}
+    while callers:
+        caller = callers.pop()
+        for called in live:
+            if id(called) not in marked and called.pk in caller.called_pks:
+                marked.add(id(called))
+                called.request_kill(reason, via=caller)
+                callers.append(called)
 
 
 def propagate_kills(runtime: Runtime, event: ProcessEvent) -> None:
@@ -282,13 +306,22 @@ def propagate_kills(runtime: Runtime, event: ProcessEvent) -> None:
 async def _kill_called_elsewhere(pk: int, reason: str) -> None:
     node = load_node(pk)
     assert isinstance(node, ProcessNode)
+    message = killed_with_caller(reason, _name(node))
+    elsewhere: list[ProcessNode] = []
     for child in node.called:
         if child.is_terminated:
             continue
         if child.process is not None:  # here: killed with it by the engine, unless this worker took it from the queue
-            child.process.kill(f"{reason} (killed with its caller {_name(node)})")  # then it is killed now
+            child.process.kill(message)  # then it is killed now
             continue
-        try:
-            await steer_async(child, "kill", f"{reason} (killed with its caller {_name(node)})")
-        except Exception as error:
-            _LOGGER.warning("The kill of %s did not reach its child %s: %s", _name(node), _name(child), error)
+        elsewhere.append(child)
+    # All at once: an owner whose loop is held answers only once it is free, and a child asked after another one's
+    # answer could meanwhile start a step (or a body that holds its owner's loop).
+    await asyncio.gather(*(_kill_child(node, child, message) for child in elsewhere))
+
+
+async def _kill_child(node: ProcessNode, child: ProcessNode, message: str) -> None:
+    try:
+        await steer_async(child, "kill", message)
+    except Exception as error:
+        _LOGGER.warning("The kill of %s did not reach its child %s: %s", _name(node), _name(child), error)

@@ -414,7 +414,9 @@ class RabbitMQSession:
         link = self._link
         if message.reply_to and link is not None:
             reply = Message(body, content_type=_JSON, correlation_id=message.correlation_id)
-            await _settle(link.unconfirmed.default_exchange.publish(reply, message.reply_to))
+            # Not mandatory: a caller that stopped waiting and exited took its reply queue with it, and the broker
+            # would return the answer on a channel without confirms, which aiormq logs as an error.
+            await _settle(link.unconfirmed.default_exchange.publish(reply, message.reply_to, mandatory=False))
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")

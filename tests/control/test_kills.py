@@ -87,6 +87,21 @@ def test_kill_inside_a_synchronous_child_call_records_killed_with_the_message(pr
     assert all(d.exit_message.startswith("stop it (killed with its caller ") for d in below)
 
 
+def test_a_kill_that_came_through_a_caller_names_only_the_nearest_caller_below():
+    """A kill sent down a tree (by the broker, to a process whose caller was killed on another worker) names the
+    caller it came through; the processes below it name theirs, not both (it read "... (killed with its caller
+    Parent<1>) (killed with its caller Child<2>)")."""
+    node = jw.submit(RunsInnerInAStep, seconds=HOUR)
+    until(lambda: started_waiting(node))
+    assert jw.kill(node, message="stop it (killed with its caller Parent<1>)") == [node]
+    jw.wait(node, timeout=60)
+    assert node.exit_message == "stop it (killed with its caller Parent<1>)"
+    below = list(descendants(node))
+    assert below and all(d.is_killed and d.exit_message.count("(killed with its caller") == 1 for d in below)
+    expected = {f"stop it (killed with its caller {d.caller.process_label}<{d.caller.pk}>)" for d in below}
+    assert {d.exit_message for d in below} == expected
+
+
 def test_kill_message_of_the_magic_is_recorded_on_a_process_inside_a_child_call(capsys):
     node = jw.submit(RunsInnerInAStep, seconds=HOUR)
     until(lambda: started_waiting(node))

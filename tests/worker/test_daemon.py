@@ -20,7 +20,7 @@ from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import ROOT, check, until
-from tests.worker.workflows import Parent, add, nap, stuck
+from tests.worker.workflows import Parent, SubmitsCallsStuck, add, nap, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
@@ -182,6 +182,37 @@ def test_a_kill_of_a_queued_process_in_another_kernel_reaches_a_kernel_waiting_f
         other.kill()
         other.communicate()  # (closes its pipes)
     assert node.process_state is ProcessState.KILLED
+
+
+def test_a_kill_ends_at_once_the_descendants_the_worker_took_from_the_queue_and_a_body_that_holds_its_loop(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
+) -> None:
+    """A WorkChain submits a child to the daemon; the same worker takes it, and the child's step calls a
+    calcfunction whose body sleeps for an hour (it holds the loop). The child is not among its caller's processes in
+    memory (it came from the queue): the kill still marks it on arrival, ends the body, and is answered."""
+    workers.start()
+    started = tmp_path / "started"
+    node = jw.submit(SubmitsCallsStuck, started=Str(str(started)), daemon=True)
+    until(started.exists, "the calcfunction's body to start on the worker")
+    (child,) = node.called
+    (body,) = child.called
+    assert child.owner == node.owner  # taken from the queue by the same worker
+    assert jw.kill(node) == [node]  # answered, not timed out
+    jw.wait(node, child, body, timeout=60)
+    assert node.is_killed and node.exit_message == "Killed by the user."
+    assert (
+        child.is_killed
+        and child.exit_message == f"Killed by the user. (killed with its caller {node.process_label}<{node.pk}>)"
+    )
+    assert (
+        body.is_killed and body.exit_message == f"Killed by the user. (killed with its caller CallsStuck<{child.pk}>)"
+    )
+    assert "result" not in body.outputs
+    steps_after = [
+        r.message for pk in (node.pk, child.pk) for r in kernel.store.get_reports(pk or 0) if "after" in r.message
+    ]
+    assert steps_after == []  # no step started after the kill
+    assert check(store_url)["problems"] == []
 
 
 def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:

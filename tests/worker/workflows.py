@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jupyter_workflows import Float, Int, ToContext, WorkChain, append_, calcfunction, while_
+from jupyter_workflows import Float, Int, Str, ToContext, WorkChain, append_, calcfunction, while_
 
 
 @calcfunction
@@ -55,6 +55,38 @@ def stuck(started):
     Path(started.value).touch()
     time.sleep(3600)
     return Int(0)
+
+
+class CallsStuck(WorkChain):
+    """Calls ``stuck`` in its step: its body holds the loop of the OS process it runs in for an hour."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("started", valid_type=Str)
+        spec.outline(cls.call, cls.after)
+
+    def call(self):
+        stuck(self.inputs.started)
+
+    def after(self):
+        self.report("a step after stuck")
+
+
+class SubmitsCallsStuck(WorkChain):
+    """Submits a CallsStuck (to the daemon, when it runs on a worker) and waits for it."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input("started", valid_type=Str)
+        spec.outline(cls.submit_child, cls.after)
+
+    def submit_child(self):
+        return ToContext(child=self.submit(CallsStuck, started=self.inputs.started))
+
+    def after(self):
+        self.report("a step after its child")
 
 
 class Parent(WorkChain):
