@@ -440,7 +440,8 @@ def _run_process(args: argparse.Namespace) -> int:
     try:
         for text in args.pks:
             try:
-                node = process_node_of(int(text) if text.isdigit() else text, purpose=f"process {args.action}")
+                pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
+                node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
                 print(_process_line(node) if args.action == "status" else _steer(control, args, node))
             except WorkflowsError as error:
                 print(f"{PROGRAM} process {args.action}: error: {error}", file=sys.stderr)

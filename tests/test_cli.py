@@ -111,3 +111,8 @@ def test_a_command_that_reads_a_store_makes_none_where_the_path_is_wrong(command
     assert main([*command, *extra, "--store", f"sqlite:///{missing}"]) == 1
     assert f"error: No store at {missing}: check the path (--store)" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_a_negative_pk_is_said_to_be_no_process(store, capsys):
+    assert main(["process", "status", "-5", "--store", store.url]) == 1
+    assert "No node with pk -5 exists in the store" in capsys.readouterr().err  # not "'-5' is not a uuid"

@@ -10,6 +10,7 @@ caller waits for its result, so what is returned is what happened.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .._processes import Intent, steer
 from .._runtime import on_loop_thread
@@ -19,24 +20,26 @@ __all__ = ["kill", "pause", "play"]
 
 
 @on_loop_thread
-def pause(*nodes: ProcessNode | int) -> list[ProcessNode]:
+def pause(*nodes: ProcessNode | int | list[ProcessNode | int]) -> list[ProcessNode]:
     """Hold each process at its next step boundary. Returns the processes that were (or stay) paused."""
     return _apply(nodes, "pause")
 
 
 @on_loop_thread
-def play(*nodes: ProcessNode | int) -> list[ProcessNode]:
+def play(*nodes: ProcessNode | int | list[ProcessNode | int]) -> list[ProcessNode]:
     """Let paused processes go on. Returns the processes that were paused and now play."""
     return _apply(nodes, "play")
 
 
 @on_loop_thread
-def kill(*nodes: ProcessNode | int, message: str | None = None) -> list[ProcessNode]:
+def kill(*nodes: ProcessNode | int | list[ProcessNode | int], message: str | None = None) -> list[ProcessNode]:
     """Kill each process and its running children (on other workers too); ``message`` is recorded as the reason.
     Returns the processes that were killed (already terminated ones are left alone)."""
     return _apply(nodes, "kill", message or "Killed by the user.")
 
 
-def _apply(items: Iterable[ProcessNode | int], intent: Intent, message: str = "") -> list[ProcessNode]:
-    nodes = [process_node_of(item, purpose=f"{intent}()") for item in items]
+def _apply(items: Iterable[Any], intent: Intent, message: str = "") -> list[ProcessNode]:
+    # A list or tuple is taken as its items, as AiiDA's kill_processes([...]) takes them: jw.kill([a, b]).
+    flat = [item for given in items for item in (given if isinstance(given, (list, tuple)) else [given])]
+    nodes = [process_node_of(item, purpose=f"{intent}()") for item in flat]
     return [node for node in nodes if steer(node, intent, message)]

@@ -92,6 +92,13 @@ def test_kill_before_start_and_of_a_paused_process():
     assert paused.is_killed and not paused.paused
 
 
+def test_a_list_of_processes_is_taken_as_its_items_as_aiida_takes_it():
+    first, second = jw.submit(Steps), jw.submit(Steps)
+    assert jw.pause([first.pk, second]) == [first, second]
+    assert jw.kill([first, second.pk]) == [first, second]  # AiiDA's kill_processes([...]); it said load_node() ...
+    assert first.is_killed and second.is_killed
+
+
 def test_run_of_killed_process_raises():
     class KillsItself(WorkChain):
         @classmethod
