@@ -146,7 +146,8 @@ class ProcessControls:
         self.killer = ConfirmKill(bridge, kit, kill, tooltip="Kill it and its running children (asks first).")
         self.resume = kit.button(
             "Resume", icon="repeat", style="warning", hideable=True,
-            tooltip="Its kernel died: continue it in this kernel from its last checkpoint (define its class first).",
+            tooltip="The kernel or worker that ran it is gone: continue it in this kernel from its last checkpoint "
+            "(define its class first).",
         )  # fmt: skip
         self.message = kit.html()
         self.pause.on_click(bridge.handler(lambda _: pause()))

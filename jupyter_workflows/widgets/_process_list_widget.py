@@ -61,7 +61,9 @@ def row_badge(row: ProcessRow) -> tuple[str, str]:
 def row_html(row: ProcessRow) -> str:
     key, text = row_badge(row)
     orphan = (
-        " " + badge_html("orphaned", "orphaned", title="Its kernel died: resume or kill it.") if row.orphaned else ""
+        " " + badge_html("orphaned", "orphaned", title="The kernel or worker that ran it is gone: resume or kill it.")
+        if row.orphaned
+        else ""
     )
     label = f" <i>{escape(row.label)}</i>" if row.label else ""
     status = escape(row.status)

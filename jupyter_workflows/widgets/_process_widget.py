@@ -336,7 +336,9 @@ def _why_disabled(snap: ProcessSnapshot) -> str:
     if snap.ownership is Ownership.ELSEWHERE:
         return f"It runs in {snap.owner_text}: steer it from there, or configure its broker here."
     if snap.ownership is Ownership.ORPHANED:
-        return "Its kernel died: it can only be killed" + (" or resumed." if snap.resumable else ".")
+        return "The kernel or worker that ran it is gone: it can only be killed" + (
+            " or resumed." if snap.resumable else "."
+        )
     return ""
 
 
