@@ -70,7 +70,7 @@ def test_issue_contract_imports():
 
 
 def test_the_daemon_namespace_is_small():
-    assert set(jw.daemon.__all__) == {"start", "stop", "restart", "status", "DaemonError"}
+    assert set(jw.daemon.__all__) == {"start", "stop", "restart", "status", "incr", "decr", "DaemonError"}
     assert issubclass(jw.daemon.DaemonError, jw.WorkflowsError)
 
 

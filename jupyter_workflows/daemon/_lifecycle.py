@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 from .._core import BrokerUnreachableError, DaemonError, UsageError
 from .._core._secret_url import SecretURL
-from .._runtime import BROKER_URL_ENV, get_runtime, namespace_of, process_start_time
+from .._runtime import BROKER_URL_ENV, get_runtime, live_workers, namespace_of, process_start_time
 from ..store import Store
 from ..store._config import STORE_URL_ENV
 from ._files import DaemonFiles
@@ -78,10 +79,19 @@ def start(
         running = files.supervisor_pid()
         if running is not None:
             raise DaemonError(
-                f"The daemon of store {found.url} already runs (supervisor pid {running}): see `jupyter workflows "
-                "daemon status`, add workers with `daemon incr`, or `daemon restart` it."
+                f"The daemon of store {found.url} already runs (supervisor pid {running}): see jw.daemon.status() "
+                "(`jupyter workflows daemon status`), add workers with jw.daemon.incr() (`daemon incr`), or restart "
+                "it with jw.daemon.restart() (`daemon restart`)."
             )
-        _stop_leftovers(files)
+        stopped = _stop_leftovers(files)
+        here, host = live_workers(found), socket.gethostname()
+        others = [owner.pid for owner in here if owner.hostname == host and owner.pid not in stopped]
+        if others:
+            raise DaemonError(
+                f"Workers of store {found.url} already run on this machine (pid {', '.join(map(str, others))}), not "
+                f"of the daemon whose files are in {files.folder}: one daemon per store and machine. Stop the other "
+                "with `jupyter workflows daemon stop --daemon-dir DIR` (its folder), or end those workers."
+            )
         _check_broker(broker_url, namespace_of(found))
         supervisor = _spawn(files, found.secret_url, broker_url, workers=workers, slots=slots, grace=grace)
         _wait(files, supervisor, lambda state: _ready(state) >= workers, f"{workers} worker(s) to be ready", timeout)
@@ -295,11 +305,11 @@ def _resize_once(files: DaemonFiles, pid: int, state: dict[str, Any], more: bool
     return files.read_state() or state
 
 
-def _stop_leftovers(files: DaemonFiles) -> int:
-    """Stop the workers a supervisor that was killed left running (its state names them); how many there were."""
+def _stop_leftovers(files: DaemonFiles) -> list[int]:
+    """Stop the workers a supervisor that was killed left running (its state names them); their pids."""
     state = files.read_state()
     if state is None or state.get("stopped"):
-        return 0
+        return []
     left = [
         worker["pid"]
         for worker in state["workers"]
@@ -307,7 +317,7 @@ def _stop_leftovers(files: DaemonFiles) -> int:
         and worker.get("start_time")
         and abs(process_start_time(worker["pid"]) - worker["start_time"]) < 2.0
     ]
-    count = len(left)
+    stopped = list(left)
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -316,7 +326,7 @@ def _stop_leftovers(files: DaemonFiles) -> int:
         left = [pid for pid in left if not _ended(pid)]
         time.sleep(POLL)
     files.write_state({**state, "stopped": True, "workers": []})
-    return count
+    return stopped
 
 
 def _alive(worker: dict[str, Any]) -> bool:
