@@ -345,34 +345,24 @@ def _store_to_read(args: argparse.Namespace) -> str:
     return url
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds: give 0 or more, for example 30")
-    return value
+def _at_least(least: int, convert: Callable[[str], float], what: str) -> Callable[[str], Any]:
+    """An argparse type: ``convert(text)``, finite and at least ``least``, else an error naming ``what``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = float("nan")
+        if not least <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}: give {least} or more")
+        return value
+
+    return parse
 
 
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: give 0 or more, for example 30")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers or slots: give 1 or more")
-    return value
+_seconds = _at_least(0, float, "a number of seconds")
+_whole = _at_least(0, int, "a whole number")
+_count = _at_least(1, int, "a number of workers or slots")
 
 
 def _run_daemon(args: argparse.Namespace) -> int:
