@@ -25,6 +25,7 @@ PUBLIC = [
     "Store",
     "Traversal",
     "default_store_url",
+    "missing_sqlite_file",
     "redact_url",
     "storable_text",
 ]
