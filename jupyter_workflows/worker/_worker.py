@@ -244,7 +244,10 @@ class Worker:
                 continue
             if not self.slots.take(pk):
                 return
-            _LOGGER.warning("Continuing process %d, queued for over %g s: its task was lost", pk, lost_after)
+            _LOGGER.warning(
+                "Continuing process %d, queued for over %g s: its task was lost, or waits at a worker whose loop is "
+                "held (the first to claim it runs it)", pk, lost_after,
+            )  # fmt: skip
             await self._continue(pk)
 
     async def _lost_tasks(self, communicator: RabbitMQCommunicator) -> tuple[list[int], float]:
