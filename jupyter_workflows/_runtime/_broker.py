@@ -70,12 +70,12 @@ class BrokerLink:
         self._unsubscribe_events: list[Callable[[], None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
         self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
-        self._unsent: list[ProcessEvent] = []  # state changes to go out on the loop's next turn
+        self._unsent: list[tuple[ProcessEvent, str]] = []  # state changes to go out on the loop's next turn, each
+        # with the address its broadcast also goes to (a terminal state's, from its task; else "")
         self._turn_scheduled = False
         self._announced: set[int] = set()  # processes whose claim's running went out already (announce_running)
         self._addressed: dict[int, None] = {}  # processes whose task asks for their end to be sent here, oldest first
         self._notify: dict[int, str] = {}  # processes run here -> the address their terminal state also goes to
-        self._ending_to: dict[int, str] = {}  # those whose terminal state waits to go out -> that address
         self._next_look_for_workers = 0.0  # time.monotonic() before which a submit does not look for workers again
         self.terminal_states_wait_for_turn = False
         """Whether a process's terminal state waits, with its earlier ones, for the loop's next turn to be broadcast
@@ -281,17 +281,17 @@ class BrokerLink:
             self._announced.discard(event.pk)
             if event.data["new"] == "running" and event.data["old"] in {"created", "running"}:
                 return  # its claim's running went out already
-        self._unsent.append(event)
         if ProcessState(event.data["new"]).is_terminal:
             # Its address is taken now: one that ended as it was being taken (its class did not load) has it
             # forgotten before the loop's next turn.
-            self._ending_to[event.pk] = self._notify.pop(event.pk, "")
+            self._unsent.append((event, self._notify.pop(event.pk, "")))
             at_once = not self.terminal_states_wait_for_turn
         else:
+            self._unsent.append((event, ""))
             at_once = event.data.get("committed", False)
         if at_once:
-            stored = [e for e in self._unsent if e.pk == event.pk]  # all in the store: this write came last
-            self._unsent = [e for e in self._unsent if e.pk != event.pk]
+            stored = [u for u in self._unsent if u[0].pk == event.pk]  # all in the store: this write came last
+            self._unsent = [u for u in self._unsent if u[0].pk != event.pk]
             self._send_broadcasts(stored)
         elif not self._turn_scheduled:
             self._turn_scheduled = True
@@ -302,21 +302,21 @@ class BrokerLink:
         the broadcast goes out while the process is being made (its class and inputs read), not after, and the
         process's own move to running is not broadcast again."""
         self._announced.add(pk)
-        self._send_broadcasts([ProcessEvent(pk, "state", {"old": "created", "new": "running"})])
+        self._send_broadcasts([(ProcessEvent(pk, "state", {"old": "created", "new": "running"}), "")])
 
     def _send_turn(self) -> None:
         self._turn_scheduled = False
-        events, self._unsent = self._unsent, []
-        self._send_broadcasts(events)
+        unsent, self._unsent = self._unsent, []
+        self._send_broadcasts(unsent)
 
-    def _send_broadcasts(self, events: list[ProcessEvent]) -> None:
-        to = [self._ending_to.pop(e.pk, "") if ProcessState(e.data["new"]).is_terminal else "" for e in events]
+    def _send_broadcasts(self, unsent: list[tuple[ProcessEvent, str]]) -> None:
         communicator = self._communicator
-        if not events or communicator is None or not communicator.is_connected:
+        if not unsent or communicator is None or not communicator.is_connected:
             return  # fire and forget: a waiter that misses it finds the change in the store
         from ..broker import state_changed
 
-        messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e in events]
+        messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e, _ in unsent]
+        to = [address for _, address in unsent]
         with contextlib.suppress(CommunicatorError):  # closed just now
             communicator.broadcast_soon(messages, to if any(to) else ()).add_done_callback(_broadcast_done)
 

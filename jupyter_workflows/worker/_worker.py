@@ -144,7 +144,7 @@ class Worker:
                 if (
                     subscription is None
                     and not self.slots.full
-                    and (self.slots.used <= resume_at or not await self._slots_change_within(RESUME_AFTER))
+                    and (self.slots.used <= resume_at or not await set_within(self._slots_changed, RESUME_AFTER))
                 ):
                     try:
                         subscription = await communicator.subscribe_tasks_async(self._on_task)
@@ -152,7 +152,7 @@ class Worker:
                         delay = min(RESUBSCRIBE_LIMIT, 2.0**failures)
                         failures += 1
                         _LOGGER.warning("Could not take tasks from the broker (%s); trying again in %g s", error, delay)
-                        await self._slots_change_within(delay)  # a stop ends the wait
+                        await set_within(self._slots_changed, delay)  # a stop ends the wait
                         continue
                     failures = 0
                     self._announce_ready()
@@ -164,9 +164,6 @@ class Worker:
         finally:
             if subscription is not None:
                 await communicator.unsubscribe_async(subscription)
-
-    async def _slots_change_within(self, seconds: float) -> bool:
-        return await set_within(self._slots_changed, seconds)
 
     def _announce_ready(self) -> None:
         if not self._ready.is_set():
