@@ -295,8 +295,9 @@ class Process(metaclass=ProcessType):
         self.parent = prepared.parent
         self.children: list[Process] = []
         self.last_call = 0  # the highest pk among the processes it called (here or on a daemon worker)
-        # The pks of the processes it called since it runs here (here or on a daemon worker): a kill that arrives on
-        # another thread finds those this runtime took from the queue, which are not among its ``children``.
+        # The pks of the processes it called since it runs here (here or on a daemon worker), and of those a resumed
+        # WorkChain waits for: a kill that arrives on another thread finds those this runtime took from the queue,
+        # which are not among its ``children``.
         self.called_pks: set[int] = set()
         self.state = ProcessState.CREATED
         self.paused = False

@@ -169,6 +169,7 @@ class WorkChain(Process):
         self._pc = checkpoint["pc"]
         self._awaiting = [AwaitedChild(**entry) for entry in checkpoint["awaiting"]]
         self.last_call = checkpoint.get("children_until", 0)
+        self.called_pks.update(entry["pk"] for entry in self._awaiting)  # a kill finds them where they run here
 
     @property
     def awaiting(self) -> list[AwaitedChild]:
@@ -180,6 +181,7 @@ class WorkChain(Process):
         for entry in self._awaiting:
             if entry["pk"] == old_pk:
                 entry["pk"] = new_pk
+                self.called_pks.add(new_pk)
 
     def _wait_for(self, key: str, value: Any) -> None:
         key, node, mode = awaited(key, value)

@@ -215,6 +215,41 @@ def test_a_kill_ends_at_once_the_descendants_the_worker_took_from_the_queue_and_
     assert check(store_url)["problems"] == []
 
 
+def test_a_kill_ends_at_once_the_child_a_workchain_resumed_by_another_worker_waits_for(
+    store_url: str, kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
+) -> None:
+    """As above, but the worker dies (SIGKILL) first, and a new worker resumes the WorkChain and its child from their
+    checkpoints; the child's step calls the stuck body again, once the WorkChain runs there too. The resumed
+    WorkChain knows from its checkpoint the child it waits for, so the kill marks that child on arrival too (before,
+    the kill waited for the body, an hour: it knew only the children called since it was resumed)."""
+    go, started = tmp_path / "go", tmp_path / "started"
+    go.touch()
+    first = workers.start()
+    node = jw.submit(SubmitsCallsStuck, started=Str(str(started)), go=Str(str(go)), daemon=True)
+    until(started.exists, "the calcfunction's body to start on the first worker")
+    (child,) = node.called
+    held_by_first = node.owner
+    go.unlink()
+    workers.kill(first)
+    started.unlink()
+    workers.start()
+    until(lambda: node.owner not in (None, held_by_first) and child.owner == node.owner, "both to be resumed")
+    go.touch()
+    until(started.exists, "the calcfunction's body to start again on the second worker")
+    assert jw.kill(node) == [node]  # answered, not timed out
+    jw.wait(node, child, timeout=60)
+    assert node.is_killed and node.exit_message == "Killed by the user."
+    assert (
+        child.is_killed
+        and child.exit_message == f"Killed by the user. (killed with its caller {node.process_label}<{node.pk}>)"
+    )
+    *_, body = child.called  # the body called again after the resume
+    jw.wait(body, timeout=60)
+    assert body.is_killed and "result" not in body.outputs
+    assert [r.message for r in kernel.store.get_reports(child.pk or 0) if "after" in r.message] == []
+    assert check(store_url)["problems"] == []
+
+
 def test_a_wait_for_a_queued_process_that_starts_here_meanwhile_waits_for_its_end(kernel: Runtime) -> None:
     """What a worker's WorkChain sees after a restart: it waits for children, some running on the worker already and
     some still queued, and the worker takes a queued one while the wait awaits the others. The wait must still

@@ -58,15 +58,20 @@ def stuck(started):
 
 
 class CallsStuck(WorkChain):
-    """Calls ``stuck`` in its step: its body holds the loop of the OS process it runs in for an hour."""
+    """Calls ``stuck`` in its step: its body holds the loop of the OS process it runs in for an hour. With ``go``,
+    the step first waits (leaving the loop free) until that file exists."""
 
     @classmethod
     def define(cls, spec):
         super().define(spec)
         spec.input("started", valid_type=Str)
+        spec.input("go", valid_type=Str, required=False)
         spec.outline(cls.call, cls.after)
 
-    def call(self):
+    async def call(self):
+        # Another OS process makes the file: no event to wait for; a stat is short.
+        while "go" in self.inputs and not os.path.exists(self.inputs.go.value):  # noqa: ASYNC110, ASYNC240
+            await asyncio.sleep(0.02)
         stuck(self.inputs.started)
 
     def after(self):
@@ -80,10 +85,12 @@ class SubmitsCallsStuck(WorkChain):
     def define(cls, spec):
         super().define(spec)
         spec.input("started", valid_type=Str)
+        spec.input("go", valid_type=Str, required=False)
         spec.outline(cls.submit_child, cls.after)
 
     def submit_child(self):
-        return ToContext(child=self.submit(CallsStuck, started=self.inputs.started))
+        go = {"go": self.inputs.go} if "go" in self.inputs else {}
+        return ToContext(child=self.submit(CallsStuck, started=self.inputs.started, **go))
 
     def after(self):
         self.report("a step after its child")
