@@ -72,7 +72,7 @@ class ProcessList(Sequence[ProcessRow]):
         return (
             str(row.pk),
             format_age(time.time() - row.ctime),
-            row.process_label + (f" [{row.label}]" if row.label else ""),
+            row.process_label + (f" [{row.label}]" if row.label and row.label != row.process_label else ""),
             row.state_text + (" ⏸ paused" if row.paused else ""),
             row.status,
             row.owner.describe(),

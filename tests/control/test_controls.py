@@ -180,6 +180,17 @@ def test_processes_list_shows_state_owner_and_orphans(store):
     jw.wait(running)
 
 
+def test_the_process_list_shows_a_label_only_where_it_is_not_the_process_label(store):
+    """A process function's label is its name by default: ``add``, not ``add [add]``; a label given shows."""
+    add = jw.testing.workflows.add
+    default = add.run_get_node(1, 2)[1]
+    labelled = add.run_get_node(1, 2, metadata={"label": "one more"})[1]
+    assert default.label == "add"
+    lines = {line.split()[0]: line for line in str(jw.processes()).splitlines()[1:] if line.strip()}
+    assert " add " in lines[str(default.pk)] and "add [" not in lines[str(default.pk)]
+    assert " add [one more] " in lines[str(labelled.pk)]
+
+
 def test_the_process_list_says_when_it_shows_only_the_newest(store):
     add = jw.testing.workflows.add
     for i in range(60):
