@@ -43,12 +43,12 @@ _LOGGER = logging.getLogger("jupyter_workflows.broker")
 _ADDRESSED_KEPT = 100_000  # processes whose end is remembered as addressed here (the oldest are forgotten first)
 
 
-_UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with tasks not confirmed yet
+_UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with messages the broker has not taken yet
 
 
 @atexit.register
 def _wait_sent_at_exit() -> None:
-    """A script that submits and ends at once still gets its tasks to the broker."""
+    """A script that submits (or kills a queued process) and ends at once still gets its messages to the broker."""
     for link in list(_UNCONFIRMED):
         link.wait_sent()
 
@@ -69,7 +69,7 @@ class BrokerLink:
         self._communicator: RabbitMQCommunicator | None = None
         self._unsubscribe_events: list[Callable[[], None]] = []
         self._pending: set[asyncio.Future[Any]] = set()
-        self._sending: set[concurrent.futures.Future[None]] = set()  # tasks the broker has not confirmed yet
+        self._sending: set[concurrent.futures.Future[None]] = set()  # tasks not confirmed, broadcasts not sent yet
         self._unsent: list[tuple[ProcessEvent, str]] = []  # state changes to go out on the loop's next turn, each
         # with the address its broadcast also goes to (a terminal state's, from its task; else "")
         self._turn_scheduled = False
@@ -182,13 +182,10 @@ class BrokerLink:
         queued in the store, where the workers' look for lost tasks finds it."""
         communicator = self._required()
         future = communicator.send_task_soon(task)
-        if not self._sending:
-            _UNCONFIRMED.add(self)
-        self._sending.add(future)
+        self._hold_until_sent(future)
         loop = self._runner.loop
 
         def done(future: concurrent.futures.Future[None]) -> None:  # on the communicator's thread
-            self._sending.discard(future)
             error = future.exception() if not future.cancelled() else CommunicatorError("The send was cancelled.")
             if error is None:
                 return
@@ -209,8 +206,16 @@ class BrokerLink:
 
         future.add_done_callback(done)
 
+    def _hold_until_sent(self, future: concurrent.futures.Future[None]) -> None:
+        """Have :meth:`wait_sent` (at close, and at exit) wait for ``future``, a send in flight."""
+        if not self._sending:
+            _UNCONFIRMED.add(self)
+        self._sending.add(future)
+        future.add_done_callback(self._sending.discard)  # (before any other callback: a retry may replace it)
+
     def wait_sent(self, timeout: float = 60.0) -> None:
-        """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`."""
+        """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`, and took (or
+        failed to take) every broadcast."""
         deadline = time.monotonic() + timeout
         while self._sending and time.monotonic() < deadline:  # a retry replaces a send that failed
             concurrent.futures.wait(list(self._sending), timeout=max(0.0, deadline - time.monotonic()))
@@ -311,14 +316,19 @@ class BrokerLink:
 
     def _send_broadcasts(self, unsent: list[tuple[ProcessEvent, str]]) -> None:
         communicator = self._communicator
-        if not unsent or communicator is None or not communicator.is_connected:
-            return  # fire and forget: a waiter that misses it finds the change in the store
+        if not unsent or communicator is None:
+            return
+        if not communicator.is_connected and communicator.connections_made:
+            return  # the broker is away: fire and forget (a waiter that misses it finds the change in the store)
         from ..broker import state_changed
 
+        # Sent also while the first connection is being made (a command that kills a queued process and exits).
         messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e, _ in unsent]
         to = [address for _, address in unsent]
         with contextlib.suppress(CommunicatorError):  # closed just now
-            communicator.broadcast_soon(messages, to if any(to) else ()).add_done_callback(_broadcast_done)
+            sent = communicator.broadcast_soon(messages, to if any(to) else ())
+            self._hold_until_sent(sent)
+            sent.add_done_callback(_broadcast_done)
 
 
 def _broadcast_done(future: concurrent.futures.Future[None]) -> None:

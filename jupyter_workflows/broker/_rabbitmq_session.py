@@ -45,6 +45,9 @@ __all__ = ["RabbitMQSession"]
 
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 _JSON = "application/json"
+BROADCAST_WAIT = 5.0
+"""Seconds a broadcast waits for a connection (for its turn, and for the broker); it is dropped after (by then the
+store tells whoever looks what it said)."""
 T = TypeVar("T")
 
 
@@ -139,10 +142,11 @@ class RabbitMQSession:
         await self.broadcast_all([message], [to])
 
     async def broadcast_all(self, messages: Sequence[StateChanged], to: Sequence[str] = ()) -> None:
-        """Publish ``messages`` in their order, with one wait for the connection for all; after a reconnect the ones
-        not published yet go on the new connection (none is published twice). Batches given one after the other
-        are published one after the other (a later one never overtakes one waiting for the connection). ``to``:
-        for each message, the address of a communicator it also goes to ("" for none), or empty for none."""
+        """Publish ``messages`` in their order, with one wait for the connection for all (:data:`BROADCAST_WAIT`
+        at most); after a reconnect the ones not published yet go on the new connection (none is published twice).
+        Batches given one after the other are published one after the other (a later one never overtakes one
+        waiting for the connection). ``to``: for each message, the address of a communicator it also goes to (""
+        for none), or empty for none."""
         if to and len(to) != len(messages):
             raise ValueError(f"{len(to)} addresses for {len(messages)} broadcasts: give one per broadcast, or none")
         outgoing = [
@@ -156,7 +160,7 @@ class RabbitMQSession:
             )
             for message, address in zip(messages, to or [""] * len(messages), strict=True)
         ]
-        sent = 0
+        sent, deadline = 0, time.monotonic() + BROADCAST_WAIT
 
         async def publish(link: _Link) -> None:
             nonlocal sent
@@ -165,7 +169,7 @@ class RabbitMQSession:
                 sent += 1
 
         async with self._broadcasting:
-            await self._on_broker(publish)
+            await self._on_broker(publish, deadline)
 
     async def waiting_tasks(self) -> int:
         """The number of ready messages in the task queue (a passive declare: the broker's count, not including

@@ -77,6 +77,42 @@ def test_duplicate_tasks_race_on_two_workers_and_each_process_runs_once(
     assert kernel.store.count_nodes() == CALCFUNCTIONS * 4  # each process, its two inputs and one result: no rerun
 
 
+SUBMITS_AND_EXITS = """
+import sys, warnings
+import jupyter_workflows as jw
+from jupyter_workflows import Float
+from tests.worker.workflows import nap
+jw.configure(store=sys.argv[1], broker=sys.argv[2])
+warnings.simplefilter("ignore", jw.NoWorkerWarning)  # none runs: it stays queued
+print(jw.submit(nap, Float(3600), daemon=True).pk, flush=True)
+"""
+
+
+def test_a_kill_of_a_queued_process_from_the_command_line_reaches_a_kernel_waiting_for_it_at_once(
+    store_url: str, rabbitmq_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``jupyter workflows process kill PK`` of a process that nobody runs announces its end before it exits (it
+    exited before its connection to the broker was up, and a kernel waiting for the process heard of the kill only
+    at its next look at the store)."""
+    monkeypatch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))  # no look at the store while waiting
+    command = [sys.executable, "-c", SUBMITS_AND_EXITS, store_url, rabbitmq_url]
+    submitted = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    node = jw.load_node(int(submitted.stdout))
+    command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "kill", str(node.pk)]
+    command += ["--store", store_url, "--broker", rabbitmq_url]
+
+    async def wait_while_the_command_kills_it() -> subprocess.CompletedProcess[str]:
+        waited = asyncio.ensure_future(jw.wait_async(node))
+        await asyncio.sleep(0.5)  # subscribed to its broadcasts, and looked at the store once
+        killed = await asyncio.to_thread(subprocess.run, command, cwd=ROOT, capture_output=True, text=True)
+        await asyncio.wait_for(waited, 30)
+        return killed
+
+    killed = kernel.runner.block(wait_while_the_command_kills_it())
+    assert killed.returncode == 0 and f"nap<{node.pk}>" in killed.stdout, killed.stderr
+    assert node.process_state is ProcessState.KILLED
+
+
 def test_a_kill_ends_at_once_a_calcfunction_whose_body_holds_the_workers_loop(
     store_url: str, kernel: Runtime, workers: DaemonWorkers, tmp_path: Path
 ) -> None:
