@@ -318,7 +318,7 @@ class BrokerLink:
         communicator = self._communicator
         if not unsent or communicator is None:
             return
-        if not communicator.is_connected and communicator.connections_made:
+        if not (communicator.is_connected or communicator.connecting_first):
             return  # the broker is away: fire and forget (a waiter that misses it finds the change in the store)
         from ..broker import state_changed
 

@@ -69,6 +69,7 @@ class Connector:
         self.refusal: str | None = None
         """What the broker refused on the last attempt (the login, the virtual host), None if it refused nothing."""
         self._attempted = asyncio.Event()  # the first attempt has ended, one way or the other
+        self._failed = False  # an attempt failed (the broker was away, refused, or the set-up failed)
         self._refused = asyncio.Event()  # the last attempt was refused (set until one succeeds)
         self._on_connected = on_connected
         self._name = name
@@ -83,6 +84,11 @@ class Connector:
     @property
     def is_connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def connecting_first(self) -> bool:
+        """Whether the first connection is being made: none was made yet, and no attempt failed."""
+        return self.generation == 0 and not self._failed
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._keep_connected())
@@ -184,6 +190,7 @@ class Connector:
         except Exception as exc:
             self.lost(f"setting up queues failed: {describe_failure(exc, self.url)}")
         if self._lost.is_set():  # the set-up failed, or the connection was lost meanwhile
+            self._failed = True
             await self._drop()
             return False
         self.generation += 1
@@ -199,7 +206,7 @@ class Connector:
                 client_properties={"connection_name": self._name},
             )
         except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
-            self.refusal = _refusal(exc, self.url)
+            self.refusal, self._failed = _refusal(exc, self.url), True
             refused = self.refusal is not None
             self.last_failure = f"the broker refused {self.refusal}" if refused else describe_failure(exc, self.url)
             return None

@@ -95,6 +95,12 @@ class RabbitMQCommunicator:
         return self._session.connector.is_connected
 
     @property
+    def connecting_first(self) -> bool:
+        """Whether the first connection is being made (none was made yet, and no attempt failed): a send waits for
+        it."""
+        return self._session.connector.connecting_first
+
+    @property
     def connections_made(self) -> int:
         """How many times a connection was opened (1 + the reconnects)."""
         return self._session.connector.generation
