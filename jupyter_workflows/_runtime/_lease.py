@@ -38,6 +38,7 @@ HEARTBEAT_ENV = "JUPYTER_WORKFLOWS_HEARTBEAT_SECONDS"
 HEARTBEAT_SECONDS = float(os.environ.get(HEARTBEAT_ENV, "") or 30.0)
 """How often an owner with live processes tells its stores it is alive (``$JUPYTER_WORKFLOWS_HEARTBEAT_SECONDS``)."""
 MISSED_HEARTBEATS = 3  # silence after which an owner on another host counts as dead: 3 heartbeats
+_CENTURY = 100 * 365 * 24 * 3600.0  # seconds: every owner ever registered
 _LOGGER = logging.getLogger("jupyter_workflows.owners")
 
 
@@ -90,8 +91,14 @@ def owner_text(ownership: Ownership, owner: OwnerRow | None) -> str:
     return ""
 
 
-def live_workers(store: Store) -> list[OwnerRow]:
-    """The daemon workers of ``store`` that run now, on this host and others (see :func:`owner_alive`)."""
+def live_workers(store: Store, *, here_only: bool = False) -> list[OwnerRow]:
+    """The daemon workers of ``store`` that run now, on this host and others (see :func:`owner_alive`); with
+    ``here_only``, those on this host, told by their pid however long ago their last heartbeat was (a worker whose
+    heartbeat is late, on a loaded machine, still runs)."""
+    if here_only:
+        host = socket.gethostname()
+        ever = store.owners_heard_from("worker", within=_CENTURY)
+        return [owner for owner in ever if owner.hostname == host and owner_alive(owner)]
     heard_from = store.owners_heard_from("worker", within=MISSED_HEARTBEATS * HEARTBEAT_SECONDS)
     return [owner for owner in heard_from if owner_alive(owner)]
 

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -84,8 +83,7 @@ def start(
                 "it with jw.daemon.restart() (`daemon restart`)."
             )
         stopped = _stop_leftovers(files)
-        here, host = live_workers(found), socket.gethostname()
-        others = [owner.pid for owner in here if owner.hostname == host and owner.pid not in stopped]
+        others = [owner.pid for owner in live_workers(found, here_only=True) if owner.pid not in stopped]
         if others:
             raise DaemonError(
                 f"Workers of store {found.url} already run on this machine (pid {', '.join(map(str, others))}), not "

@@ -66,6 +66,25 @@ def follow_logs_during(connection: list[str], action: Callable[[], object]) -> l
             follow.stdout.close()
 
 
+def test_a_second_daemon_of_the_store_is_refused_while_a_worker_of_the_first_misses_its_heartbeats(
+    sqlite_url: str, rabbitmq_url: str, kernel: Runtime, daemon_root: Path
+) -> None:
+    """A worker whose heartbeats are late (frozen here with SIGSTOP; a loaded machine delays them too) still runs on
+    this machine: a daemon of the same store from another folder is refused, naming it (it was started)."""
+    connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
+    cli("daemon", "start", "1", *connection, check=True)
+    (pid,) = worker_pids(sqlite_url).values()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        missed = 3 * 0.5  # three heartbeats of the daemon tests' (see the daemon_root fixture)
+        until(lambda: pid not in [o.pid for o in kernel.store.owners_heard_from("worker", missed)], "missed beats")
+        elsewhere = cli("daemon", "start", "1", *connection, "--daemon-dir", str(daemon_root / "b"))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert elsewhere.returncode == 1 and "one daemon per store and machine" in elsewhere.stderr, elsewhere.stderr
+    assert f"(pid {pid})" in elsewhere.stderr
+
+
 def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: Runtime, daemon_root: Path) -> None:
     connection = ["--store", sqlite_url]
     started = cli("daemon", "start", "2", *connection, "--broker", rabbitmq_url, check=True)
