@@ -302,12 +302,12 @@ class BrokerLink:
             self._turn_scheduled = True
             self._runner.loop.call_soon(self._send_turn)
 
-    def announce_running(self, pk: int) -> None:
-        """Broadcast now that the queued process ``pk``, which this runtime's claim just recorded as running, runs:
-        the broadcast goes out while the process is being made (its class and inputs read), not after, and the
-        process's own move to running is not broadcast again."""
-        self._announced.add(pk)
-        self._send_broadcasts([(ProcessEvent(pk, "state", {"old": "created", "new": "running"}), "")])
+    def announce_running(self, pks: Sequence[int]) -> None:
+        """Broadcast now that the queued processes ``pks``, which this runtime's claim just recorded as running, run
+        (in one batch): the broadcasts go out while the processes are being made (their class and inputs read), not
+        after, and their own moves to running are not broadcast again."""
+        self._announced.update(pks)
+        self._send_broadcasts([(ProcessEvent(pk, "state", {"old": "created", "new": "running"}), "") for pk in pks])
 
     def _send_turn(self) -> None:
         self._turn_scheduled = False

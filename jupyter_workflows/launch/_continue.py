@@ -64,9 +64,10 @@ def take(pks: list[int]) -> dict[int, Taken]:
     (their ``running`` goes out at once, before anything else is read), then read their inputs (one more)."""
     runtime = get_runtime()
     claimed = runtime.store.claim_to_run(pks, runtime.owner_id)
-    for pk, (row, started) in claimed.items():
-        if not started and row.process_state == ProcessState.RUNNING.value:
-            runtime.broker.announce_running(pk)
+    running = ProcessState.RUNNING.value
+    runtime.broker.announce_running(
+        [pk for pk, (row, started) in claimed.items() if not started and row.process_state == running]
+    )
     inputs = runtime.store.inputs_of(list(claimed)) if claimed else {}
     return {pk: Taken(row, started, inputs[pk]) for pk, (row, started) in claimed.items()}
 
