@@ -21,10 +21,9 @@ def record_end(node: ProcessNode, state: ProcessState, exit_message: str, except
     old = node.process_state
     if node.record_state(state, exit_message=exit_message, exception=exception) is not state or old is state:
         return False
-    if get_runtime().broker.url is not None:  # connected now if not yet (a command line's): it broadcasts the end
-        from ._daemon import communicator
+    from ._daemon import communicator
 
-        communicator()
+    communicator()  # with a broker, connected now if not yet (a command line's): it broadcasts the end
     announced = {"old": old.value, "new": state.value, "committed": True, "exit_status": None}
     get_runtime().runner.events.publish(node.pk or 0, "state", **announced)
     return True
