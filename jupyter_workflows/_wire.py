@@ -43,7 +43,7 @@ class Checkpoint(TypedDict):
 
 
 # Messages over the broker (jupyter_workflows.broker): JSON objects, UTF-8, at most MAX_BROKER_MESSAGE_BYTES.
-BROKER_MESSAGE_VERSION = 2  # 2: a task names who is notified of its process's end (notify)
+BROKER_MESSAGE_VERSION = 3  # 2: a task names who is notified of its process's end (notify); 3: broadcasts in batches
 MAX_BROKER_MESSAGE_BYTES = 1 << 20  # 1 MiB: these messages name things in the store, they never carry data
 
 

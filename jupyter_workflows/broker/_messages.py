@@ -1,6 +1,7 @@
 """Making, encoding and checking broker messages (their formats are typed in :mod:`jupyter_workflows._wire`).
 
-A message is a JSON object with a ``version``, UTF-8, at most 1 MiB. It is checked whole when it is made (so a
+A message is a JSON object with a ``version``, UTF-8, at most 1 MiB; over RabbitMQ, broadcasts travel in batches, a
+JSON array of them (:func:`encode_broadcasts`). It is checked whole when it is made (so a
 bad message is refused before it reaches the broker) and again when it arrives (so a handler only ever sees a
 well-formed message). What fails raises :class:`MessageError` naming every problem; a communicator that receives
 such a message logs that and dead-letters it. Nothing is pickled or evaluated.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -29,7 +30,9 @@ __all__ = [
     "control_reply",
     "control_request",
     "decode",
+    "decode_broadcasts",
     "encode",
+    "encode_broadcasts",
     "process_task",
     "state_changed",
 ]
@@ -117,8 +120,20 @@ def state_changed(pk: int, from_state: str | None, to_state: str, exit_status: i
 def encode(kind: MessageKind, message: Mapping[str, Any]) -> bytes:
     """The message as compact JSON, checked first. Raises MessageError naming every problem."""
     _checked(kind, message)
+    return _dumps(kind, message)
+
+
+def encode_broadcasts(messages: Sequence[Mapping[str, Any]]) -> bytes:
+    """Broadcasts sent together (one message on the broker for many state changes), as a compact JSON array, each
+    checked first. Raises MessageError naming every problem."""
+    for message in messages:
+        _checked("broadcast", message)
+    return _dumps("broadcast", list(messages))
+
+
+def _dumps(kind: MessageKind, document: object) -> bytes:
     try:
-        body = json.dumps(message, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+        body = json.dumps(document, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
     except (TypeError, ValueError) as exc:  # not JSON (a set, an object), NaN, or a lone surrogate
         raise MessageError(f"Cannot send this {kind} message: {exc}. Send plain JSON values.") from None
     if len(body) > MAX_BROKER_MESSAGE_BYTES:
@@ -131,17 +146,31 @@ def encode(kind: MessageKind, message: Mapping[str, Any]) -> bytes:
 
 def decode(kind: MessageKind, body: bytes) -> dict[str, Any]:
     """The message in ``body``, checked whole. Raises MessageError saying what was wrong."""
+    return _checked(kind, _loads(kind, body))
+
+
+def decode_broadcasts(body: bytes) -> list[dict[str, Any]]:
+    """The broadcasts sent together in ``body`` (see :func:`encode_broadcasts`), each checked whole. Raises
+    MessageError saying what was wrong."""
+    document = _loads("broadcast", body)
+    if isinstance(document, dict):  # one alone: a sender of another version, most likely; say which
+        return [_checked("broadcast", document)]
+    if not isinstance(document, list) or not document:
+        raise MessageError(f"broadcast message must be a JSON array of broadcasts (got {_short(document)})")
+    return [_checked("broadcast", message) for message in document]
+
+
+def _loads(kind: MessageKind, body: bytes) -> object:
     if len(body) > MAX_BROKER_MESSAGE_BYTES:
         raise MessageError(f"{kind} message of {len(body):,} bytes is over the limit of {MAX_BROKER_MESSAGE_BYTES:,}")
     try:
-        document = json.loads(body.decode())
+        return json.loads(body.decode())
     except UnicodeDecodeError as exc:
         raise MessageError(f"{kind} message is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:
         raise MessageError(f"{kind} message is not JSON ({exc})") from None
     except RecursionError:  # arrays or objects nested thousands deep: no message of ours nests more than twice
         raise MessageError(f"{kind} message is JSON nested too deeply to read") from None
-    return _checked(kind, document)
 
 
 def _checked(kind: MessageKind, document: object) -> dict[str, Any]:

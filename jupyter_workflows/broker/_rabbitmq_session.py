@@ -46,6 +46,8 @@ __all__ = ["RabbitMQSession"]
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 _JSON = "application/json"
 BROADCAST_WAIT = 5.0
+BROADCASTS_PER_MESSAGE = 200
+"""State changes sent in one message at most (the subjects it is routed by go in one header)."""
 """Seconds a broadcast waits for a connection (for its turn, and for the broker); it is dropped after (by then the
 store tells whoever looks what it said)."""
 T = TypeVar("T")
@@ -146,20 +148,24 @@ class RabbitMQSession:
         at most); after a reconnect the ones not published yet go on the new connection (none is published twice).
         Batches given one after the other are published one after the other (a later one never overtakes one
         waiting for the connection). ``to``: for each message, the address of a communicator it also goes to (""
-        for none), or empty for none."""
+        for none), or empty for none.
+
+        They go out together, up to :data:`BROADCASTS_PER_MESSAGE` in one message on the broker: routed to the
+        subject of each (``CC``) and to the addresses (``BCC``), so that every queue one of them reaches gets the
+        message once (a worker ends hundreds of processes a second: one message each costs more than their runs)."""
         if to and len(to) != len(messages):
             raise ValueError(f"{len(to)} addresses for {len(messages)} broadcasts: give one per broadcast, or none")
-        outgoing = [
-            (
-                Message(
-                    _messages.encode("broadcast", message),
-                    content_type=_JSON,
-                    headers={"BCC": [address]} if address else None,  # RabbitMQ removes it before delivery
-                ),
-                f"state_changed.{message['pk']}",
-            )
-            for message, address in zip(messages, to or [""] * len(messages), strict=True)
-        ]
+        addresses = list(to) or [""] * len(messages)
+        outgoing = []
+        for start in range(0, len(messages), BROADCASTS_PER_MESSAGE):
+            batch = messages[start : start + BROADCASTS_PER_MESSAGE]
+            subjects = list(dict.fromkeys(f"state_changed.{message['pk']}" for message in batch))
+            headers: dict[str, Any] = {"CC": subjects[1:]} if len(subjects) > 1 else {}
+            bcc = list(dict.fromkeys(a for a in addresses[start : start + BROADCASTS_PER_MESSAGE] if a))
+            if bcc:
+                headers["BCC"] = bcc  # RabbitMQ removes it before delivery
+            body = _messages.encode_broadcasts(batch)
+            outgoing.append((Message(body, content_type=_JSON, headers=headers or None), subjects[0]))
         sent, deadline = 0, time.monotonic() + BROADCAST_WAIT
 
         async def publish(link: _Link) -> None:
@@ -436,20 +442,20 @@ class RabbitMQSession:
         await _settle(message.ack())
 
     async def _on_broadcast(self, message: AbstractIncomingMessage) -> None:
-        subject = message.routing_key or ""
         try:
-            broadcast: Any = _messages.decode("broadcast", message.body)
-            if subject != f"state_changed.{broadcast['pk']}":
-                raise MessageError(f"broadcast subject {subject!r} does not match its message (pk {broadcast['pk']})")
+            broadcasts: list[Any] = _messages.decode_broadcasts(message.body)
+            _check_routed(message, broadcasts)
         except MessageError as exc:
             await self._dead_letter(message, self.names.broadcast_queue(self._id), exc)
             return
-        matching = [c for c in self._by_pattern.values() if subject_matches(c.pattern, subject)]
-        for consumer in [*self._by_subject.get(subject, {}).values(), *matching]:
-            try:
-                consumer.receiver.call(broadcast).add_done_callback(_log_handler_failure)
-            except RuntimeError:  # the subscriber's loop is closed
-                _LOGGER.debug("A broadcast was not delivered: its subscriber's event loop is closed")
+        for broadcast in broadcasts:
+            subject = f"state_changed.{broadcast['pk']}"
+            matching = [c for c in self._by_pattern.values() if subject_matches(c.pattern, subject)]
+            for consumer in [*self._by_subject.get(subject, {}).values(), *matching]:
+                try:
+                    consumer.receiver.call(broadcast).add_done_callback(_log_handler_failure)
+                except RuntimeError:  # the subscriber's loop is closed
+                    _LOGGER.debug("A broadcast was not delivered: its subscriber's event loop is closed")
         await _settle(message.ack())  # after handing it on: the subscribers need not wait for its write
 
     async def _dead_letter(self, message: AbstractIncomingMessage, queue: str, error: MessageError) -> None:
@@ -458,6 +464,17 @@ class RabbitMQSession:
             len(message.body), queue, error, self.names.dead_letters,
         )  # fmt: skip
         await _settle(message.reject(requeue=False))
+
+
+def _check_routed(message: AbstractIncomingMessage, broadcasts: list[Any]) -> None:
+    """Raise MessageError unless the subjects the message was routed by (its routing key and ``CC``) are those of
+    the broadcasts it carries: a subscriber to ``state_changed.<pk>`` is only ever handed state changes of ``pk``."""
+    cc = (message.headers or {}).get("CC")
+    routed = {message.routing_key or "", *(s for s in (cc if isinstance(cc, list) else []) if isinstance(s, str))}
+    carried = {f"state_changed.{broadcast['pk']}" for broadcast in broadcasts}
+    if routed != carried:
+        pks = ", ".join(str(broadcast["pk"]) for broadcast in broadcasts)
+        raise MessageError(f"broadcast subjects {sorted(routed)} do not match its messages (pks {pks})")
 
 
 async def _settle(operation: Awaitable[Any]) -> None:

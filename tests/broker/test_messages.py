@@ -13,7 +13,9 @@ from jupyter_workflows.broker import (
     control_reply,
     control_request,
     decode,
+    decode_broadcasts,
     encode,
+    encode_broadcasts,
     process_task,
     state_changed,
 )
@@ -30,6 +32,18 @@ def test_messages_round_trip_as_json():
     assert decode("control reply", encode("control reply", control_reply({"state": "running"})))["result"] == {
         "state": "running"
     }
+
+
+def test_broadcasts_sent_together_arrive_in_their_order_and_each_is_checked():
+    changes = [state_changed(3, None, "created"), state_changed(1, "running", "finished", 0)]
+    assert decode_broadcasts(encode_broadcasts(changes)) == changes
+    with pytest.raises(MessageError, match="must be a JSON array of broadcasts"):
+        decode_broadcasts(b"[]")
+    good = json.dumps(changes[0])
+    with pytest.raises(MessageError, match="field 'to_state' is 'gone'"):
+        decode_broadcasts(f"[{good}, {good.replace('created', 'gone')}]".encode())
+    with pytest.raises(MessageError, match="run the same version of jupyter_workflows on every kernel and worker"):
+        decode_broadcasts(good.replace(f'"version": {BROKER_MESSAGE_VERSION}', '"version": 2').encode())
 
 
 def test_a_reply_carries_the_receivers_error():
@@ -75,17 +89,17 @@ def test_an_oversized_message_is_refused_when_encoded_and_when_received():
     ("body", "expected"),
     [
         (b"launch 42", "task message is not JSON"),
-        (pickle.dumps({"version": 2, "kind": "launch"}), "task message is not UTF-8 text"),
+        (pickle.dumps({"version": 3, "kind": "launch"}), "task message is not UTF-8 text"),
         (b"[1, 2]", "task message must be a JSON object (got list)"),
         (b"[" * 100_000 + b"]" * 100_000, "task message is JSON nested too deeply to read"),
         (b'{"version": 99, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version 99; this build"),
         (b'{"kind": "launch", "pk": 1, "store": "s"}', "wire-format version None"),
         (b'{"version": true, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version True"),
-        (b'{"version": 2, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
-        (b'{"version": 2, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
-        (b'{"version": 2, "kind": "launch", "store": "s", "notify": ""}', "field 'pk' is missing"),
+        (b'{"version": 3, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
+        (b'{"version": 3, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
+        (b'{"version": 3, "kind": "launch", "store": "s", "notify": ""}', "field 'pk' is missing"),
         (
-            b'{"version": 2, "kind": "launch", "pk": 1, "store": "s", "notify": "state_changed.*"}',
+            b'{"version": 3, "kind": "launch", "pk": 1, "store": "s", "notify": "state_changed.*"}',
             "field 'notify' is 'state_changed.*', which does not match",
         ),
     ],
@@ -98,7 +112,7 @@ def test_a_received_message_is_checked_whole(body, expected):
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(MessageError) as caught:
-        decode("broadcast", b'{"version": 2, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
+        decode("broadcast", b'{"version": 3, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
     message = str(caught.value)
     for problem in ("unexpected field 'extra'", "'from_state' is missing", "'exit_status' is missing", "'pk' must"):
         assert problem in message

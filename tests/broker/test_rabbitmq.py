@@ -15,7 +15,14 @@ import pytest
 import jupyter_workflows as jw
 from jupyter_workflows import UsageError
 from jupyter_workflows._wire import MAX_BROKER_MESSAGE_BYTES
-from jupyter_workflows.broker import Names, RabbitMQCommunicator, control_request, encode, process_task, state_changed
+from jupyter_workflows.broker import (
+    Names,
+    RabbitMQCommunicator,
+    control_request,
+    encode_broadcasts,
+    process_task,
+    state_changed,
+)
 
 from .conftest import Communicators, dead_letters, eventually, new_namespace
 
@@ -24,7 +31,7 @@ BAD_TASKS = {
     pickle.dumps({"task": "launch", "pk": 42}): "task message is not UTF-8 text",
     b'{"version": 99, "kind": "launch", "pk": 42, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
-    b'{"version": 2, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
+    b'{"version": 3, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
     b"[" * 100_000 + b"]" * 100_000: "task message is JSON nested too deeply to read",
 }
 
@@ -55,12 +62,14 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
             for body in BAD_TASKS:
                 await channel.default_exchange.publish(aio_pika.Message(body), names.tasks)
             rpc = await channel.get_exchange(names.rpc_exchange)
-            await rpc.publish(aio_pika.Message(b'{"version": 2, "intent": "pause"}', reply_to="nowhere"), "42")
+            await rpc.publish(aio_pika.Message(b'{"version": 3, "intent": "pause"}', reply_to="nowhere"), "42")
             broadcast = await channel.get_exchange(names.broadcast_exchange)
             await broadcast.publish(aio_pika.Message(b"\x00garbage"), "state_changed.1")
             await broadcast.publish(aio_pika.Message(b"[" * 100_000 + b"]" * 100_000), "state_changed.1")
-            wrong_subject = encode("broadcast", state_changed(1, None, "created"))
-            await broadcast.publish(aio_pika.Message(wrong_subject), "state_changed.2")
+            wrong_subject = encode_broadcasts([state_changed(1, None, "created"), state_changed(2, None, "created")])
+            await broadcast.publish(
+                aio_pika.Message(wrong_subject, headers={"CC": ["state_changed.3"]}), "state_changed.2"
+            )
         await caller.send_task_async(process_task("launch", 7, "s"))
         await caller.broadcast_async(state_changed(8, None, "created"))
         answered = await caller.rpc_async("42", control_request("status", 1))
@@ -73,9 +82,49 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
     assert answered == "fine" and tasks == [7] and news == [8]
     assert len(dead) == len(BAD_TASKS) + 4 and set(BAD_TASKS) <= set(dead)
     logged = caplog.text
-    for problem in [*BAD_TASKS.values(), "field 'message' is missing", "does not match its message (pk 1)"]:
+    for problem in [*BAD_TASKS.values(), "field 'message' is missing", "do not match its messages (pks 1, 2)"]:
         assert problem in logged
     assert f"It is kept in the queue {names.dead_letters}" in logged
+
+
+def test_broadcasts_sent_together_reach_each_subscriber_once_with_only_the_state_changes_it_asked_for(
+    rabbitmq: Communicators,
+):
+    """A worker sends the state changes of one turn as one message, routed to each one's subject: a queue that
+    several of them reach gets it once, and each subscription is handed only the changes its pattern matches, in
+    the order they were sent (also those addressed to a communicator that binds nothing)."""
+    namespace = new_namespace()
+    sender, one, other, waiter = (rabbitmq.make(namespace) for _ in range(4))
+    got: dict[str, list[tuple[int, str]]] = {"5": [], "5 and 6": [], "all": [], "addressed": []}
+
+    def record(name: str) -> Any:
+        async def hear(message: Any) -> None:
+            got[name].append((message["pk"], message["to_state"]))
+
+        return hear
+
+    async def scenario() -> None:
+        await one.subscribe_broadcasts_async("state_changed.5", record("5"))
+        await other.subscribe_broadcasts_async("state_changed.5", record("5 and 6"))
+        await other.subscribe_broadcasts_async("state_changed.6", record("5 and 6"))
+        await other.subscribe_broadcasts_async("state_changed.*", record("all"))
+        await waiter.subscribe_broadcasts_async("state_changed.7", record("addressed"), addressed=True)
+        changes = [
+            state_changed(5, "created", "running"),
+            state_changed(6, "created", "running"),
+            state_changed(7, "created", "running"),
+            state_changed(5, "running", "finished", 0),
+            state_changed(7, "running", "finished", 0),
+        ]
+        await asyncio.wrap_future(sender.broadcast_soon(changes, ["", "", "", "", waiter.address]))
+        await eventually(lambda: len(got["all"]) == 5 and len(got["addressed"]) == 2, "the broadcasts")
+        await asyncio.sleep(0.2)  # a duplicate would arrive meanwhile
+
+    asyncio.run(scenario())
+    assert got["5"] == [(5, "running"), (5, "finished")]
+    assert got["5 and 6"] == [(5, "running"), (6, "running"), (5, "finished")]
+    assert got["all"] == [(5, "running"), (6, "running"), (7, "running"), (5, "finished"), (7, "finished")]
+    assert got["addressed"] == [(7, "running"), (7, "finished")]
 
 
 def test_a_blocked_subscriber_loop_keeps_the_broker_link(rabbitmq: Communicators):
