@@ -1,10 +1,10 @@
 """Making, encoding and checking broker messages (their formats are typed in :mod:`jupyter_workflows._wire`).
 
 A message is a JSON object with a ``version``, UTF-8, at most 1 MiB; over RabbitMQ, broadcasts travel in batches, a
-JSON array of them (:func:`encode_broadcasts`). It is checked whole when it is made (so a
-bad message is refused before it reaches the broker) and again when it arrives (so a handler only ever sees a
-well-formed message). What fails raises :class:`MessageError` naming every problem; a communicator that receives
-such a message logs that and dead-letters it. Nothing is pickled or evaluated.
+JSON array of them (:func:`encode_broadcasts`). It is checked whole when it is made (so a bad message is refused
+before it reaches the broker) and again when it arrives (so a handler only ever sees a well-formed message). What
+fails raises :class:`MessageError` naming every problem; a communicator that receives such a message logs that and
+dead-letters it. Nothing is pickled or evaluated.
 """
 
 from __future__ import annotations

@@ -46,10 +46,10 @@ __all__ = ["RabbitMQSession"]
 _LOGGER = logging.getLogger("jupyter_workflows.broker")
 _JSON = "application/json"
 BROADCAST_WAIT = 5.0
-BROADCASTS_PER_MESSAGE = 200
-"""State changes sent in one message at most (the subjects it is routed by go in one header)."""
 """Seconds a broadcast waits for a connection (for its turn, and for the broker); it is dropped after (by then the
 store tells whoever looks what it said)."""
+BROADCASTS_PER_MESSAGE = 200
+"""State changes sent in one message at most (the subjects it is routed by go in one header)."""
 T = TypeVar("T")
 
 
