@@ -95,7 +95,8 @@ def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: 
     assert again.returncode == 1 and "already runs (supervisor pid" in again.stderr
     elsewhere = cli("daemon", "start", *connection, "--broker", rabbitmq_url, "--daemon-dir", str(daemon_root / "b"))
     assert elsewhere.returncode == 1 and "one daemon per store and machine" in elsewhere.stderr, elsewhere.stderr
-    assert all(str(pid) in elsewhere.stderr for pid in worker_pids(sqlite_url))  # it names the workers that run
+    running = worker_pids(sqlite_url)
+    assert all(str(pid) in elsewhere.stderr for pid in running.values()), (running, elsewhere.stderr)  # it names them
 
     node = jw.submit(nap, Float(3600), daemon=True)  # an hour: it is there until killed
     until(lambda: node.process_state is ProcessState.RUNNING, "a worker to run the nap")
