@@ -127,6 +127,27 @@ def test_broadcasts_sent_together_reach_each_subscriber_once_with_only_the_state
     assert got["addressed"] == [(7, "running"), (7, "finished")]
 
 
+def test_more_broadcasts_than_one_message_carries_arrive_all_in_their_order(rabbitmq: Communicators):
+    namespace = new_namespace()
+    sender, listener = rabbitmq.make(namespace), rabbitmq.make(namespace)
+    heard: list[tuple[int, str]] = []
+
+    async def hear(message: Any) -> None:
+        heard.append((message["pk"], message["to_state"]))
+
+    changes = [state_changed(pk, "created", "running") for pk in range(1, 451)]
+    changes += [state_changed(pk, "running", "finished", 0) for pk in range(1, 451)]
+
+    async def scenario() -> None:
+        await listener.subscribe_broadcasts_async("state_changed.*", hear)
+        await asyncio.wrap_future(sender.broadcast_soon(changes))
+        await eventually(lambda: len(heard) >= len(changes), "every broadcast")
+        await asyncio.sleep(0.2)  # a duplicate would arrive meanwhile
+
+    asyncio.run(scenario())
+    assert heard == [(change["pk"], change["to_state"]) for change in changes]
+
+
 def test_a_blocked_subscriber_loop_keeps_the_broker_link(rabbitmq: Communicators):
     """Heartbeats come from the communicator's thread: a loop blocked for longer than the broker allows between
     heartbeats (a cell stuck in plain Python code) keeps its connection, and answers once it is free again."""
