@@ -4,7 +4,9 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - throughput: 1,000 calcfunctions, and 200 WorkChains with one child each, from the first submit to the last end
   (processes per second, the WorkChains' children and the calcfunction each collects with counted);
 - pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
-- control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back).
+- control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back);
+- broker one-way latency: a bare aio-pika publish to a consumer on this machine's RabbitMQ, back to back and after
+  10 ms idle (a pickup crosses the broker twice: its task, then its ``running`` broadcast).
 
     python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] \
         [--timeout 300] [--slots 200] [--skip pickup control]
@@ -205,6 +207,35 @@ def control(samples: int, slots: int) -> dict[str, Any]:
     return {"pause": summary(pauses), "play": summary(plays), "kill": summary(kills)}
 
 
+def broker_one_way(samples: int) -> dict[str, float]:
+    """Median ms from a bare aio-pika publish to its delivery to a consumer of another connection, on the broker the
+    daemon uses: back to back, and after 10 ms without traffic (what each hop of a pickup meets, one at a time)."""
+    import aio_pika
+
+    async def run() -> dict[str, float]:
+        sender, receiver = await aio_pika.connect(BROKER), await aio_pika.connect(BROKER)
+        try:
+            channel = await sender.channel()
+            queue = await (await receiver.channel()).declare_queue("", exclusive=True)
+            arrived: asyncio.Queue[float] = asyncio.Queue()
+            await queue.consume(lambda _: arrived.put_nowait(time.perf_counter()), no_ack=True)
+            medians = {}
+            for name, gap in (("back_to_back", 0.0), ("after_10_ms_idle", 0.01)):
+                times = []
+                for _ in range(samples):
+                    await asyncio.sleep(gap)
+                    started = time.perf_counter()
+                    await channel.default_exchange.publish(aio_pika.Message(b"x" * 100), queue.name)
+                    times.append((await arrived.get() - started) * 1000)
+                medians[name] = round(sorted(times)[len(times) // 2], 3)
+            return medians
+        finally:
+            await sender.close()
+            await receiver.close()
+
+    return asyncio.run(run())
+
+
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     with (
         fresh_store(store) as url,
@@ -235,8 +266,9 @@ def main() -> None:
         help="the workers' heartbeat and sweep in seconds (default: a daemon's, %(default)g)",
     )  # fmt: skip
     args = parser.parse_args()
+    floor = broker_one_way(args.samples)
     runs = [measure(args.store, workers, args) for workers in args.workers]
-    print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "runs": runs}))
+    print(json.dumps({"store": args.store, "slots_per_worker": args.slots, "broker_one_way_ms": floor, "runs": runs}))
 
 
 if __name__ == "__main__":

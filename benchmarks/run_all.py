@@ -365,6 +365,7 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         **{key: side_by_side(flat_o, flat_a, key) for key in DAEMON_TIMES},
         "ours_1_worker": daemon_flat(by_workers.get(1)),
         "targets": daemon_targets(flat_o),
+        "broker_one_way_ms": (figures_of(ours_run) or {}).get("broker_one_way_ms"),
         "aiida_reference_from_issue": AIIDA_DAEMON_REFERENCE,
         "peer": {
             "aiida_path": peer.daemon_env["AIIDA_PATH"],
@@ -615,6 +616,13 @@ def print_summary(results: dict[str, Any]) -> None:
                 if isinstance(t, dict)
             ]
             lines.append(f"  daemon targets, ours with 2 workers: {'; '.join(targets) or case['targets']}")
+            floor = case.get("broker_one_way_ms") or {}
+            if floor:
+                lines.append(
+                    f"  daemon: RabbitMQ one way (a bare aio-pika publish to its consumer) "
+                    f"{fmt(floor.get('back_to_back'))} ms back to back, {fmt(floor.get('after_10_ms_idle'))} ms after "
+                    "10 ms idle; a pickup crosses it twice"
+                )
         if name == "nested_workfunctions":
             tried = case["aiida_at_depth_tried"]
             lines.append(
