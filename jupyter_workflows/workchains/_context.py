@@ -36,8 +36,9 @@ def assign_(node: Any) -> _Assign:
 class ToContext(AttributeDict):
     """Returned by a step: wait until these processes terminated, then put their nodes into ``self.ctx``.
 
-    ``return ToContext(child=self.submit(Child, ...))`` or ``ToContext(children=append_(node))``; keys may be
-    dotted ('results.first') to fill nested context entries.
+    ``return ToContext(child=self.submit(Child, ...))``, ``ToContext(children=append_(node))``, or a list of
+    nodes, ``ToContext(children=[self.submit(Child, x=x) for x in xs])`` (the key then holds their nodes in that
+    order; aiida-core takes one node per key); keys may be dotted ('results.first') to fill nested context entries.
     """
 
 

@@ -184,13 +184,25 @@ class WorkChain(Process):
                 self.called_pks.add(new_pk)
 
     def _wait_for(self, key: str, value: Any) -> None:
-        key, node, mode = awaited(key, value)
-        if not isinstance(node, ProcessNode):
-            raise UsageError(
-                f"ToContext({key}=...) of {self.name} got {node!r}; it waits for processes: pass the node that "
-                "self.submit(...) returned."
-            )
-        self._awaiting.append({"key": key, "pk": node.pk, "mode": mode})  # type: ignore[typeddict-item]
+        if isinstance(value, (list, tuple)):  # several: the key holds their nodes, in this order
+            if not all(isinstance(item, ProcessNode) for item in value):
+                raise UsageError(
+                    f"ToContext({key}=[...]) of {self.name} got {value!r}; a list waits for processes: give the nodes "
+                    "that self.submit(...) returned, and nothing else."
+                )
+            self.ctx.set_path(key, [])
+            for item in value:
+                self._awaiting.append({"key": key, "pk": item.pk, "mode": "append"})  # type: ignore[typeddict-item]
+        else:
+            key, node, mode = awaited(key, value)
+            if not isinstance(node, ProcessNode):
+                raise UsageError(
+                    f"ToContext({key}=...) of {self.name} got {node!r}; it waits for processes: pass the node that "
+                    "self.submit(...) returned (a list of them, or append_(node) to collect several under one key)."
+                )
+            self._awaiting.append({"key": key, "pk": node.pk, "mode": mode})  # type: ignore[typeddict-item]
+        if not self._awaiting:
+            return  # an empty list: nothing to wait for
         first = [load_node(entry["pk"]) for entry in self._awaiting[:5]]
         self.set_status(_waiting_status(first, len(self._awaiting)))  # as in AiiDA: at once, not only once it waits
 

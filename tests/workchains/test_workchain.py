@@ -10,6 +10,7 @@ import jupyter_workflows as jw
 import jupyter_workflows.testing
 from jupyter_workflows import (
     Int,
+    List,
     ToContext,
     WorkChain,
     append_,
@@ -262,6 +263,55 @@ def test_children_submitted_in_parallel_and_collected_with_append():
     assert result["total"] == 0 + 1 + 4 + 9 + 16
     assert rendezvous.all_started_before_any_ended(), rendezvous.log  # the five children ran at the same time
     assert [c.process_label for c in node.called] == ["square_with_the_others"] * 5
+
+
+def test_a_list_of_submitted_children_waits_for_all_and_keeps_their_order():
+    """``ToContext(parts=[...])``, as a user writes it first (aiida-core refuses a list): the key holds the children's
+    nodes in the order given, whatever order they end in; a later step's list replaces it."""
+
+    @calcfunction
+    async def late(x):
+        await asyncio.sleep(0.05 * (3 - x.value))  # the first ends last
+        return x + 0
+
+    class Parts(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.output("first")
+            spec.output("second")
+            spec.outline(cls.fan_out, cls.keep_first, cls.fan_out, cls.keep_second, cls.nothing)
+
+        def fan_out(self):
+            return ToContext(parts=[self.submit(late, Int(i)) for i in range(3)])
+
+        def keep_first(self):
+            self.out("first", List([node.outputs.result.value for node in self.ctx.parts]).store())
+
+        def keep_second(self):
+            self.out("second", Int(len(self.ctx.parts)).store())
+
+        def nothing(self):
+            return ToContext(none=[])  # nothing to wait for
+
+    result, node = jw.run.get_node(Parts)
+    assert node.is_finished_ok, node.exit_message
+    assert result["first"].get_list() == [0, 1, 2] and result["second"].value == 3
+    assert len(node.called) == 6
+
+
+def test_a_list_in_to_context_with_something_else_than_a_process_says_what_it_takes():
+    class Mixed(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.outline(cls.fan_out)
+
+        def fan_out(self):
+            return ToContext(parts=[self.submit(add, 1, 2), 3])
+
+    with pytest.raises(jw.UsageError, match=r"ToContext\(parts=\[...\]\) of Mixed<\d+> got .*give the nodes that"):
+        jw.run(Mixed)
 
 
 def test_a_context_key_under_a_list_is_refused_when_the_children_are_collected():
