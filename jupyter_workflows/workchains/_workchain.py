@@ -192,7 +192,7 @@ class WorkChain(Process):
                 )
             self.ctx.set_path(key, [])
             for item in value:
-                self._awaiting.append({"key": key, "pk": item.pk, "mode": "append"})  # type: ignore[typeddict-item]
+                self._awaiting.append({"key": key, "pk": item.pk, "mode": "append"})
         else:
             key, node, mode = awaited(key, value)
             if not isinstance(node, ProcessNode):
