@@ -152,7 +152,7 @@ class RabbitMQSession:
 
         They go out together, up to :data:`BROADCASTS_PER_MESSAGE` in one message on the broker: routed to the
         subject of each (``CC``) and to the addresses (``BCC``), so that every queue one of them reaches gets the
-        message once (a worker ends hundreds of processes a second: one message each costs more than their runs)."""
+        message once (a worker ends hundreds of processes a second: fewer messages for the broker to route)."""
         if to and len(to) != len(messages):
             raise ValueError(f"{len(to)} addresses for {len(messages)} broadcasts: give one per broadcast, or none")
         addresses = list(to) or [""] * len(messages)
