@@ -226,8 +226,8 @@ def broker_one_way(samples: int) -> dict[str, float]:
                     await asyncio.sleep(gap)
                     started = time.perf_counter()
                     await channel.default_exchange.publish(aio_pika.Message(b"x" * 100), queue.name)
-                    times.append((await arrived.get() - started) * 1000)
-                medians[name] = round(sorted(times)[len(times) // 2], 3)
+                    times.append(await arrived.get() - started)
+                medians[name] = summary(times)["median_ms"]
             return medians
         finally:
             await sender.close()

@@ -343,8 +343,9 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         1,
         peer.daemon_env,
     )
+    ours_figures = figures_of(ours_run) or {}
     one = figures_of(headline.get("daemon_1_worker", {"error": "not run"})) or {}
-    runs = [*(figures_of(ours_run) or {}).get("runs", []), *one.get("runs", [])]
+    runs = [*ours_figures.get("runs", []), *one.get("runs", [])]
     by_workers = {run["workers"]: run for run in runs}
     o, a = by_workers.get(2), figures_of(aiida)
     flat_o, flat_a = daemon_flat(o), daemon_flat(a)
@@ -365,7 +366,7 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         **{key: side_by_side(flat_o, flat_a, key) for key in DAEMON_TIMES},
         "ours_1_worker": daemon_flat(by_workers.get(1)),
         "targets": daemon_targets(flat_o),
-        "broker_one_way_ms": (figures_of(ours_run) or {}).get("broker_one_way_ms"),
+        "broker_one_way_ms": ours_figures.get("broker_one_way_ms"),
         "aiida_reference_from_issue": AIIDA_DAEMON_REFERENCE,
         "peer": {
             "aiida_path": peer.daemon_env["AIIDA_PATH"],
