@@ -14,7 +14,7 @@ from typing import Any
 
 from .._processes import Intent, steer
 from .._runtime import on_loop_thread
-from ..nodes import ProcessNode, process_node_of
+from ..nodes import ProcessNode, process_nodes_of
 
 __all__ = ["kill", "pause", "play"]
 
@@ -39,7 +39,5 @@ def kill(*nodes: ProcessNode | int | list[ProcessNode | int], message: str | Non
 
 
 def _apply(items: Iterable[Any], intent: Intent, message: str = "") -> list[ProcessNode]:
-    # A list or tuple is taken as its items, as AiiDA's kill_processes([...]) takes them: jw.kill([a, b]).
-    flat = [item for given in items for item in (given if isinstance(given, (list, tuple)) else [given])]
-    nodes = [process_node_of(item, purpose=f"{intent}()") for item in flat]
+    nodes = process_nodes_of(items, purpose=f"{intent}()")  # jw.kill([a, b]) as jw.kill(a, b)
     return [node for node in nodes if steer(node, intent, message)]

@@ -8,7 +8,7 @@ another thread, each of them is passed to the thread of the runtime's loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .._core import InvalidOperationError, Process, UsageError, current_process, in_portal
@@ -24,7 +24,7 @@ from .._processes import (
     wait_terminated,
 )
 from .._runtime import get_runtime, on_loop_thread
-from ..nodes import ProcessNode, process_node_of
+from ..nodes import ProcessNode, process_nodes_of
 from ..workchains import WorkChain
 
 __all__ = ["await_processes", "run", "run_async", "run_get_node", "run_get_pk", "submit", "wait", "wait_async"]
@@ -99,15 +99,15 @@ def _made(process: Process, args: tuple[Any, ...], kwargs: dict[str, Any], launc
     return process
 
 
-def wait(*nodes: ProcessNode | int, timeout: float | None = None) -> list[ProcessNode]:
-    """Block until every process has terminated; returns their nodes. Raises TimeoutError after ``timeout`` s.
+def wait(*nodes: ProcessNode | int | list[ProcessNode | int], timeout: float | None = None) -> list[ProcessNode]:
+    """Block until every process has terminated (nodes or pks, one by one or in lists); returns their nodes. Raises TimeoutError after ``timeout`` s.
     Interrupting a wait stops the waiting only (KeyboardInterrupt); the processes go on."""
     runtime = get_runtime()
     if not runtime.runner.on_loop_thread:
-        waiting = runtime.call_on_loop_thread(_process_nodes, nodes, "wait()")
+        waiting = runtime.call_on_loop_thread(process_nodes_of, nodes, purpose="wait()")
         runtime.await_from_thread(wait_terminated(waiting, timeout))
         return waiting
-    waiting = _process_nodes(nodes, "wait()")
+    waiting = process_nodes_of(nodes, purpose="wait()")
     awaitable = wait_terminated(waiting, timeout)
     parent = current_process()
     if parent is not None and in_portal():
@@ -119,9 +119,11 @@ def wait(*nodes: ProcessNode | int, timeout: float | None = None) -> list[Proces
     return waiting
 
 
-async def wait_async(*nodes: ProcessNode | int, timeout: float | None = None) -> list[ProcessNode]:
-    """Await until every process has terminated; returns their nodes."""
-    waiting = _process_nodes(nodes, "wait_async()")
+async def wait_async(
+    *nodes: ProcessNode | int | list[ProcessNode | int], timeout: float | None = None
+) -> list[ProcessNode]:
+    """Await until every process has terminated (nodes or pks, one by one or in lists); returns their nodes."""
+    waiting = process_nodes_of(nodes, purpose="wait_async()")
     with get_runtime().runner.signals_wake_loop():
         await wait_terminated(waiting, timeout)
     return waiting
@@ -147,6 +149,3 @@ def await_processes(nodes: Sequence[ProcessNode], wait_interval: float = 1) -> N
             )
     wait(*nodes)
 
-
-def _process_nodes(items: Iterable[ProcessNode | int], purpose: str) -> list[ProcessNode]:
-    return [process_node_of(item, purpose=purpose) for item in items]

@@ -31,6 +31,7 @@ from ._process_node import (
     WorkFunctionNode as WorkFunctionNode,
     find_process_class as find_process_class,
     process_node_of as process_node_of,
+    process_nodes_of as process_nodes_of,
 )
 
 __all__ = [
@@ -66,5 +67,6 @@ __all__ = [
     "get_true_node",
     "load_node",
     "process_node_of",
+    "process_nodes_of",
     "to_node",
 ]

@@ -11,6 +11,7 @@ import importlib
 import sys
 import time
 from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._code import is_code_path, load_stored_class
@@ -579,6 +580,13 @@ def process_node_of(item: ProcessNode | int | str, *, purpose: str = "this") -> 
             f"{purpose} takes process nodes or their pks; {node!r} is a data node; give the pk of a process."
         )
     return node
+
+
+def process_nodes_of(items: Iterable[Any], *, purpose: str) -> list[ProcessNode]:
+    """The process nodes of ``items``, each a process node, its pk or uuid, or a list or tuple of those (taken as its
+    items: ``jw.wait(nodes)`` as ``jw.wait(*nodes)``, as AiiDA's ``kill_processes([...])`` takes them)."""
+    flat = [item for given in items for item in (given if isinstance(given, (list, tuple)) else [given])]
+    return [process_node_of(item, purpose=purpose) for item in flat]
 
 
 def _pk(node: Node) -> int:

@@ -49,6 +49,15 @@ def test_wait_with_timeout_and_by_pk():
     assert jw.wait(node.pk)[0] is node and node.is_finished_ok
 
 
+def test_wait_takes_lists_of_nodes_and_pks_as_their_items():
+    first, second, third = (jw.submit(slow_add, i, 1) for i in range(3))
+    assert jw.wait([first, second.pk], (third,)) == [first, second, third]  # it said load_node() takes a pk ...
+    assert all(node.is_finished_ok for node in (first, second, third))
+    assert asyncio.run(jw.wait_async([first.pk])) == [first]
+    with pytest.raises(jw.UsageError, match=r"wait\(\) takes process nodes or their pks; <Int: .*> is a data node"):
+        jw.wait([first, first.inputs.x])
+
+
 def test_await_processes_blocks_until_every_node_terminated():
     nodes = [jw.submit(slow_add, i, 1) for i in range(3)]
     assert jw.await_processes(nodes, wait_interval=10) is None  # no polling: it returns when the last one ends
