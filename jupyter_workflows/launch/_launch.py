@@ -100,8 +100,9 @@ def _made(process: Process, args: tuple[Any, ...], kwargs: dict[str, Any], launc
 
 
 def wait(*nodes: ProcessNode | int | list[ProcessNode | int], timeout: float | None = None) -> list[ProcessNode]:
-    """Block until every process has terminated (nodes or pks, one by one or in lists); returns their nodes. Raises TimeoutError after ``timeout`` s.
-    Interrupting a wait stops the waiting only (KeyboardInterrupt); the processes go on."""
+    """Block until every process has terminated (nodes or pks, one by one or in lists); returns their nodes. Raises
+    TimeoutError after ``timeout`` s. Interrupting a wait stops the waiting only (KeyboardInterrupt); the processes
+    go on."""
     runtime = get_runtime()
     if not runtime.runner.on_loop_thread:
         waiting = runtime.call_on_loop_thread(process_nodes_of, nodes, purpose="wait()")

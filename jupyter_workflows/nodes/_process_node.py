@@ -10,8 +10,8 @@ import contextlib
 import importlib
 import sys
 import time
-from dataclasses import dataclass, field, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._code import is_code_path, load_stored_class
