@@ -149,4 +149,3 @@ def await_processes(nodes: Sequence[ProcessNode], wait_interval: float = 1) -> N
                 "(wait() also takes their pks)"
             )
     wait(*nodes)
-
