@@ -137,8 +137,13 @@ async def _subscribe(
         if message["to_state"] in _TERMINAL and message["pk"] in pks:
             ended(message["pk"])
 
-    # Those whose task names this runtime send their end here: they need no subscription on the broker.
-    addressed = {pk for pk in pks if get_runtime().broker.addressed_here(pk)}
+    # Those whose task names this runtime send their end here: they need no subscription on the broker, unless a
+    # kernel or script waits for a few. A kill of one still queued is recorded and announced by the killer, which
+    # does not know this address: subscribed, the wait hears it at once, not at its next look at the store. (A
+    # worker waits for hundreds of children at a time: a subscription for each would cost it more than it saves.)
+    runtime = get_runtime()
+    few = len(pks) <= _ONE_PATTERN_FROM and runtime.kind != "worker"
+    addressed = set() if few else {pk for pk in pks if runtime.broker.addressed_here(pk)}
     patterns = _patterns(pks - addressed, addressed=False) + _patterns(addressed, addressed=True)
     await _subscribed_until(communicator, patterns, on_broadcast, subscribed, done)
 
