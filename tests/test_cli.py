@@ -113,6 +113,30 @@ def test_a_command_that_reads_a_store_makes_none_where_the_path_is_wrong(command
     assert not (tmp_path / "no").exists()
 
 
+def test_process_status_shows_what_it_called_as_a_tree_down_to_the_depth_asked(store, capsys):
+    from tests.worker.workflows import Parent
+
+    node = jw.run_get_node(Parent, n=Int(2), depth=Int(1))[1]  # two Parents below, each with two adds, then an add
+    first, second, last = node.called
+    assert main(["process", "status", str(node.pk), "--store", store.url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    done = "finished  exit status 0"
+    assert lines[:5] == [
+        f"Parent<{node.pk}>  {done}",
+        f"├── Parent<{first.pk}>  {done}",
+        f"│   ├── add<{first.called[0].pk}>  {done}",
+        f"│   ├── add<{first.called[1].pk}>  {done}",
+        f"│   └── add<{first.called[2].pk}>  {done}",
+    ]
+    assert lines[5:] == [f"├── Parent<{second.pk}>  {done}", *lines[6:9], f"└── add<{last.pk}>  {done}"]
+    assert all(line.startswith("│   ") for line in lines[6:9])
+    assert main(["process", "status", str(node.pk), "--max-depth", "1", "--store", store.url]) == 0
+    assert capsys.readouterr().out.splitlines() == [lines[0], lines[1], lines[5], lines[9]]
+    with pytest.raises(SystemExit) as exited:
+        main(["process", "status", str(node.pk), "--max-depth", "x"])
+    assert exited.value.code == 2 and "'x' is not a depth" in capsys.readouterr().err
+
+
 def test_a_negative_pk_is_said_to_be_no_process(store, capsys):
     assert main(["process", "status", "-5", "--store", store.url]) == 1
     assert "No node with pk -5 exists in the store" in capsys.readouterr().err  # not "'-5' is not a uuid"

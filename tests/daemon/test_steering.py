@@ -66,17 +66,22 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     assert paused.returncode == 0 and paused.stdout == f"Paused Parent<{node.pk}>\n", paused.stderr
     shown = cli("process", "status", str(node.pk), str(node.called[1].pk), *connection, check=True).stdout
     where = f"worker pid {workers.workers[0].pid} on {socket.gethostname()}"
-    parent, napping = shown.splitlines()
-    assert parent.startswith(f"Parent<{node.pk}>  ") and parent.endswith(f" (paused)  {where}")  # waiting or running
-    assert napping.startswith(f"nap<{node.called[1].pk}>  ")
+    added, napped = node.called
+    parent, *tree, napping = shown.splitlines()  # the Parent with what it called, as a tree; then the nap alone
+    assert parent.startswith(f"Parent<{node.pk}>  ") and parent.endswith(f" (paused)  {where}  step: nap")
+    assert tree == [f"├── add<{added.pk}>  finished  exit status 0", f"└── nap<{napped.pk}>  running  {where}"]
+    assert napping == f"nap<{napped.pk}>  running  {where}"
+    shallow = cli("process", "status", str(node.pk), "--max-depth", "0", *connection, check=True).stdout
+    assert shallow == parent + "\n"
     jw.wait(node.called[1], timeout=60)
     until(lambda: node.process_state is ProcessState.RUNNING, "the Parent to reach its next step")
     assert node.paused and not node.is_terminated  # held there while paused
     played = cli("process", "play", str(node.pk), *connection, check=True)
     assert played.stdout == f"Played Parent<{node.pk}>\n"
     jw.wait(node, timeout=60)
-    done = cli("process", "status", str(node.pk), *connection, check=True).stdout
-    assert done == f"Parent<{node.pk}>  finished  exit status 0\n"
+    done = cli("process", "status", str(node.pk), *connection, check=True).stdout.splitlines()
+    assert done[0] == f"Parent<{node.pk}>  finished  exit status 0" and len(done) == 4  # add, nap, add
+    assert done[3].startswith("└── add<") and done[3].endswith(">  finished  exit status 0")
     again = cli("process", "kill", str(node.pk), "999999", *connection)
     assert again.returncode == 1 and again.stdout == f"Parent<{node.pk}> is finished: nothing to kill.\n"
     assert "999999" in again.stderr and "guest:guest" not in again.stderr
