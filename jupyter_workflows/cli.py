@@ -461,9 +461,9 @@ def _steer(control: Any, args: argparse.Namespace, node: Any) -> str:
 def _call_tree(node: Any, max_depth: int | None) -> str:
     """The process's line, and below it those of what it called, drawn as a tree (as ``verdi process status``):
 
-        Parent<5>  waiting  worker pid 812 on host  step: collect
-        ├── add<8>  finished  exit status 0
-        └── nap<11>  running  worker pid 813 on host
+    Parent<5>  waiting  worker pid 812 on host  step: collect
+    ├── add<8>  finished  exit status 0
+    └── nap<11>  running  worker pid 813 on host
     """
     lines = [_process_line(node)]
 
