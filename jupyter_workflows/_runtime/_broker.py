@@ -43,14 +43,22 @@ _LOGGER = logging.getLogger("jupyter_workflows.broker")
 _ADDRESSED_KEPT = 100_000  # processes whose end is remembered as addressed here (the oldest are forgotten first)
 
 
+_SAY_WAITING_AFTER = 2.0  # seconds an exit waits for the broker before it says so
 _UNCONFIRMED: weakref.WeakSet[BrokerLink] = weakref.WeakSet()  # links with messages the broker has not taken yet
 
 
 @atexit.register
 def _wait_sent_at_exit() -> None:
-    """A script that submits (or kills a queued process) and ends at once still gets its messages to the broker."""
-    for link in list(_UNCONFIRMED):
-        link.wait_sent()
+    """A script that submits (or kills a queued process) and ends at once still gets its messages to the broker.
+    While the broker is away this may take up to a minute: after a moment it says so, and Ctrl-C stops the wait."""
+    try:
+        for link in list(_UNCONFIRMED):
+            link.wait_sent(say_after=_SAY_WAITING_AFTER)
+    except KeyboardInterrupt:
+        _LOGGER.warning(
+            "Stopped waiting for the message broker: the tasks it did not take stay queued in the store, where daemon "
+            "workers find them after three of their sweeps with their queue empty."
+        )
 
 
 def namespace_of(store: Store) -> str:
@@ -213,12 +221,21 @@ class BrokerLink:
         self._sending.add(future)
         future.add_done_callback(self._sending.discard)  # (before any other callback: a retry may replace it)
 
-    def wait_sent(self, timeout: float = 60.0) -> None:
+    def wait_sent(self, timeout: float = 60.0, *, say_after: float | None = None) -> None:
         """Wait until the broker confirmed (or refused) every task sent with :meth:`send_task_soon`, and took (or
-        failed to take) every broadcast."""
-        deadline = time.monotonic() + timeout
+        failed to take) every broadcast; at most ``timeout`` seconds. After ``say_after`` seconds, say so."""
+        start = time.monotonic()
+        deadline, say_at = start + timeout, None if say_after is None else start + say_after
         while self._sending and time.monotonic() < deadline:  # a retry replaces a send that failed
-            concurrent.futures.wait(list(self._sending), timeout=max(0.0, deadline - time.monotonic()))
+            until = deadline if say_at is None else min(deadline, say_at)
+            concurrent.futures.wait(list(self._sending), timeout=max(0.0, until - time.monotonic()))
+            if say_at is not None and self._sending and time.monotonic() >= say_at:
+                say_at = None
+                _LOGGER.warning(
+                    "Waiting up to %.0f s more for the message broker at %s to take %d message(s) before exiting "
+                    "(Ctrl-C stops the wait; the processes stay queued in the store, where daemon workers find them)",
+                    deadline - time.monotonic(), self.url, len(self._sending),
+                )  # fmt: skip
         _UNCONFIRMED.discard(self)
 
     def rpc(self, owner_id: str, request: ControlRequest, timeout: float = 10.0) -> Any:

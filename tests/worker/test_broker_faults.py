@@ -9,6 +9,11 @@ import json
 import logging
 import pickle
 import random
+import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -25,7 +30,7 @@ from jupyter_workflows._wire import MAX_BROKER_MESSAGE_BYTES
 from jupyter_workflows.broker import Names
 from jupyter_workflows.testing import DaemonWorkers, RabbitMQNode, Runtime, daemon_workers, isolated_runtime
 from tests.broker.conftest import PRIVATE_PASSWORD, dead_letters, private_node  # noqa: F401 - the fixture
-from tests.worker.conftest import check, until
+from tests.worker.conftest import ROOT, check, until
 from tests.worker.workflows import Parent, add, counted, nap
 
 pytestmark = pytest.mark.slow
@@ -310,3 +315,66 @@ def test_a_full_worker_that_cannot_take_tasks_again_while_the_broker_is_away_tak
     jw.wait(node, timeout=60)
     assert node.is_finished_ok and node.outputs.result.value == 3
     assert worker.popen.poll() is None
+
+
+SUBMITS_AND_EXITS = """
+import sys, warnings
+import jupyter_workflows as jw
+from jupyter_workflows import Int
+from tests.worker.workflows import add
+jw.configure(store=sys.argv[1], broker=sys.argv[2])
+warnings.simplefilter("ignore", jw.NoWorkerWarning)  # the workers start later
+print(jw.submit(add, Int(1), Int(2), daemon=True).pk, flush=True)
+"""
+
+
+class _Script:
+    """A script that submits one process to the daemon and ends, its standard error read as it comes."""
+
+    def __init__(self, store_url: str, broker_url: str) -> None:
+        command = [sys.executable, "-c", SUBMITS_AND_EXITS, store_url, broker_url]
+        self.popen = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.popen.stdout is not None and self.popen.stderr is not None
+        self.pk = int(self.popen.stdout.readline())
+        self.said: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.said.extend(self.popen.stderr or ()), daemon=True)
+        self._reader.start()
+
+    def saying(self, text: str) -> bool:
+        return any(text in line for line in self.said)
+
+    def end(self) -> str:
+        self.popen.wait(timeout=120)
+        self._reader.join(timeout=10)
+        for pipe in (self.popen.stdout, self.popen.stderr):
+            if pipe is not None:
+                pipe.close()
+        return "".join(self.said)
+
+
+def test_a_script_that_submits_while_the_broker_is_away_says_that_its_exit_waits_for_it(
+    private: tuple[Runtime, DaemonWorkers, RabbitMQNode], store_url: str
+) -> None:
+    """Its task waits for the broker, and so does its exit (up to a minute, to hand it over). It said nothing of
+    that: it seemed to hang. Now it says so after a moment: the broker back, the task goes and a worker runs it;
+    Ctrl-C stops the wait, and the process stays queued in the store."""
+    _, workers, broker = private
+    broker.stop()
+    first = _Script(store_url, broker.url)
+    until(lambda: first.saying("before exiting (Ctrl-C stops the wait;"), "the script to say that it waits")
+    broker.start()
+    said = first.end()
+    assert first.popen.returncode == 0 and "Stopped waiting" not in said, said
+    assert re.search(r"Waiting up to \d+ s more for the message broker at amqp://jw:\*\*\*@127\.0\.0\.1", said), said
+    broker.stop()
+    second = _Script(store_url, broker.url)
+    until(lambda: second.saying("before exiting (Ctrl-C stops the wait;"), "the script to say that it waits")
+    second.popen.send_signal(signal.SIGINT)
+    said = second.end()
+    assert "Stopped waiting for the message broker: the tasks it did not take stay queued" in said, said
+    assert "Traceback" not in said and PRIVATE_PASSWORD not in said
+    broker.start()
+    workers.start()
+    first_node, second_node = jw.load_node(first.pk), jw.load_node(second.pk)
+    jw.wait(first_node, timeout=60)  # its task reached the broker
+    assert first_node.is_finished_ok and second_node.process_state is ProcessState.CREATED
