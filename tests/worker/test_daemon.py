@@ -88,40 +88,22 @@ print(jw.submit(nap, Float(3600), daemon=True).pk, flush=True)
 """
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_workflows.NoWorkerWarning")  # none runs: it stays queued
+@pytest.mark.parametrize("submitter", ["a script that ended", "this kernel"])
 def test_a_kill_of_a_queued_process_from_the_command_line_reaches_a_kernel_waiting_for_it_at_once(
-    store_url: str, rabbitmq_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch
+    store_url: str, rabbitmq_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch, submitter: str
 ) -> None:
     """``jupyter workflows process kill PK`` of a process that nobody runs announces its end before it exits (it
     exited before its connection to the broker was up, and a kernel waiting for the process heard of the kill only
-    at its next look at the store)."""
+    at its next look at the store). Submitted by this kernel, its task names this kernel, where a worker would send
+    its end; the killer knows nothing of that address, and the wait heard of the kill only at its next look too."""
     monkeypatch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))  # no look at the store while waiting
-    command = [sys.executable, "-c", SUBMITS_AND_EXITS, store_url, rabbitmq_url]
-    submitted = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-    node = jw.load_node(int(submitted.stdout))
-    command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "kill", str(node.pk)]
-    command += ["--store", store_url, "--broker", rabbitmq_url]
-
-    async def wait_while_the_command_kills_it() -> subprocess.CompletedProcess[str]:
-        waited = asyncio.ensure_future(jw.wait_async(node))
-        await asyncio.sleep(0.5)  # subscribed to its broadcasts, and looked at the store once
-        killed = await asyncio.to_thread(subprocess.run, command, cwd=ROOT, capture_output=True, text=True)
-        await asyncio.wait_for(waited, 30)
-        return killed
-
-    killed = kernel.runner.block(wait_while_the_command_kills_it())
-    assert killed.returncode == 0 and f"nap<{node.pk}>" in killed.stdout, killed.stderr
-    assert node.process_state is ProcessState.KILLED
-
-
-@pytest.mark.filterwarnings("ignore::jupyter_workflows.NoWorkerWarning")  # none runs: it stays queued
-def test_a_kill_from_the_command_line_of_a_queued_process_this_kernel_submitted_reaches_its_wait_at_once(
-    store_url: str, rabbitmq_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The task of a process this kernel submitted names this kernel, and a worker sends its end here. A kill of it
-    while still queued is recorded by the killer, who knows nothing of that address: the kernel's wait heard of it
-    only at its next look at the store, up to 5 s later."""
-    monkeypatch.setattr(_waiting, "POLL_WITH_BROKER", (3600.0, 3600.0))  # no look at the store while waiting
-    node = jw.submit(nap, Float(3600), daemon=True)
+    if submitter == "this kernel":
+        node = jw.submit(nap, Float(3600), daemon=True)
+    else:
+        command = [sys.executable, "-c", SUBMITS_AND_EXITS, store_url, rabbitmq_url]
+        submitted = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        node = jw.load_node(int(submitted.stdout))
     command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "kill", str(node.pk)]
     command += ["--store", store_url, "--broker", rabbitmq_url]
 
