@@ -438,7 +438,11 @@ def _run_process(args: argparse.Namespace) -> int:
             try:
                 pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
                 node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
-                print(_call_tree(node, args.max_depth) if args.action == "status" else _steer(control, args, node))
+                print(
+                    control.status_tree(node, args.max_depth)
+                    if args.action == "status"
+                    else _steer(control, args, node)
+                )
             except WorkflowsError as error:
                 print(f"{PROGRAM} process {args.action}: error: {error}", file=sys.stderr)
                 failed += 1
@@ -456,38 +460,6 @@ def _steer(control: Any, args: argparse.Namespace, node: Any) -> str:
     if getattr(control, args.action)(node, **options):
         return f"{_DONE[args.action]} {name}"
     return f"{name} is {node.process_state.value}{' (paused)' if node.paused else ''}: nothing to {args.action}."
-
-
-def _call_tree(node: Any, max_depth: int | None) -> str:
-    """The process's line, and below it those of what it called, drawn as a tree (as ``verdi process status``):
-
-    Parent<5>  waiting  worker pid 812 on host  step: collect
-    ├── add<8>  finished  exit status 0
-    └── nap<11>  running  worker pid 813 on host
-    """
-    lines = [_process_line(node)]
-
-    def below(parent: Any, prefix: str, depth: int) -> None:
-        called = parent.called
-        for index, child in enumerate(called):
-            last = index == len(called) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{_process_line(child)}")
-            if max_depth is None or depth < max_depth:
-                below(child, prefix + ("    " if last else "│   "), depth + 1)
-
-    if max_depth is None or max_depth > 0:
-        below(node, "", 1)
-    return "\n".join(lines)
-
-
-def _process_line(node: Any) -> str:
-    state = node.process_state.value + (" (paused)" if node.paused and not node.is_terminated else "")
-    if node.is_terminated:
-        where = f"exit status {node.exit_status}" if node.exit_status is not None else ""
-        where += f": {node.exit_message}" if node.exit_message else ""
-    else:
-        where = node.owner_status().describe() + (f"  step: {node.step}" if node.step else "")
-    return f"{node.process_label}<{node.pk}>  {state}  {where}".rstrip()
 
 
 if __name__ == "__main__":

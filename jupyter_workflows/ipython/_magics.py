@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
             steer.add_argument("--message", "-m", default=None, help="the reason, recorded on the node")
         steer.set_defaults(handler=_steer, verb=verb)
 
+    status = commands.add_parser("status", help="state and place of processes, with what they called as a tree "
+                                 "(as verdi process status)")  # fmt: skip
+    status.add_argument("pks", nargs="+", metavar="PK", help="pks (or uuids) of processes")
+    status.add_argument("--max-depth", type=int, default=None, help="how deep to follow called processes")
+    status.set_defaults(handler=_status)
+
     report = commands.add_parser("report", help="the report log of a process and the processes it called")
     report.add_argument("pk", help="pk (or uuid) of the process")
     report.add_argument("--max-depth", type=int, default=None, help="how deep to follow called processes")
@@ -169,6 +175,11 @@ def _steer(arguments: argparse.Namespace) -> None:
             print(f"%workflows {arguments.verb}: {error}", file=sys.stderr)
     past = {"pause": "Paused", "play": "Played", "kill": "Killed"}[arguments.verb]
     print(f"{past} {len(done)} process(es)" + (f": {', '.join(done)}" if done else "."))
+
+
+def _status(arguments: argparse.Namespace) -> None:
+    """Like ``verdi process status``: each process with what it called below it, as a tree."""
+    print("\n".join(control.status_tree(_process(pk), arguments.max_depth) for pk in arguments.pks))
 
 
 def _report(arguments: argparse.Namespace) -> None:

@@ -12,7 +12,7 @@ from .._nbrun import cell_error, cell_text, execute_notebook, notebook_from_cell
 from ..widgets._workflows import Nested, Slow, add
 from ..widgets.conftest import until
 
-COMMANDS = ("list", "show", "pause", "play", "kill", "report", "graph", "monitor")
+COMMANDS = ("list", "show", "pause", "play", "kill", "status", "report", "graph", "monitor")
 
 
 @pytest.fixture
@@ -60,6 +60,13 @@ def test_list_show_and_report(magic, capsys):
     assert any(line.startswith("    ") and "[Slow] launching 2 children" in line for line in out)
     magic(f"report {node.pk} --max-depth 0")
     assert len(capsys.readouterr().out.splitlines()) == 1
+    magic(f"status {node.pk} --max-depth 1")  # as verdi process status: what it called, as a tree
+    status = capsys.readouterr().out.splitlines()
+    assert status[0] == f"Nested<{node.pk}>  finished  exit status 0" and len(status) > 1
+    assert status[1:] == [
+        f"{'└── ' if child is node.called[-1] else '├── '}{child.process_label}<{child.pk}>  finished  exit status 0"
+        for child in node.called
+    ]
     assert type(magic("monitor --state active")).__name__ == "ProcessListWidget"
 
 

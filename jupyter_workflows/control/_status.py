@@ -1,0 +1,42 @@
+"""A process's status as text, with what it called drawn as a tree below it (as ``verdi process status``): the
+``process status`` command and the ``%workflows status`` magic."""
+
+from __future__ import annotations
+
+from ..nodes import ProcessNode
+
+__all__ = ["status_tree"]
+
+
+def status_tree(node: ProcessNode, max_depth: int | None = None) -> str:
+    """The process's line, and below it those of what it called, down to ``max_depth`` levels (None: all)::
+
+    Parent<5>  waiting  worker pid 812 on host  step: collect
+    ├── add<8>  finished  exit status 0
+    └── nap<11>  running  worker pid 813 on host
+    """
+    lines = [_status_line(node)]
+
+    def below(parent: ProcessNode, prefix: str, depth: int) -> None:
+        called = parent.called
+        for index, child in enumerate(called):
+            last = index == len(called) - 1
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{_status_line(child)}")
+            if max_depth is None or depth < max_depth:
+                below(child, prefix + ("    " if last else "│   "), depth + 1)
+
+    if max_depth is None or max_depth > 0:
+        below(node, "", 1)
+    return "\n".join(lines)
+
+
+def _status_line(node: ProcessNode) -> str:
+    """State (paused or not), then the exit status and message of an ended process, or where one not ended runs
+    and its WorkChain step."""
+    state = node.process_state.value + (" (paused)" if node.paused and not node.is_terminated else "")
+    if node.is_terminated:
+        where = f"exit status {node.exit_status}" if node.exit_status is not None else ""
+        where += f": {node.exit_message}" if node.exit_message else ""
+    else:
+        where = node.owner_status().describe() + (f"  step: {node.step}" if node.step else "")
+    return f"{node.process_label}<{node.pk}>  {state}  {where}".rstrip()
