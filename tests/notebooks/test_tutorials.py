@@ -75,4 +75,6 @@ def test_03_steering(tmp_path):
     assert texts[9] == "states: ['killed', 'killed', 'killed', 'killed']\n"
     assert "Campaign" in texts[11] and "killed" in texts[11]
     assert "[Campaign] preparing" in texts[12] and "[Campaign] 3 simulations submitted" in texts[12]
-    assert texts[13].startswith("usage: %workflows pause")
+    assert texts[13].startswith("Campaign<") and "\n├── simulate<" in texts[13]  # what it called, as a tree
+    assert texts[13].splitlines()[-1].startswith("└── add_up<")
+    assert texts[14].startswith("usage: %workflows pause")
