@@ -2,7 +2,7 @@
 
     jupyter workflows graph 12 --highlight-classes Int CalcFunctionNode -a 1 -d 2 -l logic -f svg -o wf.svg
     jupyter workflows daemon start 2 | stop | restart | status | logs [-f] | incr | decr
-    jupyter workflows process pause|play|kill|status PK...
+    jupyter workflows process list [--active] [--state S...] | pause|play|kill|status|report PK...
     jupyter workflows archive create results.aiida 12
     jupyter workflows archive import results.aiida
 
@@ -382,8 +382,14 @@ def _run_daemon(args: argparse.Namespace) -> int:
     elif args.action == "restart":
         print(_lifecycle.restart(args.workers, slots=args.slots, store=store, broker=args.broker, root=root))
     elif args.action == "stop":
+        before = daemon.status(store=store, root=root)
+        held = sum(len(worker.processes) for worker in before.workers) if before.running else 0
         daemon.stop(store=store, timeout=args.timeout, root=root)
-        print("Daemon stopped: the processes it ran are queued, and continue after `jupyter workflows daemon start`.")
+        if held:
+            print(f"Daemon stopped: the {held} process(es) it ran are queued, and continue after "
+                  "`jupyter workflows daemon start`.")  # fmt: skip
+        else:
+            print("Daemon stopped (it ran no processes).")
     elif args.action == "status":
         found = daemon.status(store=store, root=root)
         print(found)
@@ -402,28 +408,77 @@ def _run_daemon(args: argparse.Namespace) -> int:
 
 # -- process ----------------------------------------------------------------------------------------------------------
 def _add_process_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from ._core import ProcessState
+
     parser = subcommands.add_parser(
         "process",
-        help="pause, play, kill or show processes, wherever they run",
-        description="Pause, play, kill or show processes wherever they run: on a daemon worker, in a kernel (with a "
-        "broker configured), queued for a worker, or orphaned; as jw.pause/play/kill.",
+        help="list, pause, play, kill or show processes, wherever they run",
+        description="List processes, and pause, play, kill or show them wherever they run: on a daemon worker, in a "
+        "kernel (with a broker configured), queued for a worker, or orphaned; as jw.processes() and "
+        "jw.pause/play/kill.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="the newest processes: state, status and where each runs (as verdi process list)",
+        description="The newest processes in the store, newest first: age, label, state, status and where each runs "
+        "(as verdi process list and jw.processes()).",
+    )
+    add = listing.add_argument
+    add("-a", "--active", action="store_true", help="only created, running and waiting processes")
+    add("-S", "--state", nargs="+", metavar="S", choices=[state.value for state in ProcessState],
+        help=f"only these states ({', '.join(state.value for state in ProcessState)})")  # fmt: skip
+    add("-L", "--label", nargs="+", metavar="L", help="only these process labels")
+    add("-p", "--past-days", type=_at_least(0, float, "a number of days"), metavar="D",
+        help="only those created in the last D days")  # fmt: skip
+    add("-l", "--limit", type=_at_least(1, int, "a number of processes"), default=50, metavar="N",
+        help="at most N, newest first (default: %(default)s)")  # fmt: skip
+    add("--all", action="store_true", help="no limit")
+    _add_connection_options(listing, broker=False)
+    listing.set_defaults(run=_run_process_list)
     for name, help in (("pause", "hold processes at their next step"), ("play", "let paused processes go on"),
                        ("kill", "kill processes and their children"),
                        ("status", "state, paused or not, and where each process runs, with what it called "
-                                  "(as verdi process status)")):  # fmt: skip
+                                  "(as verdi process status)"),
+                       ("report", "the reports of processes and of what they called, in time order "
+                                  "(as verdi process report)")):  # fmt: skip
         made = actions.add_parser(name, help=help, description=help)
         made.add_argument("pks", nargs="+", metavar="PK", help="pk (or uuid) of a process")
         _add_connection_options(made)
         if name == "kill":
             made.add_argument("-m", "--message", help="the reason, recorded on the node")
-        if name == "status":
+        if name in _READ_ONLY:
             made.add_argument(
                 "--max-depth", type=_depth, default=None, metavar="N",
-                help="show what it called down to N levels (0: the process alone; default: all)",
+                help="follow what it called down to N levels (0: the process alone; default: all)",
             )  # fmt: skip
         made.set_defaults(run=_run_process)
+
+
+_READ_ONLY = ("status", "report")
+
+
+def _run_process_list(args: argparse.Namespace) -> int:
+    from . import control
+    from ._runtime import configure, get_runtime
+
+    configure(store=_store_to_read(args))
+    try:
+        found = control.processes(
+            active=args.active,
+            states=args.state,
+            label=args.label,
+            past_days=args.past_days,
+            limit=None if args.all else args.limit,
+        )
+        print(found if found.total else f"No processes{' match' if _filtered(args) else ' in the store yet'}.")
+    finally:
+        get_runtime().close()
+    return 0
+
+
+def _filtered(args: argparse.Namespace) -> bool:
+    return bool(args.active or args.state or args.label or args.past_days is not None)
 
 
 def _run_process(args: argparse.Namespace) -> int:
@@ -438,11 +493,11 @@ def _run_process(args: argparse.Namespace) -> int:
             try:
                 pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
                 node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
-                print(
-                    control.status_tree(node, args.max_depth)
-                    if args.action == "status"
-                    else _steer(control, args, node)
-                )
+                if args.action in _READ_ONLY:
+                    show = control.status_tree if args.action == "status" else control.report_text
+                    print(show(node, args.max_depth))
+                else:
+                    print(_steer(control, args, node))
             except WorkflowsError as error:
                 print(f"{PROGRAM} process {args.action}: error: {error}", file=sys.stderr)
                 failed += 1

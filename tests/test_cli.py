@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import jupyter_workflows as jw
-from jupyter_workflows import Int
+from jupyter_workflows import Float, Int
 from jupyter_workflows.cli import main
 
 from .graph._workflows import AddAndMultiply, parse_svg
@@ -140,3 +140,55 @@ def test_process_status_shows_what_it_called_as_a_tree_down_to_the_depth_asked(s
 def test_a_negative_pk_is_said_to_be_no_process(store, capsys):
     assert main(["process", "status", "-5", "--store", store.url]) == 1
     assert "No node with pk -5 exists in the store" in capsys.readouterr().err  # not "'-5' is not a uuid"
+
+
+def test_process_list_shows_the_newest_processes_and_takes_verdi_s_filters(store, capsys):
+    from .widgets._workflows import Nested
+
+    @jw.calcfunction
+    def broken(x):
+        raise RuntimeError("broken on purpose")
+
+    node = jw.run.get_node(Nested, seconds=Float(0.01))[1]  # Nested, Slow below it, and its children
+    with pytest.raises(RuntimeError):
+        broken(Int(1))
+    failed = max(row.pk for row in jw.processes(states=["excepted"]))
+    total = jw.processes(limit=None).total  # (before main(), which closes this runtime when it ends)
+    assert main(["process", "list", "--store", store.url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["PK", "Age", "Process", "label", "State", "Status", "Owner"]
+    assert lines[2].split()[0] == str(failed) and "excepted" in lines[2]  # newest first
+    assert any(line.split()[0] == str(node.pk) and "Nested" in line and "finished [0]" in line for line in lines)
+    assert lines[-1] == f"Total: {total} processes"
+    assert main(["process", "list", "-S", "excepted", "--store", store.url]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:-2]
+    assert [row.split()[0] for row in rows] == [str(failed)]
+    assert main(["process", "list", "-L", "Nested", "--limit", "1", "--store", store.url]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[2].split()[0] == str(node.pk) and listed[-1] == "Total: 1 process"
+    assert main(["process", "list", "--limit", "2", "--store", store.url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"The newest 2 of {total:,} processes (pass limit=None for all)"
+    assert main(["process", "list", "--active", "--store", store.url]) == 0
+    assert capsys.readouterr().out == "No processes match.\n"
+    with pytest.raises(SystemExit) as exited:
+        main(["process", "list", "--state", "done"])
+    assert (
+        exited.value.code == 2 and "invalid choice: 'done' (choose from 'created', 'running'" in capsys.readouterr().err
+    )
+
+
+def test_process_report_shows_the_reports_of_a_process_and_what_it_called(store, capsys):
+    from .widgets._workflows import Nested
+
+    # (all read before main(), which ends this runtime when it returns)
+    node = jw.run.get_node(Nested, seconds=Float(0.01))[1]
+    slow = node.called[0]
+    quiet = jw.run_get_node(AddAndMultiply, x=Int(1), y=Int(2), z=Int(3))[1]
+    assert main(["process", "report", str(node.pk), "--store", store.url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert f"[{node.pk} | REPORT]: [Nested] inner finished: finished" in out[-1]
+    assert any(line.startswith("    ") and f"[{slow.pk} | REPORT]: [Slow] launching 2 children" in line for line in out)
+    assert main(["process", "report", str(node.pk), "--max-depth", "0", "--store", store.url]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if "[Slow]" in line] == []
+    assert main(["process", "report", str(quiet.pk), "--store", store.url]) == 0
+    assert capsys.readouterr().out == f"No reports for AddAndMultiply<{quiet.pk}> or what it called.\n"

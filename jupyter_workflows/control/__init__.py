@@ -1,7 +1,8 @@
-"""How processes are steered, listed and shown: pause, play, kill, processes(), status_tree()."""
+"""How processes are steered, listed and shown: pause, play, kill, processes(), status_tree(),
+report_text()."""
 
 from ._controls import kill as kill, pause as pause, play as play
 from ._process_list import ProcessList as ProcessList, ProcessRow as ProcessRow, processes as processes
-from ._status import status_tree as status_tree
+from ._status import report_text as report_text, status_tree as status_tree
 
-__all__ = ["ProcessList", "ProcessRow", "kill", "pause", "play", "processes", "status_tree"]
+__all__ = ["ProcessList", "ProcessRow", "kill", "pause", "play", "processes", "report_text", "status_tree"]

@@ -1,11 +1,14 @@
-"""A process's status as text, with what it called drawn as a tree below it (as ``verdi process status``): the
-``process status`` command and the ``%workflows status`` magic."""
+"""A process as text for a terminal or a cell: its status with what it called drawn as a tree below it (as ``verdi
+process status``), and the reports of it and all it called (as ``verdi process report``). The ``process status`` and
+``process report`` commands and the ``%workflows status`` and ``report`` magics show them."""
 
 from __future__ import annotations
 
+import time
+
 from ..nodes import ProcessNode
 
-__all__ = ["status_tree"]
+__all__ = ["report_text", "status_tree"]
 
 
 def status_tree(node: ProcessNode, max_depth: int | None = None) -> str:
@@ -40,3 +43,28 @@ def _status_line(node: ProcessNode) -> str:
     else:
         where = node.owner_status().describe() + (f"  step: {node.step}" if node.step else "")
     return f"{node.process_label}<{node.pk}>  {state}  {where}".rstrip()
+
+
+def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
+    """The reports of the process and of what it called down to ``max_depth`` levels (None: all), in time order,
+    each indented by how deep it was called::
+
+    2026-12-02 14:05:01 [5 | REPORT]: [Parent] submitted 2 children
+        2026-12-02 14:05:02 [8 | WARNING]: [Child] x is negative
+    """
+    entries: list[tuple[float, str]] = []
+
+    def collect(process: ProcessNode, depth: int) -> None:
+        indent = "    " * depth
+        for report in process.reports:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.time))
+            line = f"{indent}{stamp} [{process.pk} | {report.levelname}]: [{process.process_label}] {report.message}"
+            entries.append((report.time, line))
+        if max_depth is None or depth < max_depth:
+            for child in process.called:
+                collect(child, depth + 1)
+
+    collect(node, 0)
+    if not entries:
+        return f"No reports for {node.process_label}<{node.pk}> or what it called."
+    return "\n".join(line for _, line in sorted(entries, key=lambda entry: entry[0]))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -183,27 +182,8 @@ def _status(arguments: argparse.Namespace) -> None:
 
 
 def _report(arguments: argparse.Namespace) -> None:
-    """Like ``verdi process report``: the reports of the process and of everything it called, in time order, each
-    indented by how deep it was called."""
-    node = _process(arguments.pk)
-    entries: list[tuple[float, str]] = []
-    _collect_reports(node, 0, arguments.max_depth, entries)
-    if not entries:
-        print(f"No reports for {node.process_label}<{node.pk}> or what it called.")
-        return
-    print("\n".join(line for _, line in sorted(entries, key=lambda entry: entry[0])))
-
-
-def _collect_reports(node: ProcessNode, depth: int, max_depth: int | None, entries: list[tuple[float, str]]) -> None:
-    indent = "    " * depth
-    for report in node.reports:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.time))
-        entries.append(
-            (report.time, f"{indent}{stamp} [{node.pk} | {report.levelname}]: [{node.process_label}] {report.message}")
-        )
-    if max_depth is None or depth < max_depth:
-        for child in node.called:
-            _collect_reports(child, depth + 1, max_depth, entries)
+    """Like ``verdi process report``: the reports of the process and of everything it called, in time order."""
+    print(control.report_text(_process(arguments.pk), arguments.max_depth))
 
 
 _GRAPH_OPTIONS = ("ancestors", "descendants", "link_types", "process_inputs", "process_outputs", "highlight_classes",

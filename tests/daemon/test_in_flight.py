@@ -13,6 +13,7 @@ import pytest
 import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState
 from jupyter_workflows._processes import _waiting
+from jupyter_workflows.cli import main
 from jupyter_workflows.testing import Runtime, isolated_runtime
 from tests.daemon.conftest import stop_every_daemon
 from tests.worker.conftest import check, until
@@ -52,7 +53,7 @@ def napping(root: jw.ProcessNode) -> bool:
 
 
 def test_a_stopped_daemon_hands_its_processes_over_and_they_finish_after_the_next_start(
-    store_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch
+    store_url: str, kernel: Runtime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # No look at the store while waiting: the ends must come here, a handed-over process's new task names this
     # kernel as the first one did.
@@ -63,12 +64,16 @@ def test_a_stopped_daemon_hands_its_processes_over_and_they_finish_after_the_nex
     roots = [jw.submit(Parent, **tree(), daemon=True) for _ in range(IN_FLIGHT)]
     until(lambda: all(napping(root) for root in roots), "every Parent to nap", timeout=120)
 
-    jw.daemon.stop()
+    assert main(["daemon", "stop", "--store", store_url]) == 0  # as from a terminal
     assert not jw.daemon.status().running
     held = [node for root in roots for node in descendants(root)]
     assert not any(node.process_state is ProcessState.KILLED for node in held)
     waiting = [node for node in held if not node.is_terminated]
     assert waiting and all(node.owner is None for node in waiting)  # queued: nobody runs them, nothing is lost
+    assert capsys.readouterr().out == (
+        f"Daemon stopped: the {len(waiting)} process(es) it ran are queued, and continue after "
+        "`jupyter workflows daemon start`.\n"
+    )
     assert all(node.owner_status().describe() == "queued for a daemon worker" for node in roots)
 
     jw.daemon.start(workers=1)

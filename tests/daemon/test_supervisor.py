@@ -140,7 +140,7 @@ def test_a_daemon_from_the_terminal(sqlite_url: str, rabbitmq_url: str, kernel: 
     assert too_few.returncode == 1 and "at least one stays" in too_few.stderr
 
     stopped = cli("daemon", "stop", *connection, check=True)
-    assert "Daemon stopped" in stopped.stdout
+    assert stopped.stdout == "Daemon stopped (it ran no processes).\n"
     after = cli("daemon", "status", *connection)
     assert after.returncode == 3 and "is not running" in after.stdout
     twice = cli("daemon", "stop", *connection)
