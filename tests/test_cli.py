@@ -184,6 +184,14 @@ def test_process_report_shows_the_reports_of_a_process_and_what_it_called(store,
     node = jw.run.get_node(Nested, seconds=Float(0.01))[1]
     slow = node.called[0]
     quiet = jw.run_get_node(AddAndMultiply, x=Int(1), y=Int(2), z=Int(3))[1]
+
+    @jw.calcfunction
+    def broken(x):
+        raise RuntimeError(f"broken on purpose by {x.value}")
+
+    with pytest.raises(RuntimeError):
+        broken(Int(7))
+    failed = max(row.pk for row in jw.processes(states=["excepted"]))
     assert main(["process", "report", str(node.pk), "--store", store.url]) == 0
     out = capsys.readouterr().out.splitlines()
     assert f"[{node.pk} | REPORT]: [Nested] inner finished: finished" in out[-1]
@@ -192,3 +200,13 @@ def test_process_report_shows_the_reports_of_a_process_and_what_it_called(store,
     assert [line for line in capsys.readouterr().out.splitlines() if "[Slow]" in line] == []
     assert main(["process", "report", str(quiet.pk), "--store", store.url]) == 0
     assert capsys.readouterr().out == f"No reports for AddAndMultiply<{quiet.pk}> or what it called.\n"
+    # As verdi process report: an excepted process's traceback, as an ERROR; status says why it ended.
+    assert main(["process", "report", str(failed), "--store", store.url]) == 0
+    report = capsys.readouterr().out.splitlines()
+    assert report[0].endswith(f" [{failed} | ERROR]: [broken] Traceback (most recent call last):")
+    assert report[-2:] == [
+        '        raise RuntimeError(f"broken on purpose by {x.value}")',
+        "    RuntimeError: broken on purpose by 7",
+    ]
+    assert main(["process", "status", str(failed), "--store", store.url]) == 0
+    assert capsys.readouterr().out == f"broken<{failed}>  excepted  RuntimeError: broken on purpose by 7\n"

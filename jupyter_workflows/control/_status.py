@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from .._core import ProcessState
 from ..nodes import ProcessNode
 
 __all__ = ["report_text", "status_tree"]
@@ -38,8 +39,8 @@ def _status_line(node: ProcessNode) -> str:
     and its WorkChain step."""
     state = node.process_state.value + (" (paused)" if node.paused and not node.is_terminated else "")
     if node.is_terminated:
-        where = f"exit status {node.exit_status}" if node.exit_status is not None else ""
-        where += f": {node.exit_message}" if node.exit_message else ""
+        ended = [f"exit status {node.exit_status}"] if node.exit_status is not None else []
+        where = ": ".join(ended + ([node.exit_message] if node.exit_message else []))
     else:
         where = node.owner_status().describe() + (f"  step: {node.step}" if node.step else "")
     return f"{node.process_label}<{node.pk}>  {state}  {where}".rstrip()
@@ -47,19 +48,28 @@ def _status_line(node: ProcessNode) -> str:
 
 def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
     """The reports of the process and of what it called down to ``max_depth`` levels (None: all), in time order,
-    each indented by how deep it was called::
+    each indented by how deep it was called; a process that excepted ends with its traceback, as an ERROR::
 
     2026-12-02 14:05:01 [5 | REPORT]: [Parent] submitted 2 children
         2026-12-02 14:05:02 [8 | WARNING]: [Child] x is negative
+        2026-12-02 14:05:02 [8 | ERROR]: [Child] Traceback (most recent call last):
+              ...
+            ValueError: x is negative
     """
     entries: list[tuple[float, str]] = []
 
     def collect(process: ProcessNode, depth: int) -> None:
         indent = "    " * depth
+
+        def entry(at: float, levelname: str, message: str) -> None:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+            message = message.rstrip().replace("\n", f"\n{indent}    ")
+            entries.append((at, f"{indent}{stamp} [{process.pk} | {levelname}]: [{process.process_label}] {message}"))
+
         for report in process.reports:
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.time))
-            line = f"{indent}{stamp} [{process.pk} | {report.levelname}]: [{process.process_label}] {report.message}"
-            entries.append((report.time, line))
+            entry(report.time, report.levelname, report.message)
+        if process.process_state is ProcessState.EXCEPTED and process.exception:
+            entry(process.mtime, "ERROR", process.exception)
         if max_depth is None or depth < max_depth:
             for child in process.called:
                 collect(child, depth + 1)
