@@ -35,7 +35,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from .._core import Process, Runner, Slots, WorkflowsError, kills_reach_user_code, set_within
+from .._core import Process, ProcessState, Runner, Slots, WorkflowsError, kills_reach_user_code, set_within
 from .._processes import communicator as connect, queue_continue
 from .._runtime import HEARTBEAT_SECONDS, Runtime, owner_alive, swap_runtime
 from .._wire import ProcessTask
@@ -207,11 +207,17 @@ class Worker:
         _LOGGER.debug("Took %s", process.name)
         self.held[pk] = process
         assert process.task is not None
-        process.task.add_done_callback(lambda _: self._ended(pk))
+        process.task.add_done_callback(lambda _: self._ended(pk, process))
 
-    def _ended(self, pk: int) -> None:
+    def _ended(self, pk: int, process: Process) -> None:
         self.held.pop(pk, None)
         self.slots.give(pk)
+        error = process.exception
+        if process.state is ProcessState.EXCEPTED and error is not None:  # as in AiiDA's daemon log; the store has more
+            _LOGGER.error(
+                "%s excepted: %s: %s (its traceback: jupyter workflows process report %d)",
+                process.name, type(error).__name__, error, pk,
+            )  # fmt: skip
 
     # -- the processes of dead workers ---------------------------------------------------------------------------------
     async def _sweep(self, communicator: RabbitMQCommunicator) -> None:

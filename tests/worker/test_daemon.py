@@ -20,7 +20,7 @@ from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import ROOT, check, until
-from tests.worker.workflows import Parent, SubmitsCallsStuck, add, nap, stuck
+from tests.worker.workflows import Parent, SubmitsCallsStuck, add, fails, nap, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
@@ -56,6 +56,19 @@ def test_a_process_node_here_shows_the_state_the_worker_stores(kernel: Runtime, 
     jw.wait(node, timeout=120)
     assert node.is_finished_ok and node.outputs.total.value == 1
     assert [child.process_label for child in node.called] == ["add", "nap", "add"]
+
+
+def test_a_process_that_excepts_on_a_worker_is_in_its_log_with_where_to_find_the_traceback(
+    kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    worker = workers.start()
+    node = jw.submit(fails, Str("no such file"), daemon=True)
+    jw.wait(node, timeout=120)
+    assert node.is_excepted and node.exit_message == "ValueError: no such file"
+    assert "ValueError: no such file" in node.exception
+    line = f"ERROR jupyter_workflows.worker: fails<{node.pk}> excepted: ValueError: no such file (its traceback: "
+    until(lambda: line in worker.log_text(), "the worker's log line")
+    assert f"{line}jupyter workflows process report {node.pk})" in worker.log_text()
 
 
 def test_duplicate_tasks_race_on_two_workers_and_each_process_runs_once(

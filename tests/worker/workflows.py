@@ -16,6 +16,11 @@ def add(x, y):
     return x + y
 
 
+@calcfunction
+def fails(message):
+    raise ValueError(message.value)
+
+
 NAPPING = [0]  # naps running now in this OS process
 
 
