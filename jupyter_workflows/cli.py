@@ -425,7 +425,7 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
         "(as verdi process list and jw.processes()).",
     )
     add = listing.add_argument
-    add("-a", "--active", action="store_true", help="only created, running and waiting processes")
+    add("--active", action="store_true", help="only created, running and waiting processes")
     add("-S", "--state", nargs="+", metavar="S", choices=[state.value for state in ProcessState],
         help=f"only these states ({', '.join(state.value for state in ProcessState)})")  # fmt: skip
     add("-L", "--label", nargs="+", metavar="L", help="only these process labels")
@@ -433,7 +433,7 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
         help="only those created in the last D days")  # fmt: skip
     add("-l", "--limit", type=_at_least(1, int, "a number of processes"), default=50, metavar="N",
         help="at most N, newest first (default: %(default)s)")  # fmt: skip
-    add("--all", action="store_true", help="no limit")
+    add("-a", "--all", action="store_true", help="every process, in every state (no limit)")
     _add_connection_options(listing, broker=False)
     listing.set_defaults(run=_run_process_list)
     for name, help in (("pause", "hold processes at their next step"), ("play", "let paused processes go on"),

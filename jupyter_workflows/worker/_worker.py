@@ -207,13 +207,13 @@ class Worker:
         _LOGGER.debug("Took %s", process.name)
         self.held[pk] = process
         assert process.task is not None
-        process.task.add_done_callback(lambda _: self._ended(pk, process))
+        process.task.add_done_callback(lambda _: self._ended(pk))
 
-    def _ended(self, pk: int, process: Process) -> None:
-        self.held.pop(pk, None)
+    def _ended(self, pk: int) -> None:
+        process = self.held.pop(pk, None)
         self.slots.give(pk)
-        error = process.exception
-        if process.state is ProcessState.EXCEPTED and error is not None:  # as in AiiDA's daemon log; the store has more
+        if process is not None and process.state is ProcessState.EXCEPTED:  # in the daemon's log, as in AiiDA's
+            error = process.exception
             _LOGGER.error(
                 "%s excepted: %s: %s (its traceback: jupyter workflows process report %d)",
                 process.name, type(error).__name__, error, pk,
