@@ -471,6 +471,7 @@ def _run_process_list(args: argparse.Namespace) -> int:
             past_days=args.past_days,
             limit=None if args.all else args.limit,
         )
+        found = control.ProcessList(found.rows, found.total, how_to_see_all="-a for all")
         print(found if found.total else f"No processes{' match' if _filtered(args) else ' in the store yet'}.")
     finally:
         get_runtime().close()

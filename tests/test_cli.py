@@ -167,7 +167,7 @@ def test_process_list_shows_the_newest_processes_and_takes_verdi_s_filters(store
     listed = capsys.readouterr().out.splitlines()
     assert listed[2].split()[0] == str(node.pk) and listed[-1] == "Total: 1 process"
     assert main(["process", "list", "--limit", "2", "--store", store.url]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"The newest 2 of {total:,} processes (pass limit=None for all)"
+    assert capsys.readouterr().out.splitlines()[-1] == f"The newest 2 of {total:,} processes (-a for all)"
     assert main(["process", "list", "-l", "2", "-a", "--store", store.url]) == 0  # -a: every one, as in verdi
     assert capsys.readouterr().out.splitlines()[-1] == f"Total: {total} processes"
     assert main(["process", "list", "--active", "--store", store.url]) == 0

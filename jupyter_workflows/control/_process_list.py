@@ -53,9 +53,10 @@ class ProcessRow:
 class ProcessList(Sequence[ProcessRow]):
     """The rows of :func:`processes` (newest first) and how many processes matched in all."""
 
-    def __init__(self, rows: list[ProcessRow], total: int) -> None:
+    def __init__(self, rows: list[ProcessRow], total: int, *, how_to_see_all: str = "pass limit=None for all") -> None:
         self.rows = rows
         self.total = total
+        self.how_to_see_all = how_to_see_all  # said when the list was cut (a terminal says its option)
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
         return self.rows[index]
@@ -82,7 +83,7 @@ class ProcessList(Sequence[ProcessRow]):
     def summary(self) -> str:
         """``Total: 3 processes``, or ``The newest 50 of 3,001 processes`` when the list was cut."""
         if len(self.rows) < self.total:
-            return f"The newest {len(self.rows):,} of {self.total:,} processes (pass limit=None for all)"
+            return f"The newest {len(self.rows):,} of {self.total:,} processes ({self.how_to_see_all})"
         return f"Total: {self.total:,} process{'es' if self.total != 1 else ''}"
 
     def __str__(self) -> str:
