@@ -443,8 +443,13 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
                        ("report", "the reports of processes and of what they called, in time order "
                                   "(as verdi process report)")):  # fmt: skip
         made = actions.add_parser(name, help=help, description=help)
-        made.add_argument("pks", nargs="+", metavar="PK", help="pk (or uuid) of a process")
+        steers = name not in _READ_ONLY
+        made.add_argument("pks", nargs="*" if steers else "+", metavar="PK", help="pk (or uuid) of a process")
         _add_connection_options(made)
+        if steers:
+            made.add_argument("-a", "--all", action="store_true", help=f"{name} every active process of the store "
+                              "(as verdi process --all; asks first, unless --force)")  # fmt: skip
+            made.add_argument("-f", "--force", action="store_true", help="with --all: do not ask")
         if name == "kill":
             made.add_argument("-m", "--message", help="the reason, recorded on the node")
         if name in _READ_ONLY:
@@ -490,6 +495,10 @@ def _run_process(args: argparse.Namespace) -> int:
     configure(store=_store_to_read(args), **({"broker": args.broker} if args.broker else {}))
     failed = 0
     try:
+        if getattr(args, "all", False):
+            return _steer_all(control, args)
+        if not args.pks:
+            raise UsageError("which processes? Give their PKs, or --all for every active process of the store.")
         for text in args.pks:
             try:
                 pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
@@ -508,6 +517,40 @@ def _run_process(args: argparse.Namespace) -> int:
 
 
 _DONE = {"pause": "Paused", "play": "Played", "kill": "Killed"}
+
+
+def _steer_all(control: Any, args: argparse.Namespace) -> int:
+    """``--all``: every active process of the store (for play, the paused ones; for pause, those not paused), callers
+    before what they called; asks first on a terminal, unless ``--force``."""
+    from ._runtime import get_runtime
+    from .nodes import load_node
+
+    if args.pks:
+        raise UsageError("give PKs or --all, not both.")
+    rows = [
+        row
+        for row in control.processes(active=True, limit=None)
+        if args.action == "kill" or row.paused == (args.action == "play")
+    ]
+    if not rows:
+        print(f"No active process to {args.action}{' (none is paused)' if args.action == 'play' else ''}.")
+        return 0
+    question = f"{args.action.capitalize()} all {len(rows)} active process(es) of {get_runtime().store.url}?"
+    if not args.force:
+        if not sys.stdin.isatty():
+            raise UsageError(f"--all would {args.action} {len(rows)} process(es): confirm with --force.")
+        if input(f"{question} [y/N] ").strip().lower() not in {"y", "yes"}:
+            print("Nothing done.")
+            return 0
+    options = {"message": args.message} if args.action == "kill" else {}
+    done = [f"{node.process_label}<{node.pk}>" for node in getattr(control, args.action)(
+        [load_node(row.pk) for row in sorted(rows, key=lambda row: row.pk)], **options)]  # fmt: skip
+    shown = ", ".join(done[:_NAMED]) + (f", ... ({len(done) - _NAMED} more)" if len(done) > _NAMED else "")
+    print(f"{_DONE[args.action]} {len(done)} process(es)" + (f": {shown}" if done else "."))
+    return 0
+
+
+_NAMED = 20  # processes named in what --all says it did
 
 
 def _steer(control: Any, args: argparse.Namespace, node: Any) -> str:

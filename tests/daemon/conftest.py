@@ -58,7 +58,9 @@ def daemon_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def cli(*argv: str, check: bool = False, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """Run ``jupyter-workflows ARGV`` as a user would, in its own OS process (from the repository's root)."""
     command = [sys.executable, "-m", "jupyter_workflows.cli", *argv]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False, stdin=subprocess.DEVNULL
+    )
     if check:
         assert done.returncode == 0, done.stdout + done.stderr
     return done

@@ -1,10 +1,13 @@
 """Steering daemon processes from where users are: ``%workflows kill PK`` in a real kernel, and
-``jupyter workflows process pause|play|kill|status PK`` in a terminal, through the same steering as jw.pause/play/kill
-(an RPC to the worker that holds the process)."""
+``jupyter workflows process pause|play|kill|status PK`` (or ``--all``) in a terminal, through the same steering as
+jw.pause/play/kill (an RPC to the worker that holds the process)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from jupyter_workflows.testing import DaemonWorkers, Runtime, daemon_workers, is
 from tests._nbrun import cell_error, cell_text, execute_notebook, notebook_from_cells
 from tests.daemon.conftest import ROOT, cli
 from tests.worker.conftest import until
-from tests.worker.workflows import Parent
+from tests.worker.workflows import Parent, nap
 
 
 @pytest.fixture
@@ -85,3 +88,51 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     again = cli("process", "kill", str(node.pk), "999999", *connection)
     assert again.returncode == 1 and again.stdout == f"Parent<{node.pk}> is finished: nothing to kill.\n"
     assert "999999" in again.stderr and "guest:guest" not in again.stderr
+
+
+def test_the_terminal_steers_every_active_process_of_the_store_with_all(
+    sqlite_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
+    naps = [jw.submit(nap, Float(3600), daemon=True) for _ in range(2)]
+    chain = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)
+    until(lambda: all(node.process_state is ProcessState.RUNNING for node in naps)
+          and chain.process_state is ProcessState.WAITING and len(chain.called) == 2, "everything to run")  # fmt: skip
+    active = [*naps, chain, chain.called[1]]  # (the Parent's first add finished)
+    unconfirmed = cli("process", "kill", "--all", *connection)
+    assert unconfirmed.returncode == 1, unconfirmed.stdout
+    assert unconfirmed.stderr.endswith("--all would kill 4 process(es): confirm with --force.\n")
+    asked = answered("n", "process", "kill", "--all", *connection)
+    assert asked == f"Kill all 4 active process(es) of {sqlite_url}? [y/N] Nothing done.\n"
+    assert not any(node.is_terminated or node.paused for node in active)
+
+    paused = cli("process", "pause", "-a", "-f", *connection, check=True).stdout
+    assert paused.startswith("Paused 4 process(es): nap<") and all(node.paused for node in active)
+    assert cli("process", "pause", "--all", "-f", *connection, check=True).stdout == "No active process to pause.\n"
+    played = cli("process", "play", "--all", "-f", *connection, check=True).stdout
+    assert played.startswith("Played 4 process(es): ") and not any(node.paused for node in active)
+    killed = answered("y", "process", "kill", "--all", "-m", "campaign over", *connection)
+    assert killed.startswith(f"Kill all 4 active process(es) of {sqlite_url}? [y/N] Killed ")
+    jw.wait(*active, timeout=60)
+    assert all(node.is_killed for node in active)
+    assert [node.exit_message for node in (*naps, chain)] == ["campaign over"] * 3  # (the Parent's nap: with it)
+    assert cli("process", "kill", "-a", *connection, check=True).stdout == "No active process to kill.\n"
+    neither = cli("process", "play", *connection)
+    assert neither.returncode == 1 and "which processes? Give their PKs, or --all" in neither.stderr
+    both = cli("process", "play", str(chain.pk), "--all", *connection)
+    assert both.returncode == 1 and "give PKs or --all, not both" in both.stderr
+
+
+def answered(answer: str, *argv: str) -> str:
+    """What ``jupyter-workflows ARGV`` prints when it asks on a terminal (its stdin a pseudo-terminal) and gets
+    ``answer``."""
+    controller, terminal = os.openpty()
+    command = [sys.executable, "-m", "jupyter_workflows.cli", *argv]
+    with subprocess.Popen(command, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=ROOT) as run:  # fmt: skip
+        os.close(terminal)
+        os.write(controller, f"{answer}\n".encode())
+        out, err = run.communicate(timeout=180)
+    os.close(controller)
+    assert run.returncode == 0, out + err
+    return out
