@@ -1,10 +1,25 @@
-"""How times are shown: durations, ages and start times, the same in every view (lists, widgets, magics)."""
+"""How times and tables are shown as text: durations, ages and start times, the same in every view (lists, widgets,
+magics), and the plain-text tables of the terminal and of ``print()``."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
-__all__ = ["format_age", "format_duration", "format_since"]
+__all__ = ["format_age", "format_duration", "format_since", "text_table"]
+
+LAST_RULE = 60
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, a rule of dashes under the headers (as ``verdi`` prints its tables). The
+    last column is not padded, and its rule stops at :data:`LAST_RULE` characters (a long message is no column)."""
+    table = [tuple(headers), *(tuple(row) for row in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
+    rules = [*widths[:-1], min(widths[-1], max(LAST_RULE, len(headers[-1])))]
+    lines.insert(1, "  ".join("-" * width for width in rules))
+    return "\n".join(lines)
 
 
 def format_duration(seconds: float) -> str:

@@ -2,7 +2,7 @@
 
     jupyter workflows graph 12 --highlight-classes Int CalcFunctionNode -a 1 -d 2 -l logic -f svg -o wf.svg
     jupyter workflows daemon start 2 | stop | restart | status | logs [-f] | incr | decr
-    jupyter workflows process list [--active] [--state S...] | pause|play|kill|status|report PK...
+    jupyter workflows process list [--active] [--state S...] | pause|play|kill|status|report|show PK...
     jupyter workflows archive create results.aiida 12
     jupyter workflows archive import results.aiida
 
@@ -441,7 +441,9 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
                        ("status", "state, paused or not, and where each process runs, with what it called "
                                   "(as verdi process status)"),
                        ("report", "the reports of processes and of what they called, in time order "
-                                  "(as verdi process report)")):  # fmt: skip
+                                  "(as verdi process report)"),
+                       ("show", "properties, inputs, outputs and called processes of processes "
+                                "(as verdi process show)")):  # fmt: skip
         made = actions.add_parser(name, help=help, description=help)
         steers = name not in _READ_ONLY
         made.add_argument("pks", nargs="*" if steers else "+", metavar="PK", help="pk (or uuid) of a process")
@@ -452,7 +454,7 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
             made.add_argument("-f", "--force", action="store_true", help="with --all: do not ask")
         if name == "kill":
             made.add_argument("-m", "--message", help="the reason, recorded on the node")
-        if name in _READ_ONLY:
+        if name in {"status", "report"}:
             made.add_argument(
                 "--max-depth", type=_depth, default=None, metavar="N",
                 help="follow what it called down to N levels (0: the process alone; default: all)",
@@ -460,7 +462,7 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
         made.set_defaults(run=_run_process)
 
 
-_READ_ONLY = ("status", "report")
+_READ_ONLY = ("status", "report", "show")
 
 
 def _run_process_list(args: argparse.Namespace) -> int:
@@ -503,7 +505,9 @@ def _run_process(args: argparse.Namespace) -> int:
             try:
                 pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
                 node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
-                if args.action in _READ_ONLY:
+                if args.action == "show":
+                    print(control.show_text(node))
+                elif args.action in _READ_ONLY:
                     show = control.status_tree if args.action == "status" else control.report_text
                     print(show(node, args.max_depth))
                 else:

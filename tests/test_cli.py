@@ -212,3 +212,26 @@ def test_process_report_shows_the_reports_of_a_process_and_what_it_called(store,
     ]
     assert main(["process", "status", str(failed), "--store", store.url]) == 0
     assert capsys.readouterr().out == f"broken<{failed}>  excepted  RuntimeError: broken on purpose by 7\n"
+
+
+def test_process_show_gives_properties_inputs_outputs_and_calls_as_verdi_does(store, capsys):
+    from jupyter_workflows.testing.workflows import RetryAdd
+
+    node = jw.run_get_node(RetryAdd, add={"x": Int(-3), "y": Int(1)})[
+        1
+    ]  # (read before main(), which ends this runtime)
+    x, y, result = node.inputs.add.x, node.inputs.add.y, node.outputs.result
+    first, second = node.called
+    failed = f"state        finished [{first.exit_status}]: {first.exit_message}"
+    assert main(["process", "show", str(node.pk), "--store", store.url]) == 0
+    properties, inputs, outputs, called = capsys.readouterr().out.rstrip("\n").split("\n\n")
+    assert properties.splitlines()[2:5] == ["type         RetryAdd (WorkChainNode)", "state        finished [0]",
+                                            f"pk           {node.pk}"]  # fmt: skip
+    assert f"uuid         {node.uuid}" in properties and "caller" not in properties and "where" not in properties
+    rows = {line.split()[0]: line.split()[1:] for line in inputs.splitlines()[2:]}  # namespaces as a.b
+    assert rows["add.x"] == [str(x.pk), "Int"] and rows["add.y"] == [str(y.pk), "Int"]
+    assert outputs.splitlines()[2] == f"result   {result.pk:<2}  Int"
+    assert called.splitlines()[2:] == [f"checked_add  {child.pk:<2}  CalcFunctionNode" for child in (first, second)]
+    assert main(["process", "show", str(first.pk), "--store", store.url]) == 0
+    shown = capsys.readouterr().out
+    assert f"caller       RetryAdd<{node.pk}>" in shown and failed in shown

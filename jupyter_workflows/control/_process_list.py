@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .._core import ACTIVE_STATES, ProcessState
-from .._format import format_age
+from .._format import format_age, text_table
 from .._runtime import Ownership, OwnerStatus, get_runtime, on_loop_thread, ownership_of
 from ..store import NodeRow, Store
 
@@ -87,14 +87,7 @@ class ProcessList(Sequence[ProcessRow]):
         return f"Total: {self.total:,} process{'es' if self.total != 1 else ''}"
 
     def __str__(self) -> str:
-        table = [self._HEADERS, *(self._cells(row) for row in self.rows)]
-        widths = [max(len(line[i]) for line in table) for i in range(len(self._HEADERS))]
-        lines = [
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table
-        ]
-        lines.insert(1, "  ".join("-" * width for width in widths))
-        lines.append(f"\n{self.summary}")
-        return "\n".join(lines)
+        return f"{text_table(self._HEADERS, [self._cells(row) for row in self.rows])}\n\n{self.summary}"
 
     __repr__ = __str__
 

@@ -5,11 +5,14 @@ process status``), and the reports of it and all it called (as ``verdi process r
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .._core import ProcessState
+from .._format import text_table
 from ..nodes import ProcessNode
 
-__all__ = ["report_text", "status_tree"]
+__all__ = ["report_text", "show_text", "status_tree"]
 
 
 def status_tree(node: ProcessNode, max_depth: int | None = None) -> str:
@@ -78,3 +81,45 @@ def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
     if not entries:
         return f"No reports for {node.process_label}<{node.pk}> or what it called."
     return "\n".join(line for _, line in sorted(entries, key=lambda entry: entry[0]))
+
+
+def show_text(node: ProcessNode) -> str:
+    """What ``verdi process show`` prints: the process's properties, then its inputs, outputs and the processes it
+    called, each with pk and type (a namespace's ports as ``namespace.port``)."""
+    stamp = "%Y-%m-%d %H:%M:%S"
+    state = node.process_state.value + (f" [{node.exit_status}]" if node.exit_status is not None else "")
+    state += f": {node.exit_message}" if node.exit_message else ""
+    state += " (paused)" if node.paused and not node.is_terminated else ""
+    properties = [
+        ("type", f"{node.process_label} ({type(node).__name__})"),
+        ("state", state),
+        ("pk", str(node.pk)),
+        ("uuid", node.uuid),
+        ("label", node.label),
+        ("description", node.description),
+        ("ctime", time.strftime(stamp, time.localtime(node.ctime))),
+        ("mtime", time.strftime(stamp, time.localtime(node.mtime))),
+    ]
+    if not node.is_terminated:
+        properties.append(("where", node.owner_status().describe() + (f", step {node.step}" if node.step else "")))
+    caller = node.caller
+    if caller is not None:
+        properties.append(("caller", f"{caller.process_label}<{caller.pk}>"))
+    parts = [text_table(("Property", "Value"), properties)]
+    for title, nodes in (("Inputs", dict(_ports(node.inputs))), ("Outputs", dict(_ports(node.outputs)))):
+        if nodes:
+            rows = [(name, str(value.pk), type(value).__name__) for name, value in nodes.items()]
+            parts.append(text_table((title, "PK", "Type"), rows))
+    called = node.called
+    if called:
+        rows = [(child.process_label, str(child.pk), type(child).__name__) for child in called]
+        parts.append(text_table(("Called", "PK", "Type"), rows))
+    return "\n\n".join(parts)
+
+
+def _ports(namespace: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name, value in namespace.items():
+        if isinstance(value, Mapping):
+            yield from _ports(value, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", value

@@ -76,6 +76,8 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     assert napping == f"nap<{napped.pk}>  running  {where}"
     shallow = cli("process", "status", str(node.pk), "--max-depth", "0", *connection, check=True).stdout
     assert shallow == parent + "\n"
+    properties = cli("process", "show", str(node.pk), *connection, check=True).stdout.split("\n\n")[0].splitlines()
+    assert "state        waiting (paused)" in properties and f"where        {where}, step nap" in properties
     jw.wait(node.called[1], timeout=60)
     until(lambda: node.process_state is ProcessState.RUNNING, "the Parent to reach its next step")
     assert node.paused and not node.is_terminated  # held there while paused
