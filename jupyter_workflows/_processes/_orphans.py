@@ -8,7 +8,7 @@ changes again.
 from __future__ import annotations
 
 from .._core import ProcessState, killed_with_caller
-from .._runtime import Ownership, get_runtime
+from .._runtime import Ownership, Runtime, get_runtime
 from ..nodes import ProcessNode
 
 __all__ = ["end_orphan_tree", "record_end"]
@@ -23,10 +23,22 @@ def record_end(node: ProcessNode, state: ProcessState, exit_message: str, except
         return False
     from ._daemon import communicator
 
-    communicator()  # with a broker, connected now if not yet (a command line's): it broadcasts the end
+    runtime = get_runtime()
+    if communicator() is not None:  # connected now if not yet (a command line's): it broadcasts the end
+        _tell_the_caller(node, runtime)
     announced = {"old": old.value, "new": state.value, "committed": True, "exit_status": None}
-    get_runtime().runner.events.publish(node.pk or 0, "state", **announced)
+    runtime.runner.events.publish(node.pk or 0, "state", **announced)
     return True
+
+
+def _tell_the_caller(node: ProcessNode, runtime: Runtime) -> None:
+    """The end goes to the kernel or worker that runs the process's caller too: the caller may wait for it without
+    a subscription of its own (a worker's WorkChain hears its children at its address, which their tasks name; one
+    that ended here, queued or orphaned, never had its task taken)."""
+    caller = node.caller
+    owner = caller.owner if caller is not None and not caller.is_terminated else None
+    if owner and owner != runtime.owner_id and node.pk is not None and not runtime.broker.notify_of(node.pk):
+        runtime.broker.notify_at_end(node.pk, runtime.broker.address_of(owner))
 
 
 def end_orphan_tree(node: ProcessNode, reason: str, *, via: ProcessNode | None = None) -> list[ProcessNode]:

@@ -136,7 +136,7 @@ class BrokerLink:
         if current is not None and current.namespace == namespace:
             return current
         self.close()
-        communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch)
+        communicator = RabbitMQCommunicator(url, namespace, task_prefetch=self.task_prefetch, owner=self._runner.id)
         self._communicator = communicator
         self._unsubscribe_events = [self._runner.events.subscribe(o) for o in (self._broadcast, *observers)]
         # Served from the communicator's thread: a kernel's loop may be held by a synchronous run already.
@@ -264,6 +264,13 @@ class BrokerLink:
             self._notify[pk] = address
         else:
             self._notify.pop(pk, None)
+
+    @staticmethod
+    def address_of(owner_id: str) -> str:
+        """The address that reaches the communicator of the kernel or worker ``owner_id`` (one with a broker)."""
+        from ..broker import Names
+
+        return Names.address(owner_id)
 
     def notify_of(self, pk: int) -> str:
         """The address the terminal state of process ``pk`` would go to ("" for none): a process handed over to

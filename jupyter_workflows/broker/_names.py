@@ -73,7 +73,8 @@ class Names:
     @staticmethod
     def address(communicator_id: str) -> str:
         """The routing key that reaches one communicator's broadcast queue, whatever it subscribed to: a broadcast
-        sent to it carries this key in its ``BCC`` header (RabbitMQ's sender-selected distribution)."""
+        sent to it carries this key in its ``BCC`` header (RabbitMQ's sender-selected distribution). The id is the
+        communicator's own, or that of the kernel or worker it serves (its owner id: both keys reach it)."""
         return f"to.{communicator_id}"
 
     @property

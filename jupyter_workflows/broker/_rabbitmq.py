@@ -55,7 +55,8 @@ class RabbitMQCommunicator:
     ``url`` is an AMQP URL (``amqp://user:password@host:5672/vhost``); its password never appears in a repr, log line
     or error. ``namespace`` prefixes every queue and exchange. ``task_prefetch`` is how many tasks the broker hands
     this communicator before it has taken them; ``heartbeat`` the AMQP heartbeat in seconds (default: the URL's
-    ``?heartbeat=`` query parameter, else 30)."""
+    ``?heartbeat=`` query parameter, else 30). ``owner``: the id of the kernel or worker it serves, whose address
+    (``Names.address(owner)``) reaches it too: whoever knows only the owner of a process can send to it."""
 
     def __init__(
         self,
@@ -66,13 +67,14 @@ class RabbitMQCommunicator:
         send_timeout: float = 30.0,
         heartbeat: int | None = None,
         backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass
+        owner: str = "",
     ) -> None:
         names = Names(check_namespace(namespace))
         self._url = amqp_url(url)
         heartbeat = _heartbeat_of(self._url) if heartbeat is None else heartbeat
         self._session = RabbitMQSession(
             self._url, names, task_prefetch=task_prefetch, send_timeout=send_timeout, heartbeat=heartbeat,
-            backoff=backoff,
+            backoff=backoff, owner=owner,
         )  # fmt: skip
         self._thread = LoopThread(f"jupyter_workflows broker {namespace}")
         self._thread.submit(self._session.start()).result()

@@ -93,10 +93,12 @@ class RabbitMQSession:
         send_timeout: float,
         heartbeat: int,
         backoff: Backoff,
+        owner: str = "",
     ) -> None:
         self.names = names
         self.send_timeout = send_timeout
         self._id = uuid.uuid4().hex[:12]
+        self._owner = owner
         self._task_prefetch = task_prefetch
         self._connector = Connector(
             url, self._set_up, name=f"jupyter_workflows {names.namespace}", heartbeat=heartbeat, backoff=backoff
@@ -342,6 +344,8 @@ class RabbitMQSession:
         await replies.consume(self._on_reply)
         broadcasts = await declare_exclusive_queue(channel, self.names.broadcast_queue(self._id), self.names)
         await broadcasts.bind(exchanges.broadcast, routing_key=self.address)
+        if self._owner:  # what is sent to its owner's address comes here too (see Names.address)
+            await broadcasts.bind(exchanges.broadcast, routing_key=self.names.address(self._owner))
         await broadcasts.consume(self._on_broadcast)
         self._link = _Link(
             generation, connection, channel, task_channel, exchanges, unconfirmed, broadcast_exchange, broadcasts, set()

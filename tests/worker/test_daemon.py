@@ -20,7 +20,7 @@ from jupyter_workflows._runtime import _lease
 from jupyter_workflows.launch import continue_process
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from tests.worker.conftest import ROOT, check, until
-from tests.worker.workflows import Parent, SubmitsCallsStuck, add, fails, nap, stuck
+from tests.worker.workflows import Parent, SubmitsCallsStuck, WaitsForAnAdd, add, fails, nap, stuck
 
 CALCFUNCTIONS, WORKCHAINS, CHILDREN = 200, 50, 2
 
@@ -130,6 +130,24 @@ def test_a_kill_of_a_queued_process_from_the_command_line_reaches_a_kernel_waiti
     killed = kernel.runner.block(wait_while_the_command_kills_it())
     assert killed.returncode == 0 and f"nap<{node.pk}>" in killed.stdout, killed.stderr
     assert node.process_state is ProcessState.KILLED
+
+
+def test_a_kill_of_a_queued_child_from_the_command_line_reaches_the_worker_whose_workchain_waits_for_it(
+    store_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    """The killer does not know the worker's address, which the child's task names (no worker took that task): it
+    sends the end to the address of the caller's owner, which reaches the same worker. That worker never looks at
+    the store while its WorkChain waits: without this, the WorkChain would wait for an hour."""
+    workers.start(module="tests.worker.patient_worker")  # what it submits stays queued
+    chain = jw.submit(WaitsForAnAdd, daemon=True)
+    until(lambda: chain.process_state is ProcessState.WAITING and len(chain.called) == 1, "the WorkChain to wait")
+    (queued,) = chain.called
+    assert queued.owner_status().describe() == "queued for a daemon worker"
+    command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "kill", str(queued.pk), "-m", "not needed"]
+    subprocess.run([*command, "--store", store_url, "--broker", rabbitmq_url], cwd=ROOT, check=True, timeout=120)
+    jw.wait(chain, timeout=30)
+    assert chain.is_finished_ok and chain.report_messages[-1] == "its child ended killed"
+    assert queued.is_killed and queued.exit_message == "not needed"
 
 
 def test_a_kill_ends_at_once_a_calcfunction_whose_body_holds_the_workers_loop(

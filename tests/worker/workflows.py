@@ -200,3 +200,18 @@ class StopsAfterItsLastStep(WorkChain):
             self.pause()
         else:
             self.hand_over()
+
+
+class WaitsForAnAdd(WorkChain):
+    """Submits an ``add``, waits for it, and reports how it ended."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.outline(cls.submit_it, cls.done)
+
+    def submit_it(self):
+        return ToContext(child=self.submit(add, Int(1), Int(2)))
+
+    def done(self):
+        self.report(f"its child ended {self.ctx.child.process_state.value}")
