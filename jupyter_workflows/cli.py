@@ -507,9 +507,10 @@ def _run_process(args: argparse.Namespace) -> int:
                 node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
                 if args.action == "show":
                     print(control.show_text(node))
-                elif args.action in _READ_ONLY:
-                    show = control.status_tree if args.action == "status" else control.report_text
-                    print(show(node, args.max_depth))
+                elif args.action == "status":
+                    print(control.status_tree(node, args.max_depth))
+                elif args.action == "report":
+                    print(control.report_text(node, args.max_depth))
                 else:
                     print(_steer(control, args, node))
             except WorkflowsError as error:
@@ -527,7 +528,6 @@ def _steer_all(control: Any, args: argparse.Namespace) -> int:
     """``--all``: every active process of the store (for play, the paused ones; for pause, those not paused), callers
     before what they called; asks first on a terminal, unless ``--force``."""
     from ._runtime import get_runtime
-    from .nodes import load_node
 
     if args.pks:
         raise UsageError("give PKs or --all, not both.")
@@ -547,8 +547,8 @@ def _steer_all(control: Any, args: argparse.Namespace) -> int:
             print("Nothing done.")
             return 0
     options = {"message": args.message} if args.action == "kill" else {}
-    done = [f"{node.process_label}<{node.pk}>" for node in getattr(control, args.action)(
-        [load_node(row.pk) for row in sorted(rows, key=lambda row: row.pk)], **options)]  # fmt: skip
+    steered = getattr(control, args.action)(sorted(row.pk for row in rows), **options)
+    done = [f"{node.process_label}<{node.pk}>" for node in steered]
     shown = ", ".join(done[:_NAMED]) + (f", ... ({len(done) - _NAMED} more)" if len(done) > _NAMED else "")
     print(f"{_DONE[args.action]} {len(done)} process(es)" + (f": {shown}" if done else "."))
     return 0

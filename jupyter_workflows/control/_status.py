@@ -1,16 +1,15 @@
 """A process as text for a terminal or a cell: its status with what it called drawn as a tree below it (as ``verdi
-process status``), and the reports of it and all it called (as ``verdi process report``). The ``process status`` and
-``process report`` commands and the ``%workflows status`` and ``report`` magics show them."""
+process status``), the reports of it and all it called (as ``verdi process report``), and its properties, inputs,
+outputs and calls (as ``verdi process show``). The ``process status|report|show`` commands show them, and the
+``%workflows status`` and ``report`` magics the first two."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
 
 from .._core import ProcessState
 from .._format import text_table
-from ..nodes import ProcessNode
+from ..nodes import ProcessNode, flat_namespace
 
 __all__ = ["report_text", "show_text", "status_tree"]
 
@@ -65,9 +64,9 @@ def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
         indent = "    " * depth
 
         def entry(at: float, levelname: str, message: str) -> None:
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
             message = message.rstrip().replace("\n", f"\n{indent}    ")
-            entries.append((at, f"{indent}{stamp} [{process.pk} | {levelname}]: [{process.process_label}] {message}"))
+            line = f"{indent}{_stamp(at)} [{process.pk} | {levelname}]: [{process.process_label}] {message}"
+            entries.append((at, line))
 
         for report in process.reports:
             entry(report.time, report.levelname, report.message)
@@ -86,7 +85,6 @@ def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
 def show_text(node: ProcessNode) -> str:
     """What ``verdi process show`` prints: the process's properties, then its inputs, outputs and the processes it
     called, each with pk and type (a namespace's ports as ``namespace.port``)."""
-    stamp = "%Y-%m-%d %H:%M:%S"
     state = node.process_state.value + (f" [{node.exit_status}]" if node.exit_status is not None else "")
     state += f": {node.exit_message}" if node.exit_message else ""
     state += " (paused)" if node.paused and not node.is_terminated else ""
@@ -97,8 +95,8 @@ def show_text(node: ProcessNode) -> str:
         ("uuid", node.uuid),
         ("label", node.label),
         ("description", node.description),
-        ("ctime", time.strftime(stamp, time.localtime(node.ctime))),
-        ("mtime", time.strftime(stamp, time.localtime(node.mtime))),
+        ("ctime", _stamp(node.ctime)),
+        ("mtime", _stamp(node.mtime)),
     ]
     if not node.is_terminated:
         properties.append(("where", node.owner_status().describe() + (f", step {node.step}" if node.step else "")))
@@ -106,20 +104,16 @@ def show_text(node: ProcessNode) -> str:
     if caller is not None:
         properties.append(("caller", f"{caller.process_label}<{caller.pk}>"))
     parts = [text_table(("Property", "Value"), properties)]
-    for title, nodes in (("Inputs", dict(_ports(node.inputs))), ("Outputs", dict(_ports(node.outputs)))):
-        if nodes:
-            rows = [(name, str(value.pk), type(value).__name__) for name, value in nodes.items()]
+    for title, named in (
+        ("Inputs", flat_namespace(node.inputs)),
+        ("Outputs", flat_namespace(node.outputs)),
+        ("Called", ((child.process_label, child) for child in node.called)),
+    ):
+        rows = [(name, str(value.pk), type(value).__name__) for name, value in named]
+        if rows:
             parts.append(text_table((title, "PK", "Type"), rows))
-    called = node.called
-    if called:
-        rows = [(child.process_label, str(child.pk), type(child).__name__) for child in called]
-        parts.append(text_table(("Called", "PK", "Type"), rows))
     return "\n\n".join(parts)
 
 
-def _ports(namespace: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for name, value in namespace.items():
-        if isinstance(value, Mapping):
-            yield from _ports(value, f"{prefix}{name}.")
-        else:
-            yield f"{prefix}{name}", value
+def _stamp(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))

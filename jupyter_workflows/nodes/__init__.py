@@ -19,7 +19,12 @@ from ._data import (
 from ._enum import EnumData as EnumData
 from ._extras import NodeExtras as NodeExtras
 from ._generic import GenericData as GenericData
-from ._links import LinkManager as LinkManager, LinkTriple as LinkTriple, NodeLinks as NodeLinks
+from ._links import (
+    LinkManager as LinkManager,
+    LinkTriple as LinkTriple,
+    NodeLinks as NodeLinks,
+    flat_namespace as flat_namespace,
+)
 from ._log import LogCollection as LogCollection, LogEntry as LogEntry, NodeLog as NodeLog
 from ._node import Node as Node, load_node as load_node
 from ._process_node import (
@@ -63,6 +68,7 @@ __all__ = [
     "WorkFunctionNode",
     "WorkflowNode",
     "find_process_class",
+    "flat_namespace",
     "get_false_node",
     "get_true_node",
     "load_node",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._core import AttributeDict, NodeNotFoundError, ProvenanceError, UsageError
@@ -23,6 +23,7 @@ __all__ = [
     "NodeLinks",
     "creator_of",
     "flat_label",
+    "flat_namespace",
     "link_namespace",
     "validate_link",
 ]
@@ -34,6 +35,15 @@ OUTPUT_LINKS = (LinkType.CREATE, LinkType.RETURN)
 
 def flat_label(path: str) -> str:
     return path.replace(".", NAMESPACE_SEPARATOR)
+
+
+def flat_namespace(namespace: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(dotted label, node)`` pairs of a (nested) ``inputs`` or ``outputs`` namespace."""
+    for key, value in namespace.items():
+        if isinstance(value, Mapping) and not isinstance(value, Node):  # (a Dict node is a leaf)
+            yield from flat_namespace(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
 
 
 def validate_link(source: Node, target: Node, link_type: LinkType) -> None:

@@ -4,17 +4,16 @@ without its kernel, a terminal IPython), and the HTML fragments the live widgets
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._runtime import Ownership
-from ..nodes import Data, ProcessNode
+from ..nodes import Data, ProcessNode, flat_namespace
 from ._snapshot import ProcessSnapshot
 from ._style import badge_html, escape
 
 __all__ = [
     "details_html",
-    "flat_outputs",
     "outputs_html",
     "process_html",
     "process_text",
@@ -79,22 +78,13 @@ def reports_html(reports: Iterable[Any]) -> str:
     return f'<pre class="jw-reports" style="{_BOX}">{escape(chr(10).join(lines))}</pre>'
 
 
-def flat_outputs(outputs: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """``(dotted label, node)`` pairs of a (nested) outputs namespace."""
-    for key, value in outputs.items():
-        if isinstance(value, Mapping) and not isinstance(value, Data):
-            yield from flat_outputs(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", value
-
-
 def _value_text(value: Any) -> str:
     text = repr(value.value) if isinstance(value, Data) else repr(value)
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
 def outputs_html(outputs: Mapping[str, Any]) -> str:
-    pairs = list(flat_outputs(outputs))
+    pairs = list(flat_namespace(outputs))
     if not pairs:
         return '<div class="jw-outputs" style="opacity:0.6">No outputs yet.</div>'
     rows = "".join(
@@ -162,7 +152,7 @@ def process_text(node: ProcessNode) -> str:
         lines.append(f"  message: {snap.exit_message}")
     if snap.ownership is Ownership.ORPHANED:
         lines.append("  orphaned: the kernel that ran it died (jw.resume(node) continues a WorkChain)")
-    for label, value in flat_outputs(node.outputs):
+    for label, value in flat_namespace(node.outputs):
         lines.append(f"  output {label} = {_value_text(value)}")
     for report in node.reports[-5:]:
         lines.append(f"  [{report.levelname}] {report.message}")

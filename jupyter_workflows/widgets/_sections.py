@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from ..nodes import ProcessNode
+from ..nodes import ProcessNode, flat_namespace
 from ._called_tree import CalledTree
 from ._controls import Kit, show
 from ._provenance import ProvenanceView
-from ._repr import flat_outputs, outputs_html, reports_html, traceback_html
+from ._repr import outputs_html, reports_html, traceback_html
 from ._snapshot import ProcessSnapshot
 
 __all__ = ["SECTIONS", "ProcessSections"]
@@ -59,7 +59,7 @@ class ProcessSections:
         if "outputs" in stale:
             outputs = self._node.outputs
             self._outputs.value = outputs_html(outputs)
-            self.accordions["outputs"].set_title(0, f"Outputs ({sum(1 for _ in flat_outputs(outputs))})")
+            self.accordions["outputs"].set_title(0, f"Outputs ({sum(1 for _ in flat_namespace(outputs))})")
             self._open_once("outputs", snap.terminated and bool(outputs))
         if "provenance" in stale:
             self.provenance.changed(terminated=snap.terminated)
