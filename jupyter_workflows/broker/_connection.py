@@ -230,6 +230,9 @@ class Connector:
             connection.close_callbacks.discard(self._on_close)
             with contextlib.suppress(Exception):  # a connection already lost fails to close; it is gone either way
                 await asyncio.wait_for(connection.close(), 5)
+            if not connection.is_closed:  # its transport is dropped all the same: a second close only marks it
+                with contextlib.suppress(Exception):  # closed, or aio-pika closes it again when it is collected
+                    await connection.close()
 
 
 def describe_failure(exc: BaseException, url: SecretURL) -> str:

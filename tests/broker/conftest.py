@@ -30,6 +30,28 @@ def new_namespace() -> str:
     return f"jw-test-{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture(autouse=True)
+def _loops_of_asyncio_run_closed() -> Iterator[None]:
+    """These tests drive communicators with ``asyncio.run``. Once nest_asyncio2 has patched ``asyncio`` in this
+    pytest worker (a blocking ``jw.run`` inside a running loop, in an earlier test, does), ``asyncio.run`` on Python
+    < 3.12 runs on the thread's current loop, made on first use, and never closes it. Collected open in a later test,
+    that loop and what was left on it (the self-pipe's sockets, a connection to a broker the test killed) raise
+    ResourceWarnings there, failing an unrelated test. So the loop a test leaves current is ended here, as
+    ``asyncio.run`` ends its own."""
+    before = asyncio.get_event_loop_policy()._local._loop  # type: ignore[attr-defined]  # without making one
+    yield
+    left = asyncio.get_event_loop_policy()._local._loop  # type: ignore[attr-defined]
+    if left is None or left is before or left.is_running() or left.is_closed():
+        return
+    tasks = asyncio.all_tasks(left)
+    for task in tasks:
+        task.cancel()
+    left.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    left.run_until_complete(left.shutdown_asyncgens())
+    left.close()
+    asyncio.set_event_loop(None)
+
+
 async def eventually(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
     """Wait until ``condition()`` holds; fail naming ``what`` if it never does (a bound, not a timing check)."""
     deadline = time.monotonic() + timeout
