@@ -43,7 +43,8 @@ class Checkpoint(TypedDict):
 
 
 # Messages over the broker (jupyter_workflows.broker): JSON objects, UTF-8, at most MAX_BROKER_MESSAGE_BYTES.
-BROKER_MESSAGE_VERSION = 3  # 2: a task names who is notified of its process's end (notify); 3: broadcasts in batches
+BROKER_MESSAGE_VERSION = 4  # 2: a task names who is notified of its process's end (notify); 3: broadcasts in batches;
+# 4: a state change says whether the process is paused (a pause or play is broadcast too)
 MAX_BROKER_MESSAGE_BYTES = 1 << 20  # 1 MiB: these messages name things in the store, they never carry data
 
 
@@ -76,7 +77,8 @@ class ControlReply(TypedDict):
 
 
 class StateChanged(TypedDict):
-    """A broadcast on every state change of a process, with the subject ``state_changed.<pk>``."""
+    """A broadcast on every state change of a process, and on every pause and play (its state again, with ``paused``
+    changed), with the subject ``state_changed.<pk>``."""
 
     version: int
     kind: Literal["state_changed"]
@@ -84,3 +86,4 @@ class StateChanged(TypedDict):
     from_state: str | None  # None for a process that was just created
     to_state: str
     exit_status: int | None  # set once the process terminated
+    paused: bool  # whether it is paused after the change

@@ -20,10 +20,10 @@ _LOGGER = logging.getLogger("jupyter_workflows.events")
 class ProcessEvent:
     """Something happened to process ``pk``.
 
-    ``kind`` is one of ``"state"`` (data: ``old``, ``new``, ``committed``: whether the store holds it already; a
-    terminal one has ``exit_status``), ``"paused"`` (data: ``paused``), ``"report"`` (data: ``levelname``,
-    ``message``), ``"step"`` (data: ``step``), ``"called"`` (data: ``child``: the child's pk), ``"output"`` (data:
-    ``label``), ``"status"`` (data: ``status``).
+    ``kind`` is one of ``"state"`` (data: ``old``, ``new``, ``committed``: whether the store holds it already,
+    ``paused``; a terminal one has ``exit_status``), ``"paused"`` (data: ``paused``, ``state``), ``"report"``
+    (data: ``levelname``, ``message``), ``"step"`` (data: ``step``), ``"called"`` (data: ``child``: the child's pk),
+    ``"output"`` (data: ``label``), ``"status"`` (data: ``status``).
     """
 
     pk: int

@@ -491,7 +491,7 @@ class Process(metaclass=ProcessType):
         self._announce()
         # committed: whether the store holds the state already (a terminal one does; a state on the way is
         # usually committed with the process's next write)
-        data: dict[str, Any] = {"committed": state.is_terminal or not self.node.state_unsaved}
+        data: dict[str, Any] = {"committed": state.is_terminal or not self.node.state_unsaved, "paused": self.paused}
         if state.is_terminal:
             data["exit_status"] = info.get("exit_status")
         if state is ProcessState.KILLED:
@@ -633,7 +633,7 @@ class Process(metaclass=ProcessType):
         if not self.paused:
             self.node.record_paused(True)
             self.paused = True
-            self._publish("paused", paused=True)
+            self._publish("paused", paused=True, state=self.state.value)
         return True
 
     def play(self) -> bool:
@@ -642,7 +642,7 @@ class Process(metaclass=ProcessType):
             return False
         self.node.record_paused(False)
         self.paused = False
-        self._publish("paused", paused=False)
+        self._publish("paused", paused=False, state=self.state.value)
         if self._play is not None and not self._play.done():
             self._play.set_result(None)
         return True

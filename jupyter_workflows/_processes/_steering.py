@@ -164,6 +164,8 @@ def _act_on_queued(node: ProcessNode, intent: Intent, message: str) -> bool | _R
     from ._daemon import queue_continue  # a worker that saw it held here meanwhile dropped its task
 
     queue_continue(node)
+    if changed:  # broadcast as a running process's pause is: a widget of it elsewhere shows it at once
+        runtime.runner.events.publish(node.pk or 0, "paused", paused=intent == "pause", state=node.process_state.value)
     return changed
 
 

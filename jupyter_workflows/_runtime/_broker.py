@@ -30,7 +30,7 @@ from .._core import (
     Runner,
 )
 from .._core._secret_url import SecretURL, amqp_url
-from .._wire import ControlRequest, ProcessTask
+from .._wire import ControlRequest, ProcessTask, StateChanged
 from ..store import Store
 
 if TYPE_CHECKING:  # the broker package imports aio-pika (a tenth of a second): only once a broker is used
@@ -303,7 +303,12 @@ class BrokerLink:
         batches, each process's in order: those of a loop turn on the loop's next turn, and a process's own at once
         with its terminal state (a script's loop may not run again), unless :attr:`terminal_states_wait_for_turn`.
         A state on the way that the store holds already goes out at once too (a worker's claim records a queued
-        process as running: it shows while its first step or body runs, which may hold the loop for long)."""
+        process as running: it shows while its first step or body runs, which may hold the loop for long).
+        A pause or play is committed at once, so it goes out at once, as its state again with ``paused`` changed."""
+        if event.kind == "paused":
+            self._unsent.append((event, ""))
+            self._send_now(event.pk)
+            return
         if event.kind != "state":
             return
         if event.pk in self._announced:  # its first state change since: its own move to running, if it is one
@@ -319,19 +324,23 @@ class BrokerLink:
             self._unsent.append((event, ""))
             at_once = event.data.get("committed", False)
         if at_once:
-            stored = [u for u in self._unsent if u[0].pk == event.pk]  # all in the store: this write came last
-            self._unsent = [u for u in self._unsent if u[0].pk != event.pk]
-            self._send_broadcasts(stored)
+            self._send_now(event.pk)
         elif not self._turn_scheduled:
             self._turn_scheduled = True
             self._runner.loop.call_soon(self._send_turn)
 
     def announce_running(self, pks: Sequence[int]) -> None:
-        """Broadcast now that the queued processes ``pks``, which this runtime's claim just recorded as running, run
-        (in one batch): the broadcasts go out while the processes are being made (their class and inputs read), not
-        after, and their own moves to running are not broadcast again."""
+        """Broadcast now that the queued processes ``pks``, which this runtime's claim just recorded as running (a
+        claim does not start a paused one), run (in one batch): the broadcasts go out while the processes are being
+        made (their class and inputs read), not after, and their own moves to running are not broadcast again."""
         self._announced.update(pks)
         self._send_broadcasts([(ProcessEvent(pk, "state", {"old": "created", "new": "running"}), "") for pk in pks])
+
+    def _send_now(self, pk: int) -> None:
+        """Send process ``pk``'s unsent changes now: the store holds them all (its last write committed them)."""
+        stored = [u for u in self._unsent if u[0].pk == pk]
+        self._unsent = [u for u in self._unsent if u[0].pk != pk]
+        self._send_broadcasts(stored)
 
     def _send_turn(self) -> None:
         self._turn_scheduled = False
@@ -344,15 +353,22 @@ class BrokerLink:
             return
         if not (communicator.is_connected or communicator.connecting_first):
             return  # the broker is away: fire and forget (a waiter that misses it finds the change in the store)
-        from ..broker import state_changed
-
         # Sent also while the first connection is being made (a command that kills a queued process and exits).
-        messages = [state_changed(e.pk, e.data["old"], e.data["new"], e.data.get("exit_status")) for e, _ in unsent]
+        messages = [_state_changed(event) for event, _ in unsent]
         to = [address for _, address in unsent]
         with contextlib.suppress(CommunicatorError):  # closed just now
             sent = communicator.broadcast_soon(messages, to if any(to) else ())
             self._hold_until_sent(sent)
             sent.add_done_callback(_broadcast_done)
+
+
+def _state_changed(event: ProcessEvent) -> StateChanged:
+    from ..broker import state_changed
+
+    data = event.data
+    if event.kind == "paused":  # its state again, paused or played
+        return state_changed(event.pk, data["state"], data["state"], paused=data["paused"])
+    return state_changed(event.pk, data["old"], data["new"], data.get("exit_status"), paused=data.get("paused", False))
 
 
 def _broadcast_done(future: concurrent.futures.Future[None]) -> None:

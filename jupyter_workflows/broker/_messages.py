@@ -75,6 +75,7 @@ _SCHEMAS: dict[MessageKind, dict[str, _Field]] = {
         "from_state": _Field((str, type(None)), _STATES | {None}),
         "to_state": _Field((str,), _STATES),
         "exit_status": _Field((int, type(None))),
+        "paused": _Field((bool,)),
     },
 }
 
@@ -104,8 +105,11 @@ def control_reply(result: Any = None, error: BaseException | None = None) -> Con
     return cast(ControlReply, _checked("control reply", document))
 
 
-def state_changed(pk: int, from_state: str | None, to_state: str, exit_status: int | None = None) -> StateChanged:
-    """The broadcast sent when process ``pk`` moves between two states (its subject is ``state_changed.<pk>``)."""
+def state_changed(
+    pk: int, from_state: str | None, to_state: str, exit_status: int | None = None, *, paused: bool = False
+) -> StateChanged:
+    """The broadcast sent when process ``pk`` moves between two states, or is paused or played (``from_state`` and
+    ``to_state`` the same then); its subject is ``state_changed.<pk>``."""
     document = {
         "version": BROKER_MESSAGE_VERSION,
         "kind": "state_changed",
@@ -113,6 +117,7 @@ def state_changed(pk: int, from_state: str | None, to_state: str, exit_status: i
         "from_state": from_state,
         "to_state": to_state,
         "exit_status": exit_status,
+        "paused": paused,
     }
     return cast(StateChanged, _checked("broadcast", document))
 

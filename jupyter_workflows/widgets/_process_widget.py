@@ -148,6 +148,12 @@ class ProcessWidget(w.VBox):  # type: ignore[misc]
         return self._sections.accordions if self._sections is not None else {}
 
     @property
+    def follows_broadcasts(self) -> bool:
+        """Whether the broadcasts of a process run elsewhere reach this widget now (subscribed, the broker up): then
+        it reads the store only when one arrives, not on its timer."""
+        return self._feed is not None and self._feed.live
+
+    @property
     def called(self) -> CalledTree | None:
         return self._sections.called if self._sections is not None else None
 

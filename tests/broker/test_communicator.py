@@ -51,7 +51,7 @@ def test_a_task_sent_before_anyone_subscribes_waits_for_a_subscriber(communicato
         await eventually(lambda: taken, "the waiting task")
 
     asyncio.run(scenario())
-    assert taken == [{"version": 3, "kind": "continue", "pk": 7, "store": "store-a", "notify": ""}]
+    assert taken == [{"version": 4, "kind": "continue", "pk": 7, "store": "store-a", "notify": ""}]
 
 
 def test_the_tasks_waiting_in_the_queue_are_counted_until_a_subscriber_takes_them(communicators: Communicators):
@@ -325,7 +325,7 @@ def test_unsubscribed_handlers_get_nothing_more(communicators: Communicators):
 
 def test_messages_are_checked_before_they_are_sent(communicators: Communicators):
     sender = communicators.make(new_namespace())
-    bad_task: Any = {"version": 3, "kind": "launch", "pk": "42", "store": "s", "notify": ""}
+    bad_task: Any = {"version": 4, "kind": "launch", "pk": "42", "store": "s", "notify": ""}
     with pytest.raises(MessageError, match="field 'pk' must be int"):
         asyncio.run(sender.send_task_async(bad_task))
 

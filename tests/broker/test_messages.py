@@ -89,17 +89,17 @@ def test_an_oversized_message_is_refused_when_encoded_and_when_received():
     ("body", "expected"),
     [
         (b"launch 42", "task message is not JSON"),
-        (pickle.dumps({"version": 3, "kind": "launch"}), "task message is not UTF-8 text"),
+        (pickle.dumps({"version": 4, "kind": "launch"}), "task message is not UTF-8 text"),
         (b"[1, 2]", "task message must be a JSON object (got list)"),
         (b"[" * 100_000 + b"]" * 100_000, "task message is JSON nested too deeply to read"),
         (b'{"version": 99, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version 99; this build"),
         (b'{"kind": "launch", "pk": 1, "store": "s"}', "wire-format version None"),
         (b'{"version": true, "kind": "launch", "pk": 1, "store": "s"}', "wire-format version True"),
-        (b'{"version": 3, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
-        (b'{"version": 3, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
-        (b'{"version": 3, "kind": "launch", "store": "s", "notify": ""}', "field 'pk' is missing"),
+        (b'{"version": 4, "kind": "launch", "pk": "1", "store": "s", "x": 0}', "unexpected field 'x'"),
+        (b'{"version": 4, "kind": "launch", "pk": "1", "store": "s"}', "field 'pk' must be int (got str '1')"),
+        (b'{"version": 4, "kind": "launch", "store": "s", "notify": ""}', "field 'pk' is missing"),
         (
-            b'{"version": 3, "kind": "launch", "pk": 1, "store": "s", "notify": "state_changed.*"}',
+            b'{"version": 4, "kind": "launch", "pk": 1, "store": "s", "notify": "state_changed.*"}',
             "field 'notify' is 'state_changed.*', which does not match",
         ),
     ],
@@ -112,7 +112,7 @@ def test_a_received_message_is_checked_whole(body, expected):
 
 def test_every_problem_is_named_at_once():
     with pytest.raises(MessageError) as caught:
-        decode("broadcast", b'{"version": 3, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
+        decode("broadcast", b'{"version": 4, "kind": "state_changed", "pk": -1, "to_state": "gone", "extra": 1}')
     message = str(caught.value)
     for problem in ("unexpected field 'extra'", "'from_state' is missing", "'exit_status' is missing", "'pk' must"):
         assert problem in message

@@ -31,7 +31,7 @@ BAD_TASKS = {
     pickle.dumps({"task": "launch", "pk": 42}): "task message is not UTF-8 text",
     b'{"version": 99, "kind": "launch", "pk": 42, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
-    b'{"version": 3, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
+    b'{"version": 4, "kind": "launch", "pk": "42", "store": "s"}': "field 'pk' must be int (got str '42')",
     b"[" * 100_000 + b"]" * 100_000: "task message is JSON nested too deeply to read",
 }
 
@@ -62,7 +62,7 @@ def test_malformed_messages_are_dead_lettered_and_consumers_go_on(rabbitmq: Comm
             for body in BAD_TASKS:
                 await channel.default_exchange.publish(aio_pika.Message(body), names.tasks)
             rpc = await channel.get_exchange(names.rpc_exchange)
-            await rpc.publish(aio_pika.Message(b'{"version": 3, "intent": "pause"}', reply_to="nowhere"), "42")
+            await rpc.publish(aio_pika.Message(b'{"version": 4, "intent": "pause"}', reply_to="nowhere"), "42")
             broadcast = await channel.get_exchange(names.broadcast_exchange)
             await broadcast.publish(aio_pika.Message(b"\x00garbage"), "state_changed.1")
             await broadcast.publish(aio_pika.Message(b"[" * 100_000 + b"]" * 100_000), "state_changed.1")

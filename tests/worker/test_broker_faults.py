@@ -152,7 +152,7 @@ BAD_TASKS = {
     pickle.dumps({"kind": "continue", "pk": 1}): "task message is not UTF-8 text",
     b'{"version": 99, "kind": "continue", "pk": 1, "store": "s"}': "wire-format version 99",
     b'{"pad": "' + b"x" * MAX_BROKER_MESSAGE_BYTES + b'"}': "bytes is over the limit of 1,048,576",
-    b'{"version": 3, "kind": "continue", "pk": "1", "store": "s"}': "field 'pk' must be int (got str '1')",
+    b'{"version": 4, "kind": "continue", "pk": "1", "store": "s"}': "field 'pk' must be int (got str '1')",
     b"[" * 100_000 + b"]" * 100_000: "task message is JSON nested too deeply to read",
     b"__import__('os').system('touch /tmp/jw-pwned')": "task message is not JSON",
 }
@@ -168,7 +168,7 @@ def test_a_worker_dead_letters_what_is_not_a_task_and_goes_on(
     names = Names(namespace_of(kernel.store))
     napping = jw.submit(nap, Float(3600), daemon=True)
     until(lambda: napping.process_state is ProcessState.RUNNING, "the worker to run the nap")
-    bad_rpc = b'{"version": 3, "intent": "pause"}'
+    bad_rpc = b'{"version": 4, "intent": "pause"}'
     marker = Path("/tmp/jw-pwned")
     marker.unlink(missing_ok=True)
 

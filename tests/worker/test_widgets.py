@@ -15,6 +15,7 @@ import jupyter_workflows as jw
 from jupyter_workflows import Float, Int, ProcessState, Str
 from jupyter_workflows.testing import DaemonWorkers, Runtime
 from jupyter_workflows.widgets import ProcessWidget
+from tests.daemon.conftest import cli
 from tests.worker.workflows import Parent, gated
 
 pytestmark = pytest.mark.slow
@@ -73,5 +74,34 @@ def test_the_buttons_of_a_daemon_process_act_through_the_broker(kernel: Runtime,
     turning(kernel, lambda: widget.state == "waiting", "the badge to show it plays")
     widget.kill_button.click()
     widget.confirm_kill_button.click()
+    turning(kernel, lambda: widget.state == "killed", "the badge to show the kill")
+    assert node.is_killed and widget.polls == 0
+
+
+@pytest.mark.filterwarnings("ignore::jupyter_workflows.NoWorkerWarning")  # none runs yet: it stays queued
+def test_a_widget_shows_a_pause_and_a_play_made_elsewhere_from_broadcasts_queued_or_running(
+    kernel: Runtime, workers: DaemonWorkers, store_url: str, rabbitmq_url: str
+) -> None:
+    """A pause or play made in a terminal (another OS process) reaches the widget by broadcast, whether the process
+    is still queued (the terminal records it) or runs on a worker (which pauses it): the badge follows with no read
+    of the store on the timer. Without the broadcast, only the widget's read once a minute would show it."""
+
+    def terminal(action: str) -> None:
+        cli("process", action, str(node.pk), "--store", store_url, "--broker", rabbitmq_url, check=True)
+
+    node = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)  # no worker yet: it stays queued
+    widget = ProcessWidget(node)
+    turning(kernel, lambda: widget.state == "created", "the widget to show the queued Parent")
+    turning(kernel, lambda: widget.follows_broadcasts, "the widget's subscription to its broadcasts")
+    terminal("pause")
+    turning(kernel, lambda: widget.state == "paused", "the badge to show the pause of the queued process", 30)
+    workers.start()  # a worker takes it, paused: it does not start
+    turning(kernel, lambda: node.owner is not None, "a worker to take the paused Parent")
+    assert widget.state == "paused" and node.process_state is ProcessState.CREATED and not node.called
+    terminal("play")
+    turning(kernel, lambda: widget.state == "waiting", "the badge to show the Parent playing, waiting for its nap", 30)
+    terminal("pause")
+    turning(kernel, lambda: widget.state == "paused", "the badge to show the pause on the worker", 30)
+    terminal("kill")
     turning(kernel, lambda: widget.state == "killed", "the badge to show the kill")
     assert node.is_killed and widget.polls == 0
