@@ -443,7 +443,9 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
                        ("report", "the reports of processes and of what they called, in time order "
                                   "(as verdi process report)"),
                        ("show", "properties, inputs, outputs and called processes of processes "
-                                "(as verdi process show)")):  # fmt: skip
+                                "(as verdi process show)"),
+                       ("watch", "a line for each change of processes (a pause and a play too) as it happens, "
+                                 "until they end (as verdi process watch)")):  # fmt: skip
         made = actions.add_parser(name, help=help, description=help)
         steers = name not in _READ_ONLY
         made.add_argument("pks", nargs="*" if steers else "+", metavar="PK", help="pk (or uuid) of a process")
@@ -462,7 +464,7 @@ def _add_process_command(subcommands: argparse._SubParsersAction[argparse.Argume
         made.set_defaults(run=_run_process)
 
 
-_READ_ONLY = ("status", "report", "show")
+_READ_ONLY = ("status", "report", "show", "watch")
 
 
 def _run_process_list(args: argparse.Namespace) -> int:
@@ -492,7 +494,6 @@ def _filtered(args: argparse.Namespace) -> bool:
 def _run_process(args: argparse.Namespace) -> int:
     from . import control
     from ._runtime import configure, get_runtime
-    from .nodes import process_node_of
 
     configure(store=_store_to_read(args), **({"broker": args.broker} if args.broker else {}))
     failed = 0
@@ -501,10 +502,11 @@ def _run_process(args: argparse.Namespace) -> int:
             return _steer_all(control, args)
         if not args.pks:
             raise UsageError("which processes? Give their PKs, or --all for every active process of the store.")
+        if args.action == "watch":
+            return _watch(control, args)
         for text in args.pks:
             try:
-                pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
-                node = process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
+                node = _node_of(text, args)
                 if args.action == "show":
                     print(control.show_text(node))
                 elif args.action == "status":
@@ -519,6 +521,26 @@ def _run_process(args: argparse.Namespace) -> int:
     finally:
         get_runtime().close()
     return 1 if failed else 0
+
+
+def _node_of(text: str, args: argparse.Namespace) -> Any:
+    from .nodes import process_node_of
+
+    pk = text.removeprefix("-").isdigit()  # a pk, -5 included (there is none: said so)
+    return process_node_of(int(text) if pk else text, purpose=f"process {args.action}")
+
+
+def _watch(control: Any, args: argparse.Namespace) -> int:
+    """Lines as the processes change, until all have ended (0), or Ctrl-C (130); a PK that names no process is an
+    error before anything is watched."""
+    from ._runtime import get_runtime
+
+    nodes = [_node_of(text, args) for text in args.pks]
+    try:
+        get_runtime().runner.block_until_interrupted(control.watch_async(nodes, lambda line: print(line, flush=True)))
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 _DONE = {"pause": "Paused", "play": "Played", "kill": "Killed"}

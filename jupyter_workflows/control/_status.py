@@ -21,13 +21,13 @@ def status_tree(node: ProcessNode, max_depth: int | None = None) -> str:
     ├── add<8>  finished  exit status 0
     └── nap<11>  running  worker pid 813 on host
     """
-    lines = [_status_line(node)]
+    lines = [status_line(node)]
 
     def below(parent: ProcessNode, prefix: str, depth: int) -> None:
         called = parent.called
         for index, child in enumerate(called):
             last = index == len(called) - 1
-            lines.append(f"{prefix}{'└── ' if last else '├── '}{_status_line(child)}")
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{status_line(child)}")
             if max_depth is None or depth < max_depth:
                 below(child, prefix + ("    " if last else "│   "), depth + 1)
 
@@ -36,7 +36,7 @@ def status_tree(node: ProcessNode, max_depth: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def _status_line(node: ProcessNode) -> str:
+def status_line(node: ProcessNode) -> str:
     """State (paused or not), then the exit status and message of an ended process, or where one not ended runs
     and its WorkChain step."""
     state = node.process_state.value + (" (paused)" if node.paused and not node.is_terminated else "")

@@ -63,7 +63,7 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     sqlite_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
 ) -> None:
     connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
-    node = jw.submit(Parent, n=Int(1), seconds=Float(8.0), daemon=True)  # a CLI call takes ~2 s
+    node = jw.submit(Parent, n=Int(1), seconds=Float(20.0), daemon=True)  # a CLI call takes 2 s, 6 s on a busy day
     until(lambda: node.process_state is ProcessState.WAITING and len(node.called) == 2, "the Parent to nap")
     paused = cli("process", "pause", str(node.pk), *connection)
     assert paused.returncode == 0 and paused.stdout == f"Paused Parent<{node.pk}>\n", paused.stderr
@@ -90,6 +90,49 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     again = cli("process", "kill", str(node.pk), "999999", *connection)
     assert again.returncode == 1 and again.stdout == f"Parent<{node.pk}> is finished: nothing to kill.\n"
     assert "999999" in again.stderr and "guest:guest" not in again.stderr
+
+
+def test_the_terminal_watches_processes_change_until_they_end(
+    sqlite_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
+) -> None:
+    """``process watch`` (as verdi's): a line for each process as it is, then one for each change, a pause and a
+    play included, until all have ended; then it exits 0."""
+    connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
+    node = jw.submit(Parent, n=Int(1), seconds=Float(3600), daemon=True)
+    until(lambda: len(node.called) == 2 and node.called[1].process_state is ProcessState.RUNNING, "the Parent to nap")
+    napping = node.called[1]
+    command = [sys.executable, "-m", "jupyter_workflows.cli", "process", "watch", str(node.pk), str(napping.pk)]
+    watch = subprocess.Popen([*command, *connection], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=ROOT, stdin=subprocess.DEVNULL)  # fmt: skip
+    lines: list[str] = []
+
+    def line() -> str:
+        assert watch.stdout is not None
+        text = watch.stdout.readline()
+        assert text, f"process watch ended early: {lines}, {watch.stderr.read() if watch.stderr else ''}"
+        lines.append(text.rstrip("\n").split("  ", 1)[-1])  # without its time stamp
+        return lines[-1]
+
+    try:
+        assert line().startswith("Watching 2 process(es), a line for each change, from their broadcasts;")
+        where = f"worker pid {workers.workers[0].pid} on {socket.gethostname()}"
+        assert {line(), line()} == {
+            f"Parent<{node.pk}>  waiting  {where}  step: nap",
+            f"nap<{napping.pk}>  running  {where}",
+        }
+        cli("process", "pause", str(node.pk), *connection, check=True)
+        assert line() == f"Parent<{node.pk}>  waiting (paused)"
+        cli("process", "play", str(node.pk), *connection, check=True)
+        assert line() == f"Parent<{node.pk}>  waiting"
+        cli("process", "kill", str(node.pk), "-m", "enough", *connection, check=True)
+        assert {line(), line()} == {
+            f"Parent<{node.pk}>  killed  enough",
+            f"nap<{napping.pk}>  killed  enough (killed with its caller Parent<{node.pk}>)",
+        }
+        assert watch.wait(timeout=60) == 0, watch.stderr.read() if watch.stderr else ""
+    finally:
+        watch.kill()
+        watch.communicate()
 
 
 def test_the_terminal_steers_every_active_process_of_the_store_with_all(
