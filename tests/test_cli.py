@@ -235,3 +235,30 @@ def test_process_show_gives_properties_inputs_outputs_and_calls_as_verdi_does(st
     assert main(["process", "show", str(first.pk), "--store", store.url]) == 0
     shown = capsys.readouterr().out
     assert f"caller       RetryAdd<{node.pk}>" in shown and failed in shown
+
+
+def test_process_watch_without_a_broker_reads_the_store_and_ends_with_the_processes(store, capsys, monkeypatch):
+    """With no broker, ``process watch`` says it reads the store; processes that already ended give their last line
+    at once, and it exits 0. A PK that names no process is an error before anything is watched."""
+    monkeypatch.delenv("JUPYTER_WORKFLOWS_BROKER", raising=False)
+    added = jw.run_get_node(AddAndMultiply, x=Int(1), y=Int(2), z=Int(3))[1]
+
+    @jw.calcfunction
+    def divides(x):
+        return Int(1 // x.value)
+
+    with pytest.raises(ZeroDivisionError):
+        divides(Int(0))
+    failed = max(row.pk for row in jw.processes(states=["excepted"]))
+    assert main(["process", "watch", str(added.pk), str(failed), "--store", store.url]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == (
+        "Watching 2 process(es), a line for each change, from the store, read each second (no broker is "
+        "configured); Ctrl-C to stop."
+    )
+    assert [line.split("  ", 1)[1] for line in lines] == [
+        f"AddAndMultiply<{added.pk}>  finished  exit status 0",
+        f"divides<{failed}>  excepted  ZeroDivisionError: integer division or modulo by zero",
+    ]
+    assert main(["process", "watch", "999999", "--store", store.url]) == 1
+    assert "999999" in capsys.readouterr().err
