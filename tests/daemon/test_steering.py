@@ -63,12 +63,15 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     sqlite_url: str, rabbitmq_url: str, kernel: Runtime, workers: DaemonWorkers
 ) -> None:
     connection = ["--store", sqlite_url, "--broker", rabbitmq_url]
-    node = jw.submit(Parent, n=Int(1), seconds=Float(20.0), daemon=True)  # a CLI call takes 2 s, 6 s on a busy day
+    # Its nap outlasts the three CLI calls below it (2 s each; over 6 s each under a loaded `make test`).
+    node = jw.submit(Parent, n=Int(1), seconds=Float(40.0), daemon=True)
     until(lambda: node.process_state is ProcessState.WAITING and len(node.called) == 2, "the Parent to nap")
     paused = cli("process", "pause", str(node.pk), *connection)
     assert paused.returncode == 0 and paused.stdout == f"Paused Parent<{node.pk}>\n", paused.stderr
-    shown = cli("process", "status", str(node.pk), str(node.called[1].pk), *connection, check=True).stdout
     where = f"worker pid {workers.workers[0].pid} on {socket.gethostname()}"
+    properties = cli("process", "show", str(node.pk), *connection, check=True).stdout.split("\n\n")[0].splitlines()
+    assert "state        waiting (paused)" in properties and f"where        {where}, step nap" in properties
+    shown = cli("process", "status", str(node.pk), str(node.called[1].pk), *connection, check=True).stdout
     added, napped = node.called
     parent, *tree, napping = shown.splitlines()  # the Parent with what it called, as a tree; then the nap alone
     assert parent.startswith(f"Parent<{node.pk}>  ") and parent.endswith(f" (paused)  {where}  step: nap")
@@ -76,8 +79,6 @@ def test_the_terminal_pauses_plays_and_shows_a_workchain_on_a_worker(
     assert napping == f"nap<{napped.pk}>  running  {where}"
     shallow = cli("process", "status", str(node.pk), "--max-depth", "0", *connection, check=True).stdout
     assert shallow == parent + "\n"
-    properties = cli("process", "show", str(node.pk), *connection, check=True).stdout.split("\n\n")[0].splitlines()
-    assert "state        waiting (paused)" in properties and f"where        {where}, step nap" in properties
     jw.wait(node.called[1], timeout=60)
     until(lambda: node.process_state is ProcessState.RUNNING, "the Parent to reach its next step")
     assert node.paused and not node.is_terminated  # held there while paused
