@@ -129,9 +129,7 @@ def _a_current_event_loop_that_is_open() -> Iterator[None]:
     """pytest-jupyter leaves its closed loop as the thread's current one, and once nest_asyncio2 has patched
     ``asyncio.run`` (a blocking ``jw.run`` inside a running loop does), ``asyncio.run`` takes the current loop on
     Python < 3.12: a test that follows those in the same pytest worker gets a fresh loop instead."""
-    # The loop set for this thread, without making one (asyncio.get_event_loop would, and a loop nobody closes
-    # is a ResourceWarning later): the policy's own record, as nest_asyncio2 reads it.
-    current = getattr(getattr(asyncio.get_event_loop_policy(), "_local", None), "_loop", None)
+    current = thread_loop()
     if current is None or not current.is_closed():
         yield
         return
@@ -142,3 +140,9 @@ def _a_current_event_loop_that_is_open() -> Iterator[None]:
     finally:
         if not fresh.is_running():
             fresh.close()
+
+
+def thread_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop set for this thread, without making one (``asyncio.get_event_loop`` would, and a loop nobody closes
+    is a ResourceWarning later): the policy's own record, as nest_asyncio2 reads it."""
+    return getattr(getattr(asyncio.get_event_loop_policy(), "_local", None), "_loop", None)

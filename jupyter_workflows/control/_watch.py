@@ -43,7 +43,6 @@ class _Watch:
         self.watched = {node.pk or 0: node for node in nodes}
         self.write = write
         self.shown: dict[int, tuple[str, bool]] = {}  # the state and pause flag last written for each process
-        self.ended: set[int] = set()
         self.wake = asyncio.Event()
         self.feeds: list[StateChangeFeed] = []
 
@@ -79,8 +78,7 @@ class _Watch:
         loop = asyncio.get_running_loop()
         looked_at = loop.time()
         while True:
-            self.ended.update(pk for pk in self.watched if ProcessState(self.shown[pk][0]).is_terminal)
-            if len(self.ended) == len(self.watched):
+            if all(self.ended(pk) for pk in self.watched):
                 return
             every = _LOOK_ALL_THE_SAME if self.live else _LOOK_WITHOUT_BROADCASTS
             self.wake.clear()
@@ -88,7 +86,7 @@ class _Watch:
                 await asyncio.wait_for(self.wake.wait(), max(0.0, looked_at + every - loop.time()))
             except asyncio.TimeoutError:
                 for pk, node in self.watched.items():
-                    if pk not in self.ended:
+                    if not self.ended(pk):
                         self.look(node)
                 looked_at = loop.time()
 
@@ -98,9 +96,13 @@ class _Watch:
 
     def heard(self, message: StateChanged) -> None:
         pk = message["pk"]
-        if pk in self.shown and pk not in self.ended:  # before its first line, the store is read after it
+        if pk in self.shown and not self.ended(pk):  # before its first line, the store is read after it
             self.show(self.watched[pk], message["to_state"], message["paused"])
         self.wake.set()
+
+    def ended(self, pk: int) -> bool:
+        """Whether the process's line says it ended."""
+        return pk in self.shown and ProcessState(self.shown[pk][0]).is_terminal
 
     def show(self, node: ProcessNode, state: str, paused: bool) -> None:
         """Write the process's line if its state or pause changed: the first and the last as ``process status``

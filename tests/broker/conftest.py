@@ -21,7 +21,7 @@ from jupyter_workflows.broker import (
     delete_namespace_async,
 )
 from jupyter_workflows.testing import RabbitMQNode, rabbitmq_node
-from tests.conftest import service_missing
+from tests.conftest import service_missing, thread_loop
 
 PRIVATE_PASSWORD = "s3cr3t-Pa55w0rd"
 
@@ -38,9 +38,9 @@ def _loops_of_asyncio_run_closed() -> Iterator[None]:
     that loop and what was left on it (the self-pipe's sockets, a connection to a broker the test killed) raise
     ResourceWarnings there, failing an unrelated test. So the loop a test leaves current is ended here, as
     ``asyncio.run`` ends its own."""
-    before = asyncio.get_event_loop_policy()._local._loop  # type: ignore[attr-defined]  # without making one
+    before = thread_loop()
     yield
-    left = asyncio.get_event_loop_policy()._local._loop  # type: ignore[attr-defined]
+    left = thread_loop()
     if left is None or left is before or left.is_running() or left.is_closed():
         return
     tasks = asyncio.all_tasks(left)
