@@ -6,10 +6,12 @@ RabbitMQ, with the store on PostgreSQL (or SQLite). Prints one JSON object.
 - pickup: from the submit call to the worker's ``running`` broadcast arriving here, one process at a time;
 - control: pause, play and kill of a process on a worker, each call's round trip (from here to the worker and back);
 - broker one-way latency: a bare aio-pika publish to a consumer on this machine's RabbitMQ, back to back and after
-  10 ms idle (a pickup crosses the broker twice: its task, then its ``running`` broadcast).
+  10 ms idle (a pickup crosses the broker twice: its task, then its ``running`` broadcast);
+- the floor: as many calcfunction-like processes through a daemon with no engine at all (benchmarks/daemon_floor.py),
+  the same worker count, broker, database server and libraries, just before ours: what an engine adds to.
 
     python benchmarks/daemon.py [--store postgresql|sqlite] [--workers 1 2] [--n 1000] [--k 200] [--samples 200] \
-        [--timeout 300] [--slots 200] [--skip pickup control]
+        [--timeout 300] [--slots 200] [--skip pickup control floor]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
+from benchmarks.daemon_cpu import CPU
 from benchmarks.daemon_workflows import OneChild, add, nap
 from benchmarks.latency import summary
 from jupyter_workflows import Float, Int
@@ -60,69 +63,8 @@ def fresh_store(kind: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of OS process ``pid`` so far (Linux: /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pids_named(name: str) -> list[int]:
-    """The OS processes whose command name is ``name`` (``postgres``, ``beam.smp``), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    found.append(int(entry.name))
-            except OSError:  # it ended meanwhile
-                continue
-    return found
-
-
-def machine_busy() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs so far (/proc/stat)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields) - fields[3] - fields[4], sum(fields)
-
-
-class CPU:
-    """CPU seconds spent between two readings by this process (the submitting kernel), by the workers, by the
-    database server and by the broker (all their OS processes), and how busy the machine's CPUs were: where each
-    process's CPU goes, and whether the run was bound by CPU."""
-
-    def __init__(self, workers: DaemonWorkers) -> None:
-        self._pids = [worker.pid for worker in workers.workers]
-        self._start = self._read()
-
-    def _read(self) -> tuple[float, ...]:
-        def total(pids: list[int]) -> float:
-            seconds = 0.0
-            for pid in pids:
-                try:
-                    seconds += cpu_seconds(pid)
-                except OSError:  # a database backend that ended meanwhile
-                    continue
-            return seconds
-
-        busy, jiffies = machine_busy()
-        postgres, broker = total(pids_named("postgres")), total(pids_named("beam.smp"))
-        return time.process_time(), total(self._pids), postgres, broker, busy, jiffies
-
-    def per_process_ms(self, processes: int) -> dict[str, float]:
-        client, workers, postgres, broker, busy, jiffies = (
-            now - then for now, then in zip(self._read(), self._start, strict=True)
-        )
-        per_process = {
-            name: round(seconds / processes * 1000, 3)
-            for name, seconds in (("client", client), ("workers", workers), ("postgresql", postgres))
-        }
-        per_process["rabbitmq"] = round(broker / processes * 1000, 3)
-        per_process["machine_busy_percent"] = round(100 * busy / jiffies, 1) if jiffies else 0.0
-        return per_process
-
-
 def throughput(n: int, k: int, timeout: float, workers: DaemonWorkers) -> dict[str, Any]:
-    cpu = CPU(workers)
+    cpu = CPU([worker.pid for worker in workers.workers])
     started = time.perf_counter()
     nodes = [jw.submit(add, Int(i), Int(1), daemon=True) for i in range(n)]
     submitted = time.perf_counter() - started
@@ -130,7 +72,7 @@ def throughput(n: int, k: int, timeout: float, workers: DaemonWorkers) -> dict[s
     calcfunctions = time.perf_counter() - started
     calcfunctions_cpu = cpu.per_process_ms(n)
     assert all(node.is_finished_ok for node in nodes)
-    cpu = CPU(workers)
+    cpu = CPU([worker.pid for worker in workers.workers])
     started = time.perf_counter()
     chains = [jw.submit(OneChild, x=Int(i), daemon=True) for i in range(k)]
     jw.wait(*chains, timeout=timeout)
@@ -236,7 +178,17 @@ def broker_one_way(samples: int) -> dict[str, float]:
     return asyncio.run(run())
 
 
+def floor(workers: int, n: int) -> dict[str, Any]:
+    """The floor's figures with ``workers`` workers and ``n`` processes (its own OS process: it runs its own loops)."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("daemon_floor.py")), "--workers", str(workers), "--n", str(n)],
+        capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    bare = None if "floor" in args.skip or store != "postgresql" else floor(workers, args.n)
     with (
         fresh_store(store) as url,
         isolated_runtime(url, broker=BROKER),
@@ -244,6 +196,9 @@ def measure(store: str, workers: int, args: argparse.Namespace) -> dict[str, Any
     ):
         jw.wait(jw.submit(add, Int(0), Int(0), daemon=True), timeout=120)  # warm: imports, connections
         result: dict[str, Any] = {"workers": workers, **throughput(args.n, args.k, args.timeout, started)}
+        if bare is not None:
+            result["floor"] = bare
+            result["calcfunctions_share_of_floor"] = round(result["calcfunctions_per_second"] / bare["per_second"], 2)
         if "pickup" not in args.skip:
             result["pickup"] = pickup(args.samples)
         if "control" not in args.skip:
@@ -258,7 +213,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--k", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["pickup", "control"], help="parts not measured")
+    parts = ["pickup", "control", "floor"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts, help="parts not measured")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a throughput batch may take, then fail")
     parser.add_argument("--slots", type=int, default=DEFAULT_SLOTS, help=f"slots per worker (default {DEFAULT_SLOTS})")
     parser.add_argument(

@@ -365,6 +365,21 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
         "workchain_processes_per_second": rates_side_by_side(flat_o, flat_a, "workchain_processes_per_second"),
         **{key: side_by_side(flat_o, flat_a, key) for key in DAEMON_TIMES},
         "ours_1_worker": daemon_flat(by_workers.get(1)),
+        "floor": {
+            "what": (
+                "the same N processes through a daemon with no engine (benchmarks/daemon_floor.py: one table, a task "
+                "and an end message each, 3 statements), same broker, database server, libraries and worker count, "
+                "measured just before ours: calcfunctions per second, and ours as a share of it"
+            ),
+            **{
+                f"{workers}_worker{'s' if workers > 1 else ''}": {
+                    "per_second": dig(by_workers.get(workers), "floor", "per_second"),
+                    "ours_share": dig(by_workers.get(workers), "calcfunctions_share_of_floor"),
+                    "cpu_ms_per_process": dig(by_workers.get(workers), "floor", "cpu_ms_per_process"),
+                }
+                for workers in (2, 1)
+            },
+        },
         "targets": daemon_targets(flat_o),
         "broker_one_way_ms": ours_figures.get("broker_one_way_ms"),
         "aiida_reference_from_issue": AIIDA_DAEMON_REFERENCE,
@@ -579,11 +594,39 @@ def peer_setup(cases: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def fmt(value: Any) -> str:
+    """A figure in three significant digits (anything else as it is)."""
+    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def daemon_summary(case: dict[str, Any]) -> list[str]:
+    """The daemon's lines of the summary: the targets, the broker's one-way latency, the floor."""
+    lines: list[str] = []
+    targets = [
+        f"{key} {fmt(t['figure'])} ({t['target']}: {'met' if t['met'] else 'not met'})"
+        for key, t in case["targets"].items()
+        if isinstance(t, dict)
+    ]
+    lines.append(f"  daemon targets, ours with 2 workers: {'; '.join(targets) or case['targets']}")
+    floor = case.get("broker_one_way_ms") or {}
+    if floor:
+        lines.append(
+            f"  daemon: RabbitMQ one way (a bare aio-pika publish to its consumer) "
+            f"{fmt(floor.get('back_to_back'))} ms back to back, {fmt(floor.get('after_10_ms_idle'))} ms after "
+            "10 ms idle; a pickup crosses it twice"
+        )
+    bare = [
+        f"{workers.split('_')[0]} worker(s) {fmt(run['per_second'])}/s (ours {fmt(run['ours_share'])} of it)"
+        for workers, run in case["floor"].items()
+        if isinstance(run, dict) and run.get("per_second") is not None
+    ]
+    if bare:
+        lines.append(f"  daemon floor, calcfunction-like processes with no engine: {'; '.join(bare)}")
+    return lines
+
+
 def print_summary(results: dict[str, Any]) -> None:
     """A short table on stderr: the comparable figures side by side (the JSON has them all)."""
-
-    def fmt(value: Any) -> str:
-        return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
     lines = []
     sync = results.get(SYNCHRONOUS_CASE)
@@ -611,19 +654,7 @@ def print_summary(results: dict[str, Any]) -> None:
                     f"ours/aiida {fmt(figure['ratio_ours_over_aiida'])}"
                 )
         if name == "daemon":
-            targets = [
-                f"{key} {fmt(t['figure'])} ({t['target']}: {'met' if t['met'] else 'not met'})"
-                for key, t in case["targets"].items()
-                if isinstance(t, dict)
-            ]
-            lines.append(f"  daemon targets, ours with 2 workers: {'; '.join(targets) or case['targets']}")
-            floor = case.get("broker_one_way_ms") or {}
-            if floor:
-                lines.append(
-                    f"  daemon: RabbitMQ one way (a bare aio-pika publish to its consumer) "
-                    f"{fmt(floor.get('back_to_back'))} ms back to back, {fmt(floor.get('after_10_ms_idle'))} ms after "
-                    "10 ms idle; a pickup crosses it twice"
-                )
+            lines += daemon_summary(case)
         if name == "nested_workfunctions":
             tried = case["aiida_at_depth_tried"]
             lines.append(
