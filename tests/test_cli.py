@@ -224,14 +224,21 @@ def test_process_show_gives_properties_inputs_outputs_and_calls_as_verdi_does(st
     first, second = node.called
     failed = f"state        finished [{first.exit_status}]: {first.exit_message}"
     assert main(["process", "show", str(node.pk), "--store", store.url]) == 0
-    properties, inputs, outputs, called = capsys.readouterr().out.rstrip("\n").split("\n\n")
+    properties, inputs, outputs, called, logs = capsys.readouterr().out.rstrip("\n").split("\n\n")
     assert properties.splitlines()[2:5] == ["type         RetryAdd (WorkChainNode)", "state        finished [0]",
                                             f"pk           {node.pk}"]  # fmt: skip
     assert f"uuid         {node.uuid}" in properties and "caller" not in properties and "where" not in properties
     rows = {line.split()[0]: line.split()[1:] for line in inputs.splitlines()[2:]}  # namespaces as a.b
     assert rows["add.x"] == [str(x.pk), "Int"] and rows["add.y"] == [str(y.pk), "Int"]
     assert outputs.splitlines()[2] == f"result   {result.pk:<2}  Int"
-    assert called.splitlines()[2:] == [f"checked_add  {child.pk:<2}  CalcFunctionNode" for child in (first, second)]
+    # As verdi: each call by its link's label (RetryAdd's are iteration_NN), pk, and the callee's process label.
+    assert called.splitlines()[2:] == [
+        f"iteration_0{i}  {child.pk:<2}  checked_add" for i, child in ((1, first), (2, second))
+    ]
+    assert logs.splitlines()[2:] == [
+        f"There are {len(node.reports)} log messages for this process",
+        f"Run 'jupyter workflows process report {node.pk}' to see them (or %workflows report {node.pk})",
+    ]
     assert main(["process", "show", str(first.pk), "--store", store.url]) == 0
     shown = capsys.readouterr().out
     assert f"caller       RetryAdd<{node.pk}>" in shown and failed in shown

@@ -10,6 +10,7 @@ import time
 from .._core import ProcessState
 from .._format import text_table
 from ..nodes import ProcessNode, flat_namespace
+from ..store import CALL_LINK_TYPES
 
 __all__ = ["report_text", "show_text", "status_tree"]
 
@@ -83,8 +84,9 @@ def report_text(node: ProcessNode, max_depth: int | None = None) -> str:
 
 
 def show_text(node: ProcessNode) -> str:
-    """What ``verdi process show`` prints: the process's properties, then its inputs, outputs and the processes it
-    called, each with pk and type (a namespace's ports as ``namespace.port``)."""
+    """What ``verdi process show`` prints: the process's properties, then its inputs and outputs, each with pk and
+    type (a namespace's ports as ``namespace.port``), the processes it called, each with its call link's label, pk
+    and process label, and how many log messages it has."""
     state = node.process_state.value + (f" [{node.exit_status}]" if node.exit_status is not None else "")
     state += f": {node.exit_message}" if node.exit_message else ""
     state += " (paused)" if node.paused and not node.is_terminated else ""
@@ -104,14 +106,20 @@ def show_text(node: ProcessNode) -> str:
     if caller is not None:
         properties.append(("caller", f"{caller.process_label}<{caller.pk}>"))
     parts = [text_table(("Property", "Value"), properties)]
-    for title, named in (
-        ("Inputs", flat_namespace(node.inputs)),
-        ("Outputs", flat_namespace(node.outputs)),
-        ("Called", ((child.process_label, child) for child in node.called)),
-    ):
+    for title, named in (("Inputs", flat_namespace(node.inputs)), ("Outputs", flat_namespace(node.outputs))):
         rows = [(name, str(value.pk), type(value).__name__) for name, value in named]
         if rows:
             parts.append(text_table((title, "PK", "Type"), rows))
+    calls = node.base.links.get_outgoing(link_type=CALL_LINK_TYPES).all()
+    if calls:  # as verdi: the call link's label (CALL unless metadata.call_link_label said), the callee's label
+        calls.sort(key=lambda call: call.node.pk or 0)
+        rows = [(call.link_label, str(call.node.pk), call.node.process_label) for call in calls]
+        parts.append(text_table(("Called", "PK", "Type"), rows))
+    reports = len(node.reports)
+    if reports:
+        hint = f"Run 'jupyter workflows process report {node.pk}' to see them (or %workflows report {node.pk})"
+        counted = "There is 1 log message" if reports == 1 else f"There are {reports} log messages"
+        parts.append(text_table(("Log messages",), [(f"{counted} for this process",), (hint,)]))
     return "\n\n".join(parts)
 
 
