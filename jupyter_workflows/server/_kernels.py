@@ -41,7 +41,9 @@ class ServerKernels:
         expression = f"len(__import__('jupyter_workflows').{action}({arguments}))"
         kernel = self._manager.get_kernel(kernel_id)
         client = kernel.client()
-        client.start_channels()
+        # The shell channel alone: the request and its reply are all it takes. (All five would open five sockets and a
+        # heartbeat thread for each click, a burst that a busy server pays for in sockets of its zmq context.)
+        client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         try:
             msg_id = client.execute(
                 "", silent=True, store_history=False, user_expressions={"done": expression}, allow_stdin=False
