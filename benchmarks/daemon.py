@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,13 +34,13 @@ import jupyter_workflows as jw
 from benchmarks.daemon_cpu import CPU
 from benchmarks.daemon_workflows import OneChild, add, nap
 from benchmarks.latency import summary
+from benchmarks.postgres import fresh_database, store_url
 from jupyter_workflows import Float, Int
 from jupyter_workflows._runtime import HEARTBEAT_SECONDS
 from jupyter_workflows.testing import DaemonWorkers, daemon_workers, get_runtime, isolated_runtime
 from jupyter_workflows.worker import DEFAULT_SLOTS
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672/"
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
 @contextmanager
@@ -51,16 +50,8 @@ def fresh_store(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="jw-bench-") as directory:
             yield f"sqlite:///{Path(directory) / 'provenance.sqlite'}"
         return
-    import psycopg
-
-    name = f"jw_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("jw_bench") as name:
+        yield store_url(name)
 
 
 def throughput(n: int, k: int, timeout: float, workers: DaemonWorkers) -> dict[str, Any]:

@@ -30,9 +30,9 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.daemon_cpu import CPU
+from benchmarks.postgres import ADMIN, fresh_database
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672/"
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname={}"
 PREFETCH = 32
 _JSON = "application/json"
 TABLE = (
@@ -51,7 +51,7 @@ END = (
 
 async def serve(database: str, queue: str) -> None:
     """A worker: take tasks until killed."""
-    store = await psycopg.AsyncConnection.connect(POSTGRES.format(database), autocommit=True)
+    store = await psycopg.AsyncConnection.connect(_conninfo(database), autocommit=True)
     connection = await aio_pika.connect(BROKER)
     channel = await connection.channel(publisher_confirms=False)
     await channel.set_qos(prefetch_count=PREFETCH)
@@ -76,7 +76,7 @@ async def submit_all(database: str, queue: str, n: int, workers: list[int]) -> t
     """Submit ``n`` processes one after the other, then wait for their ends: seconds to submit, seconds in all, and
     the CPU each process cost (see ``CPU``; ``workers``: their pids), from the first submit (connected) to the last
     end."""
-    store = await psycopg.AsyncConnection.connect(POSTGRES.format(database), autocommit=True)
+    store = await psycopg.AsyncConnection.connect(_conninfo(database), autocommit=True)
     connection = await aio_pika.connect(BROKER)
     channel = await connection.channel(publisher_confirms=True)
     ends = await channel.declare_queue(exclusive=True, auto_delete=True)
@@ -122,31 +122,27 @@ async def declare(queue: str, *, delete: bool = False) -> None:
 
 
 def measure(workers: int, n: int) -> dict[str, object]:
-    database = f"jw_floor_{uuid.uuid4().hex[:10]}"
-    queue = f"jw-floor-{database}.tasks"
-    with psycopg.connect(POSTGRES.format("postgres"), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    served: list[subprocess.Popen[str]] = []
-    try:
-        with psycopg.connect(POSTGRES.format(database), autocommit=True) as conn:
+    with fresh_database("jw_floor") as database:
+        queue = f"jw-floor-{database}.tasks"
+        with psycopg.connect(_conninfo(database), autocommit=True) as conn:
             conn.execute(TABLE)
         asyncio.run(declare(queue))
-        for _ in range(workers):
-            worker = subprocess.Popen(
-                [sys.executable, __file__, "--serve", database, queue], stdout=subprocess.PIPE, text=True
-            )
-            served.append(worker)
-            if worker.stdout is None or worker.stdout.readline().strip() != "ready":
-                raise SystemExit(f"A floor worker did not start (exit status {worker.poll()}); its error is above.")
-        pids = [worker.pid for worker in served]
-        submitted, elapsed, cpu_ms = asyncio.run(submit_all(database, queue, n, pids))
-    finally:
-        for worker in served:
-            worker.kill()
-            worker.wait()
-        asyncio.run(declare(queue, delete=True))
-        with psycopg.connect(POSTGRES.format("postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        served: list[subprocess.Popen[str]] = []
+        try:
+            for _ in range(workers):
+                worker = subprocess.Popen(
+                    [sys.executable, __file__, "--serve", database, queue], stdout=subprocess.PIPE, text=True
+                )
+                served.append(worker)
+                if worker.stdout is None or worker.stdout.readline().strip() != "ready":
+                    raise SystemExit(f"A floor worker did not start (exit status {worker.poll()}); its error is above.")
+            pids = [worker.pid for worker in served]
+            submitted, elapsed, cpu_ms = asyncio.run(submit_all(database, queue, n, pids))
+        finally:
+            for worker in served:
+                worker.kill()
+                worker.wait()
+            asyncio.run(declare(queue, delete=True))
     return {
         "workers": workers,
         "processes": n,
@@ -154,6 +150,10 @@ def measure(workers: int, n: int) -> dict[str, object]:
         "submit_per_second": round(n / submitted, 1),
         "cpu_ms_per_process": cpu_ms,
     }
+
+
+def _conninfo(database: str) -> str:
+    return ADMIN.replace("dbname=postgres", f"dbname={database}")
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jupyter_workflows as jw
+from benchmarks.postgres import fresh_database, store_url
 from jupyter_workflows import Int
 from jupyter_workflows.testing.workflows import FanOut, add, add_loop, recurse
 
@@ -127,18 +128,11 @@ def fresh_store(choice: str | None, directory: str, synchronous: str | None = No
         query = f"?synchronous={synchronous}" if synchronous else ""
         yield choice or f"sqlite:///{directory}/provenance.sqlite{query}"
         return
-    import psycopg
-
-    name = f"jw_bench_{os.getpid()}"
-    admin = "host=127.0.0.1 user=postgres dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        jw.configure(store=f"sqlite:///{directory}/after.sqlite")  # closes the PostgreSQL store (public API only)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("jw_bench") as name:
+        try:
+            yield store_url(name)
+        finally:
+            jw.configure(store=f"sqlite:///{directory}/after.sqlite")  # closes the PostgreSQL store (public API only)
 
 
 def main() -> None:

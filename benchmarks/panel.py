@@ -37,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.postgres import fresh_database, store_url  # noqa: E402
 from jupyter_workflows.store import LinkRow, LinkType, NodeRow, OwnerRow, Store  # noqa: E402
 
 
@@ -90,17 +91,8 @@ def fresh_store(choice: str, directory: str) -> Iterator[str]:
     if choice != "postgresql":
         yield f"sqlite:///{directory}/provenance.sqlite"
         return
-    import psycopg
-
-    name = f"jw_bench_panel_{os.getpid()}"
-    admin = "host=127.0.0.1 user=postgres dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("jw_bench_panel") as name:
+        yield store_url(name)
 
 
 def server_environment(directory: Path, url: str) -> dict[str, str]:

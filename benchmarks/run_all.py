@@ -373,11 +373,11 @@ def daemon_figures(bench: Bench, peer: Peer, headline: dict[str, Any]) -> dict[s
             ),
             **{
                 f"{workers}_worker{'s' if workers > 1 else ''}": {
-                    "per_second": dig(by_workers.get(workers), "floor", "per_second"),
-                    "ours_share": dig(by_workers.get(workers), "calcfunctions_share_of_floor"),
-                    "cpu_ms_per_process": dig(by_workers.get(workers), "floor", "cpu_ms_per_process"),
+                    "per_second": dig(run, "floor", "per_second"),
+                    "ours_share": dig(run, "calcfunctions_share_of_floor"),
+                    "cpu_ms_per_process": dig(run, "floor", "cpu_ms_per_process"),
                 }
-                for workers in (2, 1)
+                for workers, run in ((2, by_workers.get(2)), (1, by_workers.get(1)))
             },
         },
         "targets": daemon_targets(flat_o),
