@@ -199,11 +199,8 @@ class Connector:
 
     async def _open(self) -> AbstractConnection | None:
         try:
-            connection = await aio_pika.connect(
-                self.url.reveal(),
-                timeout=10,
-                heartbeat=self._heartbeat,
-                client_properties={"connection_name": self._name},
+            connection = await connect(
+                self.url, heartbeat=self._heartbeat, client_properties={"connection_name": self._name}
             )
         except Exception as exc:  # aio-pika raises many kinds (OSError, AMQP errors, RuntimeError, ...)
             self.refusal, self._failed = _refusal(exc, self.url), True
@@ -233,6 +230,29 @@ class Connector:
             if not connection.is_closed:  # its transport is dropped all the same: a second close only marks it
                 with contextlib.suppress(Exception):  # closed, or aio-pika closes it again when it is collected
                     await connection.close()
+
+
+class _ClosedOnFailure(aio_pika.Connection):
+    """aio-pika's connection, closed when connecting fails. aio-pika leaves a failed one open, and its ``__del__``
+    then makes a ``close()`` coroutine for its loop: collected on a thread with no loop (``asyncio.to_thread``'s),
+    that coroutine is never awaited, a RuntimeWarning; collected on the loop, a stray close task."""
+
+    async def connect(self, timeout: Any = None) -> None:
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            with contextlib.suppress(Exception):  # no transport was made, or it is gone: this only marks it closed
+                await self.close()
+            raise
+
+
+async def connect(url: SecretURL, **options: Any) -> AbstractConnection:
+    """A connection to the broker at ``url`` (aio-pika's ``connect``, 10 s to connect); nothing is left open when
+    it fails."""
+    connection: AbstractConnection = await aio_pika.connect(
+        url.reveal(), timeout=10, connection_class=_ClosedOnFailure, **options
+    )
+    return connection
 
 
 def describe_failure(exc: BaseException, url: SecretURL) -> str:

@@ -28,13 +28,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import aio_pika
-
 from .._core import BrokerUnreachableError, UsageError
 from .._core._secret_url import SecretURL, amqp_url
 from .._wire import ControlRequest, ProcessTask, StateChanged
 from ._communicator import RPC_TIMEOUT, BroadcastHandler, ControlHandler, Subscription, TaskHandler
-from ._connection import Backoff, describe_failure
+from ._connection import Backoff, connect, describe_failure
 from ._delivery import Receiver
 from ._loop_thread import LoopThread
 from ._names import Names, check_identifier, check_namespace
@@ -236,7 +234,7 @@ async def delete_namespace_async(url: str | SecretURL, namespace: str) -> None:
     url, names = amqp_url(url), Names(check_namespace(namespace))
     failure = ""
     try:
-        connection = await aio_pika.connect(url.reveal(), timeout=10)
+        connection = await connect(url)
     except Exception as exc:
         failure = describe_failure(exc, url)
     if failure:  # raised outside the except block: no chained exception carries aio-pika's URL
