@@ -1,4 +1,5 @@
-"""What only the RabbitMQ communicator does: dead-lettering on the broker, and a link that a blocked loop keeps."""
+"""What only the RabbitMQ communicator does: dead-lettering on the broker, a link that a blocked loop keeps, and
+nothing left open by a failed connect."""
 
 from __future__ import annotations
 
